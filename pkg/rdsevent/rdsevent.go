@@ -1,0 +1,361 @@
+package rdsevent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Target is what a request asks the engine to look at.
+type Target string
+
+const (
+	// TargetInstance reconciles one DB instance.
+	TargetInstance Target = "instance"
+	// TargetParameterGroup reconciles every instance that uses a group.
+	TargetParameterGroup Target = "parameter-group"
+)
+
+// Trigger says why the engine is looking; it changes what the engine may do
+// (reboot only from a scheduled action) and what it says (verification).
+type Trigger string
+
+const (
+	TriggerChange    Trigger = "change"    // created, restored, modified
+	TriggerRestarted Trigger = "restarted" // RDS-EVENT-0006: verify the fix took effect
+	TriggerReboot    Trigger = "reboot"    // our scheduled reboot
+	TriggerRecheck   Trigger = "recheck"   // our scheduled re-check of a not-ready instance
+)
+
+// Request is the identity of the work to do.
+type Request struct {
+	Target         Target  `json:"target"`
+	Trigger        Trigger `json:"trigger"`
+	Account        string  `json:"account"`
+	Region         string  `json:"region"`
+	Instance       string  `json:"instance,omitempty"`
+	ParameterGroup string  `json:"parameterGroup,omitempty"`
+	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or
+	// "CreateDBInstance".
+	Cause   string `json:"cause"`
+	EventID string `json:"eventId,omitempty"`
+}
+
+// Key identifies the resource a request is about; the engine serialises
+// work per key.
+func (r Request) Key() string {
+	name := r.Instance
+	if r.Target == TargetParameterGroup {
+		name = "pg:" + r.ParameterGroup
+	}
+	return r.Account + "/" + r.Region + "/" + name
+}
+
+// ErrIgnored wraps every reason a payload is not work for the engine. Callers
+// log it at warn level and acknowledge the event: a retry cannot help.
+var ErrIgnored = errors.New("event ignored")
+
+func ignore(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrIgnored, fmt.Sprintf(format, args...))
+}
+
+// Detail types.
+const (
+	DetailInstance       = "RDS DB Instance Event"
+	DetailParameterGroup = "RDS DB Parameter Group Event"
+	DetailAPICall        = "AWS API Call via CloudTrail"
+	DetailScheduled      = "forcessl Scheduled Action"
+	SourceRDS            = "aws.rds"
+	SourceForcessl       = "forcessl"
+)
+
+// InstanceEvents maps the RDS-EVENT IDs we act on to their trigger, with the
+// message prefix used when a (older) payload carries no EventID.
+var InstanceEvents = map[string]struct {
+	Trigger Trigger
+	Message string
+}{
+	"RDS-EVENT-0005": {TriggerChange, "DB instance created"},
+	"RDS-EVENT-0019": {TriggerChange, "Restored from DB instance"},
+	"RDS-EVENT-0043": {TriggerChange, "Restored from snapshot"},
+	"RDS-EVENT-0011": {TriggerChange, "Updated to use DBParameterGroup"},
+	"RDS-EVENT-0014": {TriggerChange, "Finished applying modification to DB instance class"},
+	"RDS-EVENT-0017": {TriggerChange, "Finished applying modification to allocated storage"},
+	"RDS-EVENT-0025": {TriggerChange, "Finished applying modification to convert to a Multi-AZ"},
+	"RDS-EVENT-0029": {TriggerChange, "Finished applying modification to convert to a standard"},
+	"RDS-EVENT-0092": {TriggerChange, "Finished updating DB parameter group"},
+	"RDS-EVENT-0006": {TriggerRestarted, "DB instance restarted"},
+}
+
+// ParameterGroupEvent is the RDS-EVENT ID for a parameter change in a group.
+const ParameterGroupEvent = "RDS-EVENT-0037"
+
+// InstanceAPICalls and ParameterGroupAPICalls are the CloudTrail event names
+// we act on.
+var (
+	InstanceAPICalls = []string{
+		"CreateDBInstance", "ModifyDBInstance", "RestoreDBInstanceFromDBSnapshot",
+		"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica",
+	}
+	ParameterGroupAPICalls = []string{"ModifyDBParameterGroup", "ResetDBParameterGroup"}
+)
+
+// envelope is the EventBridge event; detail stays raw until we know its type
+// (the aws-lambda-go events.CloudWatchEvent shape, without its time parsing,
+// which would reject an event over a field we never use).
+type envelope struct {
+	Version    string          `json:"version"`
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"`
+	Resources  []string        `json:"resources"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Parse decodes one payload. Every error it returns wraps ErrIgnored.
+func Parse(payload []byte) (Request, error) {
+	var env envelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		return Request{}, ignore("malformed JSON: %v", err)
+	}
+	if len(env.Detail) == 0 || string(env.Detail) == "null" {
+		return Request{}, ignore("no detail (source %q, detail-type %q)", env.Source, env.DetailType)
+	}
+	var (
+		req Request
+		err error
+	)
+	switch {
+	case env.Source == SourceRDS && env.DetailType == DetailInstance:
+		req, err = parseInstanceEvent(env)
+	case env.Source == SourceRDS && env.DetailType == DetailParameterGroup:
+		req, err = parseParameterGroupEvent(env)
+	case env.Source == SourceRDS && env.DetailType == DetailAPICall:
+		req, err = parseAPICall(env)
+	case env.Source == SourceForcessl && env.DetailType == DetailScheduled:
+		req, err = parseScheduled(env)
+	default:
+		return Request{}, ignore("unsupported event: source %q, detail-type %q", env.Source, env.DetailType)
+	}
+	if err != nil {
+		return Request{}, err
+	}
+	req.EventID = env.ID
+	return req, validate(req)
+}
+
+type rdsDetail struct {
+	SourceArn string `json:"SourceArn"`
+	EventID   string `json:"EventID"`
+	Message   string `json:"Message"`
+}
+
+func parseInstanceEvent(env envelope) (Request, error) {
+	var d rdsDetail
+	if err := json.Unmarshal(env.Detail, &d); err != nil {
+		return Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
+	}
+	id := d.EventID
+	if id == "" {
+		id = eventIDFromMessage(d.Message)
+	}
+	ev, ok := InstanceEvents[id]
+	if !ok {
+		return Request{}, ignore("RDS instance event %q (%q) is not one forcessl acts on", d.EventID, d.Message)
+	}
+	arn, err := parseARN(d.SourceArn, "db")
+	if err != nil {
+		return Request{}, ignore("%s: %v", id, err)
+	}
+	if err := sameOrigin(env, arn); err != nil {
+		return Request{}, err
+	}
+	return Request{Target: TargetInstance, Trigger: ev.Trigger, Account: arn.account, Region: arn.region,
+		Instance: arn.name, Cause: id}, nil
+}
+
+func eventIDFromMessage(msg string) string {
+	for id, ev := range InstanceEvents {
+		if strings.HasPrefix(msg, ev.Message) {
+			return id
+		}
+	}
+	return ""
+}
+
+func parseParameterGroupEvent(env envelope) (Request, error) {
+	var d rdsDetail
+	if err := json.Unmarshal(env.Detail, &d); err != nil {
+		return Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
+	}
+	if d.EventID != ParameterGroupEvent && !(d.EventID == "" && strings.HasPrefix(d.Message, "Updated parameter")) {
+		return Request{}, ignore("RDS parameter group event %q is not one forcessl acts on", d.EventID)
+	}
+	arn, err := parseARN(d.SourceArn, "pg")
+	if err != nil {
+		return Request{}, ignore("%s: %v", ParameterGroupEvent, err)
+	}
+	if err := sameOrigin(env, arn); err != nil {
+		return Request{}, err
+	}
+	return Request{Target: TargetParameterGroup, Trigger: TriggerChange, Account: arn.account, Region: arn.region,
+		ParameterGroup: arn.name, Cause: ParameterGroupEvent}, nil
+}
+
+// apiCall holds the CloudTrail record fields we read. RDS's CloudTrail keys
+// use its odd casing (dBInstanceIdentifier).
+type apiCall struct {
+	EventSource        string `json:"eventSource"`
+	EventName          string `json:"eventName"`
+	AWSRegion          string `json:"awsRegion"`
+	RecipientAccountID string `json:"recipientAccountId"`
+	ErrorCode          string `json:"errorCode"`
+	RequestParameters  struct {
+		DBInstanceIdentifier       string `json:"dBInstanceIdentifier"`
+		NewDBInstanceIdentifier    string `json:"newDBInstanceIdentifier"`
+		TargetDBInstanceIdentifier string `json:"targetDBInstanceIdentifier"`
+		DBParameterGroupName       string `json:"dBParameterGroupName"`
+	} `json:"requestParameters"`
+	ResponseElements *struct {
+		DBInstanceArn        string `json:"dBInstanceArn"`
+		DBInstanceIdentifier string `json:"dBInstanceIdentifier"`
+	} `json:"responseElements"`
+}
+
+func parseAPICall(env envelope) (Request, error) {
+	var c apiCall
+	if err := json.Unmarshal(env.Detail, &c); err != nil {
+		return Request{}, ignore("malformed CloudTrail detail: %v", err)
+	}
+	if c.EventSource != "rds.amazonaws.com" {
+		return Request{}, ignore("API call from %q, not rds.amazonaws.com", c.EventSource)
+	}
+	if c.ErrorCode != "" {
+		return Request{}, ignore("%s failed with %s: nothing changed", c.EventName, c.ErrorCode)
+	}
+	account, region := first(c.RecipientAccountID, env.Account), first(c.AWSRegion, env.Region)
+	req := Request{Trigger: TriggerChange, Account: account, Region: region, Cause: c.EventName}
+	switch {
+	case slices.Contains(InstanceAPICalls, c.EventName):
+		req.Target = TargetInstance
+		if r := c.ResponseElements; r != nil && r.DBInstanceArn != "" {
+			arn, err := parseARN(r.DBInstanceArn, "db")
+			if err != nil {
+				return Request{}, ignore("%s: %v", c.EventName, err)
+			}
+			req.Account, req.Region, req.Instance = arn.account, arn.region, arn.name
+			break
+		}
+		p := c.RequestParameters
+		var fromResponse string
+		if c.ResponseElements != nil {
+			fromResponse = c.ResponseElements.DBInstanceIdentifier
+		}
+		// A rename (newDBInstanceIdentifier) or restore target names the
+		// instance that exists after the call.
+		req.Instance = first(fromResponse, p.NewDBInstanceIdentifier, p.TargetDBInstanceIdentifier, p.DBInstanceIdentifier)
+	case slices.Contains(ParameterGroupAPICalls, c.EventName):
+		req.Target = TargetParameterGroup
+		name := c.RequestParameters.DBParameterGroupName
+		if strings.HasPrefix(name, "arn:") {
+			arn, err := parseARN(name, "pg")
+			if err != nil {
+				return Request{}, ignore("%s: %v", c.EventName, err)
+			}
+			name = arn.name
+		}
+		req.ParameterGroup = name
+	default:
+		return Request{}, ignore("API call %q is not one forcessl acts on", c.EventName)
+	}
+	return req, nil
+}
+
+// Scheduled is the detail of forcessl's own scheduled actions. The engine
+// writes it as the Scheduler target input; account and region travel with
+// it so schedules can live in a central account.
+type Scheduled struct {
+	Action   Trigger `json:"action"`
+	Account  string  `json:"account"`
+	Region   string  `json:"region"`
+	Instance string  `json:"instance"`
+}
+
+// ScheduledPayload renders the event a schedule delivers for s.
+func ScheduledPayload(s Scheduled) ([]byte, error) {
+	detail, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(envelope{Version: "0", DetailType: DetailScheduled, Source: SourceForcessl,
+		Account: s.Account, Region: s.Region, Resources: []string{}, Detail: detail})
+}
+
+func parseScheduled(env envelope) (Request, error) {
+	var s Scheduled
+	if err := json.Unmarshal(env.Detail, &s); err != nil {
+		return Request{}, ignore("malformed scheduled action: %v", err)
+	}
+	if s.Action != TriggerReboot && s.Action != TriggerRecheck {
+		return Request{}, ignore("unknown scheduled action %q", s.Action)
+	}
+	return Request{Target: TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
+		Instance: s.Instance, Cause: "scheduled-" + string(s.Action)}, nil
+}
+
+type rdsARN struct{ account, region, name string }
+
+// parseARN reads arn:<partition>:rds:<region>:<account>:<kind>:<name>.
+func parseARN(s, kind string) (rdsARN, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "rds" || parts[5] != kind {
+		return rdsARN{}, fmt.Errorf("SourceArn %q is not an RDS %s ARN", s, kind)
+	}
+	return rdsARN{account: parts[4], region: parts[3], name: parts[6]}, nil
+}
+
+// sameOrigin rejects an event whose envelope and resource disagree on the
+// account or region: the engine picks credentials by account, so a mismatch
+// must never make it act somewhere the event did not come from.
+func sameOrigin(env envelope, arn rdsARN) error {
+	if env.Account != "" && env.Account != arn.account || env.Region != "" && env.Region != arn.region {
+		return ignore("event from %s/%s names a resource in %s/%s", env.Account, env.Region, arn.account, arn.region)
+	}
+	return nil
+}
+
+var (
+	accountRe = regexp.MustCompile(`^\d{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	// Instance identifiers: 1-63 letters, digits, hyphens; groups up to 255
+	// and, for defaults, dots. We accept a superset and let RDS be the judge.
+	nameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.\-]{0,254}$`)
+)
+
+func validate(r Request) error {
+	switch {
+	case !accountRe.MatchString(r.Account):
+		return ignore("%s: account %q is not a 12-digit account ID", r.Cause, r.Account)
+	case !regionRe.MatchString(r.Region):
+		return ignore("%s: region %q is not a region", r.Cause, r.Region)
+	case r.Target == TargetInstance && !nameRe.MatchString(r.Instance):
+		return ignore("%s: instance identifier %q is not valid", r.Cause, r.Instance)
+	case r.Target == TargetParameterGroup && !nameRe.MatchString(r.ParameterGroup):
+		return ignore("%s: parameter group name %q is not valid", r.Cause, r.ParameterGroup)
+	}
+	return nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

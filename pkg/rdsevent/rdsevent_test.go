@@ -1,0 +1,195 @@
+package rdsevent
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The AWS-published samples (copied from shared/reference/samples) and our
+// events/ folder: each either parses to the request below or is ignored.
+func TestParseSamples(t *testing.T) {
+	tests := []struct {
+		file string
+		want *Request // nil: ignored
+	}{
+		{"testdata/eventbridge-rds-db-parameter-group-event-0037.json", &Request{Target: TargetParameterGroup, Trigger: TriggerChange,
+			Account: "123456789012", Region: "us-east-1", ParameterGroup: "my-db-param-group", Cause: "RDS-EVENT-0037"}},
+		{"testdata/eventbridge-cloudtrail-envelope-CreateDBInstance-CONSTRUCTED.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Instance: "test-instance", Cause: "CreateDBInstance"}},
+		{"testdata/eventbridge-rds-db-instance-event-0049-failover.json", nil},
+		{"testdata/eventbridge-rds-db-instance-event-0087-stopped.json", nil},
+		{"testdata/eventbridge-rds-db-instance-event-backup-lambda-guide-no-eventid.json", nil},
+		{"testdata/eventbridge-rds-db-snapshot-event-0041.json", nil},
+		{"testdata/eventbridge-rds-db-cluster-event-0173-aurora.json", nil},
+		{"testdata/eventbridge-rds-db-cluster-snapshot-event-0074-aurora.json", nil},
+		{"../../events/instance-created.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "RDS-EVENT-0005"}},
+		{"../../events/instance-restarted.json", &Request{Target: TargetInstance, Trigger: TriggerRestarted,
+			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "RDS-EVENT-0006"}},
+		{"../../events/parameter-group-changed.json", &Request{Target: TargetParameterGroup, Trigger: TriggerChange,
+			Account: "123456789012", Region: "us-east-1", ParameterGroup: "shared-sqlserver", Cause: "RDS-EVENT-0037"}},
+		{"../../events/cloudtrail-create-db-instance.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "CreateDBInstance"}},
+		{"../../events/scheduled-reboot.json", &Request{Target: TargetInstance, Trigger: TriggerReboot,
+			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "scheduled-reboot"}},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			got, err := Parse(read(t, tt.file))
+			if tt.want == nil {
+				if !errors.Is(err, ErrIgnored) {
+					t.Fatalf("Parse = %+v, %v; want ErrIgnored", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.EventID = ""
+			if got != *tt.want {
+				t.Errorf("Parse =\n %+v\nwant\n %+v", got, *tt.want)
+			}
+		})
+	}
+}
+
+// instanceEvent builds an RDS DB Instance Event with the given detail fields.
+func instanceEvent(eventID, message, sourceArn, sourceIdentifier string) string {
+	d := map[string]any{"SourceArn": sourceArn, "Message": message, "SourceIdentifier": sourceIdentifier, "SourceType": "DB_INSTANCE"}
+	if eventID != "" {
+		d["EventID"] = eventID
+	}
+	b, _ := json.Marshal(map[string]any{"version": "0", "id": "x", "detail-type": DetailInstance, "source": "aws.rds",
+		"account": "111122223333", "region": "eu-west-1", "resources": []string{sourceArn}, "detail": d})
+	return string(b)
+}
+
+func apiCallEvent(name string, extra string) string {
+	return `{"version":"0","id":"y","detail-type":"AWS API Call via CloudTrail","source":"aws.rds","account":"111122223333","region":"eu-west-1",
+	"detail":{"eventSource":"rds.amazonaws.com","eventName":"` + name + `","awsRegion":"eu-west-1","recipientAccountId":"111122223333"` + extra + `}}`
+}
+
+func TestParse(t *testing.T) {
+	const arn = "arn:aws:rds:eu-west-1:111122223333:db:sales-db"
+	tests := []struct {
+		name        string
+		payload     string
+		wantTrigger Trigger
+		wantTarget  Target
+		wantName    string
+		wantIgnored string // substring of the reason
+	}{
+		{"every instance event ID we act on: restored from snapshot", instanceEvent("RDS-EVENT-0043", "Restored from snapshot s1", arn, "sales-db"), TriggerChange, TargetInstance, "sales-db", ""},
+		{"point in time restore", instanceEvent("RDS-EVENT-0019", "Restored from DB instance a to b", arn, "rds:sales-db"), TriggerChange, TargetInstance, "sales-db", ""},
+		{"group attached", instanceEvent("RDS-EVENT-0011", "Updated to use DBParameterGroup x", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"class change finished", instanceEvent("RDS-EVENT-0014", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"storage change finished", instanceEvent("RDS-EVENT-0017", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"multi-az", instanceEvent("RDS-EVENT-0025", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"single-az", instanceEvent("RDS-EVENT-0029", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"group finished updating", instanceEvent("RDS-EVENT-0092", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"restarted", instanceEvent("RDS-EVENT-0006", "DB instance restarted.", arn, ""), TriggerRestarted, TargetInstance, "sales-db", ""},
+		{"identifier comes from SourceArn, not SourceIdentifier", instanceEvent("RDS-EVENT-0005", "", arn, "rds:something-else"), TriggerChange, TargetInstance, "sales-db", ""},
+		{"no EventID: falls back to the message", instanceEvent("", "DB instance created.", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"no EventID and unknown message", instanceEvent("", "Finished DB Instance backup", arn, ""), "", "", "", "not one forcessl acts on"},
+		{"other event ID", instanceEvent("RDS-EVENT-0004", "DB instance shutdown.", arn, ""), "", "", "", "not one forcessl acts on"},
+		{"missing SourceArn", instanceEvent("RDS-EVENT-0005", "", "", "rds:sales-db"), "", "", "", "not an RDS db ARN"},
+		{"cluster ARN in instance event", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:111122223333:cluster:c", ""), "", "", "", "not an RDS db ARN"},
+		{"ARN from another account than the envelope", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:999999999999:db:x", ""), "", "", "", "names a resource in"},
+		{"CloudTrail CreateDBInstance", apiCallEvent("CreateDBInstance", `,"responseElements":{"dBInstanceArn":"`+arn+`"}`), TriggerChange, TargetInstance, "sales-db", ""},
+		{"CloudTrail ModifyDBInstance rename uses the new name", apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},"responseElements":{}`), TriggerChange, TargetInstance, "new-name", ""},
+		{"CloudTrail PITR uses the target", apiCallEvent("RestoreDBInstanceToPointInTime", `,"requestParameters":{"sourceDBInstanceIdentifier":"src","targetDBInstanceIdentifier":"restored"}`), TriggerChange, TargetInstance, "restored", ""},
+		{"CloudTrail read replica", apiCallEvent("CreateDBInstanceReadReplica", `,"requestParameters":{"dBInstanceIdentifier":"replica-1"}`), TriggerChange, TargetInstance, "replica-1", ""},
+		{"CloudTrail snapshot restore", apiCallEvent("RestoreDBInstanceFromDBSnapshot", `,"requestParameters":{"dBInstanceIdentifier":"from-snap"}`), TriggerChange, TargetInstance, "from-snap", ""},
+		{"CloudTrail ModifyDBParameterGroup", apiCallEvent("ModifyDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"pg-1"}`), TriggerChange, TargetParameterGroup, "pg-1", ""},
+		{"CloudTrail ResetDBParameterGroup by ARN", apiCallEvent("ResetDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"arn:aws:rds:eu-west-1:111122223333:pg:pg-2"}`), TriggerChange, TargetParameterGroup, "pg-2", ""},
+		{"CloudTrail failed call", apiCallEvent("CreateDBInstance", `,"errorCode":"InvalidParameterValue","requestParameters":{"dBInstanceIdentifier":"x"}`), "", "", "", "failed with InvalidParameterValue"},
+		{"CloudTrail other call", apiCallEvent("DeleteDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"x"}`), "", "", "", "not one forcessl acts on"},
+		{"CloudTrail without identifier", apiCallEvent("CreateDBInstance", `,"responseElements":null`), "", "", "", "instance identifier"},
+		{"CloudTrail from another service", strings.Replace(apiCallEvent("CreateDBInstance", ""), "rds.amazonaws.com", "ec2.amazonaws.com", 1), "", "", "", "not rds.amazonaws.com"},
+		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, TriggerRecheck, TargetInstance, "sales-db", ""},
+		{"scheduled unknown action", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"delete","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "unknown scheduled action"},
+		{"scheduled bad account", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"12","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "12-digit"},
+		{"malformed JSON", `{"detail-type":`, "", "", "", "malformed JSON"},
+		{"not an object", `[1,2]`, "", "", "", "malformed JSON"},
+		{"empty", ``, "", "", "", "malformed JSON"},
+		{"no detail", `{"source":"aws.rds","detail-type":"RDS DB Instance Event"}`, "", "", "", "no detail"},
+		{"detail of the wrong type", `{"source":"aws.rds","detail-type":"RDS DB Instance Event","detail":"x"}`, "", "", "", "malformed"},
+		{"spoofed source", strings.Replace(instanceEvent("RDS-EVENT-0005", "", arn, ""), `"aws.rds"`, `"custom.rds"`, 1), "", "", "", "unsupported event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.payload))
+			if tt.wantIgnored != "" {
+				if !errors.Is(err, ErrIgnored) || !strings.Contains(err.Error(), tt.wantIgnored) {
+					t.Fatalf("Parse err = %v, want ErrIgnored containing %q", err, tt.wantIgnored)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := got.Instance
+			if got.Target == TargetParameterGroup {
+				name = got.ParameterGroup
+			}
+			if got.Trigger != tt.wantTrigger || got.Target != tt.wantTarget || name != tt.wantName ||
+				got.Account != "111122223333" || got.Region != "eu-west-1" {
+				t.Errorf("Parse = %+v; want %s %s %s in 111122223333/eu-west-1", got, tt.wantTrigger, tt.wantTarget, tt.wantName)
+			}
+		})
+	}
+}
+
+func TestScheduledPayloadRoundTrip(t *testing.T) {
+	s := Scheduled{Action: TriggerReboot, Account: "111122223333", Region: "ap-southeast-2", Instance: "db-1"}
+	b, err := ScheduledPayload(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Trigger != TriggerReboot || got.Instance != "db-1" || got.Account != s.Account || got.Region != s.Region {
+		t.Errorf("round trip = %+v", got)
+	}
+}
+
+// FuzzParse: any input yields a valid request or ErrIgnored, never a panic.
+func FuzzParse(f *testing.F) {
+	for _, p := range []string{"testdata/eventbridge-rds-db-parameter-group-event-0037.json",
+		"testdata/eventbridge-cloudtrail-envelope-CreateDBInstance-CONSTRUCTED.json",
+		"../../events/instance-created.json", "../../events/scheduled-reboot.json"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		req, err := Parse(b)
+		if err != nil {
+			if !errors.Is(err, ErrIgnored) {
+				t.Fatalf("error not ErrIgnored: %v", err)
+			}
+			return
+		}
+		if validate(req) != nil || req.Key() == "" {
+			t.Fatalf("accepted invalid request %+v", req)
+		}
+	})
+}

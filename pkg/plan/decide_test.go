@@ -1,0 +1,427 @@
+package plan
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
+)
+
+// Thursday 2026-11-26 10:00 UTC; the default window below is Sunday 05:00.
+var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+const window = "sun:05:00-sun:05:30"
+
+var sunday0500 = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
+
+func settings() Settings {
+	return Settings{Mode: config.ModeEnforce, Reboot: config.RebootWindow, MinLead: 15 * time.Minute,
+		ExemptTag: config.DefaultExemptTag, Engines: config.DefaultEngines}
+}
+
+// sqlServer is an available SQL Server instance on a default group with
+// rds.force_ssl=0.
+func sqlServer(mod ...func(*Observed)) Observed {
+	o := Observed{Account: "111122223333", Region: "eu-west-1", Trigger: rdsevent.TriggerChange, Found: true,
+		Instance: Instance{ID: "orders", Engine: "sqlserver-se", Status: "available",
+			ParameterGroup: "default.sqlserver-se-15.0", ApplyStatus: InSync, MaintenanceWindow: window, Tags: map[string]string{}},
+		TLS: Parameter{Found: true, Value: "0", ApplyType: "static"}}
+	for _, m := range mod {
+		m(&o)
+	}
+	return o
+}
+
+var sched = ScheduleName("111122223333", "eu-west-1", "orders")
+
+func TestDecide(t *testing.T) {
+	onCustom := func(o *Observed) { o.Instance.ParameterGroup = "app-params" }
+	compliantPending := func(o *Observed) {
+		o.Instance.ParameterGroup = "forcessl-app-params"
+		o.TLS.Value = "1"
+		o.Instance.ApplyStatus = PendingReboot
+	}
+	tests := []struct {
+		name     string
+		obs      Observed
+		settings func(*Settings)
+		now      time.Time
+		state    State
+		outcome  Outcome
+		steps    []Step
+		reason   string // substring
+	}{
+		{
+			name: "default group: create in family, set static param pending-reboot, attach now, reboot at next window",
+			obs:  sqlServer(), state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CreateGroup{Name: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Family: "sqlserver-se-15.0", Source: "default.sqlserver-se-15.0"},
+				SetParameter{Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), ApplyImmediately: true},
+				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "custom group: copy it so custom parameters are kept",
+			obs:  sqlServer(onCustom), state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "parameter missing from the group counts as off",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{} }), state: NonCompliant, outcome: OutcomeRemediated,
+			reason: "unset (off)",
+		},
+		{
+			name: "dynamic parameter (MySQL) is set immediate",
+			obs: sqlServer(onCustom, func(o *Observed) {
+				o.Instance.Engine = "mysql"
+				o.TLS = Parameter{Found: true, Value: "0", ApplyType: "dynamic"}
+			}),
+			state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "require_secure_transport", Value: "1", ApplyMethod: "immediate"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "pending modifications: attach with them in the window, not now",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.PendingModified = true }),
+			state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: false},
+				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "window starting within the lead time is skipped",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "thu:10:10-thu:10:40" }),
+			state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, At: time.Date(2026, 12, 3, 10, 10, 0, 0, time.UTC), Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "reboot immediate: short settle schedule instead of a window",
+			obs:  sqlServer(onCustom), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
+			state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, At: now.Add(SettleDelay), Action: rdsevent.TriggerReboot},
+			},
+		},
+		{
+			name: "tag forcessl:reboot=never overrides the default: fix, no schedule",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.Tags[RebootTag] = "never" }),
+			state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+			},
+		},
+		{
+			name: "exempt instance is never touched",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "TRUE" }), state: Exempt, outcome: OutcomeNone,
+		},
+		{
+			name: "exempt tag with another value does not exempt",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "no" }), state: NonCompliant, outcome: OutcomeRemediated,
+		},
+		{
+			name: "custom exempt tag key",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["security:skip-tls"] = "true" }),
+			settings: func(s *Settings) { s.ExemptTag = "security:skip-tls" }, state: Exempt, outcome: OutcomeNone,
+		},
+		{
+			name: "Aurora member is out of scope",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Engine = "aurora-postgresql"; o.Instance.ClusterID = "c1" }), state: OutOfScope, outcome: OutcomeNone,
+		},
+		{
+			name: "Oracle is out of scope",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Engine = "oracle-ee" }), state: OutOfScope, outcome: OutcomeNone,
+		},
+		{
+			name: "engine not configured is out of scope",
+			obs:  sqlServer(), settings: func(s *Settings) { s.Engines = []string{"postgres"} }, state: OutOfScope, outcome: OutcomeNone,
+		},
+		{
+			name: "deleted instance",
+			obs:  Observed{Found: false}, state: NotFound, outcome: OutcomeNone,
+		},
+		{
+			name: "creating: re-check later, never dropped",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "creating" }), state: NotReady, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, At: now.Add(RecheckDelay), Action: rdsevent.TriggerRecheck}},
+		},
+		{
+			name: "stopped: re-check in a day",
+			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "stopped" }), state: NotReady, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, At: now.Add(IdleRecheckDelay), Action: rdsevent.TriggerRecheck}},
+		},
+		{
+			name: "compliant custom group in sync: nothing to do",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS.Value = "1" }), state: Compliant, outcome: OutcomeNone,
+		},
+		{
+			name: "PostgreSQL 15 default group is already on",
+			obs: sqlServer(func(o *Observed) {
+				o.Instance.Engine = "postgres"
+				o.Instance.ParameterGroup = "default.postgres15"
+				o.TLS.Value = "1"
+			}), state: Compliant, outcome: OutcomeNone,
+		},
+		{
+			name: "compliant but not yet in effect: schedule the reboot",
+			obs:  sqlServer(compliantPending), state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
+			steps: []Step{Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "pending reboot with policy never: only report",
+			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = config.RebootNever },
+			state: CompliantPendingReboot, outcome: OutcomeNone,
+		},
+		{
+			name: "pending reboot with policy immediate: reboot now",
+			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
+		},
+		{
+			name: "an ordinary event inside the window does not reboot",
+			obs:  sqlServer(compliantPending), now: sunday0500.Add(time.Minute),
+			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot in the window: reboot",
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500,
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
+		},
+		{
+			name: "scheduled reboot but instance busy early in the window: look again inside it",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.Status = "modifying"
+			}), now: sunday0500,
+			state: CompliantPendingReboot, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot with modifications still pending: wait for RDS to apply them",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.PendingModified = true
+			}), now: sunday0500,
+			state: CompliantPendingReboot, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot, busy, too late in the window: next window",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.Status = "backing-up"
+			}), now: sunday0500.Add(20 * time.Minute),
+			state: CompliantPendingReboot, outcome: OutcomePostponed,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot with under RebootMargin left: next window",
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(26 * time.Minute),
+			state: CompliantPendingReboot, outcome: OutcomePostponed,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot delivered late, outside the window: never reboots, moves to the next",
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(2 * time.Hour),
+			state: CompliantPendingReboot, outcome: OutcomePostponed,
+			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+		},
+		{
+			name: "scheduled reboot, already in sync (someone rebooted): nothing",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.ApplyStatus = InSync
+			}), now: sunday0500, state: Compliant, outcome: OutcomeNone,
+		},
+		{
+			name: "scheduled reboot, exempted since: nothing",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.Tags["forcessl:exempt"] = "true"
+			}), now: sunday0500, state: Exempt, outcome: OutcomeNone,
+		},
+		{
+			name: "scheduled reboot, TLS turned off again since: remediate instead of rebooting",
+			obs: sqlServer(onCustom, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerReboot
+				o.Instance.ApplyStatus = PendingReboot
+			}), now: sunday0500, state: NonCompliant, outcome: OutcomeRemediated,
+		},
+		{
+			name: "restarted on our group and in sync: verified",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerRestarted
+				o.Instance.ApplyStatus = InSync
+			}), state: Compliant, outcome: OutcomeVerified,
+		},
+		{
+			name: "restarted on the owner's own compliant group: nothing to say",
+			obs: sqlServer(onCustom, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerRestarted
+				o.TLS.Value = "1"
+			}), state: Compliant, outcome: OutcomeNone,
+		},
+		{
+			name: "parameter group failed to apply",
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Instance.ApplyStatus = FailedToApply }),
+			state: CompliantPendingReboot, outcome: OutcomeFailed,
+		},
+		{
+			name: "bad maintenance window is a failure, not a guess",
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Instance.MaintenanceWindow = "someday" }),
+			state: CompliantPendingReboot, outcome: OutcomeFailed, reason: "someday",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := settings()
+			if tt.settings != nil {
+				tt.settings(&s)
+			}
+			at := now
+			if !tt.now.IsZero() {
+				at = tt.now
+			}
+			p := Decide(tt.obs, s, at)
+			if p.State != tt.state || p.Outcome != tt.outcome {
+				t.Fatalf("Decide = %s/%s (%s), want %s/%s", p.State, p.Outcome, p.Reason, tt.state, tt.outcome)
+			}
+			if tt.steps != nil && !reflect.DeepEqual(p.Steps, tt.steps) {
+				t.Errorf("steps:\n got  %s\n want %s", p.Describe(), Plan{Steps: tt.steps}.Describe())
+			}
+			if tt.steps == nil && (tt.outcome == OutcomeNone || tt.outcome == OutcomeFailed) && len(p.Steps) > 0 {
+				t.Errorf("unexpected steps: %s", p.Describe())
+			}
+			if !strings.Contains(p.Reason, tt.reason) {
+				t.Errorf("reason %q does not mention %q", p.Reason, tt.reason)
+			}
+			// Idempotence of the decision itself.
+			if again := Decide(tt.obs, s, at); !reflect.DeepEqual(again, p) {
+				t.Error("Decide is not deterministic")
+			}
+		})
+	}
+}
+
+func hashOf(s string) string {
+	n := paramgroup.CompliantName(s)
+	return n[strings.LastIndex(n, "-")+1:]
+}
+
+// When the compliant name is taken, Decide asks to see the group and then
+// reuses it only if that is safe.
+func TestDecideExistingCompliantGroup(t *testing.T) {
+	const target = "forcessl-app-params"
+	ours := map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: "app-params"}
+	custom := map[string]string{"max_degree_of_parallelism": "4"}
+	base := func(c Group) Observed {
+		return sqlServer(func(o *Observed) {
+			o.Instance.ParameterGroup = "app-params"
+			o.SourceFamily = "sqlserver-se-15.0"
+			o.SourceUserParams = custom
+			c.Name, c.Exists = target, true
+			o.Candidate = &c
+		})
+	}
+	tests := []struct {
+		name    string
+		group   Group
+		outcome Outcome
+		steps   []Step
+		reason  string
+	}{
+		{"ours and compliant: just attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "1"},
+			UserParams: map[string]string{"max_degree_of_parallelism": "4", "rds.force_ssl": "1"}}, OutcomeRemediated,
+			[]Step{AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
+		{"ours but TLS off (crash before set): fix and attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "0"},
+			UserParams: custom}, OutcomeRemediated,
+			[]Step{SetParameter{Group: target, Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
+		{"someone else's but compliant and identical: reuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "1"},
+			UserParams: custom}, OutcomeRemediated, nil, ""},
+		{"someone else's and not compliant: refuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "0"},
+			UserParams: custom}, OutcomeRefused, nil, "not forcessl's"},
+		{"other family: refuse", Group{Family: "sqlserver-se-16.0", Tags: ours, TLS: Parameter{Found: true, Value: "1"}, UserParams: custom},
+			OutcomeRefused, nil, "family"},
+		{"our stale copy (source changed since): refuse rather than drop a custom parameter", Group{Family: "sqlserver-se-15.0", Tags: ours,
+			TLS: Parameter{Found: true, Value: "1"}, UserParams: map[string]string{"max_degree_of_parallelism": "2"}},
+			OutcomeRefused, nil, "max_degree_of_parallelism"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Decide(base(tt.group), settings(), now)
+			if p.Outcome != tt.outcome {
+				t.Fatalf("outcome %s (%s), want %s", p.Outcome, p.Reason, tt.outcome)
+			}
+			if tt.steps != nil && !reflect.DeepEqual(p.Steps, tt.steps) {
+				t.Errorf("steps:\n got  %s\n want %s", p.Describe(), Plan{Steps: tt.steps}.Describe())
+			}
+			if tt.outcome == OutcomeRefused && len(p.Steps) != 0 {
+				t.Errorf("refusal with steps: %s", p.Describe())
+			}
+			if !strings.Contains(p.Reason, tt.reason) {
+				t.Errorf("reason %q does not mention %q", p.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDecideFixInPlace(t *testing.T) {
+	onOurs := func(o *Observed) { o.Instance.ParameterGroup = "forcessl-app-params" }
+	if p := Decide(sqlServer(onOurs), settings(), now); p.NeedGroup != "forcessl-app-params" || p.Writes() {
+		t.Fatalf("want a request to observe the group first, got %+v", p)
+	}
+	tagged := sqlServer(onOurs, func(o *Observed) {
+		o.Candidate = &Group{Name: "forcessl-app-params", Exists: true, Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue}}
+	})
+	p := Decide(tagged, settings(), now)
+	want := []Step{SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+		Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}
+	if p.Outcome != OutcomeRemediated || !reflect.DeepEqual(p.Steps, want) {
+		t.Errorf("got %s %s", p.Outcome, p.Describe())
+	}
+	untagged := sqlServer(onOurs, func(o *Observed) { o.Candidate = &Group{Name: "forcessl-app-params", Exists: true} })
+	if p := Decide(untagged, settings(), now); p.Outcome != OutcomeRefused || p.Writes() {
+		t.Errorf("an untagged lookalike must be refused, got %s %s", p.Outcome, p.Describe())
+	}
+}
+
+func TestScheduleName(t *testing.T) {
+	long := strings.Repeat("x", 63)
+	for _, id := range []string{"a", "orders", long} {
+		n := ScheduleName("111122223333", "eu-west-1", id)
+		if len(n) > 64 || strings.Trim(n, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			t.Errorf("ScheduleName(%q) = %q", id, n)
+		}
+	}
+	if ScheduleName("111122223333", "eu-west-1", "a") == ScheduleName("444455556666", "eu-west-1", "a") {
+		t.Error("the same instance name in two accounts must not share a schedule")
+	}
+}

@@ -1,0 +1,128 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
+)
+
+// State is the compliance state of an instance.
+type State string
+
+const (
+	Compliant              State = "compliant"
+	CompliantPendingReboot State = "compliant-pending-reboot"
+	NonCompliant           State = "non-compliant"
+	Exempt                 State = "exempt"
+	NotReady               State = "not-ready"
+	OutOfScope             State = "out-of-scope"
+	NotFound               State = "not-found"
+)
+
+// Outcome is the state change a plan makes, and what people are told.
+type Outcome string
+
+const (
+	OutcomeNone           Outcome = "none"            // nothing changed: no message
+	OutcomeRemediated     Outcome = "remediated"      // compliant group attached
+	OutcomeRebootPlanned  Outcome = "reboot-scheduled" // group already compliant, reboot newly scheduled
+	OutcomeRebooted       Outcome = "rebooted"
+	OutcomePostponed      Outcome = "postponed" // scheduled reboot moved to a later window
+	OutcomeVerified       Outcome = "verified"  // restarted and TLS enforced
+	OutcomeRefused        Outcome = "refused"   // will not act without a human
+	OutcomeFailed         Outcome = "failed"
+	OutcomeWaiting        Outcome = "waiting" // not ready: re-check scheduled, nobody told
+)
+
+// Plan is a decision: the state observed, the steps that make it right, and
+// the outcome those steps produce.
+type Plan struct {
+	State   State
+	Outcome Outcome
+	Reason  string
+	// Requirement is the TLS parameter the engine enforces (zero when out of scope).
+	Requirement policy.Requirement
+	// NeedGroup names a group Decide must see before it can plan (the
+	// reconciler observes it into Observed.Candidate and decides again).
+	NeedGroup string
+	Steps     []Step
+	// RebootAt is when the reboot is scheduled, if it is.
+	RebootAt time.Time
+}
+
+// Writes reports whether carrying the plan out changes anything in AWS.
+func (p Plan) Writes() bool { return len(p.Steps) > 0 }
+
+// Step is one idempotent write. The concrete types below are the whole set.
+type Step interface{ Describe() string }
+
+// CreateGroup makes a new group in Family, starting from engine defaults:
+// how a compliant group is made from an RDS default group, which cannot be
+// copied.
+type CreateGroup struct {
+	Name, Family, Source string
+}
+
+// CopyGroup copies a custom group so every custom parameter is kept.
+type CopyGroup struct {
+	Name, Source string
+}
+
+// SetParameter sets one parameter in a group.
+type SetParameter struct {
+	Group, Name, Value, ApplyMethod string
+}
+
+// AttachGroup points the instance at a group.
+type AttachGroup struct {
+	Instance, Group string
+	// ApplyImmediately is false when the instance has modifications queued
+	// for its window: true would apply those too, now.
+	ApplyImmediately bool
+}
+
+// Schedule creates or moves the instance's one-time schedule.
+type Schedule struct {
+	Name   string
+	At     time.Time
+	Action rdsevent.Trigger // reboot | recheck
+}
+
+// Reboot restarts the instance without failover, which is what makes a
+// pending parameter group change effective (ModifyDBInstance API reference).
+type Reboot struct {
+	Instance string
+}
+
+func (s CreateGroup) Describe() string {
+	return fmt.Sprintf("create parameter group %s (family %s) from the defaults of %s", s.Name, s.Family, s.Source)
+}
+func (s CopyGroup) Describe() string {
+	return fmt.Sprintf("copy parameter group %s to %s, keeping every custom parameter", s.Source, s.Name)
+}
+func (s SetParameter) Describe() string {
+	return fmt.Sprintf("set %s=%s in %s (%s)", s.Name, s.Value, s.Group, s.ApplyMethod)
+}
+func (s AttachGroup) Describe() string {
+	when := "now"
+	if !s.ApplyImmediately {
+		when = "in the maintenance window, with the modifications already pending"
+	}
+	return fmt.Sprintf("attach parameter group %s to %s %s", s.Group, s.Instance, when)
+}
+func (s Schedule) Describe() string {
+	return fmt.Sprintf("schedule %s at %s", s.Action, s.At.UTC().Format(time.RFC3339))
+}
+func (s Reboot) Describe() string { return fmt.Sprintf("reboot %s without failover", s.Instance) }
+
+// Describe lists a plan's steps for logs and messages.
+func (p Plan) Describe() string {
+	var parts []string
+	for _, s := range p.Steps {
+		parts = append(parts, s.Describe())
+	}
+	return strings.Join(parts, "; ")
+}

@@ -95,8 +95,8 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name: "pending modifications: attach with them in the window, not now",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.PendingModified = true }),
+			name:  "pending modifications: attach with them in the window, not now",
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.PendingModified = true }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
@@ -106,8 +106,8 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name: "window starting within the lead time is skipped",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "thu:10:10-thu:10:40" }),
+			name:  "window starting within the lead time is skipped",
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "thu:10:10-thu:10:40" }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
@@ -128,8 +128,8 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name: "tag forcessl:reboot=never overrides the default: fix, no schedule",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.Tags[RebootTag] = "never" }),
+			name:  "tag forcessl:reboot=never overrides the default: fix, no schedule",
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.Tags[RebootTag] = "never" }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
@@ -146,8 +146,8 @@ func TestDecide(t *testing.T) {
 			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "no" }), state: NonCompliant, outcome: OutcomeRemediated,
 		},
 		{
-			name: "custom exempt tag key",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["security:skip-tls"] = "true" }),
+			name:     "custom exempt tag key",
+			obs:      sqlServer(func(o *Observed) { o.Instance.Tags["security:skip-tls"] = "true" }),
 			settings: func(s *Settings) { s.ExemptTag = "security:skip-tls" }, state: Exempt, outcome: OutcomeNone,
 		},
 		{
@@ -289,13 +289,13 @@ func TestDecide(t *testing.T) {
 			}), state: Compliant, outcome: OutcomeNone,
 		},
 		{
-			name: "parameter group failed to apply",
-			obs:  sqlServer(compliantPending, func(o *Observed) { o.Instance.ApplyStatus = FailedToApply }),
+			name:  "parameter group failed to apply",
+			obs:   sqlServer(compliantPending, func(o *Observed) { o.Instance.ApplyStatus = FailedToApply }),
 			state: CompliantPendingReboot, outcome: OutcomeFailed,
 		},
 		{
-			name: "bad maintenance window is a failure, not a guess",
-			obs:  sqlServer(compliantPending, func(o *Observed) { o.Instance.MaintenanceWindow = "someday" }),
+			name:  "bad maintenance window is a failure, not a guess",
+			obs:   sqlServer(compliantPending, func(o *Observed) { o.Instance.MaintenanceWindow = "someday" }),
 			state: CompliantPendingReboot, outcome: OutcomeFailed, reason: "someday",
 		},
 	}

@@ -26,15 +26,15 @@ const (
 type Outcome string
 
 const (
-	OutcomeNone           Outcome = "none"            // nothing changed: no message
-	OutcomeRemediated     Outcome = "remediated"      // compliant group attached
-	OutcomeRebootPlanned  Outcome = "reboot-scheduled" // group already compliant, reboot newly scheduled
-	OutcomeRebooted       Outcome = "rebooted"
-	OutcomePostponed      Outcome = "postponed" // scheduled reboot moved to a later window
-	OutcomeVerified       Outcome = "verified"  // restarted and TLS enforced
-	OutcomeRefused        Outcome = "refused"   // will not act without a human
-	OutcomeFailed         Outcome = "failed"
-	OutcomeWaiting        Outcome = "waiting" // not ready: re-check scheduled, nobody told
+	OutcomeNone          Outcome = "none"             // nothing changed: no message
+	OutcomeRemediated    Outcome = "remediated"       // compliant group attached
+	OutcomeRebootPlanned Outcome = "reboot-scheduled" // group already compliant, reboot newly scheduled
+	OutcomeRebooted      Outcome = "rebooted"
+	OutcomePostponed     Outcome = "postponed" // scheduled reboot moved to a later window
+	OutcomeVerified      Outcome = "verified"  // restarted and TLS enforced
+	OutcomeRefused       Outcome = "refused"   // will not act without a human
+	OutcomeFailed        Outcome = "failed"
+	OutcomeWaiting       Outcome = "waiting" // not ready: re-check scheduled, nobody told
 )
 
 // Plan is a decision: the state observed, the steps that make it right, and

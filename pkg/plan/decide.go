@@ -67,6 +67,9 @@ func Decide(o Observed, s Settings, now time.Time) Plan {
 		return Plan{State: Exempt, Outcome: OutcomeNone, Reason: "tagged " + s.ExemptTag + "=true"}
 	}
 	req, _ := policy.For(in.Engine)
+	if !o.TLSKnown {
+		return Plan{State: NonCompliant, Reason: "reading " + req.Parameter, Requirement: req, NeedTLS: true}
+	}
 	d := decision{o: o, s: s, now: now, req: req}
 	if !policy.IsOn(o.TLS.Value) {
 		return d.remediate()
@@ -106,7 +109,7 @@ func (d decision) wait(st State, reason string) Plan {
 		delay = IdleRecheckDelay
 	}
 	return d.plan(st, OutcomeWaiting, reason+"; looking again later",
-		Schedule{Name: d.scheduleName(), At: ceilMinute(d.now.Add(delay)), Action: rdsevent.TriggerRecheck})
+		d.schedule(ceilMinute(d.now.Add(delay)), rdsevent.TriggerRecheck))
 }
 
 func (d decision) remediate() Plan {
@@ -231,7 +234,7 @@ func (d decision) rebootSteps(inPlace bool) []Step {
 		return nil
 	case config.RebootImmediate:
 		if !in.PendingModified || inPlace {
-			return []Step{Schedule{Name: d.scheduleName(), At: ceilMinute(d.now.Add(SettleDelay)), Action: rdsevent.TriggerReboot}}
+			return []Step{d.schedule(ceilMinute(d.now.Add(SettleDelay)), rdsevent.TriggerReboot)}
 		}
 		// The group is attached together with the pending modifications in
 		// the window; reboot after that.
@@ -240,7 +243,7 @@ func (d decision) rebootSteps(inPlace bool) []Step {
 	if err != nil {
 		return nil
 	}
-	return []Step{Schedule{Name: d.scheduleName(), At: at, Action: rdsevent.TriggerReboot}}
+	return []Step{d.schedule(at, rdsevent.TriggerReboot)}
 }
 
 func (d decision) pendingReboot() Plan {
@@ -271,7 +274,7 @@ func (d decision) pendingReboot() Plan {
 				busy = "still applying its pending modifications"
 			}
 			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; instance is "+busy+", looking again inside the window",
-				Schedule{Name: d.scheduleName(), At: ceilMinute(d.now.Add(RecheckDelay)), Action: rdsevent.TriggerReboot})
+				d.schedule(ceilMinute(d.now.Add(RecheckDelay)), rdsevent.TriggerReboot))
 		}
 	}
 	at := w.NextStart(d.now.Add(d.s.MinLead))
@@ -280,7 +283,7 @@ func (d decision) pendingReboot() Plan {
 		out = OutcomePostponed
 		why += "; could not reboot in this window (instance " + in.Status + ")"
 	}
-	p := d.plan(CompliantPendingReboot, out, why, Schedule{Name: d.scheduleName(), At: at, Action: rdsevent.TriggerReboot})
+	p := d.plan(CompliantPendingReboot, out, why, d.schedule(at, rdsevent.TriggerReboot))
 	p.RebootAt = at
 	return p
 }
@@ -306,8 +309,8 @@ func (d decision) rebootPolicy() config.RebootPolicy {
 	return d.s.Reboot
 }
 
-func (d decision) scheduleName() string {
-	return ScheduleName(d.o.Account, d.o.Region, d.o.Instance.ID)
+func (d decision) schedule(at time.Time, action rdsevent.Trigger) Schedule {
+	return Schedule{Name: ScheduleName(d.o.Account, d.o.Region, d.o.Instance.ID), Instance: d.o.Instance.ID, At: at, Action: action}
 }
 
 // ScheduleName is the one Scheduler schedule forcessl keeps per instance:

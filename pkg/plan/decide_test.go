@@ -29,7 +29,7 @@ func sqlServer(mod ...func(*Observed)) Observed {
 	o := Observed{Account: "111122223333", Region: "eu-west-1", Trigger: rdsevent.TriggerChange, Found: true,
 		Instance: Instance{ID: "orders", Engine: "sqlserver-se", Status: "available",
 			ParameterGroup: "default.sqlserver-se-15.0", ApplyStatus: InSync, MaintenanceWindow: window, Tags: map[string]string{}},
-		TLS: Parameter{Found: true, Value: "0", ApplyType: "static"}}
+		TLS: Parameter{Found: true, Value: "0", ApplyType: "static"}, TLSKnown: true}
 	for _, m := range mod {
 		m(&o)
 	}
@@ -62,7 +62,7 @@ func TestDecide(t *testing.T) {
 				CreateGroup{Name: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Family: "sqlserver-se-15.0", Source: "default.sqlserver-se-15.0"},
 				SetParameter{Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 				AttachGroup{Instance: "orders", Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), ApplyImmediately: true},
-				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -72,7 +72,7 @@ func TestDecide(t *testing.T) {
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
 				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -91,7 +91,7 @@ func TestDecide(t *testing.T) {
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
 				SetParameter{Group: "forcessl-app-params", Name: "require_secure_transport", Value: "1", ApplyMethod: "immediate"},
 				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -102,7 +102,7 @@ func TestDecide(t *testing.T) {
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
 				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: false},
-				Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -113,7 +113,7 @@ func TestDecide(t *testing.T) {
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
 				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, At: time.Date(2026, 12, 3, 10, 10, 0, 0, time.UTC), Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: time.Date(2026, 12, 3, 10, 10, 0, 0, time.UTC), Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -124,7 +124,7 @@ func TestDecide(t *testing.T) {
 				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
 				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, At: now.Add(SettleDelay), Action: rdsevent.TriggerReboot},
+				Schedule{Name: sched, Instance: "orders", At: now.Add(SettleDelay), Action: rdsevent.TriggerReboot},
 			},
 		},
 		{
@@ -169,12 +169,12 @@ func TestDecide(t *testing.T) {
 		{
 			name: "creating: re-check later, never dropped",
 			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "creating" }), state: NotReady, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, At: now.Add(RecheckDelay), Action: rdsevent.TriggerRecheck}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: now.Add(RecheckDelay), Action: rdsevent.TriggerRecheck}},
 		},
 		{
 			name: "stopped: re-check in a day",
 			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "stopped" }), state: NotReady, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, At: now.Add(IdleRecheckDelay), Action: rdsevent.TriggerRecheck}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: now.Add(IdleRecheckDelay), Action: rdsevent.TriggerRecheck}},
 		},
 		{
 			name: "compliant custom group in sync: nothing to do",
@@ -191,7 +191,7 @@ func TestDecide(t *testing.T) {
 		{
 			name: "compliant but not yet in effect: schedule the reboot",
 			obs:  sqlServer(compliantPending), state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
-			steps: []Step{Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "pending reboot with policy never: only report",
@@ -207,7 +207,7 @@ func TestDecide(t *testing.T) {
 			name: "an ordinary event inside the window does not reboot",
 			obs:  sqlServer(compliantPending), now: sunday0500.Add(time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot in the window: reboot",
@@ -221,7 +221,7 @@ func TestDecide(t *testing.T) {
 				o.Instance.Status = "modifying"
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot with modifications still pending: wait for RDS to apply them",
@@ -230,7 +230,7 @@ func TestDecide(t *testing.T) {
 				o.Instance.PendingModified = true
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot, busy, too late in the window: next window",
@@ -239,19 +239,19 @@ func TestDecide(t *testing.T) {
 				o.Instance.Status = "backing-up"
 			}), now: sunday0500.Add(20 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot with under RebootMargin left: next window",
 			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(26 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot delivered late, outside the window: never reboots, moves to the next",
 			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(2 * time.Hour),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot, already in sync (someone rebooted): nothing",
@@ -359,11 +359,11 @@ func TestDecideExistingCompliantGroup(t *testing.T) {
 	}{
 		{"ours and compliant: just attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "1"},
 			UserParams: map[string]string{"max_degree_of_parallelism": "4", "rds.force_ssl": "1"}}, OutcomeRemediated,
-			[]Step{AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
+			[]Step{AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
 		{"ours but TLS off (crash before set): fix and attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "0"},
 			UserParams: custom}, OutcomeRemediated,
 			[]Step{SetParameter{Group: target, Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
+				AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
 		{"someone else's but compliant and identical: reuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "1"},
 			UserParams: custom}, OutcomeRemediated, nil, ""},
 		{"someone else's and not compliant: refuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "0"},
@@ -393,6 +393,21 @@ func TestDecideExistingCompliantGroup(t *testing.T) {
 	}
 }
 
+func TestDecideAsksForTLSOnlyWhenInScope(t *testing.T) {
+	unread := func(o *Observed) { o.TLSKnown = false }
+	if p := Decide(sqlServer(unread), settings(), now); !p.NeedTLS || p.Writes() {
+		t.Errorf("in scope: want NeedTLS, got %+v", p)
+	}
+	exempt := sqlServer(unread, func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "true" })
+	if p := Decide(exempt, settings(), now); p.NeedTLS || p.State != Exempt {
+		t.Errorf("exempt: want no read, got %+v", p)
+	}
+	oracle := sqlServer(unread, func(o *Observed) { o.Instance.Engine = "oracle-se2" })
+	if p := Decide(oracle, settings(), now); p.NeedTLS || p.State != OutOfScope {
+		t.Errorf("out of scope: want no read, got %+v", p)
+	}
+}
+
 func TestDecideFixInPlace(t *testing.T) {
 	onOurs := func(o *Observed) { o.Instance.ParameterGroup = "forcessl-app-params" }
 	if p := Decide(sqlServer(onOurs), settings(), now); p.NeedGroup != "forcessl-app-params" || p.Writes() {
@@ -403,7 +418,7 @@ func TestDecideFixInPlace(t *testing.T) {
 	})
 	p := Decide(tagged, settings(), now)
 	want := []Step{SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-		Schedule{Name: sched, At: sunday0500, Action: rdsevent.TriggerReboot}}
+		Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}
 	if p.Outcome != OutcomeRemediated || !reflect.DeepEqual(p.Steps, want) {
 		t.Errorf("got %s %s", p.Outcome, p.Describe())
 	}

@@ -54,9 +54,11 @@ type Observed struct {
 	Trigger         rdsevent.Trigger
 	Found           bool // the instance exists
 	Instance        Instance
-	// TLS is the TLS parameter of the instance's current group; read only
-	// when the instance is in scope.
-	TLS Parameter
+	// TLS is the TLS parameter of the instance's current group. It is read
+	// only once Decide asks for it (NeedTLS), so an out-of-scope or exempt
+	// instance costs one call.
+	TLS      Parameter
+	TLSKnown bool
 	// SourceFamily is the family of the instance's current group, when
 	// known (derived from a default group's name, or observed).
 	SourceFamily string

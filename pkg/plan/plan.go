@@ -48,6 +48,8 @@ type Plan struct {
 	// NeedGroup names a group Decide must see before it can plan (the
 	// reconciler observes it into Observed.Candidate and decides again).
 	NeedGroup string
+	// NeedTLS asks for the TLS parameter of the instance's group.
+	NeedTLS bool
 	Steps     []Step
 	// RebootAt is when the reboot is scheduled, if it is.
 	RebootAt time.Time
@@ -86,9 +88,10 @@ type AttachGroup struct {
 
 // Schedule creates or moves the instance's one-time schedule.
 type Schedule struct {
-	Name   string
-	At     time.Time
-	Action rdsevent.Trigger // reboot | recheck
+	Name     string
+	Instance string
+	At       time.Time
+	Action   rdsevent.Trigger // reboot | recheck
 }
 
 // Reboot restarts the instance without failover, which is what makes a

@@ -1,0 +1,467 @@
+package reconcile_test
+
+// Integration tests: the real engine, through the real SDK clients, against
+// moto. What moto does not model (pending-reboot, PendingModifiedValues,
+// busy instances) is covered with in-process fakes in fake_test.go.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+
+	"github.com/forcessl/forcessl/internal/mototest"
+	"github.com/forcessl/forcessl/pkg/apicount"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/setup"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if moto, err = mototest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration tests need moto:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
+}
+
+const (
+	functionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"
+	roleARN     = "arn:aws:iam::123456789012:role/forcessl-scheduler"
+)
+
+// Thursday; the instances' window is Sunday 05:00-05:30 UTC.
+var (
+	now        = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	nextWindow = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
+)
+
+type env struct {
+	t      *testing.T
+	rds    *rds.Client
+	sched  *scheduler.Client
+	inbox  *mototest.Inbox
+	calls  *apicount.Counter
+	engine *reconcile.Engine
+}
+
+func newEnv(t *testing.T, mode config.Mode) *env {
+	moto.Reset(t)
+	awsCfg := moto.Config(t)
+	e := &env{t: t, rds: rds.NewFromConfig(awsCfg), sched: scheduler.NewFromConfig(awsCfg), calls: apicount.New()}
+	if _, err := e.sched.CreateScheduleGroup(context.Background(), &scheduler.CreateScheduleGroupInput{Name: aws.String("forcessl")}); err != nil {
+		t.Fatal(err)
+	}
+	e.inbox = mototest.NewInbox(t, awsCfg)
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{
+			config.EnvMode: string(mode), config.EnvSchedulerRoleARN: roleARN,
+			config.EnvTopicARN: e.inbox.TopicARN, config.EnvScheduleGroup: "forcessl",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := awsCfg.Copy()
+	counted.APIOptions = append(counted.APIOptions, e.calls.Middleware())
+	e.engine = setup.Engine(cfg, counted, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	e.engine.Now = func() time.Time { return now }
+	return e
+}
+
+// handle sends one event file from events/ with the instance name replaced.
+func (e *env) handle(file, instance string) reconcile.Result {
+	e.t.Helper()
+	b, err := os.ReadFile("../../events/" + file)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	payload := strings.ReplaceAll(string(b), "orders-sql", instance)
+	payload = strings.ReplaceAll(payload, "shared-sqlserver", instance)
+	res, err := e.engine.Handle(context.Background(), []byte(payload), functionARN)
+	if err != nil {
+		e.t.Fatalf("Handle: %v", err)
+	}
+	return res
+}
+
+func (e *env) instanceGroup(id string) string {
+	e.t.Helper()
+	out, err := e.rds.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return aws.ToString(out.DBInstances[0].DBParameterGroups[0].DBParameterGroupName)
+}
+
+func (e *env) params(group string) map[string]rdstypes.Parameter {
+	e.t.Helper()
+	out, err := e.rds.DescribeDBParameters(context.Background(), &rds.DescribeDBParametersInput{DBParameterGroupName: aws.String(group)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := map[string]rdstypes.Parameter{}
+	for _, p := range out.Parameters {
+		m[aws.ToString(p.ParameterName)] = p
+	}
+	return m
+}
+
+func (e *env) groups() []string {
+	e.t.Helper()
+	out, err := e.rds.DescribeDBParameterGroups(context.Background(), &rds.DescribeDBParameterGroupsInput{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, g := range out.DBParameterGroups {
+		if paramgroup.IsOurs(aws.ToString(g.DBParameterGroupName)) {
+			names = append(names, aws.ToString(g.DBParameterGroupName))
+		}
+	}
+	return names
+}
+
+func (e *env) schedules() []string {
+	e.t.Helper()
+	out, err := e.sched.ListSchedules(context.Background(), &scheduler.ListSchedulesInput{GroupName: aws.String("forcessl")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, s := range out.Schedules {
+		names = append(names, aws.ToString(s.Name))
+	}
+	return names
+}
+
+// writes counts calls that change something.
+func (e *env) writes() int {
+	n := 0
+	for op, c := range e.calls.Snapshot() {
+		name := op[strings.Index(op, ".")+1:]
+		if !strings.HasPrefix(name, "Describe") && !strings.HasPrefix(name, "Get") && !strings.HasPrefix(name, "List") && name != "Publish" {
+			n += c
+		}
+	}
+	return n
+}
+
+type snsEnvelope struct {
+	Subject           string
+	Message           string
+	MessageAttributes map[string]struct{ Value string }
+}
+
+func (e *env) notices() []snsEnvelope {
+	e.t.Helper()
+	var out []snsEnvelope
+	for _, b := range e.inbox.Drain(e.t) {
+		var m snsEnvelope
+		if err := json.Unmarshal([]byte(b), &m); err != nil {
+			e.t.Fatalf("SNS envelope: %v", err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func only(t *testing.T, res reconcile.Result) reconcile.InstanceResult {
+	t.Helper()
+	if len(res.Instances) != 1 {
+		t.Fatalf("want one instance result, got %+v", res)
+	}
+	return res.Instances[0]
+}
+
+func TestDefaultGroupRemediation(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	ir := only(t, e.handle("instance-created.json", "orders-sql"))
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
+		t.Fatalf("result %+v", ir)
+	}
+	// Measured cost: the issue allows at most 7 calls for a default-group remediation.
+	if total := e.calls.Total(); total > 7 {
+		t.Errorf("%d API calls (%v), want <= 7", total, e.calls.Snapshot())
+	}
+	t.Logf("default-group remediation: %d calls %v", e.calls.Total(), e.calls.Snapshot())
+
+	target := paramgroup.CompliantName(def)
+	if got := e.instanceGroup("orders-sql"); got != target {
+		t.Fatalf("instance uses %s, want %s", got, target)
+	}
+	p := e.params(target)["rds.force_ssl"]
+	if aws.ToString(p.ParameterValue) != "1" || p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
+		t.Errorf("rds.force_ssl in %s = %q (%s)", target, aws.ToString(p.ParameterValue), p.ApplyMethod)
+	}
+	pg, err := e.rds.DescribeDBParameterGroups(context.Background(), &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(target)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fam := aws.ToString(pg.DBParameterGroups[0].DBParameterGroupFamily); "default."+fam != def {
+		t.Errorf("family %s does not match default group %s", fam, def)
+	}
+	tags, err := e.rds.ListTagsForResource(context.Background(), &rds.ListTagsForResourceInput{ResourceName: pg.DBParameterGroups[0].DBParameterGroupArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotTags := map[string]string{}
+	for _, tg := range tags.TagList {
+		gotTags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	if gotTags[paramgroup.TagManagedBy] != "forcessl" || gotTags[paramgroup.TagSourceGroup] != def {
+		t.Errorf("tags %v", gotTags)
+	}
+
+	name := plan.ScheduleName(mototest.Account, mototest.Region, "orders-sql")
+	s, err := e.sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String(name), GroupName: aws.String("forcessl")})
+	if err != nil {
+		t.Fatalf("schedule %s: %v", name, err)
+	}
+	if got := aws.ToString(s.ScheduleExpression); got != "at(2026-11-29T05:00:00)" || aws.ToString(s.ScheduleExpressionTimezone) != "UTC" {
+		t.Errorf("schedule expression %s %s", got, aws.ToString(s.ScheduleExpressionTimezone))
+	}
+	if string(s.ActionAfterCompletion) != "DELETE" || aws.ToString(s.Target.Arn) != functionARN || aws.ToString(s.Target.RoleArn) != roleARN {
+		t.Errorf("schedule %+v", s)
+	}
+	if in := aws.ToString(s.Target.Input); !strings.Contains(in, `"action":"reboot"`) || !strings.Contains(in, `"instance":"orders-sql"`) {
+		t.Errorf("schedule input %s", in)
+	}
+
+	msgs := e.notices()
+	if len(msgs) != 1 {
+		t.Fatalf("%d notifications, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if !strings.Contains(m.Subject, "orders-sql") || !strings.Contains(m.Subject, mototest.Account) || !strings.Contains(m.Subject, mototest.Region) || len(m.Subject) >= 100 {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if m.MessageAttributes["outcome"].Value != "remediated" || m.MessageAttributes["account"].Value != mototest.Account || m.MessageAttributes["severity"].Value == "" {
+		t.Errorf("attributes %+v", m.MessageAttributes)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(m.Message), &rec); err != nil || rec["rebootAt"] != "2026-11-29T05:00:00Z" {
+		t.Errorf("SQS record %s (%v)", m.Message, err)
+	}
+}
+
+func TestCustomGroupKeepsEveryCustomParameter(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	ctx := context.Background()
+	_, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("app-params"),
+		DBParameterGroupFamily: aws.String("sqlserver-se-15.0"), Description: aws.String("owner's settings")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := map[string]string{"max degree of parallelism": "4", "cost threshold for parallelism": "50",
+		"optimize for ad hoc workloads": "1", "contained database authentication": "1", "remote access": "0"}
+	var params []rdstypes.Parameter
+	for k, v := range custom {
+		params = append(params, rdstypes.Parameter{ParameterName: aws.String(k), ParameterValue: aws.String(v),
+			ApplyMethod: rdstypes.ApplyMethodImmediate, Source: aws.String("user")})
+	}
+	if _, err := e.rds.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String("app-params"), Parameters: params}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, e.rds, "app-params", "rds.force_ssl", "0", "static")
+	mototest.CreateInstance(t, e.rds, "billing", "sqlserver-ee", "app-params", nil)
+	e.calls.Reset()
+
+	ir := only(t, e.handle("cloudtrail-create-db-instance.json", "billing"))
+	if ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("%+v", ir)
+	}
+	t.Logf("custom-group remediation: %d calls %v", e.calls.Total(), e.calls.Snapshot())
+	if e.calls.Snapshot()["RDS.CopyDBParameterGroup"] != 1 || e.calls.Snapshot()["RDS.CreateDBParameterGroup"] != 0 {
+		t.Errorf("a custom group must be copied, calls %v", e.calls.Snapshot())
+	}
+	if got := e.instanceGroup("billing"); got != "forcessl-app-params" {
+		t.Fatalf("instance uses %s", got)
+	}
+	got := e.params("forcessl-app-params")
+	for k, v := range custom {
+		if aws.ToString(got[k].ParameterValue) != v {
+			t.Errorf("custom parameter %q = %q in the copy, want %q", k, aws.ToString(got[k].ParameterValue), v)
+		}
+	}
+	if aws.ToString(got["rds.force_ssl"].ParameterValue) != "1" {
+		t.Errorf("rds.force_ssl not set in the copy")
+	}
+	if aws.ToString(e.params("app-params")["rds.force_ssl"].ParameterValue) != "0" {
+		t.Errorf("the owner's group must not be modified")
+	}
+}
+
+func TestCompliantCustomGroupCostsTwoRDSCalls(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	ctx := context.Background()
+	if _, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("pg-secure"),
+		DBParameterGroupFamily: aws.String("postgres16"), Description: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, e.rds, "pg-secure", "rds.force_ssl", "1", "dynamic")
+	mototest.CreateInstance(t, e.rds, "ledger", "postgres", "pg-secure", nil)
+	e.calls.Reset()
+
+	ir := only(t, e.handle("instance-created.json", "ledger"))
+	if ir.State != plan.Compliant || ir.Outcome != plan.OutcomeNone {
+		t.Fatalf("%+v", ir)
+	}
+	if n := e.calls.Total("RDS"); n != 2 {
+		t.Errorf("%d RDS calls for a compliant instance (%v), want 2", n, e.calls.Snapshot())
+	}
+	if e.calls.Total() != 2 || len(e.notices()) != 0 {
+		t.Errorf("a compliant instance must cost no write and no message: %v", e.calls.Snapshot())
+	}
+}
+
+func TestExemptInstanceIsNeverTouched(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	def := mototest.CreateInstance(t, e.rds, "legacy", "sqlserver-web", "", map[string]string{"forcessl:exempt": "true"})
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	ir := only(t, e.handle("instance-created.json", "legacy"))
+	if ir.State != plan.Exempt {
+		t.Fatalf("%+v", ir)
+	}
+	if e.writes() != 0 || e.calls.Total() != 1 || e.instanceGroup("legacy") != def || len(e.groups()) != 0 || len(e.notices()) != 0 {
+		t.Errorf("exempt instance touched: calls %v", e.calls.Snapshot())
+	}
+}
+
+func TestReportModeWritesNothing(t *testing.T) {
+	e := newEnv(t, config.ModeReport)
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	ir := only(t, e.handle("instance-created.json", "orders-sql"))
+	if ir.State != plan.NonCompliant || len(ir.Changed) != 0 || len(ir.Planned) != 4 {
+		t.Fatalf("%+v", ir)
+	}
+	if e.writes() != 0 {
+		t.Errorf("report mode wrote: %v", e.calls.Snapshot())
+	}
+	if e.instanceGroup("orders-sql") != def || len(e.groups()) != 0 || len(e.schedules()) != 0 {
+		t.Error("report mode changed AWS state")
+	}
+	msgs := e.notices()
+	if len(msgs) != 1 || msgs[0].MessageAttributes["outcome"].Value != "report-finding" {
+		t.Fatalf("want one report-finding notification, got %+v", msgs)
+	}
+}
+
+func TestIdempotent(t *testing.T) {
+	for _, concurrent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("concurrent=%v", concurrent), func(t *testing.T) {
+			e := newEnv(t, config.ModeEnforce)
+			def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+			mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+			e.calls.Reset()
+
+			var wg sync.WaitGroup
+			for i := 0; i < 3; i++ {
+				if !concurrent {
+					e.handle("instance-created.json", "orders-sql")
+					continue
+				}
+				wg.Add(1)
+				go func() { defer wg.Done(); e.handle("instance-created.json", "orders-sql") }()
+			}
+			wg.Wait()
+			c := e.calls.Snapshot()
+			if c["RDS.CreateDBParameterGroup"] != 1 || c["RDS.ModifyDBInstance"] != 1 || c["Scheduler.CreateSchedule"] != 1 || c["SNS.Publish"] != 1 {
+				t.Errorf("calls %v: want one group, one modify, one schedule, one notification", c)
+			}
+			if len(e.groups()) != 1 || len(e.schedules()) != 1 || len(e.notices()) != 1 {
+				t.Errorf("groups %v schedules %v", e.groups(), e.schedules())
+			}
+		})
+	}
+}
+
+func TestParameterGroupEventReachesEveryInstance(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	ctx := context.Background()
+	if _, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("shared-sqlserver"),
+		DBParameterGroupFamily: aws.String("sqlserver-se-15.0"), Description: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, e.rds, "shared-sqlserver", "rds.force_ssl", "0", "static")
+	for _, id := range []string{"shop-1", "shop-2", "shop-3"} {
+		mototest.CreateInstance(t, e.rds, id, "sqlserver-se", "shared-sqlserver", nil)
+	}
+	mototest.CreateInstance(t, e.rds, "bystander", "sqlserver-se", "", nil)
+	e.calls.Reset()
+
+	res := e.handle("parameter-group-changed.json", "shared-sqlserver")
+	if len(res.Instances) != 3 {
+		t.Fatalf("want the 3 instances on the group, got %+v", res.Instances)
+	}
+	for _, ir := range res.Instances {
+		if ir.Outcome != plan.OutcomeRemediated {
+			t.Errorf("%s: %+v", ir.Instance, ir)
+		}
+		if g := e.instanceGroup(ir.Instance); g != "forcessl-shared-sqlserver" {
+			t.Errorf("%s uses %s", ir.Instance, g)
+		}
+	}
+	c := e.calls.Snapshot()
+	if c["RDS.CopyDBParameterGroup"] != 1 || len(e.groups()) != 1 {
+		t.Errorf("want one compliant group shared by all: groups %v calls %v", e.groups(), c)
+	}
+	if c["RDS.ModifyDBParameterGroup"] != 1 {
+		t.Errorf("TLS set %d times, want once: %v", c["RDS.ModifyDBParameterGroup"], c)
+	}
+	if e.instanceGroup("bystander") == "forcessl-shared-sqlserver" {
+		t.Error("an instance on another group was touched")
+	}
+	if n := len(e.notices()); n != 3 {
+		t.Errorf("%d notifications, want one per instance", n)
+	}
+	t.Logf("parameter-group event, 3 instances: %d calls %v", e.calls.Total(), c)
+}
+
+func TestBadInputIsAcknowledged(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	for _, payload := range []string{`{`, `{"source":"aws.ec2","detail-type":"x","detail":{}}`, `null`} {
+		res, err := e.engine.Handle(context.Background(), []byte(payload), functionARN)
+		if err != nil || res.Ignored == "" {
+			t.Errorf("payload %q: res %+v err %v; want ignored, no error", payload, res, err)
+		}
+	}
+	if e.calls.Total() != 0 {
+		t.Errorf("bad input made calls: %v", e.calls.Snapshot())
+	}
+}
+
+func TestDeletedInstanceIsAcknowledged(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	ir := only(t, e.handle("instance-created.json", "gone"))
+	if ir.State != plan.NotFound || e.writes() != 0 {
+		t.Errorf("%+v", ir)
+	}
+}

@@ -1,0 +1,358 @@
+// Package reconcile is the engine's loop: take a request, observe, decide,
+// act, tell. It holds no state between calls beyond per-key locks; every
+// call re-reads AWS, so a missed, late or duplicated event is harmless.
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/awserr"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/observe"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
+)
+
+// RDS is every RDS call the engine makes.
+type RDS interface {
+	observe.RDS
+	apply.RDS
+}
+
+// Notifier publishes a notice.
+type Notifier interface {
+	Publish(context.Context, notify.Notice) error
+}
+
+// Engine reconciles requests. Build one per process and share it.
+type Engine struct {
+	Config config.Config
+	// RDS returns the client for an account and region; organization mode
+	// plugs role assumption in here.
+	RDS       func(ctx context.Context, account, region string) (RDS, error)
+	Scheduler apply.Scheduler
+	Notifier  Notifier // nil: notifications off
+	Now       func() time.Time
+	Log       *slog.Logger
+
+	locks sync.Map // key -> *sync.Mutex
+}
+
+// InstanceResult is what happened to one instance.
+type InstanceResult struct {
+	Instance string       `json:"instance"`
+	State    plan.State   `json:"state"`
+	Outcome  plan.Outcome `json:"outcome"`
+	Reason   string       `json:"reason"`
+	Planned  []string     `json:"planned,omitempty"`
+	Changed  []string     `json:"changed,omitempty"`
+	RebootAt *time.Time   `json:"rebootAt,omitempty"`
+	Notified bool         `json:"notified"`
+	Error    string       `json:"error,omitempty"`
+}
+
+// Result is what one request did.
+type Result struct {
+	Mode      config.Mode      `json:"mode"`
+	Request   rdsevent.Request `json:"request"`
+	Ignored   string           `json:"ignored,omitempty"`
+	Instances []InstanceResult `json:"instances"`
+}
+
+// Handle processes one raw payload. Payloads that are not work (malformed,
+// unsupported) are logged at warn level and acknowledged: the returned error
+// is non-nil only when a retry can help.
+func (e *Engine) Handle(ctx context.Context, payload []byte, functionARN string) (Result, error) {
+	req, err := rdsevent.Parse(payload)
+	if err != nil {
+		e.Log.WarnContext(ctx, "event ignored", "reason", err.Error(), "outcome", "ignored", "bytes", len(payload))
+		return Result{Mode: e.Config.Mode, Ignored: err.Error(), Instances: []InstanceResult{}}, nil
+	}
+	return e.Reconcile(ctx, req, functionARN)
+}
+
+// Reconcile processes one request: one instance, or every instance using a
+// parameter group.
+func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionARN string) (Result, error) {
+	res := Result{Mode: e.Config.Mode, Request: req, Instances: []InstanceResult{}}
+	log := e.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", e.Config.Mode)
+	client, err := e.RDS(ctx, req.Account, req.Region)
+	if err != nil {
+		if awserr.Permanent(err) {
+			log.ErrorContext(ctx, "no RDS access", "error", err.Error(), "outcome", "failed")
+			return res, nil
+		}
+		return res, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err)
+	}
+	target := e.Config.FunctionARN
+	if target == "" {
+		target = functionARN
+	}
+	r := run{
+		Engine: e, req: req, log: log, obs: observe.New(client), made: map[string]plan.Group{},
+		exec: &apply.Executor{RDS: client, Scheduler: e.Scheduler, Account: req.Account, Region: req.Region,
+			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: e.Config.SchedulerRoleARN, Group: e.Config.ScheduleGroup}},
+	}
+	ids := []string{req.Instance}
+	var known []plan.Instance
+	if req.Target == rdsevent.TargetParameterGroup {
+		if known, err = r.obs.InstancesUsing(ctx, req.ParameterGroup); err != nil {
+			return res, e.retryable(ctx, log, err)
+		}
+		ids = ids[:0]
+		for _, in := range known {
+			ids = append(ids, in.ID)
+		}
+		log.InfoContext(ctx, "parameter group changed", "parameterGroup", req.ParameterGroup, "instances", len(ids))
+	}
+	var errs []error
+	for i, id := range ids {
+		var first *plan.Instance
+		if known != nil {
+			first = &known[i]
+		}
+		ir, err := r.instance(ctx, id, first)
+		res.Instances = append(res.Instances, ir)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+func (e *Engine) retryable(ctx context.Context, log *slog.Logger, err error) error {
+	if awserr.Permanent(err) {
+		log.ErrorContext(ctx, "permanent error, event acknowledged", "error", err.Error(), "outcome", "failed")
+		return nil
+	}
+	return err
+}
+
+func (e *Engine) lock(key string) func() {
+	m, _ := e.locks.LoadOrStore(key, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func (e *Engine) settings() plan.Settings {
+	return plan.Settings{Mode: e.Config.Mode, Reboot: e.Config.Reboot, MinLead: e.Config.MinLead,
+		ExemptTag: e.Config.ExemptTag, Engines: e.Config.Engines}
+}
+
+// run is one request's reconcile.
+type run struct {
+	*Engine
+	req  rdsevent.Request
+	log  *slog.Logger
+	obs  *observe.Observer
+	exec *apply.Executor
+	// made holds the compliant groups this run created, so the other
+	// instances of a parameter-group event reuse them without re-reading.
+	made map[string]plan.Group
+}
+
+// maxRounds bounds observe-decide-act rounds per instance: one, plus one
+// for each extra group Decide may need to see.
+const maxRounds = 4
+
+func (r run) instance(ctx context.Context, id string, known *plan.Instance) (InstanceResult, error) {
+	// One reconcile per instance at a time in this process, like a
+	// controller's work queue: concurrent duplicate events then see each
+	// other's work instead of racing.
+	defer r.lock(r.req.Account + "/" + r.req.Region + "/" + id)()
+	log := r.log.With("instance", id)
+	ir := InstanceResult{Instance: id}
+
+	o := plan.Observed{Account: r.req.Account, Region: r.req.Region, Trigger: r.req.Trigger}
+	if known != nil {
+		o.Instance, o.Found = *known, true
+	} else {
+		in, found, err := r.obs.Instance(ctx, id)
+		if err != nil {
+			return r.fail(ctx, log, ir, o, plan.Plan{}, err)
+		}
+		o.Instance, o.Found = in, found
+	}
+
+	if g, ok := r.made[paramgroup.CompliantName(o.Instance.ParameterGroup)]; ok {
+		o.Candidate = &g
+	}
+	var p plan.Plan
+	for round := 0; ; round++ {
+		if round == maxRounds {
+			return r.fail(ctx, log, ir, o, p, fmt.Errorf("no stable plan after %d rounds", maxRounds))
+		}
+		p = plan.Decide(o, r.settings(), r.Now())
+		var err error
+		switch {
+		case p.NeedTLS:
+			o.TLS, err = r.obs.TLS(ctx, o.Instance.ParameterGroup, p.Requirement.Parameter)
+			o.TLSKnown = true
+		case p.NeedGroup != "":
+			err = r.observeGroups(ctx, &o, p.Requirement.Parameter)
+		default:
+			var done bool
+			if ir, done, err = r.act(ctx, log, ir, o, p); done || err != nil {
+				return ir, err
+			}
+			// The compliant group's name was taken: look at it, decide again.
+			err = r.observeGroups(ctx, &o, p.Requirement.Parameter)
+		}
+		if err != nil {
+			return r.fail(ctx, log, ir, o, p, err)
+		}
+	}
+}
+
+// observeGroups reads the compliant group of the instance's current group
+// and, to judge whether reusing it is safe, the current group's family and
+// custom settings.
+func (r run) observeGroups(ctx context.Context, o *plan.Observed, tlsParam string) error {
+	current := o.Instance.ParameterGroup
+	target := paramgroup.CompliantName(current)
+	c, err := r.obs.Group(ctx, target, tlsParam)
+	if err != nil {
+		return err
+	}
+	o.Candidate = &c
+	if target == current {
+		return nil
+	}
+	if family, ok := paramgroup.FamilyOfDefault(current); ok {
+		o.SourceFamily, o.SourceUserParams = family, map[string]string{}
+		return nil
+	}
+	src, err := r.obs.Group(ctx, current, tlsParam)
+	if err != nil {
+		return err
+	}
+	o.SourceFamily, o.SourceUserParams = src.Family, src.UserParams
+	return nil
+}
+
+// act carries the plan out (enforce mode), then tells people. done is false
+// when the plan must be redone after observing more.
+func (r run) act(ctx context.Context, log *slog.Logger, ir InstanceResult, o plan.Observed, p plan.Plan) (InstanceResult, bool, error) {
+	ir.State, ir.Outcome, ir.Reason = p.State, p.Outcome, p.Reason
+	for _, s := range p.Steps {
+		ir.Planned = append(ir.Planned, s.Describe())
+	}
+	if !p.RebootAt.IsZero() {
+		at := p.RebootAt
+		ir.RebootAt = &at
+	}
+	report := r.Config.Mode != config.ModeEnforce
+	var res apply.Result
+	if !report && p.Writes() {
+		var err error
+		res, err = r.exec.Apply(ctx, p)
+		ir.Changed = res.Changed
+		if errors.Is(err, apply.ErrGroupExists) && o.Candidate == nil {
+			return ir, false, nil
+		}
+		if err != nil {
+			ir, err = r.fail(ctx, log, ir, o, p, err)
+			return ir, true, err
+		}
+		if len(res.Changed) > 0 {
+			r.obs.Forget(paramgroup.CompliantName(o.Instance.ParameterGroup))
+		}
+		r.remember(o, p)
+	}
+	if r.shouldNotify(p, res, report) {
+		ir.Notified = r.notify(ctx, log, notice(r, o, p, ir, report, ""))
+	}
+	level := slog.LevelInfo
+	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || report && p.State == plan.NonCompliant {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "reconciled", "state", p.State, "outcome", p.Outcome, "reason", p.Reason,
+		"action", p.Describe(), "changed", len(res.Changed), "notified", ir.Notified)
+	return ir, true, nil
+}
+
+// remember records a compliant group this run created from the instance's
+// group: by construction it carries the source's settings plus TLS.
+func (r run) remember(o plan.Observed, p plan.Plan) {
+	for _, s := range p.Steps {
+		var name, source string
+		switch s := s.(type) {
+		case plan.CreateGroup:
+			name, source = s.Name, s.Source
+		case plan.CopyGroup:
+			name, source = s.Name, s.Source
+		default:
+			continue
+		}
+		r.made[name] = plan.Group{Name: name, Exists: true, Family: o.SourceFamily, UserParams: o.SourceUserParams,
+			Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: source},
+			TLS:  plan.Parameter{Found: true, Value: p.Requirement.Value}}
+	}
+}
+
+// shouldNotify: one message per state change this run made, none when
+// nothing changed, so duplicate events do not spam.
+func (r run) shouldNotify(p plan.Plan, res apply.Result, report bool) bool {
+	switch p.Outcome {
+	case plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed:
+		return true
+	case plan.OutcomeRemediated, plan.OutcomeRebooted, plan.OutcomeRebootPlanned, plan.OutcomePostponed:
+		return report || len(res.Changed) > 0
+	}
+	return false
+}
+
+// fail handles an error while reconciling an instance: a permanent one is
+// told and acknowledged; anything else is returned so Lambda retries and,
+// in the end, the dead-letter queue keeps the event.
+func (r run) fail(ctx context.Context, log *slog.Logger, ir InstanceResult, o plan.Observed, p plan.Plan, err error) (InstanceResult, error) {
+	ir.Error = err.Error()
+	if !awserr.Permanent(err) {
+		log.ErrorContext(ctx, "reconcile failed, will be retried", "error", err.Error(), "outcome", "retry", "state", p.State)
+		return ir, fmt.Errorf("reconcile %s/%s/%s: %w", r.req.Account, r.req.Region, ir.Instance, err)
+	}
+	ir.Outcome = plan.OutcomeFailed
+	if ir.State == "" {
+		ir.State = p.State
+	}
+	log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
+		"code", awserr.Code(err), "state", ir.State)
+	p.Outcome = plan.OutcomeFailed
+	ir.Notified = r.notify(ctx, log, notice(r, o, p, ir, r.Config.Mode != config.ModeEnforce, err.Error()))
+	return ir, nil
+}
+
+func (r run) notify(ctx context.Context, log *slog.Logger, n notify.Notice) bool {
+	if r.Notifier == nil {
+		return false
+	}
+	if err := r.Notifier.Publish(ctx, n); err != nil {
+		// The change is made; losing its message must not undo or repeat it.
+		log.ErrorContext(ctx, "notification not sent", "error", err.Error(), "outcome", n.Outcome)
+		return false
+	}
+	return true
+}
+
+func notice(r run, o plan.Observed, p plan.Plan, ir InstanceResult, report bool, errText string) notify.Notice {
+	actions := ir.Changed
+	if report || len(actions) == 0 {
+		actions = ir.Planned
+	}
+	return notify.Notice{
+		Outcome: p.Outcome, Report: report && errText == "" && p.Outcome != plan.OutcomeVerified,
+		Account: r.req.Account, Region: r.req.Region, Instance: ir.Instance, InstanceARN: o.Instance.ARN,
+		Engine: o.Instance.Engine, State: p.State, Reason: p.Reason, Parameter: p.Requirement.Parameter,
+		Group: o.Instance.ParameterGroup, Actions: actions, RebootAt: ir.RebootAt, Window: o.Instance.MaintenanceWindow,
+		ExemptTag: r.Config.ExemptTag, Error: errText,
+	}
+}

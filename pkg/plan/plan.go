@@ -50,7 +50,7 @@ type Plan struct {
 	NeedGroup string
 	// NeedTLS asks for the TLS parameter of the instance's group.
 	NeedTLS bool
-	Steps     []Step
+	Steps   []Step
 	// RebootAt is when the reboot is scheduled, if it is.
 	RebootAt time.Time
 }

@@ -242,7 +242,7 @@ func (r run) observeGroups(ctx context.Context, o *plan.Observed, tlsParam strin
 // act carries the plan out (enforce mode), then tells people. done is false
 // when the plan must be redone after observing more.
 func (r run) act(ctx context.Context, log *slog.Logger, ir InstanceResult, o plan.Observed, p plan.Plan) (InstanceResult, bool, error) {
-	ir.State, ir.Outcome, ir.Reason = p.State, p.Outcome, p.Reason
+	ir.State, ir.Outcome, ir.Reason, ir.Planned = p.State, p.Outcome, p.Reason, nil
 	for _, s := range p.Steps {
 		ir.Planned = append(ir.Planned, s.Describe())
 	}

@@ -31,6 +31,7 @@ type Notice struct {
 	Reason      string       `json:"reason"`
 	Parameter   string       `json:"parameter,omitempty"`
 	Group       string       `json:"parameterGroup,omitempty"`
+	NewGroup    string       `json:"compliantParameterGroup,omitempty"`
 	Actions     []string     `json:"actions,omitempty"`
 	RebootAt    *time.Time   `json:"rebootAt,omitempty"`
 	Window      string       `json:"maintenanceWindow,omitempty"`
@@ -171,13 +172,18 @@ func email(n Notice) string {
 	if n.RebootAt != nil {
 		line("")
 		line("Reboot:")
-		line("  %s, the start of the instance's maintenance window (%s).", n.RebootAt.UTC().Format("Monday 2006-01-02 15:04 UTC"), n.Window)
+		when := n.RebootAt.UTC().Format("Monday 2006-01-02 15:04 UTC")
+		if n.Report {
+			line("  forcessl would reboot it %s, the start of its maintenance window (%s).", when, n.Window)
+		} else {
+			line("  %s, the start of the instance's maintenance window (%s).", when, n.Window)
+		}
 		line("  The instance accepts unencrypted connections until it has rebooted. To reboot sooner yourself:")
 		line("  aws rds reboot-db-instance --db-instance-identifier %s --region %s", n.Instance, n.Region)
 	}
-	if !n.Report && n.Outcome == plan.OutcomeRemediated && len(n.Actions) > 0 {
+	if !n.Report && n.Outcome == plan.OutcomeRemediated && n.NewGroup != "" && n.NewGroup != n.Group {
 		line("")
-		line("Make future parameter changes in the group forcessl attached (named forcessl-...), not in the one it replaced.")
+		line("Make future parameter changes in %s, which replaced %s on this instance.", n.NewGroup, n.Group)
 	}
 	line("")
 	line("To exempt this instance (forcessl then never touches it):")

@@ -348,11 +348,20 @@ func notice(r run, o plan.Observed, p plan.Plan, ir InstanceResult, report bool,
 	if report || len(actions) == 0 {
 		actions = ir.Planned
 	}
+	var newGroup string
+	for _, s := range p.Steps {
+		switch s := s.(type) {
+		case plan.AttachGroup:
+			newGroup = s.Group
+		case plan.SetParameter:
+			newGroup = s.Group
+		}
+	}
 	return notify.Notice{
 		Outcome: p.Outcome, Report: report && errText == "" && p.Outcome != plan.OutcomeVerified,
 		Account: r.req.Account, Region: r.req.Region, Instance: ir.Instance, InstanceARN: o.Instance.ARN,
 		Engine: o.Instance.Engine, State: p.State, Reason: p.Reason, Parameter: p.Requirement.Parameter,
-		Group: o.Instance.ParameterGroup, Actions: actions, RebootAt: ir.RebootAt, Window: o.Instance.MaintenanceWindow,
+		Group: o.Instance.ParameterGroup, NewGroup: newGroup, Actions: actions, RebootAt: ir.RebootAt, Window: o.Instance.MaintenanceWindow,
 		ExemptTag: r.Config.ExemptTag, Error: errText,
 	}
 }

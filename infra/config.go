@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/forcessl/forcessl/pkg/config"
+)
+
+// Context keys (`npx cdk deploy -c key=value`). They are the deploy-time
+// interface ops use; keep the names stable and documented in infra/README.md.
+const (
+	CtxMode             = "mode"
+	CtxReboot           = "reboot"
+	CtxMinLead          = "minLead"
+	CtxEngines          = "engines"
+	CtxExemptTag        = "exemptTag"
+	CtxNotifyEmails     = "notifyEmails"
+	CtxSlackWorkspaceID = "slackWorkspaceId"
+	CtxSlackChannelID   = "slackChannelId"
+	CtxLogRetentionDays = "logRetentionDays"
+	CtxLogLevel         = "logLevel"
+)
+
+// Defaults for every context key that has one. Those the engine also
+// defaults come from pkg/config so the two never drift.
+const (
+	DefaultMinLead          = "15m"
+	DefaultLogRetentionDays = 30
+	DefaultLogLevel         = "info"
+)
+
+// Settings is the validated deploy-time configuration of the stack.
+type Settings struct {
+	Mode             config.Mode
+	Reboot           config.RebootPolicy
+	MinLead          string // Go duration, validated by config.FromEnv
+	Engines          []string
+	ExemptTag        string
+	NotifyEmails     []string
+	SlackWorkspaceID string
+	SlackChannelID   string
+	LogRetentionDays int
+	LogLevel         string
+}
+
+// DefaultSettings are the settings of a deploy with no context at all.
+func DefaultSettings() Settings {
+	return Settings{
+		Mode:             config.ModeReport,
+		Reboot:           config.RebootWindow,
+		MinLead:          DefaultMinLead,
+		Engines:          slices.Clone(config.DefaultEngines),
+		ExemptTag:        config.DefaultExemptTag,
+		LogRetentionDays: DefaultLogRetentionDays,
+		LogLevel:         DefaultLogLevel,
+	}
+}
+
+// Enforcing reports whether the function is allowed to change RDS.
+func (s Settings) Enforcing() bool { return s.Mode == config.ModeEnforce }
+
+// SlackEnabled reports whether a Chatbot Slack channel is configured.
+func (s Settings) SlackEnabled() bool { return s.SlackWorkspaceID != "" }
+
+// SettingsFromContext reads every context key once, fills defaults and
+// validates. All errors are reported together.
+func SettingsFromContext(node constructs.Node) (Settings, error) {
+	get := func(key string) (string, error) {
+		return contextString(node.TryGetContext(&key))
+	}
+	s := DefaultSettings()
+	var errs []error
+	str := func(key string, dst *string) {
+		v, err := get(key)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("context %s: %w", key, err))
+			return
+		}
+		if v != "" {
+			*dst = v
+		}
+	}
+	var mode, reboot, engines, emails, retention string
+	str(CtxMode, &mode)
+	str(CtxReboot, &reboot)
+	str(CtxMinLead, &s.MinLead)
+	str(CtxEngines, &engines)
+	str(CtxExemptTag, &s.ExemptTag)
+	str(CtxNotifyEmails, &emails)
+	str(CtxSlackWorkspaceID, &s.SlackWorkspaceID)
+	str(CtxSlackChannelID, &s.SlackChannelID)
+	str(CtxLogRetentionDays, &retention)
+	str(CtxLogLevel, &s.LogLevel)
+	if mode != "" {
+		s.Mode = config.Mode(mode)
+	}
+	if reboot != "" {
+		s.Reboot = config.RebootPolicy(reboot)
+	}
+	if l := splitList(engines); len(l) > 0 {
+		s.Engines = l
+	}
+	s.NotifyEmails = splitList(emails)
+	if retention != "" {
+		n, err := strconv.Atoi(retention)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("context %s=%q: not a number of days", CtxLogRetentionDays, retention))
+		} else {
+			s.LogRetentionDays = n
+		}
+	}
+	if err := s.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return s, errors.Join(errs...)
+}
+
+// retentionDays maps the day counts CloudWatch Logs accepts (and CDK
+// models) to the CDK enum.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// LogRetention is the log group retention as the CDK enum.
+func (s Settings) LogRetention() awslogs.RetentionDays { return retentionDays[s.LogRetentionDays] }
+
+var (
+	slackWorkspaceRe = regexp.MustCompile(`^[0-9A-Z]{1,255}$`) // CFN AWS::Chatbot::SlackChannelConfiguration
+	slackChannelRe   = regexp.MustCompile(`^[A-Za-z0-9]{1,256}$`)
+	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`) // RDS/IAM tag key charset
+)
+
+// Validate checks every setting. The engine's own rules (mode, reboot,
+// minimum lead, engines) are applied by running pkg/config.FromEnv on the
+// exact environment the function will receive, so a value the function
+// would reject at start-up fails the synth instead.
+func (s Settings) Validate() error {
+	var errs []error
+	env := s.FunctionEnv(FunctionEnvRefs{
+		SchedulerRoleARN: "arn:aws:iam::000000000000:role/validation-placeholder",
+		TopicARN:         "arn:aws:sns:us-east-1:000000000000:validation-placeholder",
+	})
+	if _, err := config.FromEnv(func(k string) string { return env[k] }); err != nil {
+		// Speak in context keys: the operator typed -c mode=…, not FORCESSL_MODE.
+		errs = append(errs, errors.New(envToContext.Replace(err.Error())))
+	}
+	if _, ok := retentionDays[s.LogRetentionDays]; !ok {
+		errs = append(errs, fmt.Errorf("context %s=%d: want one of %v", CtxLogRetentionDays, s.LogRetentionDays, slices.Sorted(maps.Keys(retentionDays))))
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("context %s=%q: want debug, info, warn or error", CtxLogLevel, s.LogLevel))
+	}
+	if !tagKeyRe.MatchString(s.ExemptTag) || strings.HasPrefix(strings.ToLower(s.ExemptTag), "aws:") {
+		errs = append(errs, fmt.Errorf("context %s=%q: not a valid tag key", CtxExemptTag, s.ExemptTag))
+	}
+	for _, e := range s.NotifyEmails {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			errs = append(errs, fmt.Errorf("context %s: %q is not a bare email address", CtxNotifyEmails, e))
+		}
+	}
+	switch {
+	case (s.SlackWorkspaceID == "") != (s.SlackChannelID == ""):
+		errs = append(errs, fmt.Errorf("context %s and %s must be given together", CtxSlackWorkspaceID, CtxSlackChannelID))
+	case s.SlackWorkspaceID != "" && !slackWorkspaceRe.MatchString(s.SlackWorkspaceID):
+		errs = append(errs, fmt.Errorf("context %s=%q: want the workspace ID shown in the Chatbot console (e.g. T0123ABCD)", CtxSlackWorkspaceID, s.SlackWorkspaceID))
+	case s.SlackChannelID != "" && !slackChannelRe.MatchString(s.SlackChannelID):
+		errs = append(errs, fmt.Errorf("context %s=%q: want the channel ID (e.g. C0123ABCD), not its name", CtxSlackChannelID, s.SlackChannelID))
+	}
+	return errors.Join(errs...)
+}
+
+var envToContext = strings.NewReplacer(
+	config.EnvMode, "context "+CtxMode,
+	config.EnvReboot, "context "+CtxReboot,
+	config.EnvMinLead, "context "+CtxMinLead,
+	config.EnvEngines, "context "+CtxEngines,
+	config.EnvExemptTag, "context "+CtxExemptTag,
+	config.EnvLogLevel, "context "+CtxLogLevel,
+)
+
+// FunctionEnvRefs are the deploy-time values (tokens) the environment needs.
+type FunctionEnvRefs struct {
+	SchedulerRoleARN string
+	TopicARN         string
+}
+
+// FunctionEnv is the remediator's environment. FORCESSL_FUNCTION_ARN is left
+// unset on purpose: the function falls back to its invoked ARN, and setting
+// it from the function's own Arn attribute would be a circular reference.
+func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
+	return map[string]string{
+		config.EnvMode:             string(s.Mode),
+		config.EnvReboot:           string(s.Reboot),
+		config.EnvMinLead:          s.MinLead,
+		config.EnvSchedulerRoleARN: refs.SchedulerRoleARN,
+		config.EnvScheduleGroup:    config.DefaultScheduleGroup,
+		config.EnvExemptTag:        s.ExemptTag,
+		config.EnvEngines:          strings.Join(s.Engines, ","),
+		config.EnvTopicARN:         refs.TopicARN,
+		config.EnvLogLevel:         s.LogLevel,
+	}
+}
+
+// contextString accepts what context can hold: a string from -c, or a
+// string, number or list in cdk.json / cdk.context.json.
+func contextString(v any) (string, error) {
+	switch t := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return strings.TrimSpace(t), nil
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(t), nil
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, e := range t {
+			s, err := contextString(e)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), nil
+	default:
+		return "", fmt.Errorf("unsupported value %v (%T)", v, v)
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/pkg/config"
+)
+
+// ForceSSLStackProps configure the stack. Settings come from context
+// (SettingsFromContext) in the app and are set directly in tests.
+type ForceSSLStackProps struct {
+	awscdk.StackProps
+	Settings   Settings
+	ModuleRoot string // repository root (go.mod); the Lambda is built from here
+}
+
+// Event patterns the engine handles. The patterns filter on event IDs and
+// API names so the function is never woken for anything else.
+var (
+	instanceEventIDs = []string{
+		"RDS-EVENT-0005", // created
+		"RDS-EVENT-0019", // restored from point in time
+		"RDS-EVENT-0043", // restored from snapshot
+		"RDS-EVENT-0011", // updated to use a parameter group
+		"RDS-EVENT-0014", // finished instance class change
+		"RDS-EVENT-0017", // finished storage change
+		"RDS-EVENT-0025", // finished conversion to Multi-AZ
+		"RDS-EVENT-0029", // finished conversion to Single-AZ
+		"RDS-EVENT-0092", // finished updating parameter group
+		"RDS-EVENT-0006", // restarted (pending reboot applied)
+	}
+	parameterGroupEventIDs = []string{
+		"RDS-EVENT-0037", // parameter updated
+	}
+	apiCallNames = []string{
+		"CreateDBInstance", "ModifyDBInstance", "RestoreDBInstanceFromDBSnapshot",
+		"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica",
+		"ModifyDBParameterGroup", "ResetDBParameterGroup",
+	}
+)
+
+// Operational limits of the function and its event delivery.
+const (
+	reservedConcurrency = 5 // events arrive in small bursts; keeps RDS API calls well under throttling
+	asyncRetryAttempts  = 2
+	eventRetryAttempts  = 8
+)
+
+// ForceSSLStack is the single-account, single-region forcessl deployment.
+type ForceSSLStack struct {
+	awscdk.Stack
+	Function      awslambda.Function
+	Role          awsiam.Role // the function's execution role
+	LogGroup      awslogs.LogGroup
+	DeadLetters   awssqs.Queue
+	Notifications *Notifications
+	ScheduleGroup awsscheduler.ScheduleGroup
+	SchedulerRole awsiam.Role
+	Rules         []awsevents.Rule
+}
+
+// NewForceSSLStack builds the stack. It is environment-agnostic: account
+// and region are CloudFormation pseudo parameters, never looked up.
+func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStackProps) *ForceSSLStack {
+	sprops := props.StackProps
+	if sprops.Description == nil {
+		sprops.Description = jsii.String("forcessl: enforces TLS on Amazon RDS (rds.force_ssl / require_secure_transport)")
+	}
+	stack := awscdk.NewStack(scope, &id, &sprops)
+	s := props.Settings
+	st := &ForceSSLStack{Stack: stack}
+
+	// Events the function failed on (async invoke or EventBridge delivery)
+	// end up here instead of being dropped.
+	st.DeadLetters = awssqs.NewQueue(stack, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can deliver to it without a key grant
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+
+	st.Notifications = NewNotifications(stack, "Notifications", NotificationsProps{
+		Emails:           s.NotifyEmails,
+		SlackWorkspaceID: s.SlackWorkspaceID,
+		SlackChannelID:   s.SlackChannelID,
+	})
+
+	st.LogGroup = awslogs.NewLogGroup(stack, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention: s.LogRetention(),
+	})
+
+	// Own role instead of the default one, which carries the AWS managed
+	// AWSLambdaBasicExecutionRole (logs on every log group).
+	st.Role = awsiam.NewRole(stack, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("forcessl remediator execution role"),
+	})
+	st.LogGroup.GrantWrite(st.Role)
+
+	st.ScheduleGroup = awsscheduler.NewScheduleGroup(stack, jsii.String("ScheduleGroup"), &awsscheduler.ScheduleGroupProps{
+		ScheduleGroupName: jsii.String(config.DefaultScheduleGroup),
+		// Pending reboot schedules are meaningless once the function is gone.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	st.SchedulerRole = awsiam.NewRole(stack, jsii.String("SchedulerRole"), &awsiam.RoleProps{
+		Description: jsii.String("Assumed by EventBridge Scheduler to invoke the forcessl remediator for a scheduled reboot"),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{
+				"aws:SourceAccount": stack.Account(),
+				"aws:SourceArn":     st.ScheduleGroup.ScheduleGroupArn(),
+			},
+		}),
+	})
+
+	env := map[string]*string{}
+	for k, v := range s.FunctionEnv(FunctionEnvRefs{
+		SchedulerRoleARN: *st.SchedulerRole.RoleArn(),
+		TopicARN:         *st.Notifications.Topic.TopicArn(),
+	}) {
+		env[k] = jsii.String(v)
+	}
+
+	st.Function = awslambda.NewFunction(stack, jsii.String("Remediator"), &awslambda.FunctionProps{
+		Description:                  jsii.String("forcessl remediator: enforces TLS on RDS DB instances"),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         RemediatorCode(props.ModuleRoot),
+		MemorySize:                   jsii.Number(128),
+		Timeout:                      awscdk.Duration_Minutes(jsii.Number(2)),
+		Role:                         st.Role,
+		Environment:                  &env,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		LogGroup:                     st.LogGroup,
+		ReservedConcurrentExecutions: jsii.Number(reservedConcurrency),
+		RetryAttempts:                jsii.Number(asyncRetryAttempts),
+		MaxEventAge:                  awscdk.Duration_Hours(jsii.Number(6)),
+		OnFailure:                    awslambdadestinations.NewSqsDestination(st.DeadLetters),
+	})
+
+	grantRemediator(stack, st, s)
+	st.dependOnPolicyOnly()
+	st.addRules()
+	st.addAlarms()
+	st.applyNag()
+	return st
+}
+
+// dependOnPolicyOnly keeps the function's DependsOn on its role policy (so it
+// is never invoked before it may act) and drops the one on the role, which
+// the Role GetAtt already implies (cfn-lint W3005).
+func (st *ForceSSLStack) dependOnPolicyOnly() {
+	policy := st.Role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnResource)
+	fn := st.Function.Node().DefaultChild().(awscdk.CfnResource)
+	fn.AddOverride(jsii.String("DependsOn"), []*string{st.GetLogicalId(policy)})
+}
+
+func (st *ForceSSLStack) addRules() {
+	target := func() awsevents.IRuleTarget {
+		return awseventstargets.NewLambdaFunction(st.Function, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: st.DeadLetters,
+			RetryAttempts:   jsii.Number(eventRetryAttempts),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+		})
+	}
+	rule := func(id, description string, pattern *awsevents.EventPattern) {
+		st.Rules = append(st.Rules, awsevents.NewRule(st.Stack, jsii.String(id), &awsevents.RuleProps{
+			Description:  jsii.String(description),
+			EventPattern: pattern,
+			Targets:      &[]awsevents.IRuleTarget{target()},
+		}))
+	}
+	rule("InstanceEventsRule", "forcessl: RDS DB instance events that may leave an instance without forced TLS",
+		&awsevents.EventPattern{
+			Source:     jsii.Strings("aws.rds"),
+			DetailType: jsii.Strings("RDS DB Instance Event"),
+			Detail:     &map[string]any{"EventID": jsii.Strings(instanceEventIDs...)},
+		})
+	rule("ParameterGroupEventsRule", "forcessl: RDS DB parameter changes",
+		&awsevents.EventPattern{
+			Source:     jsii.Strings("aws.rds"),
+			DetailType: jsii.Strings("RDS DB Parameter Group Event"),
+			Detail:     &map[string]any{"EventID": jsii.Strings(parameterGroupEventIDs...)},
+		})
+	rule("ApiCallsRule", "forcessl: RDS API calls (via CloudTrail) that create or reconfigure instances and parameter groups",
+		&awsevents.EventPattern{
+			Source:     jsii.Strings("aws.rds"),
+			DetailType: jsii.Strings("AWS API Call via CloudTrail"),
+			Detail: &map[string]any{
+				"eventSource": jsii.Strings("rds.amazonaws.com"),
+				"eventName":   jsii.Strings(apiCallNames...),
+			},
+		})
+}
+
+func (st *ForceSSLStack) addAlarms() {
+	action := awscloudwatchactions.NewSnsAction(st.Notifications.Topic)
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	alarm := func(id, description string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator) {
+		a := awscloudwatch.NewAlarm(st.Stack, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(description),
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			ComparisonOperator: op,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		a.AddAlarmAction(action)
+	}
+	alarm("FunctionErrorsAlarm", "forcessl remediator invocations failed; see its log group",
+		st.Function.MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
+		1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+	alarm("FunctionThrottlesAlarm", "forcessl remediator was throttled (reserved concurrency reached)",
+		st.Function.MetricThrottles(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
+		1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+	alarm("DeadLetterQueueAlarm", "forcessl events could not be processed and wait in the dead-letter queue",
+		st.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}),
+		0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+}

@@ -1,0 +1,665 @@
+package main
+
+import (
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/pkg/config"
+)
+
+// One jsii runtime for the whole package: closing it per test costs ~4 s.
+// (The runtime starts during package initialisation, so the Node 20
+// end-of-life banner can only be silenced from outside: run the tests with
+// JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20, as .ci/cdk.sh does.)
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// cdkJSONContext is the context of cdk.json (feature flags), so the tests
+// synthesize what `cdk synth` synthesizes.
+func cdkJSONContext(t *testing.T, extra map[string]any) *map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range extra {
+		f.Context[k] = v
+	}
+	return &f.Context
+}
+
+// fixture is one synthesized stack.
+type fixture struct {
+	app      awscdk.App
+	stack    *ForceSSLStack
+	template assertions.Template
+	json     map[string]any
+}
+
+var fixtures = map[string]*fixture{}
+
+// synth builds (once per name) an app from context, as main does.
+func synth(t *testing.T, name string, ctx map[string]any) *fixture {
+	t.Helper()
+	if f, ok := fixtures[name]; ok {
+		return f
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: cdkJSONContext(t, ctx)})
+	settings, err := SettingsFromContext(app.Node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := FindModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewForceSSLStack(app, "ForceSSL", &ForceSSLStackProps{Settings: settings, ModuleRoot: root})
+	tpl := assertions.Template_FromStack(st.Stack, nil)
+	f := &fixture{app: app, stack: st, template: tpl, json: (*tpl.ToJSON())}
+	fixtures[name] = f
+	return f
+}
+
+// reportStack is a deploy with no context: report mode, no subscriptions.
+func reportStack(t *testing.T) *fixture { return synth(t, "report", nil) }
+
+// enforceStack is a fully configured deploy.
+func enforceStack(t *testing.T) *fixture {
+	return synth(t, "enforce", map[string]any{
+		CtxMode:             "enforce",
+		CtxReboot:           "immediate",
+		CtxMinLead:          "30m",
+		CtxEngines:          "postgres,mysql",
+		CtxExemptTag:        "team:tls-exempt",
+		CtxNotifyEmails:     "ops@example.com,dba@example.com",
+		CtxSlackWorkspaceID: "T0123ABCD",
+		CtxSlackChannelID:   "C0123ABCD",
+		CtxLogRetentionDays: "90",
+		CtxLogLevel:         "debug",
+	})
+}
+
+func logicalID(st *ForceSSLStack, node awscdk.IResource) string {
+	return *st.GetLogicalId(node.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+func (f *fixture) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range f.json["Resources"].(map[string]any) {
+		if r := r.(map[string]any); r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func TestResourceCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		f      func(*testing.T) *fixture
+		counts map[string]float64
+	}{
+		{"report", reportStack, map[string]float64{
+			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1, "AWS::Events::Rule": 3,
+			"AWS::Lambda::Permission": 3, "AWS::SQS::Queue": 1, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
+			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 3,
+			"AWS::Logs::LogGroup": 1, "AWS::SNS::Subscription": 0, "AWS::Chatbot::SlackChannelConfiguration": 0,
+			"AWS::IAM::ManagedPolicy": 0,
+		}},
+		{"enforce", enforceStack, map[string]float64{
+			"AWS::Lambda::Function": 1, "AWS::Events::Rule": 3, "AWS::IAM::Role": 3,
+			"AWS::SNS::Subscription": 2, "AWS::Chatbot::SlackChannelConfiguration": 1,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl := tc.f(t).template
+			for typ, n := range tc.counts {
+				tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
+			}
+		})
+	}
+}
+
+func TestFunction(t *testing.T) {
+	f := reportStack(t)
+	f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Runtime":                      "provided.al2023",
+		"Architectures":                []any{"arm64"},
+		"Handler":                      "bootstrap",
+		"MemorySize":                   128,
+		"ReservedConcurrentExecutions": reservedConcurrency,
+		"LoggingConfig": map[string]any{
+			"LogFormat": "JSON",
+			"LogGroup":  map[string]any{"Ref": logicalID(f.stack, f.stack.LogGroup)},
+		},
+		"Environment": map[string]any{"Variables": map[string]any{
+			config.EnvMode:             "report",
+			config.EnvReboot:           "maintenance-window",
+			config.EnvMinLead:          "15m",
+			config.EnvScheduleGroup:    "forcessl",
+			config.EnvExemptTag:        "forcessl:exempt",
+			config.EnvEngines:          strings.Join(config.DefaultEngines, ","),
+			config.EnvLogLevel:         "info",
+			config.EnvSchedulerRoleARN: map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.SchedulerRole), "Arn"}},
+			config.EnvTopicARN:         map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)},
+			// Left unset on purpose: the function uses its invoked ARN.
+			config.EnvFunctionARN: assertions.Match_Absent(),
+		}},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+	f.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+		"MaximumRetryAttempts":     asyncRetryAttempts,
+		"MaximumEventAgeInSeconds": 6 * 3600,
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+			"Destination": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.DeadLetters), "Arn"}},
+		}},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
+		"SqsManagedSseEnabled":   true,
+		"MessageRetentionPeriod": 14 * 86400,
+	})
+}
+
+func TestFunctionEnvFromContext(t *testing.T) {
+	f := enforceStack(t)
+	f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			config.EnvMode:      "enforce",
+			config.EnvReboot:    "immediate",
+			config.EnvMinLead:   "30m",
+			config.EnvEngines:   "postgres,mysql",
+			config.EnvExemptTag: "team:tls-exempt",
+			config.EnvLogLevel:  "debug",
+		}},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 90})
+	for _, e := range []string{"ops@example.com", "dba@example.com"} {
+		f.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "email", "Endpoint": e,
+			"TopicArn": map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)},
+		})
+	}
+	f.template.HasResourceProperties(jsii.String("AWS::Chatbot::SlackChannelConfiguration"), map[string]any{
+		"SlackWorkspaceId": "T0123ABCD",
+		"SlackChannelId":   "C0123ABCD",
+		"SnsTopicArns":     []any{map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)}},
+		"GuardrailPolicies": []any{map[string]any{"Fn::Join": []any{"", []any{
+			"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::aws:policy/AWSDenyAll"}}}},
+	})
+	// The Chatbot channel role has no permissions at all.
+	slackRole := logicalID(f.stack, f.stack.Notifications.Slack.Role().(awscdk.IResource))
+	for id, p := range f.resources("AWS::IAM::Policy") {
+		for _, r := range p["Properties"].(map[string]any)["Roles"].([]any) {
+			if r.(map[string]any)["Ref"] == slackRole {
+				t.Errorf("policy %s is attached to the Chatbot channel role", id)
+			}
+		}
+	}
+	f.template.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+		"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "chatbot.amazonaws.com"},
+		}}},
+		"ManagedPolicyArns": assertions.Match_Absent(),
+		"Policies":          assertions.Match_Absent(),
+	})
+}
+
+func TestEventPatterns(t *testing.T) {
+	f := reportStack(t)
+	patterns := []map[string]any{
+		{"source": []any{"aws.rds"}, "detail-type": []any{"RDS DB Instance Event"}, "detail": map[string]any{"EventID": []any{
+			"RDS-EVENT-0005", "RDS-EVENT-0019", "RDS-EVENT-0043", "RDS-EVENT-0011", "RDS-EVENT-0014",
+			"RDS-EVENT-0017", "RDS-EVENT-0025", "RDS-EVENT-0029", "RDS-EVENT-0092", "RDS-EVENT-0006"}}},
+		{"source": []any{"aws.rds"}, "detail-type": []any{"RDS DB Parameter Group Event"}, "detail": map[string]any{"EventID": []any{"RDS-EVENT-0037"}}},
+		{"source": []any{"aws.rds"}, "detail-type": []any{"AWS API Call via CloudTrail"}, "detail": map[string]any{
+			"eventSource": []any{"rds.amazonaws.com"},
+			"eventName": []any{"CreateDBInstance", "ModifyDBInstance", "RestoreDBInstanceFromDBSnapshot",
+				"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica", "ModifyDBParameterGroup", "ResetDBParameterGroup"}}},
+	}
+	fn := logicalID(f.stack, f.stack.Function)
+	dlq := logicalID(f.stack, f.stack.DeadLetters)
+	for _, p := range patterns {
+		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"State":        "ENABLED",
+			"EventPattern": assertions.Match_ObjectEquals(&p), // exact: no key beyond the filter
+			"Targets": []any{map[string]any{
+				"Arn":              map[string]any{"Fn::GetAtt": []any{fn, "Arn"}},
+				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{dlq, "Arn"}}},
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": eventRetryAttempts, "MaximumEventAgeInSeconds": 7200},
+				"Id":               assertions.Match_AnyValue(),
+			}},
+		})
+	}
+	// EventBridge may write to the DLQ only on behalf of these rules.
+	for _, r := range f.stack.Rules {
+		f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{like(map[string]any{
+				"Effect": "Allow", "Action": "sqs:SendMessage",
+				"Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, r), "Arn"}}}},
+			})})},
+		})
+	}
+}
+
+// policyDocuments yields every IAM policy document in the template with
+// where it was found.
+func policyDocuments(f *fixture) map[string]map[string]any {
+	docs := map[string]map[string]any{}
+	for id, r := range f.json["Resources"].(map[string]any) {
+		props, _ := r.(map[string]any)["Properties"].(map[string]any)
+		for _, key := range []string{"PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy"} {
+			if d, ok := props[key].(map[string]any); ok {
+				docs[id+"."+key] = d
+			}
+		}
+		if ps, ok := props["Policies"].([]any); ok {
+			for i, p := range ps {
+				docs[id+".Policies."+string(rune('0'+i))] = p.(map[string]any)["PolicyDocument"].(map[string]any)
+			}
+		}
+	}
+	return docs
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+// TestNoWildcardActions: no Allow statement anywhere grants "*" or
+// "service:*", nor uses NotAction. The only wildcard action allowed is in
+// the TLS-only Deny (aws:SecureTransport=false), where broader is safer
+// and cdk-nag (SQS4) requires sqs:*.
+func TestNoWildcardActions(t *testing.T) {
+	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t)} {
+		docs := policyDocuments(f)
+		if len(docs) < 6 {
+			t.Fatalf("%s: found only %d policy documents; is the scan broken?", name, len(docs))
+		}
+		for where, d := range docs {
+			for _, s := range asList(d["Statement"]) {
+				st := s.(map[string]any)
+				if _, ok := st["NotAction"]; ok {
+					t.Errorf("%s %s: NotAction in %v", name, where, st)
+				}
+				for _, a := range asList(st["Action"]) {
+					a := a.(string)
+					if a != "*" && !strings.HasSuffix(a, ":*") {
+						continue
+					}
+					cond, _ := st["Condition"].(map[string]any)
+					tlsDeny := st["Effect"] == "Deny" && cond != nil &&
+						jsonEq(cond, map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}})
+					if !tlsDeny {
+						t.Errorf("%s %s: wildcard action %q in %v", name, where, a, st)
+					}
+				}
+			}
+		}
+	}
+}
+
+func like(m map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
+
+func jsonEq(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// functionStatements are the statements of the function role's policy, by Sid.
+func functionStatements(t *testing.T, f *fixture) map[string]map[string]any {
+	t.Helper()
+	role := logicalID(f.stack, f.stack.Role)
+	out := map[string]map[string]any{}
+	for _, p := range f.resources("AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		if props["Roles"].([]any)[0].(map[string]any)["Ref"] != role {
+			continue
+		}
+		for i, s := range asList(props["PolicyDocument"].(map[string]any)["Statement"]) {
+			st := s.(map[string]any)
+			sid, _ := st["Sid"].(string)
+			if sid == "" {
+				sid = "#" + string(rune('0'+i))
+			}
+			out[sid] = st
+		}
+	}
+	return out
+}
+
+func actions(st map[string]any) []string {
+	var out []string
+	for _, a := range asList(st["Action"]) {
+		out = append(out, a.(string))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func resourceSuffixes(st map[string]any) []string {
+	var out []string
+	for _, r := range asList(st["Resource"]) {
+		b, _ := json.Marshal(r)
+		s := string(b)
+		out = append(out, s[strings.LastIndex(s, `":`)+1:])
+	}
+	return out
+}
+
+func TestFunctionPolicy(t *testing.T) {
+	t.Run("report mode can only read", func(t *testing.T) {
+		sts := functionStatements(t, reportStack(t))
+		for sid, st := range sts {
+			for _, a := range actions(st) {
+				if !slices.Contains([]string{
+					"rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups",
+					"rds:ListTagsForResource", "scheduler:GetSchedule", "sns:Publish", "kms:Decrypt",
+					"kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
+					"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+				}, a) {
+					t.Errorf("report mode %s grants %s", sid, a)
+				}
+			}
+		}
+	})
+	t.Run("enforce mode names and scopes every write", func(t *testing.T) {
+		f := enforceStack(t)
+		sts := functionStatements(t, f)
+		want := map[string]struct {
+			actions   []string
+			resources []string // suffix of each ARN after the account
+		}{
+			"ReadRDS": {[]string{"rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource"},
+				[]string{`:db:*"]]}`, `:pg:*"]]}`}},
+			"WriteOwnParameterGroups": {[]string{"rds:AddTagsToResource", "rds:CopyDBParameterGroup", "rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup"},
+				[]string{`:pg:forcessl-*"]]}`}},
+			"CopyFromAnySourceGroup":   {[]string{"rds:CopyDBParameterGroup"}, []string{`:pg:*"]]}`}},
+			"AttachOwnParameterGroups": {[]string{"rds:ModifyDBInstance"}, []string{`:db:*"]]}`, `:pg:forcessl-*"]]}`}},
+			"RebootInstances":          {[]string{"rds:RebootDBInstance"}, []string{`:db:*"]]}`}},
+			"ManageRebootSchedules": {[]string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule"},
+				[]string{`:schedule/forcessl/forcessl-*"]]}`}},
+			"ReadRebootSchedules": {[]string{"scheduler:GetSchedule"}, []string{`:schedule/forcessl/forcessl-*"]]}`}},
+		}
+		for sid, w := range want {
+			st, ok := sts[sid]
+			if !ok {
+				t.Errorf("statement %s missing", sid)
+				continue
+			}
+			if got := actions(st); !slices.Equal(got, w.actions) {
+				t.Errorf("%s actions = %v, want %v", sid, got, w.actions)
+			}
+			if got := resourceSuffixes(st); !slices.Equal(got, w.resources) {
+				t.Errorf("%s resources = %v, want %v", sid, got, w.resources)
+			}
+		}
+		// PassRole: only the scheduler role, only to Scheduler.
+		if got := sts["PassSchedulerRole"]; !jsonEq(got, map[string]any{
+			"Sid": "PassSchedulerRole", "Effect": "Allow", "Action": "iam:PassRole",
+			"Resource":  map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.SchedulerRole), "Arn"}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "scheduler.amazonaws.com"}},
+		}) {
+			t.Errorf("PassSchedulerRole = %v", got)
+		}
+		// Exempt instances are denied whatever the code does.
+		deny := sts["NeverTouchExemptInstances"]
+		if deny["Effect"] != "Deny" || !jsonEq(deny["Condition"], map[string]any{
+			"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/team:tls-exempt": "true"}}) {
+			t.Errorf("NeverTouchExemptInstances = %v", deny)
+		}
+		if got := actions(sts["EncryptNotifications"]); !slices.Equal(got, []string{"kms:Decrypt", "kms:GenerateDataKey"}) {
+			t.Errorf("EncryptNotifications actions = %v", got)
+		}
+	})
+}
+
+func TestTopicAndKey(t *testing.T) {
+	f := reportStack(t)
+	topic := logicalID(f.stack, f.stack.Notifications.Topic)
+	key := logicalID(f.stack, f.stack.Notifications.Key)
+	f.template.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{
+		"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+		"Topics": []any{map[string]any{"Ref": topic}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			like(map[string]any{
+				"Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			}),
+			like(map[string]any{
+				"Effect": "Allow", "Action": "sns:Publish",
+				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}, "ArnLike": assertions.Match_AnyValue()},
+			}),
+		})},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
+		"EnableKeyRotation": true,
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			like(map[string]any{"Sid": "CloudWatchAlarmsPublishToTopic", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}}),
+			like(map[string]any{"Sid": "RemediatorPublishesToTopic",
+				"Principal": map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Role), "Arn"}}},
+				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"}}),
+		})},
+	})
+	f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{like(map[string]any{
+			"Effect": "Deny", "Action": "sqs:*",
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		})})},
+	})
+}
+
+func TestAlarms(t *testing.T) {
+	f := reportStack(t)
+	topic := map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)}
+	for _, a := range []map[string]any{
+		{"Namespace": "AWS/Lambda", "MetricName": "Errors", "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold"},
+		{"Namespace": "AWS/Lambda", "MetricName": "Throttles", "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold"},
+		{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold"},
+	} {
+		a["AlarmActions"] = []any{topic}
+		a["TreatMissingData"] = "notBreaching"
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), a)
+	}
+}
+
+func TestScheduler(t *testing.T) {
+	f := reportStack(t)
+	group := logicalID(f.stack, f.stack.ScheduleGroup)
+	f.template.HasResourceProperties(jsii.String("AWS::Scheduler::ScheduleGroup"), map[string]any{"Name": config.DefaultScheduleGroup})
+	f.template.HasResource(jsii.String("AWS::Scheduler::ScheduleGroup"), map[string]any{"DeletionPolicy": "Delete"})
+	f.template.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+		"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
+				"aws:SourceArn":     map[string]any{"Fn::GetAtt": []any{group, "Arn"}},
+			}},
+		}}},
+	})
+	// The scheduler role may invoke this function and nothing else.
+	f.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"Roles": []any{map[string]any{"Ref": logicalID(f.stack, f.stack.SchedulerRole)}},
+		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Sid": "InvokeRemediator", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+			"Resource": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Function), "Arn"}},
+		}}},
+	})
+}
+
+// TestNagClean: cdk-nag's AwsSolutions pack reports no unsuppressed error
+// or warning in either configuration.
+func TestNagClean(t *testing.T) {
+	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t)} {
+		ann := assertions.Annotations_FromStack(f.stack.Stack)
+		for _, found := range []*[]*cxapi.SynthesisMessage{
+			ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+			ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+		} {
+			for _, m := range *found {
+				t.Errorf("%s: %s: %v", name, *m.Id, m.Entry.Data)
+			}
+		}
+	}
+}
+
+// TestNagIsWired: a violation added to the stack fails the synth (the
+// cdk.json flag annotationsInValidationReport turns error annotations into
+// a failed validation), so a clean result above means something.
+func TestNagIsWired(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: cdkJSONContext(t, nil)})
+	root, err := FindModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewForceSSLStack(app, "Bad", &ForceSSLStackProps{Settings: DefaultSettings(), ModuleRoot: root})
+	awssqs.NewQueue(st.Stack, jsii.String("PlainQueue"), nil) // no TLS-only policy, no DLQ
+
+	msg := func() (msg string) {
+		// The synth is expected to fail: this recovers the expected failure
+		// only, assertions are not run in here.
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fmt.Sprint(r)
+			}
+		}()
+		app.Synth(nil)
+		return ""
+	}()
+	m := regexp.MustCompile(`found in: (\S+validation-report\.json)`).FindStringSubmatch(msg)
+	if m == nil {
+		t.Fatalf("synth with a cdk-nag violation did not fail validation: %q", msg)
+	}
+	report, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"AwsSolutions-SQS4", "Bad/PlainQueue/Resource"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("validation report does not mention %s", want)
+		}
+	}
+}
+
+// TestBundledBinary: the asset is the remediator, cross-compiled as the
+// issue requires.
+func TestBundledBinary(t *testing.T) {
+	f := reportStack(t)
+	fn := f.json["Resources"].(map[string]any)[logicalID(f.stack, f.stack.Function)].(map[string]any)
+	// The asset hash names both the S3 object and the staged directory.
+	key := fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
+	bin := filepath.Join(*f.app.Outdir(), "asset."+strings.TrimSuffix(key, ".zip"), "bootstrap")
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	if ef.Machine != elf.EM_AARCH64 {
+		t.Errorf("bootstrap is for %v, want EM_AARCH64", ef.Machine)
+	}
+	// -ldflags='-s -w' (not recorded in build info under -trimpath): no
+	// symbol table, no DWARF.
+	for _, sec := range []string{".symtab", ".debug_info", ".zdebug_info"} {
+		if ef.Section(sec) != nil {
+			t.Errorf("bootstrap has section %s: not built with -ldflags='-s -w'", sec)
+		}
+	}
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "github.com/forcessl/forcessl/functions/remediator"; bi.Path != want {
+		t.Errorf("bootstrap built from %s, want %s", bi.Path, want)
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	for k, v := range map[string]string{
+		"GOOS": "linux", "GOARCH": "arm64", "CGO_ENABLED": "0",
+		"-tags": "lambda.norpc", "-trimpath": "true",
+	} {
+		if settings[k] != v {
+			t.Errorf("build setting %s = %q, want %q", k, settings[k], v)
+		}
+	}
+	if _, ok := settings["vcs.revision"]; ok {
+		t.Error("binary carries a VCS stamp: the asset hash would change with every commit")
+	}
+}
+
+func TestSettingsFromContext(t *testing.T) {
+	parse := func(ctx map[string]any) (Settings, error) {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		return SettingsFromContext(app.Node())
+	}
+	s, err := parse(map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := DefaultSettings(); !jsonEq(s, d) {
+		t.Errorf("no context = %+v, want defaults %+v", s, d)
+	}
+	// cdk.json may hold lists and numbers.
+	s, err = parse(map[string]any{CtxNotifyEmails: []any{"a@x.com", " b@y.com "}, CtxLogRetentionDays: 365})
+	if err != nil || !slices.Equal(s.NotifyEmails, []string{"a@x.com", "b@y.com"}) || s.LogRetentionDays != 365 {
+		t.Errorf("got %+v, %v", s, err)
+	}
+	for _, tc := range []struct {
+		ctx  map[string]any
+		want string // in the error
+	}{
+		{map[string]any{CtxMode: "fix"}, "context mode"},
+		{map[string]any{CtxReboot: "now"}, "context reboot"},
+		{map[string]any{CtxMinLead: "soon"}, "context minLead"},
+		{map[string]any{CtxEngines: "oracle-ee"}, "context engines"},
+		{map[string]any{CtxLogRetentionDays: "31"}, "context logRetentionDays"},
+		{map[string]any{CtxLogRetentionDays: "month"}, "context logRetentionDays"},
+		{map[string]any{CtxLogLevel: "trace"}, "context logLevel"},
+		{map[string]any{CtxExemptTag: "aws:exempt"}, "context exemptTag"},
+		{map[string]any{CtxNotifyEmails: "ops"}, "context notifyEmails"},
+		{map[string]any{CtxNotifyEmails: "Ops <ops@example.com>"}, "context notifyEmails"},
+		{map[string]any{CtxSlackWorkspaceID: "T0123ABCD"}, "must be given together"},
+		{map[string]any{CtxSlackWorkspaceID: "T0123ABCD", CtxSlackChannelID: "#ops"}, "context slackChannelId"},
+	} {
+		if _, err := parse(tc.ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("context %v: error %v, want it to mention %q", tc.ctx, err, tc.want)
+		}
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +26,12 @@ import (
 
 	"github.com/forcessl/forcessl/pkg/setup"
 )
+
+// TB is the part of TB the helpers use, so the demo can use them too.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
 
 // Account is moto's default account.
 const Account = "123456789012"
@@ -86,7 +91,7 @@ func (s *Server) Stop() {
 }
 
 // Reset wipes moto's state between tests.
-func (s *Server) Reset(t testing.TB) {
+func (s *Server) Reset(t TB) {
 	t.Helper()
 	resp, err := http.Post(s.Endpoint+"/moto-api/reset", "application/json", nil)
 	if err != nil {
@@ -98,13 +103,12 @@ func (s *Server) Reset(t testing.TB) {
 // Config is an SDK config for moto: static test credentials and the moto
 // endpoint for every service, loaded through the same function production
 // uses.
-func (s *Server) Config(t testing.TB) aws.Config {
+func (s *Server) Config(t TB) aws.Config {
 	t.Helper()
-	t.Setenv("AWS_ENDPOINT_URL", s.Endpoint)
-	cfg, err := setup.LoadAWS(context.Background(), awsconfig.WithRegion(Region),
+	cfg, err := setup.LoadAWS(context.Background(), awsconfig.WithRegion(Region), awsconfig.WithBaseEndpoint(s.Endpoint),
 		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return cfg
 }
@@ -112,7 +116,7 @@ func (s *Server) Config(t testing.TB) aws.Config {
 // SeedTLSParameter writes the TLS parameter into a group the way RDS lists
 // it, since moto's default groups come back empty. For SQL Server the
 // shape follows a real DescribeDBParameters entry (static, pending-reboot).
-func SeedTLSParameter(t testing.TB, c *rds.Client, group, name, value, applyType string) {
+func SeedTLSParameter(t TB, c *rds.Client, group, name, value, applyType string) {
 	t.Helper()
 	method := rdstypes.ApplyMethodPendingReboot
 	if applyType == "dynamic" {
@@ -133,7 +137,7 @@ func SeedTLSParameter(t testing.TB, c *rds.Client, group, name, value, applyType
 
 // CreateInstance creates an instance and returns its default parameter group
 // as moto names it.
-func CreateInstance(t testing.TB, c *rds.Client, id, engine, group string, tags map[string]string) string {
+func CreateInstance(t TB, c *rds.Client, id, engine, group string, tags map[string]string) string {
 	t.Helper()
 	in := &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier: aws.String(id), Engine: aws.String(engine), DBInstanceClass: aws.String("db.m5.large"),
@@ -162,35 +166,35 @@ type Inbox struct {
 }
 
 // NewInbox creates a topic and a queue subscribed to it.
-func NewInbox(t testing.TB, cfg aws.Config) *Inbox {
+func NewInbox(t TB, cfg aws.Config) *Inbox {
 	t.Helper()
 	ctx := context.Background()
 	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("forcessl")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	q := sqs.NewFromConfig(cfg)
 	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("forcessl-inbox")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	_, err = sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
 		Endpoint: aws.String("arn:aws:sqs:" + Region + ":" + Account + ":forcessl-inbox")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return &Inbox{TopicARN: aws.ToString(topic.TopicArn), queueURL: aws.ToString(queue.QueueUrl), sqs: q}
 }
 
 // Drain returns every message body delivered so far (the SNS envelope JSON).
-func (in *Inbox) Drain(t testing.TB) []string {
+func (in *Inbox) Drain(t TB) []string {
 	t.Helper()
 	var bodies []string
 	for {
 		out, err := in.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(in.queueURL), MaxNumberOfMessages: 10, VisibilityTimeout: 60})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		if len(out.Messages) == 0 {
 			return bodies

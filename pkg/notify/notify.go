@@ -80,7 +80,9 @@ func Render(n Notice) (Message, error) {
 		Notice
 		Severity string `json:"severity"`
 		Outcome  string `json:"outcome"`
-	}{n, n.Severity(), n.OutcomeName()})
+		Subject  string `json:"subject"`
+		Text     string `json:"text"` // the email body, for integrations that forward it
+	}{n, n.Severity(), n.OutcomeName(), subject(n), email(n)})
 	if err != nil {
 		return Message{}, err
 	}

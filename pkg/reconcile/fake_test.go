@@ -28,6 +28,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/route"
 )
 
 type fakeParam struct{ value, applyType, source string }
@@ -422,7 +423,7 @@ func newFakeEnv(t *testing.T, mode config.Mode, extra map[string]string) *fakeEn
 	}
 	e := &fakeEnv{aws: newFake(), notes: &recorder{}, now: now}
 	e.engine = &reconcile.Engine{Config: cfg, Scheduler: e.aws, Notifier: e.notes,
-		RDS: func(context.Context, string, string) (reconcile.RDS, error) { return e.aws, nil },
+		RDS: func(context.Context, route.Route, string, string) (reconcile.RDS, error) { return e.aws, nil },
 		Now: func() time.Time { return e.now }, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return e
 }

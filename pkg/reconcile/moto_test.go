@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apicount"
@@ -63,7 +65,7 @@ type env struct {
 	engine *reconcile.Engine
 }
 
-func newEnv(t *testing.T, mode config.Mode) *env {
+func newEnv(t *testing.T, mode config.Mode, extra ...string) *env {
 	moto.Reset(t)
 	awsCfg := moto.Config(t)
 	e := &env{t: t, rds: rds.NewFromConfig(awsCfg), sched: scheduler.NewFromConfig(awsCfg), calls: apicount.New()}
@@ -71,12 +73,14 @@ func newEnv(t *testing.T, mode config.Mode) *env {
 		t.Fatal(err)
 	}
 	e.inbox = mototest.NewInbox(t, awsCfg)
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{
-			config.EnvMode: string(mode), config.EnvSchedulerRoleARN: roleARN,
-			config.EnvTopicARN: e.inbox.TopicARN, config.EnvScheduleGroup: "forcessl",
-		}[k]
-	})
+	vars := map[string]string{
+		config.EnvMode: string(mode), config.EnvSchedulerRoleARN: roleARN,
+		config.EnvTopicARN: e.inbox.TopicARN, config.EnvScheduleGroup: "forcessl",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		vars[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +186,104 @@ func (e *env) notices() []snsEnvelope {
 		out = append(out, m)
 	}
 	return out
+}
+
+// memberRDS returns an RDS client acting in another account, through moto's
+// STS: moto isolates accounts by the credentials AssumeRole hands out.
+func memberRDS(t *testing.T, account string) *rds.Client {
+	t.Helper()
+	cfg := moto.Config(t)
+	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + account + ":role/test-admin"), RoleSessionName: aws.String("test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	return rds.NewFromConfig(cfg)
+}
+
+func memberEvent(account, instance string) []byte {
+	return []byte(fmt.Sprintf(`{"version":"0","id":"m1","detail-type":"RDS DB Instance Event","source":"aws.rds","account":"%[1]s",
+		"region":"us-east-1","detail":{"SourceArn":"arn:aws:rds:us-east-1:%[1]s:db:%[2]s","EventID":"RDS-EVENT-0005"}}`, account, instance))
+}
+
+func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
+	const member = "210987654321"
+	e := newEnv(t, config.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation")
+	m := memberRDS(t, member)
+	def := mototest.CreateInstance(t, m, "payroll", "sqlserver-ex", "", nil)
+	mototest.SeedTLSParameter(t, m, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	res, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := only(t, res); ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("%+v", ir)
+	}
+	c := e.calls.Snapshot()
+	if c["STS.AssumeRole"] != 1 || c["STS.GetCallerIdentity"] != 1 {
+		t.Errorf("want one role assumption and one identity lookup, calls %v", c)
+	}
+	out, err := m.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("payroll")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := aws.ToString(out.DBInstances[0].DBParameterGroups[0].DBParameterGroupName); !paramgroup.IsOurs(g) {
+		t.Errorf("member instance still on %s", g)
+	}
+	if got := e.groups(); len(got) != 0 {
+		t.Errorf("groups created in the central account: %v", got)
+	}
+	// Schedules and messages stay central and name the member account.
+	s, err := e.sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"),
+		Name: aws.String(plan.ScheduleName(member, "us-east-1", "payroll"))})
+	if err != nil {
+		t.Fatalf("central schedule: %v", err)
+	}
+	if in := aws.ToString(s.Target.Input); !strings.Contains(in, `"account":"`+member+`"`) {
+		t.Errorf("scheduled action does not carry the member account: %s", in)
+	}
+	msgs := e.notices()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, member) || msgs[0].MessageAttributes["account"].Value != member {
+		t.Errorf("notifications %+v", msgs)
+	}
+
+	// A second event reuses the cached credentials.
+	e.calls.Reset()
+	if _, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.calls.Snapshot(); c["STS.AssumeRole"]+c["STS.GetCallerIdentity"] != 0 {
+		t.Errorf("credentials not cached: %v", c)
+	}
+}
+
+func TestAccountOutsideAllowListIsRefused(t *testing.T) {
+	const member = "210987654321"
+	e := newEnv(t, config.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation", config.EnvAccounts, "123456789012,555555555555")
+	m := memberRDS(t, member)
+	def := mototest.CreateInstance(t, m, "payroll", "sqlserver-ex", "", nil)
+	mototest.SeedTLSParameter(t, m, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	res, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir := only(t, res)
+	if ir.Outcome != plan.OutcomeRefused || !strings.Contains(ir.Reason, "FORCESSL_ACCOUNTS") {
+		t.Fatalf("%+v", ir)
+	}
+	if n := e.calls.Total("RDS") + e.calls.Snapshot()["STS.AssumeRole"]; n != 0 {
+		t.Errorf("a refused account was touched: %v", e.calls.Snapshot())
+	}
+	msgs := e.notices()
+	if len(msgs) != 1 || msgs[0].MessageAttributes["outcome"].Value != "refused" {
+		t.Errorf("refusal not notified: %+v", msgs)
+	}
 }
 
 func only(t *testing.T, res reconcile.Result) reconcile.InstanceResult {

@@ -19,6 +19,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/route"
 )
 
 // RDS is every RDS call the engine makes.
@@ -35,9 +36,12 @@ type Notifier interface {
 // Engine reconciles requests. Build one per process and share it.
 type Engine struct {
 	Config config.Config
-	// RDS returns the client for an account and region; organization mode
-	// plugs role assumption in here.
-	RDS       func(ctx context.Context, account, region string) (RDS, error)
+	// RDS returns the client that acts along a route (own credentials, or a
+	// member account's role assumed under session) in a region.
+	RDS func(ctx context.Context, rt route.Route, region, session string) (RDS, error)
+	// Identity returns the function's own account and partition. Nil in a
+	// single-account deployment, where every event is the function's own.
+	Identity  func(ctx context.Context) (account, partition string, err error)
 	Scheduler apply.Scheduler
 	Notifier  Notifier // nil: notifications off
 	Now       func() time.Time
@@ -84,7 +88,14 @@ func (e *Engine) Handle(ctx context.Context, payload []byte, functionARN string)
 func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionARN string) (Result, error) {
 	res := Result{Mode: e.Config.Mode, Request: req, Instances: []InstanceResult{}}
 	log := e.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", e.Config.Mode)
-	client, err := e.RDS(ctx, req.Account, req.Region)
+	rt, err := e.route(ctx, req.Account)
+	if err != nil {
+		return res, e.retryable(ctx, log, fmt.Errorf("own identity: %w", err))
+	}
+	if rt.Kind == route.Refused {
+		return e.refuse(ctx, log, res, rt)
+	}
+	client, err := e.RDS(ctx, rt, req.Region, route.SessionName(subject(req)))
 	if err != nil {
 		if awserr.Permanent(err) {
 			log.ErrorContext(ctx, "no RDS access", "error", err.Error(), "outcome", "failed")
@@ -126,6 +137,44 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 		}
 	}
 	return res, errors.Join(errs...)
+}
+
+func (e *Engine) route(ctx context.Context, account string) (route.Route, error) {
+	rs := route.Settings{MemberRole: e.Config.MemberRoleName, Allow: e.Config.Accounts}
+	if e.Identity != nil {
+		var err error
+		if rs.OwnAccount, rs.Partition, err = e.Identity(ctx); err != nil {
+			return route.Route{}, err
+		}
+	}
+	return route.Decide(account, rs), nil
+}
+
+// refuse acknowledges an event from an account forcessl must not act in,
+// and says so: nothing is read or changed there.
+func (e *Engine) refuse(ctx context.Context, log *slog.Logger, res Result, rt route.Route) (Result, error) {
+	name := subject(res.Request)
+	log.WarnContext(ctx, "account refused", "instance", name, "reason", rt.Reason, "outcome", plan.OutcomeRefused)
+	ir := InstanceResult{Instance: name, State: plan.OutOfScope, Outcome: plan.OutcomeRefused, Reason: rt.Reason}
+	if e.Notifier != nil {
+		n := notify.Notice{Outcome: plan.OutcomeRefused, Account: res.Request.Account, Region: res.Request.Region,
+			Instance: name, State: plan.OutOfScope, Reason: rt.Reason, ExemptTag: e.Config.ExemptTag}
+		if err := e.Notifier.Publish(ctx, n); err != nil {
+			log.ErrorContext(ctx, "notification not sent", "error", err.Error(), "outcome", plan.OutcomeRefused)
+		} else {
+			ir.Notified = true
+		}
+	}
+	res.Instances = append(res.Instances, ir)
+	return res, nil
+}
+
+// subject names what a request is about: an instance or a parameter group.
+func subject(req rdsevent.Request) string {
+	if req.Target == rdsevent.TargetParameterGroup {
+		return "pg-" + req.ParameterGroup
+	}
+	return req.Instance
 }
 
 func (e *Engine) retryable(ctx context.Context, log *slog.Logger, err error) error {

@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -47,33 +45,23 @@ func Logger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// Engine wires the engine. RDS clients are made per region on first use and
-// kept for the life of the process (warm Lambda invocations reuse them).
+// Engine wires the engine.
 func Engine(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *reconcile.Engine {
+	cl := newClients(awsCfg)
 	e := &reconcile.Engine{
 		Config:    cfg,
-		RDS:       rdsPerRegion(awsCfg),
+		RDS:       cl.RDS,
 		Scheduler: scheduler.NewFromConfig(awsCfg),
 		Now:       time.Now,
 		Log:       log,
+	}
+	if cfg.MemberRoleName != "" {
+		// Organization mode: events from other accounts are acted on through
+		// their remediation role, so the engine must know its own account.
+		e.Identity = (&identity{sts: cl.sts}).Get
 	}
 	if cfg.TopicARN != "" {
 		e.Notifier = notify.Publisher{SNS: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
 	}
 	return e
-}
-
-func rdsPerRegion(awsCfg aws.Config) func(context.Context, string, string) (reconcile.RDS, error) {
-	var mu sync.Mutex
-	clients := map[string]*rds.Client{}
-	return func(_ context.Context, _, region string) (reconcile.RDS, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		c, ok := clients[region]
-		if !ok {
-			c = rds.NewFromConfig(awsCfg, func(o *rds.Options) { o.Region = region })
-			clients[region] = c
-		}
-		return c, nil
-	}
 }

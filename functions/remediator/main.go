@@ -1,6 +1,10 @@
-// Command remediator is the forcessl Lambda function. With -event FILE it
-// processes one event outside Lambda with the standard AWS config chain and
-// prints the outcome as JSON: how ops replay an event.
+// Command remediator is the forcessl Lambda function.
+//
+// Outside Lambda, with the standard AWS config chain:
+//
+//	remediator -event FILE      process one event, print the outcome as JSON
+//	remediator -sweep [-mode report] [-accounts …] [-regions …] [-format table|json]
+//	                            reconcile every instance in scope and print the report
 package main
 
 import (
@@ -15,24 +19,50 @@ import (
 
 	"github.com/forcessl/forcessl/pkg/apicount"
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/report"
 	"github.com/forcessl/forcessl/pkg/setup"
 )
 
+type options struct {
+	event    string
+	sweep    bool
+	mode     string
+	accounts string
+	regions  string
+	format   string
+}
+
 func main() {
-	eventFile := flag.String("event", "", "process the event in this JSON file locally, print the outcome and exit")
+	var o options
+	flag.StringVar(&o.event, "event", "", "process the event in this JSON file, print the outcome and exit")
+	flag.BoolVar(&o.sweep, "sweep", false, "reconcile every instance in scope, print the report and exit")
+	flag.StringVar(&o.mode, "mode", "", "override "+config.EnvMode+" (enforce|report)")
+	flag.StringVar(&o.accounts, "accounts", "", "override "+config.EnvAccounts+" (comma list)")
+	flag.StringVar(&o.regions, "regions", "", "override "+config.EnvRegions+" (comma list)")
+	flag.StringVar(&o.format, "format", "table", "sweep report format: table or json")
 	flag.Parse()
-	if err := run(*eventFile); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "remediator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(eventFile string) error {
+func run(o options) error {
 	ctx := context.Background()
-	cfg, err := config.FromEnv(os.Getenv)
+	overrides := map[string]string{config.EnvMode: o.mode, config.EnvAccounts: o.accounts, config.EnvRegions: o.regions}
+	cfg, err := config.FromEnv(func(k string) string {
+		if v := overrides[k]; v != "" {
+			return v
+		}
+		return os.Getenv(k)
+	})
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	if o.format != "table" && o.format != "json" {
+		return fmt.Errorf("-format %q: want table or json", o.format)
 	}
 	log := setup.Logger(os.Stderr, cfg.LogLevel)
 	awsCfg, err := setup.LoadAWS(ctx)
@@ -43,21 +73,44 @@ func run(eventFile string) error {
 	awsCfg.APIOptions = append(awsCfg.APIOptions, calls.Middleware())
 	engine := setup.Engine(cfg, awsCfg, log)
 
-	if eventFile == "" {
-		lambda.Start(func(ctx context.Context, payload json.RawMessage) (reconcile.Result, error) {
-			var arn string
-			if lc, ok := lambdacontext.FromContext(ctx); ok {
-				arn = lc.InvokedFunctionArn
+	switch {
+	case o.event != "":
+		return replay(ctx, engine, o.event, calls)
+	case o.sweep:
+		cfg.SweepQueueURL = "" // a laptop sweep runs every item here
+		s := setup.Sweeper(cfg, awsCfg, engine, nil)
+		s.Progress = func(done, total int, it report.Item) {
+			fmt.Fprintf(os.Stderr, "swept %s/%s (%d/%d): %d findings\n", it.Account, it.Region, done, total, len(it.Findings))
+		}
+		rep, _, err := s.Start(ctx, cfg.FunctionARN)
+		if o.format == "json" {
+			out, jerr := report.JSON(rep)
+			if jerr != nil {
+				return jerr
 			}
-			calls.Reset()
-			res, err := engine.Handle(ctx, payload, arn)
-			log.DebugContext(ctx, "api calls", "calls", calls.Snapshot())
-			return res, err
-		})
-		return nil
+			fmt.Println(string(out))
+		} else if terr := report.Table(os.Stdout, rep); terr != nil {
+			return terr
+		}
+		fmt.Fprintf(os.Stderr, "%d API calls\n", calls.Total())
+		return err
 	}
 
-	payload, err := os.ReadFile(eventFile)
+	h := dispatch.Handler{Engine: engine, Sweeper: setup.Sweeper(cfg, awsCfg, engine, os.Stdout)}
+	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
+		var arn string
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			arn = lc.InvokedFunctionArn
+		}
+		return h.Invoke(ctx, payload, arn)
+	})
+	return nil
+}
+
+// replay processes one event file as Lambda would and prints the outcome
+// with the API calls it cost.
+func replay(ctx context.Context, engine *reconcile.Engine, file string, calls *apicount.Counter) error {
+	payload, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}

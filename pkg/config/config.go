@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,9 @@ const (
 	EnvLogLevel         = "FORCESSL_LOG_LEVEL"          // debug | info (default) | warn | error
 	EnvMemberRoleName   = "FORCESSL_MEMBER_ROLE_NAME"   // role assumed in member accounts (organization mode)
 	EnvAccounts         = "FORCESSL_ACCOUNTS"           // optional allow-list of account IDs
+	EnvRegions          = "FORCESSL_REGIONS"            // regions a sweep covers (default: the function's region)
+	EnvSweepQueueURL    = "FORCESSL_SWEEP_QUEUE_URL"    // SQS queue for sweep work items; empty sweeps inline
+	EnvSweepParallelism = "FORCESSL_SWEEP_PARALLELISM"  // instances reconciled at once per work item (default 4)
 )
 
 // Mode says whether the engine may write.
@@ -73,6 +77,9 @@ type Config struct {
 	LogLevel         string
 	MemberRoleName   string
 	Accounts         []string
+	Regions          []string
+	SweepQueueURL    string
+	SweepParallelism int
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production)
@@ -81,6 +88,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	var errs []error
 	c := Config{
 		Mode:             Mode(orDefault(getenv(EnvMode), string(ModeReport))),
 		Reboot:           RebootPolicy(orDefault(getenv(EnvReboot), string(RebootWindow))),
@@ -94,10 +102,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MemberRoleName:   strings.TrimSpace(getenv(EnvMemberRoleName)),
 		Accounts:         splitList(getenv(EnvAccounts)),
 	}
+	c.Regions = splitList(getenv(EnvRegions))
+	c.SweepQueueURL = strings.TrimSpace(getenv(EnvSweepQueueURL))
+	par := orDefault(getenv(EnvSweepParallelism), "4")
+	if n, err := strconv.Atoi(par); err != nil || n < 1 || n > 64 {
+		errs = append(errs, fmt.Errorf("%s=%q: want a number from 1 to 64", EnvSweepParallelism, par))
+	} else {
+		c.SweepParallelism = n
+	}
 	if len(c.Engines) == 0 {
 		c.Engines = slices.Clone(DefaultEngines)
 	}
-	var errs []error
 	lead := orDefault(getenv(EnvMinLead), "15m")
 	d, err := time.ParseDuration(lead)
 	switch {

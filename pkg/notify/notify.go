@@ -258,15 +258,23 @@ type Publisher struct {
 	TopicARN string
 }
 
-// Publish sends one message with a body per protocol (MessageStructure
-// json): email subscribers get the text, AWS Chatbot (an https subscriber)
-// the custom-notification JSON, SQS and Lambda subscribers the record.
-// Message attributes are set for subscription filter policies.
+// Publish renders a notice and sends it.
 func (p Publisher) Publish(ctx context.Context, n Notice) error {
 	m, err := Render(n)
 	if err != nil {
 		return fmt.Errorf("render notice for %s: %w", n.Instance, err)
 	}
+	if err := p.Send(ctx, m); err != nil {
+		return fmt.Errorf("notice for %s: %w", n.Instance, err)
+	}
+	return nil
+}
+
+// Send publishes one message with a body per protocol (MessageStructure
+// json): email subscribers get the text, AWS Chatbot (an https subscriber)
+// the custom-notification JSON, SQS and Lambda subscribers the record.
+// Message attributes are set for subscription filter policies.
+func (p Publisher) Send(ctx context.Context, m Message) error {
 	body, err := json.Marshal(map[string]string{
 		"default": m.Email, "email": m.Email, "https": string(m.Chatbot), "sqs": string(m.Record), "lambda": string(m.Record),
 	})
@@ -282,7 +290,7 @@ func (p Publisher) Publish(ctx context.Context, n Notice) error {
 		MessageStructure: aws.String("json"), MessageAttributes: attrs,
 	})
 	if err != nil {
-		return fmt.Errorf("publish notice for %s to %s: %w", n.Instance, p.TopicARN, err)
+		return fmt.Errorf("publish to %s: %w", p.TopicARN, err)
 	}
 	return nil
 }

@@ -56,21 +56,19 @@ func (o *Observer) Instance(ctx context.Context, id string) (plan.Instance, bool
 	return toInstance(out.DBInstances[0]), true, nil
 }
 
-// InstancesUsing lists the instances whose parameter group is group.
-// DescribeDBInstances cannot filter by group, so this pages through all.
-func (o *Observer) InstancesUsing(ctx context.Context, group string) ([]plan.Instance, error) {
+// Instances pages through every instance in the region and keeps those
+// keep accepts (DescribeDBInstances has no parameter-group filter).
+func (o *Observer) Instances(ctx context.Context, keep func(plan.Instance) bool) ([]plan.Instance, error) {
 	var found []plan.Instance
 	p := rds.NewDescribeDBInstancesPaginator(o.RDS, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list instances using parameter group %s: %w", group, err)
+			return nil, fmt.Errorf("list instances: %w", err)
 		}
 		for _, db := range page.DBInstances {
-			for _, g := range db.DBParameterGroups {
-				if aws.ToString(g.DBParameterGroupName) == group {
-					found = append(found, toInstance(db))
-				}
+			if in := toInstance(db); keep(in) {
+				found = append(found, in)
 			}
 		}
 	}

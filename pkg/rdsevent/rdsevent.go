@@ -17,6 +17,11 @@ const (
 	TargetInstance Target = "instance"
 	// TargetParameterGroup reconciles every instance that uses a group.
 	TargetParameterGroup Target = "parameter-group"
+	// TargetSweep starts a reconciliation sweep of every account and region.
+	TargetSweep Target = "sweep"
+	// TargetAccountRegion reconciles every instance of one account and
+	// region: one work item of a sweep.
+	TargetAccountRegion Target = "account-region"
 )
 
 // Trigger says why the engine is looking; it changes what the engine may do
@@ -28,6 +33,7 @@ const (
 	TriggerRestarted Trigger = "restarted" // RDS-EVENT-0006: verify the fix took effect
 	TriggerReboot    Trigger = "reboot"    // our scheduled reboot
 	TriggerRecheck   Trigger = "recheck"   // our scheduled re-check of a not-ready instance
+	TriggerSweep     Trigger = "sweep"     // periodic reconciliation
 )
 
 // Request is the identity of the work to do.
@@ -42,6 +48,8 @@ type Request struct {
 	// "CreateDBInstance".
 	Cause   string `json:"cause"`
 	EventID string `json:"eventId,omitempty"`
+	// SweepID ties the work items of one sweep together.
+	SweepID string `json:"sweepId,omitempty"`
 }
 
 // Key identifies the resource a request is about; the engine serialises
@@ -68,8 +76,12 @@ const (
 	DetailParameterGroup = "RDS DB Parameter Group Event"
 	DetailAPICall        = "AWS API Call via CloudTrail"
 	DetailScheduled      = "forcessl Scheduled Action"
+	DetailSweep          = "forcessl Sweep"
+	DetailSweepItem      = "forcessl Sweep Item"
+	DetailTimer          = "Scheduled Event" // an EventBridge scheduled rule with no input
 	SourceRDS            = "aws.rds"
 	SourceForcessl       = "forcessl"
+	SourceEvents         = "aws.events"
 )
 
 // InstanceEvents maps the RDS-EVENT IDs we act on to their trigger, with the
@@ -139,6 +151,10 @@ func Parse(payload []byte) (Request, error) {
 		req, err = parseAPICall(env)
 	case env.Source == SourceForcessl && env.DetailType == DetailScheduled:
 		req, err = parseScheduled(env)
+	case env.Source == SourceForcessl && env.DetailType == DetailSweep, env.Source == SourceEvents && env.DetailType == DetailTimer:
+		return Request{Target: TargetSweep, Trigger: TriggerSweep, Cause: "sweep", EventID: env.ID}, nil
+	case env.Source == SourceForcessl && env.DetailType == DetailSweepItem:
+		req, err = parseSweepItem(env)
 	default:
 		return Request{}, ignore("unsupported event: source %q, detail-type %q", env.Source, env.DetailType)
 	}
@@ -306,6 +322,32 @@ func parseScheduled(env envelope) (Request, error) {
 	}
 	return Request{Target: TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
 		Instance: s.Instance, Cause: "scheduled-" + string(s.Action)}, nil
+}
+
+// SweepItem is one account and region of a sweep, as queued on SQS.
+type SweepItem struct {
+	SweepID string `json:"sweepId"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+}
+
+// SweepItemPayload renders the message for one work item.
+func SweepItemPayload(it SweepItem) ([]byte, error) {
+	detail, err := json.Marshal(it)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(envelope{Version: "0", DetailType: DetailSweepItem, Source: SourceForcessl,
+		Account: it.Account, Region: it.Region, Resources: []string{}, Detail: detail})
+}
+
+func parseSweepItem(env envelope) (Request, error) {
+	var it SweepItem
+	if err := json.Unmarshal(env.Detail, &it); err != nil {
+		return Request{}, ignore("malformed sweep item: %v", err)
+	}
+	return Request{Target: TargetAccountRegion, Trigger: TriggerSweep, Account: it.Account, Region: it.Region,
+		Cause: "sweep", SweepID: it.SweepID}, nil
 }
 
 type rdsARN struct{ account, region, name string }

@@ -122,6 +122,8 @@ func TestParse(t *testing.T) {
 		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, TriggerRecheck, TargetInstance, "sales-db", ""},
 		{"scheduled unknown action", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"delete","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "unknown scheduled action"},
 		{"scheduled bad account", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"12","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "12-digit"},
+		{"sweep item", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"eu-west-1"}}`, TriggerSweep, TargetAccountRegion, "", ""},
+		{"sweep item with a bad region", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"moon"}}`, "", "", "", "not a region"},
 		{"malformed JSON", `{"detail-type":`, "", "", "", "malformed JSON"},
 		{"not an object", `[1,2]`, "", "", "", "malformed JSON"},
 		{"empty", ``, "", "", "", "malformed JSON"},
@@ -150,6 +152,29 @@ func TestParse(t *testing.T) {
 				t.Errorf("Parse = %+v; want %s %s %s in 111122223333/eu-west-1", got, tt.wantTrigger, tt.wantTarget, tt.wantName)
 			}
 		})
+	}
+}
+
+func TestSweepStart(t *testing.T) {
+	for _, p := range []string{
+		`{"version":"0","id":"t1","detail-type":"Scheduled Event","source":"aws.events","account":"111122223333","region":"eu-west-1","resources":["arn:aws:events:eu-west-1:111122223333:rule/forcessl-sweep"],"detail":{}}`,
+		`{"detail-type":"forcessl Sweep","source":"forcessl","detail":{}}`,
+	} {
+		req, err := Parse([]byte(p))
+		if err != nil || req.Target != TargetSweep {
+			t.Errorf("Parse(%s) = %+v, %v", p, req, err)
+		}
+	}
+}
+
+func TestSweepItemRoundTrip(t *testing.T) {
+	b, err := SweepItemPayload(SweepItem{SweepID: "2026-11-26T10:00:00Z", Account: "111122223333", Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := Parse(b)
+	if err != nil || req.Target != TargetAccountRegion || req.SweepID != "2026-11-26T10:00:00Z" || req.Account != "111122223333" {
+		t.Errorf("round trip = %+v, %v", req, err)
 	}
 }
 
@@ -188,7 +213,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if validate(req) != nil || req.Key() == "" {
+		if req.Target != TargetSweep && validate(req) != nil || req.Key() == "" {
 			t.Fatalf("accepted invalid request %+v", req)
 		}
 	})

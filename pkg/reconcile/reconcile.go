@@ -108,34 +108,42 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 		target = functionARN
 	}
 	r := run{
-		Engine: e, req: req, log: log, obs: observe.New(client), made: map[string]plan.Group{},
+		Engine: e, req: req, log: log, obs: observe.New(client), made: &madeGroups{m: map[string]plan.Group{}},
 		exec: &apply.Executor{RDS: client, Scheduler: e.Scheduler, Account: req.Account, Region: req.Region,
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: e.Config.SchedulerRoleARN, Group: e.Config.ScheduleGroup}},
 	}
-	ids := []string{req.Instance}
-	var known []plan.Instance
-	if req.Target == rdsevent.TargetParameterGroup {
-		if known, err = r.obs.InstancesUsing(ctx, req.ParameterGroup); err != nil {
-			return res, e.retryable(ctx, log, err)
-		}
-		ids = ids[:0]
-		for _, in := range known {
-			ids = append(ids, in.ID)
-		}
-		log.InfoContext(ctx, "parameter group changed", "parameterGroup", req.ParameterGroup, "instances", len(ids))
-	}
-	var errs []error
-	for i, id := range ids {
-		var first *plan.Instance
-		if known != nil {
-			first = &known[i]
-		}
-		ir, err := r.instance(ctx, id, first)
+	if req.Target == rdsevent.TargetInstance {
+		ir, err := r.instance(ctx, req.Instance, nil)
 		res.Instances = append(res.Instances, ir)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		return res, err
 	}
+	// A parameter group event covers every instance using the group; a sweep
+	// item every instance in the account and region. DescribeDBInstances
+	// cannot filter by group, so both page through the region once.
+	keep := func(plan.Instance) bool { return true }
+	if req.Target == rdsevent.TargetParameterGroup {
+		keep = func(in plan.Instance) bool { return in.ParameterGroup == req.ParameterGroup }
+	} else {
+		r.quiet = true // the sweep's digest reports findings, not one message each
+	}
+	known, err := r.obs.Instances(ctx, keep)
+	if err != nil {
+		return res, e.retryable(ctx, log, err)
+	}
+	log.InfoContext(ctx, "reconciling instances", "target", req.Target, "parameterGroup", req.ParameterGroup, "instances", len(known))
+	res.Instances = make([]InstanceResult, len(known))
+	errs := make([]error, len(known))
+	sem := make(chan struct{}, max(e.Config.SweepParallelism, 1))
+	var wg sync.WaitGroup
+	for i := range known {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res.Instances[i], errs[i] = r.instance(ctx, known[i].ID, &known[i])
+		}()
+	}
+	wg.Wait()
 	return res, errors.Join(errs...)
 }
 
@@ -205,8 +213,29 @@ type run struct {
 	obs  *observe.Observer
 	exec *apply.Executor
 	// made holds the compliant groups this run created, so the other
-	// instances of a parameter-group event reuse them without re-reading.
-	made map[string]plan.Group
+	// instances of a parameter-group event or sweep reuse them without
+	// re-reading.
+	made *madeGroups
+	// quiet suppresses per-instance report-mode findings (a sweep digests them).
+	quiet bool
+}
+
+type madeGroups struct {
+	mu sync.Mutex
+	m  map[string]plan.Group
+}
+
+func (m *madeGroups) get(name string) (plan.Group, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g, ok := m.m[name]
+	return g, ok
+}
+
+func (m *madeGroups) put(g plan.Group) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m[g.Name] = g
 }
 
 // maxRounds bounds observe-decide-act rounds per instance: one, plus one
@@ -232,7 +261,11 @@ func (r run) instance(ctx context.Context, id string, known *plan.Instance) (Ins
 		o.Instance, o.Found = in, found
 	}
 
-	if g, ok := r.made[paramgroup.CompliantName(o.Instance.ParameterGroup)]; ok {
+	// Instances sharing a parameter group are reconciled one after another
+	// (always locking instance, then group): the first makes the compliant
+	// group, the others reuse it instead of racing to create it.
+	defer r.lock(r.req.Account + "/" + r.req.Region + "/pg:" + o.Instance.ParameterGroup)()
+	if g, ok := r.made.get(paramgroup.CompliantName(o.Instance.ParameterGroup)); ok {
 		o.Candidate = &g
 	}
 	var p plan.Plan
@@ -342,9 +375,9 @@ func (r run) remember(o plan.Observed, p plan.Plan) {
 		default:
 			continue
 		}
-		r.made[name] = plan.Group{Name: name, Exists: true, Family: o.SourceFamily, UserParams: o.SourceUserParams,
+		r.made.put(plan.Group{Name: name, Exists: true, Family: o.SourceFamily, UserParams: o.SourceUserParams,
 			Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: source},
-			TLS:  plan.Parameter{Found: true, Value: p.Requirement.Value}}
+			TLS:  plan.Parameter{Found: true, Value: p.Requirement.Value}})
 	}
 }
 
@@ -355,7 +388,7 @@ func (r run) shouldNotify(p plan.Plan, res apply.Result, report bool) bool {
 	case plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed:
 		return true
 	case plan.OutcomeRemediated, plan.OutcomeRebooted, plan.OutcomeRebootPlanned, plan.OutcomePostponed:
-		return report || len(res.Changed) > 0
+		return report && !r.quiet || len(res.Changed) > 0
 	}
 	return false
 }

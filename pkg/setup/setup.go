@@ -13,12 +13,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/sweep"
 )
 
 // LoadAWS loads the standard AWS config chain (environment, profile,
@@ -64,4 +69,56 @@ func Engine(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *reconcile.E
 		e.Notifier = notify.Publisher{SNS: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
 	}
 	return e
+}
+
+// Sweeper wires the sweep over the same engine. Accounts in scope are
+// FORCESSL_ACCOUNTS when set, else the organization's active accounts in
+// organization mode, else the function's own account; regions are
+// FORCESSL_REGIONS, else the function's region.
+func Sweeper(cfg config.Config, awsCfg aws.Config, e *reconcile.Engine, metrics io.Writer) *sweep.Sweeper {
+	s := &sweep.Sweeper{Engine: e, Regions: cfg.Regions, Metrics: metrics}
+	if len(s.Regions) == 0 {
+		s.Regions = []string{awsCfg.Region}
+	}
+	switch {
+	case len(cfg.Accounts) > 0:
+		accounts := cfg.Accounts
+		s.Accounts = func(context.Context) ([]string, error) { return accounts, nil }
+	case cfg.MemberRoleName != "":
+		org := organizations.NewFromConfig(awsCfg)
+		s.Accounts = func(ctx context.Context) ([]string, error) { return activeAccounts(ctx, org) }
+	default:
+		id := e.Identity
+		if id == nil {
+			id = (&identity{sts: sts.NewFromConfig(awsCfg)}).Get
+		}
+		s.Accounts = func(ctx context.Context) ([]string, error) {
+			acct, _, err := id(ctx)
+			return []string{acct}, err
+		}
+	}
+	if cfg.SweepQueueURL != "" {
+		s.Queue, s.QueueURL = sqs.NewFromConfig(awsCfg), cfg.SweepQueueURL
+	}
+	if p, ok := e.Notifier.(notify.Publisher); ok {
+		s.Digests = p
+	}
+	return s
+}
+
+func activeAccounts(ctx context.Context, org *organizations.Client) ([]string, error) {
+	var ids []string
+	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list organization accounts: %w", err)
+		}
+		for _, a := range page.Accounts {
+			if a.Status == orgtypes.AccountStatusActive {
+				ids = append(ids, aws.ToString(a.Id))
+			}
+		}
+	}
+	return ids, nil
 }

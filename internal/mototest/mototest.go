@@ -23,6 +23,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/pkg/setup"
 )
@@ -203,4 +204,23 @@ func (in *Inbox) Drain(t TB) []string {
 			bodies = append(bodies, aws.ToString(m.Body))
 		}
 	}
+}
+
+// ConfigAs is an SDK config acting in another account: moto isolates
+// accounts by the credentials its STS AssumeRole hands out.
+func (s *Server) ConfigAs(t TB, account, region string) aws.Config {
+	t.Helper()
+	cfg := s.Config(t)
+	cfg.Region = region
+	if account == Account {
+		return cfg
+	}
+	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + account + ":role/test-admin"), RoleSessionName: aws.String("test")})
+	if err != nil {
+		t.Fatalf("assume role in %s: %v", account, err)
+	}
+	c := out.Credentials
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	return cfg
 }

@@ -17,11 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apicount"
@@ -188,19 +186,8 @@ func (e *env) notices() []snsEnvelope {
 	return out
 }
 
-// memberRDS returns an RDS client acting in another account, through moto's
-// STS: moto isolates accounts by the credentials AssumeRole hands out.
 func memberRDS(t *testing.T, account string) *rds.Client {
-	t.Helper()
-	cfg := moto.Config(t)
-	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/test-admin"), RoleSessionName: aws.String("test")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := out.Credentials
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	return rds.NewFromConfig(cfg)
+	return rds.NewFromConfig(moto.ConfigAs(t, account, mototest.Region))
 }
 
 func memberEvent(account, instance string) []byte {

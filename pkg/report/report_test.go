@@ -1,0 +1,148 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/reconcile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var reboot = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
+
+func sample() Report {
+	a := reconcile.Result{Instances: []reconcile.InstanceResult{
+		{Instance: "orders", State: plan.NonCompliant, Outcome: plan.OutcomeRemediated, Reason: "rds.force_ssl is 0 in parameter group default.sqlserver-se-15.0",
+			Planned: []string{"x"}, Changed: []string{"x"}, RebootAt: &reboot},
+		{Instance: "ledger", State: plan.Compliant, Outcome: plan.OutcomeNone},
+		{Instance: "billing", State: plan.CompliantPendingReboot, Outcome: plan.OutcomeNone, Reason: "rds.force_ssl=1 in forcessl-app, pending reboot", RebootAt: &reboot},
+		{Instance: "legacy", State: plan.Exempt, Outcome: plan.OutcomeNone},
+		{Instance: "erp", State: plan.OutOfScope, Outcome: plan.OutcomeNone},
+	}}
+	b := reconcile.Result{Instances: []reconcile.InstanceResult{
+		{Instance: "shop", State: plan.NonCompliant, Outcome: plan.OutcomeRefused, Reason: "forcessl-shop exists in another family"},
+		{Instance: "cache", State: plan.NonCompliant, Outcome: plan.OutcomeFailed, Error: "api error AccessDenied"},
+	}}
+	return Report{SweepID: "2026-11-26T10:00:00Z", Mode: config.ModeEnforce, Duration: 2 * time.Second, Items: []Item{
+		FromResult("222222222222", "eu-west-1", b, nil),
+		FromResult("111111111111", "us-east-1", a, nil),
+		FromResult("111111111111", "eu-west-1", reconcile.Result{}, nil),
+	}}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./pkg/report -update, then review):\n%s", name, got)
+	}
+}
+
+func TestRenderings(t *testing.T) {
+	r := sample()
+	var table bytes.Buffer
+	if err := Table(&table, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.txt", table.Bytes())
+	js, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json", js)
+	m, err := Digest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "digest-email.txt", []byte("Subject: "+m.Subject+"\n\n"+m.Email))
+	var chat bytes.Buffer
+	if err := json.Indent(&chat, m.Chatbot, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "digest-chatbot.json", chat.Bytes())
+}
+
+func TestCountsAndAttention(t *testing.T) {
+	r := sample()
+	tot := r.Totals()
+	want := map[Bucket]int{Compliant: 1, PendingReboot: 1, Remediated: 1, NonCompliant: 1, Exempt: 1, OutOfScope: 1, Failed: 1}
+	for b, n := range want {
+		if tot[b] != n {
+			t.Errorf("%s = %d, want %d", b, tot[b], n)
+		}
+	}
+	if !r.NeedsAttention() {
+		t.Error("findings need attention")
+	}
+	clean := Report{Items: []Item{FromResult("111111111111", "us-east-1", reconcile.Result{Instances: []reconcile.InstanceResult{
+		{Instance: "a", State: plan.Compliant}, {Instance: "b", State: plan.Exempt}}}, nil)}}
+	if clean.NeedsAttention() {
+		t.Error("an all-compliant sweep sends no digest")
+	}
+}
+
+func TestDigestGroupsByAccount(t *testing.T) {
+	m, _ := Digest(sample())
+	a, b := strings.Index(m.Email, "Account 111111111111"), strings.Index(m.Email, "Account 222222222222")
+	if a < 0 || b < 0 || a > b || strings.Count(m.Email, "Account 111111111111") != 1 {
+		t.Errorf("digest not grouped by account:\n%s", m.Email)
+	}
+	if len([]rune(m.Subject)) >= 100 || m.Attributes["severity"] != "high" {
+		t.Errorf("subject %q attributes %v", m.Subject, m.Attributes)
+	}
+}
+
+func TestEMF(t *testing.T) {
+	it := sample().Items[1]
+	line, err := EMF(it, time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		AWS struct {
+			Timestamp         int64
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+		Account      string
+		NonCompliant int
+		Compliant    int
+		Remediated   int
+	}
+	if err := json.Unmarshal(line, &v); err != nil {
+		t.Fatal(err)
+	}
+	m := v.AWS.CloudWatchMetrics[0]
+	if v.AWS.Timestamp != 1700000000000 || m.Namespace != "forcessl" || len(m.Metrics) != len(Buckets) || v.Account != "111111111111" ||
+		v.Compliant != 1 || v.Remediated != 1 {
+		t.Errorf("EMF line %s", line)
+	}
+	for _, d := range m.Dimensions {
+		for _, k := range d {
+			if k != "Account" && k != "Region" {
+				t.Errorf("dimension %q is not a field of the line", k)
+			}
+		}
+	}
+}

@@ -1,0 +1,248 @@
+package sweep_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/forcessl/forcessl/internal/mototest"
+	"github.com/forcessl/forcessl/pkg/apicount"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/route"
+	"github.com/forcessl/forcessl/pkg/setup"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if moto, err = mototest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "sweep tests need moto:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
+}
+
+const functionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"
+
+func engine(t *testing.T, vars map[string]string, calls *apicount.Counter) (*reconcile.Engine, config.Config) {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsCfg := moto.Config(t)
+	if calls != nil {
+		awsCfg.APIOptions = append(awsCfg.APIOptions, calls.Middleware())
+	}
+	e := setup.Engine(cfg, awsCfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	e.Now = func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
+	return e, cfg
+}
+
+func customGroup(t *testing.T, c *rds.Client, name, family, param, value, applyType string) {
+	t.Helper()
+	if _, err := c.CreateDBParameterGroup(context.Background(), &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String(name),
+		DBParameterGroupFamily: aws.String(family), Description: aws.String("test")}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, c, name, param, value, applyType)
+}
+
+// The sweep decides exactly what the event path decides, instance by
+// instance: one engine, not a second implementation.
+func TestSweepMatchesTheEventPath(t *testing.T) {
+	moto.Reset(t)
+	c := rds.NewFromConfig(moto.Config(t))
+	def := mototest.CreateInstance(t, c, "orders", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "0", "static")
+	mototest.CreateInstance(t, c, "orders-replica", "sqlserver-se", "", nil)
+	customGroup(t, c, "pg-secure", "postgres16", "rds.force_ssl", "1", "dynamic")
+	mototest.CreateInstance(t, c, "ledger", "postgres", "pg-secure", nil)
+	customGroup(t, c, "mysql-app", "mysql8.0", "require_secure_transport", "0", "dynamic")
+	mototest.CreateInstance(t, c, "shop", "mysql", "mysql-app", nil)
+	mototest.CreateInstance(t, c, "legacy", "sqlserver-se", "", map[string]string{"forcessl:exempt": "true"})
+	mototest.CreateInstance(t, c, "erp", "oracle-ee", "", nil)
+
+	calls := apicount.New()
+	e, cfg := engine(t, map[string]string{config.EnvMode: "report"}, calls)
+	s := setup.Sweeper(cfg, moto.Config(t), e, nil)
+	rep, n, err := s.Start(context.Background(), functionARN)
+	if err != nil || n != 1 || len(rep.Items) != 1 {
+		t.Fatalf("sweep: %d items, %+v, %v", n, rep, err)
+	}
+	swept := calls.Snapshot()
+
+	byInstance := map[string]report.Bucket{}
+	for _, f := range rep.Items[0].Findings {
+		byInstance[f.Instance] = f.Bucket
+	}
+	sweepRes, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetAccountRegion, Trigger: rdsevent.TriggerSweep,
+		Account: mototest.Account, Region: mototest.Region, Cause: "sweep"}, functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Now the event path, instance by instance, on the same fixtures.
+	for _, id := range []string{"orders", "orders-replica", "ledger", "shop", "legacy", "erp"} {
+		res, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetInstance, Trigger: rdsevent.TriggerChange,
+			Account: mototest.Account, Region: mototest.Region, Instance: id, Cause: "test"}, functionARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := res.Instances[0]
+		var sw reconcile.InstanceResult
+		for _, ir := range sweepRes.Instances {
+			if ir.Instance == id {
+				sw = ir
+			}
+		}
+		if sw.State != ev.State || sw.Outcome != ev.Outcome || strings.Join(sw.Planned, ";") != strings.Join(ev.Planned, ";") {
+			t.Errorf("%s: sweep %s/%s %v, event path %s/%s %v", id, sw.State, sw.Outcome, sw.Planned, ev.State, ev.Outcome, ev.Planned)
+		}
+		if b := report.Classify(ev); (b == report.NonCompliant) != (byInstance[id] == report.NonCompliant) {
+			t.Errorf("%s: report says %q, event path %q", id, byInstance[id], b)
+		}
+	}
+	counts := rep.Items[0].Counts
+	if counts[report.NonCompliant] != 3 || counts[report.Compliant] != 1 || counts[report.Exempt] != 1 || counts[report.OutOfScope] != 1 {
+		t.Errorf("counts %v", counts)
+	}
+	// Report mode writes nothing; each group's TLS parameter is read once.
+	for op := range swept {
+		if !strings.Contains(op, ".Describe") && !strings.Contains(op, ".Get") {
+			t.Errorf("report-mode sweep called %s", op)
+		}
+	}
+	if swept["RDS.DescribeDBParameters"] != 3 || swept["RDS.DescribeDBInstances"] != 1 {
+		t.Errorf("sweep calls %v: want one instance page and one parameter read per group (3)", swept)
+	}
+}
+
+// A sweep over 3 accounts x 2 regions fans out to 6 work items, each
+// processed once; an item that keeps failing is retried, then dead-lettered.
+func TestFanOutRetriesThenDeadLetters(t *testing.T) {
+	moto.Reset(t)
+	ctx := context.Background()
+	accounts := []string{mototest.Account, "210987654321", "310987654321"}
+	regions := []string{"us-east-1", "eu-west-1"}
+	for _, a := range accounts {
+		for _, r := range regions {
+			c := rds.NewFromConfig(moto.ConfigAs(t, a, r))
+			def := mototest.CreateInstance(t, c, "db-"+r, "sqlserver-se", "", nil)
+			mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "1", "static")
+		}
+	}
+	q := sqs.NewFromConfig(moto.Config(t))
+	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("sweep-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("sweep"), Attributes: map[string]string{
+		"VisibilityTimeout": "1",
+		"RedrivePolicy":     `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:sweep-dlq","maxReceiveCount":"2"}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e, cfg := engine(t, map[string]string{config.EnvMode: "report", config.EnvMemberRoleName: "forcessl-remediation",
+		config.EnvAccounts: strings.Join(accounts, ","), config.EnvRegions: strings.Join(regions, ","),
+		config.EnvSweepQueueURL: aws.ToString(work.QueueUrl)}, nil)
+	const failing = "310987654321/eu-west-1"
+	var mu sync.Mutex
+	processed := map[string]int{}
+	real := e.RDS
+	e.RDS = func(ctx context.Context, rt route.Route, region, session string) (reconcile.RDS, error) {
+		key := rt.Account + "/" + region
+		mu.Lock()
+		processed[key]++
+		mu.Unlock()
+		if key == failing {
+			return nil, errors.New("simulated regional outage")
+		}
+		return real(ctx, rt, region, session)
+	}
+	h := dispatch.Handler{Engine: e, Sweeper: setup.Sweeper(cfg, moto.Config(t), e, io.Discard)}
+
+	out, err := h.Invoke(ctx, []byte(`{"detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","region":"us-east-1","detail":{}}`), functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started := out.(dispatch.SweepStarted); started.Items != 6 || !started.Queued {
+		t.Fatalf("sweep start %+v", started)
+	}
+
+	// Play the event source mapping: receive, invoke, delete what succeeded.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		msgs, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: work.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs.Messages) == 0 {
+			if attrs, _ := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: work.QueueUrl,
+				AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}}); attrs != nil &&
+				attrs.Attributes["ApproximateNumberOfMessages"] == "0" && attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" {
+				break
+			}
+			continue
+		}
+		ev := events.SQSEvent{}
+		for _, m := range msgs.Messages {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
+		}
+		b, _ := json.Marshal(ev)
+		res, err := h.Invoke(ctx, b, functionARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := map[string]bool{}
+		for _, f := range res.(events.SQSEventResponse).BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		for _, m := range msgs.Messages {
+			if !failed[aws.ToString(m.MessageId)] {
+				if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: work.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for _, a := range accounts {
+		for _, r := range regions {
+			key, want := a+"/"+r, 1
+			if key == failing {
+				want = 2
+			}
+			if processed[key] != want {
+				t.Errorf("%s processed %d times, want %d", key, processed[key], want)
+			}
+		}
+	}
+	dead, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: dlq.QueueUrl, MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead.Messages) != 1 || !strings.Contains(aws.ToString(dead.Messages[0].Body), `"account":"310987654321","region":"eu-west-1"`) {
+		t.Errorf("dead-letter queue holds %d messages, want the failing item", len(dead.Messages))
+	}
+}

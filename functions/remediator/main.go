@@ -92,7 +92,9 @@ func run(o options) error {
 		} else if terr := report.Table(os.Stdout, rep); terr != nil {
 			return terr
 		}
-		fmt.Fprintf(os.Stderr, "%d API calls\n", calls.Total())
+		if b, jerr := json.Marshal(calls.Snapshot()); jerr == nil {
+			fmt.Fprintf(os.Stderr, "api calls: %s\n", b)
+		}
 		return err
 	}
 

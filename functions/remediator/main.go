@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/forcessl/forcessl/pkg/apicount"
 	"github.com/forcessl/forcessl/pkg/config"
@@ -75,29 +76,12 @@ func run(o options) error {
 
 	switch {
 	case o.event != "":
-		return replay(ctx, engine, o.event, calls)
+		// Metrics go to stderr so stdout stays one JSON document.
+		return replay(ctx, dispatch.Handler{Engine: engine, Sweeper: setup.Sweeper(cfg, awsCfg, engine, os.Stderr)}, o.event, calls)
 	case o.sweep:
-		cfg.SweepQueueURL = "" // a laptop sweep runs every item here
-		s := setup.Sweeper(cfg, awsCfg, engine, nil)
-		s.Progress = func(done, total int, it report.Item) {
-			fmt.Fprintf(os.Stderr, "swept %s/%s (%d/%d): %d findings\n", it.Account, it.Region, done, total, len(it.Findings))
-		}
-		rep, _, err := s.Start(ctx, cfg.FunctionARN)
-		if o.format == "json" {
-			out, jerr := report.JSON(rep)
-			if jerr != nil {
-				return jerr
-			}
-			fmt.Println(string(out))
-		} else if terr := report.Table(os.Stdout, rep); terr != nil {
-			return terr
-		}
-		if b, jerr := json.Marshal(calls.Snapshot()); jerr == nil {
-			fmt.Fprintf(os.Stderr, "api calls: %s\n", b)
-		}
-		return err
+		return sweep(ctx, cfg, awsCfg, engine, o.format, calls)
 	}
-
+	// In Lambda, embedded-metric-format lines go to stdout for CloudWatch.
 	h := dispatch.Handler{Engine: engine, Sweeper: setup.Sweeper(cfg, awsCfg, engine, os.Stdout)}
 	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
 		var arn string
@@ -111,14 +95,14 @@ func run(o options) error {
 
 // replay processes one event file as Lambda would and prints the outcome
 // with the API calls it cost.
-func replay(ctx context.Context, engine *reconcile.Engine, file string, calls *apicount.Counter) error {
+func replay(ctx context.Context, h dispatch.Handler, file string, calls *apicount.Counter) error {
 	payload, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	res, herr := engine.Handle(ctx, payload, "")
+	res, herr := h.Invoke(ctx, payload, "")
 	out, err := json.MarshalIndent(struct {
-		reconcile.Result
+		Result        any            `json:"result"`
 		APICalls      map[string]int `json:"apiCalls"`
 		APICallsTotal int            `json:"apiCallsTotal"`
 	}{res, calls.Snapshot(), calls.Total()}, "", "  ")
@@ -130,4 +114,28 @@ func replay(ctx context.Context, engine *reconcile.Engine, file string, calls *a
 		return fmt.Errorf("retryable error (Lambda would retry this event): %w", herr)
 	}
 	return nil
+}
+
+// sweep runs a whole sweep here (no queue round trip), with progress on
+// stderr, and prints the report.
+func sweep(ctx context.Context, cfg config.Config, awsCfg aws.Config, engine *reconcile.Engine, format string, calls *apicount.Counter) error {
+	cfg.SweepQueueURL = ""
+	s := setup.Sweeper(cfg, awsCfg, engine, nil)
+	s.Progress = func(done, total int, it report.Item) {
+		fmt.Fprintf(os.Stderr, "swept %s/%s (%d/%d): %d findings\n", it.Account, it.Region, done, total, len(it.Findings))
+	}
+	rep, _, err := s.Start(ctx, cfg.FunctionARN)
+	if format == "json" {
+		out, jerr := report.JSON(rep)
+		if jerr != nil {
+			return jerr
+		}
+		fmt.Println(string(out))
+	} else if terr := report.Table(os.Stdout, rep); terr != nil {
+		return terr
+	}
+	if b, jerr := json.Marshal(calls.Snapshot()); jerr == nil {
+		fmt.Fprintf(os.Stderr, "api calls: %s\n", b)
+	}
+	return err
 }

@@ -69,7 +69,7 @@ func run() error {
 		"FORCESSL_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/forcessl-scheduler", "FORCESSL_LOG_LEVEL=warn")
 
 	for i, title := range []string{"Delivering events/instance-created.json (RDS-EVENT-0005) to the remediator",
-		"Delivering the same event again: a reconcile is idempotent"} {
+		"Delivering the same event again: a reconcile is idempotent (moto reports the change in-sync at once; real RDS says\n    pending-reboot until the reboot, and the run keeps the schedule: see pkg/reconcile/fake_test.go)"} {
 		step("%s", title)
 		fmt.Println("    $ go run ./functions/remediator -event events/instance-created.json")
 		cmd := exec.Command("go", "run", "./functions/remediator", "-event", "events/instance-created.json")
@@ -105,11 +105,13 @@ func run() error {
 
 func describe(out []byte, first bool) error {
 	var res struct {
-		Instances []struct {
-			Instance, State, Outcome, Reason string
-			Changed                          []string
-			RebootAt                         string
-			Notified                         bool
+		Result struct {
+			Instances []struct {
+				Instance, State, Outcome, Reason string
+				Changed                          []string
+				RebootAt                         string
+				Notified                         bool
+			}
 		}
 		APICalls      map[string]int
 		APICallsTotal int
@@ -117,7 +119,7 @@ func describe(out []byte, first bool) error {
 	if err := json.Unmarshal(out, &res); err != nil {
 		return fmt.Errorf("remediator output %s: %w", out, err)
 	}
-	for _, ir := range res.Instances {
+	for _, ir := range res.Result.Instances {
 		fmt.Printf("    found:      %s is %s (%s)\n", ir.Instance, ir.State, ir.Reason)
 		fmt.Printf("    outcome:    %s\n", ir.Outcome)
 		for _, c := range ir.Changed {

@@ -83,10 +83,16 @@ func (e *Engine) Handle(ctx context.Context, payload []byte, functionARN string)
 	return e.Reconcile(ctx, req, functionARN)
 }
 
-// Reconcile processes one request: one instance, or every instance using a
-// parameter group.
+// Reconcile processes one request: one instance, every instance using a
+// parameter group, or every instance of an account and region (a sweep item).
 func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionARN string) (Result, error) {
 	res := Result{Mode: e.Config.Mode, Request: req, Instances: []InstanceResult{}}
+	if req.Target == rdsevent.TargetSweep {
+		// Starting a sweep enumerates accounts: pkg/sweep's job, not ours.
+		res.Ignored = "a sweep start is handled by the sweeper"
+		e.Log.WarnContext(ctx, "event ignored", "reason", res.Ignored, "outcome", "ignored")
+		return res, nil
+	}
 	log := e.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", e.Config.Mode)
 	rt, err := e.route(ctx, req.Account)
 	if err != nil {

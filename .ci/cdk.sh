@@ -30,12 +30,24 @@ npx cdk synth --quiet --strict --no-notices
 npx cdk synth --quiet --strict --no-notices --output cdk.out/full \
 	-c mode=enforce -c reboot=immediate -c notifyEmails=ops@example.com \
 	-c slackWorkspaceId=T0123ABCD -c slackChannelId=C0123ABCD
+# Organization mode: central stack with bus, StackSet and the member
+# template (synthesized as the nested assembly ForceSSLMember, whose
+# template is what the StackSet embeds; cdk-nag findings on it fail the
+# synth through the central stack).
+npx cdk synth --quiet --strict --no-notices --output cdk.out/org \
+	-c orgId=o-abc123def4 -c targetOus=ou-ab12-cdef3456 -c regions=us-east-1,eu-west-1 \
+	-c mode=enforce -c accounts=111111111111,222222222222
 
 echo "--- cfn-lint"
 shopt -s nullglob
-templates=(cdk.out/*.template.json cdk.out/full/*.template.json)
-if ((${#templates[@]} < 2)); then
+templates=(cdk.out/*.template.json cdk.out/full/*.template.json cdk.out/org/*.template.json
+	cdk.out/org/assembly-ForceSSLMember/*.template.json)
+if ((${#templates[@]} < 4)); then
 	echo "no synthesized templates found" >&2
+	exit 1
+fi
+if ! compgen -G 'cdk.out/org/assembly-ForceSSLMember/*.template.json' >/dev/null; then
+	echo "member (StackSet) template not found" >&2
 	exit 1
 fi
 # Errors and warnings both fail (exit codes 2 and 4); informational (8) does not.

@@ -29,6 +29,14 @@ const (
 	CtxSlackChannelID   = "slackChannelId"
 	CtxLogRetentionDays = "logRetentionDays"
 	CtxLogLevel         = "logLevel"
+
+	// Organization mode: all three of orgId, targetOus and regions, or none.
+	CtxOrgID          = "orgId"
+	CtxTargetOUs      = "targetOus"
+	CtxRegions        = "regions"
+	CtxMemberRoleName = "memberRoleName"
+	CtxAccounts       = "accounts"
+	CtxStackSetCallAs = "stackSetCallAs"
 )
 
 // Defaults for every context key that has one. Those the engine also
@@ -37,6 +45,8 @@ const (
 	DefaultMinLead          = "15m"
 	DefaultLogRetentionDays = 30
 	DefaultLogLevel         = "info"
+	DefaultMemberRoleName   = "forcessl-remediation"
+	DefaultStackSetCallAs   = "SELF"
 )
 
 // Settings is the validated deploy-time configuration of the stack.
@@ -51,6 +61,16 @@ type Settings struct {
 	SlackChannelID   string
 	LogRetentionDays int
 	LogLevel         string
+
+	// Organization mode (OrgID != ""): member accounts forward their RDS
+	// events to a central bus; a StackSet deploys the forwarding rules and
+	// the remediation role to TargetOUs × Regions.
+	OrgID          string
+	TargetOUs      []string
+	Regions        []string // Regions[0] holds the member accounts' IAM role
+	MemberRoleName string
+	Accounts       []string // optional allow-list of account IDs (FORCESSL_ACCOUNTS)
+	StackSetCallAs string   // SELF (management account) or DELEGATED_ADMIN
 }
 
 // DefaultSettings are the settings of a deploy with no context at all.
@@ -63,8 +83,13 @@ func DefaultSettings() Settings {
 		ExemptTag:        config.DefaultExemptTag,
 		LogRetentionDays: DefaultLogRetentionDays,
 		LogLevel:         DefaultLogLevel,
+		MemberRoleName:   DefaultMemberRoleName,
+		StackSetCallAs:   DefaultStackSetCallAs,
 	}
 }
+
+// Org reports whether the organization-wide deployment is configured.
+func (s Settings) Org() bool { return s.OrgID != "" }
 
 // Enforcing reports whether the function is allowed to change RDS.
 func (s Settings) Enforcing() bool { return s.Mode == config.ModeEnforce }
@@ -91,6 +116,7 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 		}
 	}
 	var mode, reboot, engines, emails, retention string
+	var orgID, ous, regions, roleName, accounts, callAs string
 	str(CtxMode, &mode)
 	str(CtxReboot, &reboot)
 	str(CtxMinLead, &s.MinLead)
@@ -101,6 +127,12 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxSlackChannelID, &s.SlackChannelID)
 	str(CtxLogRetentionDays, &retention)
 	str(CtxLogLevel, &s.LogLevel)
+	str(CtxOrgID, &orgID)
+	str(CtxTargetOUs, &ous)
+	str(CtxRegions, &regions)
+	str(CtxMemberRoleName, &roleName)
+	str(CtxAccounts, &accounts)
+	str(CtxStackSetCallAs, &callAs)
 	if mode != "" {
 		s.Mode = config.Mode(mode)
 	}
@@ -118,6 +150,38 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 		} else {
 			s.LogRetentionDays = n
 		}
+	}
+	// Organization keys: all three or none; the optional ones only with them.
+	s.OrgID, s.TargetOUs, s.Regions = orgID, splitList(ous), uniq(splitList(regions))
+	given := map[string]bool{CtxOrgID: orgID != "", CtxTargetOUs: len(s.TargetOUs) > 0, CtxRegions: len(s.Regions) > 0}
+	if given[CtxOrgID] || given[CtxTargetOUs] || given[CtxRegions] {
+		var missing []string
+		for _, k := range []string{CtxOrgID, CtxTargetOUs, CtxRegions} {
+			if !given[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			errs = append(errs, fmt.Errorf("context %s, %s and %s must be given together (missing: %s)",
+				CtxOrgID, CtxTargetOUs, CtxRegions, strings.Join(missing, ", ")))
+			s.OrgID = "" // report only this, not follow-on errors
+		}
+	} else {
+		for _, kv := range [][2]string{{CtxMemberRoleName, roleName}, {CtxAccounts, accounts}, {CtxStackSetCallAs, callAs}} {
+			if kv[1] != "" {
+				errs = append(errs, fmt.Errorf("context %s only applies to an organization deployment (with %s, %s and %s)",
+					kv[0], CtxOrgID, CtxTargetOUs, CtxRegions))
+			}
+		}
+	}
+	if s.Org() {
+		if roleName != "" {
+			s.MemberRoleName = roleName
+		}
+		if callAs != "" {
+			s.StackSetCallAs = callAs
+		}
+		s.Accounts = uniq(splitList(accounts))
 	}
 	if err := s.Validate(); err != nil {
 		errs = append(errs, err)
@@ -148,6 +212,11 @@ var (
 	slackWorkspaceRe = regexp.MustCompile(`^[0-9A-Z]{1,255}$`) // CFN AWS::Chatbot::SlackChannelConfiguration
 	slackChannelRe   = regexp.MustCompile(`^[A-Za-z0-9]{1,256}$`)
 	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`) // RDS/IAM tag key charset
+	orgIDRe          = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)                 // AWS Organizations API patterns
+	ouIDRe           = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
+	regionRe         = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	roleNameRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) // IAM RoleName
+	accountIDRe      = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // Validate checks every setting. The engine's own rules (mode, reboot,
@@ -180,6 +249,9 @@ func (s Settings) Validate() error {
 			errs = append(errs, fmt.Errorf("context %s: %q is not a bare email address", CtxNotifyEmails, e))
 		}
 	}
+	if s.Org() {
+		errs = append(errs, s.validateOrg()...)
+	}
 	switch {
 	case (s.SlackWorkspaceID == "") != (s.SlackChannelID == ""):
 		errs = append(errs, fmt.Errorf("context %s and %s must be given together", CtxSlackWorkspaceID, CtxSlackChannelID))
@@ -191,6 +263,37 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
+func (s Settings) validateOrg() []error {
+	var errs []error
+	if !orgIDRe.MatchString(s.OrgID) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want an organization ID (o-…)", CtxOrgID, s.OrgID))
+	}
+	for _, ou := range s.TargetOUs {
+		if !ouIDRe.MatchString(ou) {
+			errs = append(errs, fmt.Errorf("context %s: %q is not an organizational unit ID (ou-…-…) or root ID (r-…)", CtxTargetOUs, ou))
+		}
+	}
+	for _, r := range s.Regions {
+		if !regionRe.MatchString(r) {
+			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxRegions, r))
+		}
+	}
+	if !roleNameRe.MatchString(s.MemberRoleName) {
+		errs = append(errs, fmt.Errorf("context %s=%q: not a valid IAM role name", CtxMemberRoleName, s.MemberRoleName))
+	}
+	for _, a := range s.Accounts {
+		if !accountIDRe.MatchString(a) {
+			errs = append(errs, fmt.Errorf("context %s: %q is not a 12-digit account ID", CtxAccounts, a))
+		}
+	}
+	switch s.StackSetCallAs {
+	case "SELF", "DELEGATED_ADMIN":
+	default:
+		errs = append(errs, fmt.Errorf("context %s=%q: want SELF (management account) or DELEGATED_ADMIN", CtxStackSetCallAs, s.StackSetCallAs))
+	}
+	return errs
+}
+
 var envToContext = strings.NewReplacer(
 	config.EnvMode, "context "+CtxMode,
 	config.EnvReboot, "context "+CtxReboot,
@@ -198,6 +301,8 @@ var envToContext = strings.NewReplacer(
 	config.EnvEngines, "context "+CtxEngines,
 	config.EnvExemptTag, "context "+CtxExemptTag,
 	config.EnvLogLevel, "context "+CtxLogLevel,
+	config.EnvMemberRoleName, "context "+CtxMemberRoleName,
+	config.EnvAccounts, "context "+CtxAccounts,
 )
 
 // FunctionEnvRefs are the deploy-time values (tokens) the environment needs.
@@ -209,8 +314,11 @@ type FunctionEnvRefs struct {
 // FunctionEnv is the remediator's environment. FORCESSL_FUNCTION_ARN is left
 // unset on purpose: the function falls back to its invoked ARN, and setting
 // it from the function's own Arn attribute would be a circular reference.
+//
+// In organization mode it also names the member accounts' remediation role
+// and, if given, the account allow-list.
 func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		config.EnvMode:             string(s.Mode),
 		config.EnvReboot:           string(s.Reboot),
 		config.EnvMinLead:          s.MinLead,
@@ -221,6 +329,13 @@ func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
 		config.EnvTopicARN:         refs.TopicARN,
 		config.EnvLogLevel:         s.LogLevel,
 	}
+	if s.Org() {
+		env[config.EnvMemberRoleName] = s.MemberRoleName
+		if len(s.Accounts) > 0 {
+			env[config.EnvAccounts] = strings.Join(s.Accounts, ",")
+		}
+	}
+	return env
 }
 
 // contextString accepts what context can hold: a string from -c, or a
@@ -248,6 +363,18 @@ func contextString(v any) (string, error) {
 	default:
 		return "", fmt.Errorf("unsupported value %v (%T)", v, v)
 	}
+}
+
+// uniq drops repeated entries, keeping the first occurrence (order matters
+// for regions: the first one holds the member role).
+func uniq(l []string) []string {
+	var out []string
+	for _, v := range l {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func splitList(v string) []string {

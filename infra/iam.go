@@ -12,25 +12,122 @@ import (
 // engine creates; it may write only to those.
 const OwnedParameterGroupPrefix = "forcessl-"
 
-// rdsArn is an RDS ARN in this account and region, e.g. db:* or pg:forcessl-*.
-func rdsArn(stack awscdk.Stack, resourceType, name string) *string {
+// rdsArn is an RDS ARN in this account and the given region (nil: the
+// stack's region), e.g. db:* or pg:forcessl-*.
+func rdsArn(stack awscdk.Stack, region *string, resourceType, name string) *string {
 	return stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("rds"),
+		Region:       region,
 		Resource:     jsii.String(resourceType),
 		ResourceName: jsii.String(name),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 }
 
-// grantRemediator writes the function's and the scheduler role's policies.
-// Every action is named. The resource patterns that end in "*" are:
+// rdsStatements are the RDS permissions the engine needs on the instances
+// and parameter groups of the stack's account in the given regions (nil
+// entry: the stack's own region): reads always, writes only when enforcing.
+// One builder serves the function's own role (its account) and, in
+// organization mode, the remediation role of every member account, so the
+// two can never drift.
+//
+// The resource patterns that end in "*" are:
 //   - db:* and pg:* — the engine must see (and, enforcing, fix) every DB
 //     instance and read any parameter group it may use; RDS has no narrower
 //     scope for "all instances in scope" than the account and region.
 //   - pg:forcessl-* — the compliant groups the engine itself creates; their
 //     names are chosen at runtime (per family/source group).
+func rdsStatements(stack awscdk.Stack, s Settings, regions []*string) []awsiam.PolicyStatement {
+	arns := func(resourceType, name string) []*string {
+		var out []*string
+		for _, r := range regions {
+			out = append(out, rdsArn(stack, r, resourceType, name))
+		}
+		return out
+	}
+	dbAll := arns("db", "*")
+	pgAll := arns("pg", "*")
+	pgOwned := arns("pg", OwnedParameterGroupPrefix+"*")
+	cat := func(l ...[]*string) *[]*string {
+		out := []*string{}
+		for _, x := range l {
+			out = append(out, x...)
+		}
+		return &out
+	}
+	var out []awsiam.PolicyStatement
+	add := func(p *awsiam.PolicyStatementProps) { out = append(out, awsiam.NewPolicyStatement(p)) }
+
+	add(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadRDS"),
+		Actions: jsii.Strings("rds:DescribeDBInstances", "rds:DescribeDBParameters",
+			"rds:DescribeDBParameterGroups", "rds:ListTagsForResource"),
+		Resources: cat(dbAll, pgAll),
+	})
+	if !s.Enforcing() {
+		return out
+	}
+	add(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("WriteOwnParameterGroups"),
+		// Create/Copy with Tags also needs AddTagsToResource on the new group.
+		Actions: jsii.Strings("rds:CreateDBParameterGroup", "rds:CopyDBParameterGroup",
+			"rds:ModifyDBParameterGroup", "rds:AddTagsToResource"),
+		Resources: cat(pgOwned),
+	})
+	add(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("CopyFromAnySourceGroup"),
+		// CopyDBParameterGroup is also authorized against the source group,
+		// which may be any group (default.* included).
+		Actions:   jsii.Strings("rds:CopyDBParameterGroup"),
+		Resources: cat(pgAll),
+	})
+	add(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("AttachOwnParameterGroups"),
+		// Attaching a group is authorized against the instance and the group:
+		// only forcessl's own groups can be attached.
+		Actions:   jsii.Strings("rds:ModifyDBInstance"),
+		Resources: cat(dbAll, pgOwned),
+	})
+	add(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RebootInstances"),
+		Actions:   jsii.Strings("rds:RebootDBInstance"),
+		Resources: cat(dbAll),
+	})
+	// Defence in depth: whatever the engine decides, an instance tagged
+	// exempt cannot be modified or rebooted by it.
+	add(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("NeverTouchExemptInstances"),
+		Effect:    awsiam.Effect_DENY,
+		Actions:   jsii.Strings("rds:ModifyDBInstance", "rds:RebootDBInstance"),
+		Resources: cat(dbAll),
+		Conditions: &map[string]any{
+			"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/" + s.ExemptTag: "true"},
+		},
+	})
+	return out
+}
+
+// functionRDSRegions are the regions whose RDS the function may touch with
+// its own credentials: its own region, and in organization mode also every
+// member region, since the StackSet forwards the central account's events
+// from those regions too when the central account is in a target OU.
+func functionRDSRegions(stack awscdk.Stack, s Settings) []*string {
+	regions := []*string{stack.Region()}
+	if s.Org() {
+		for _, r := range s.Regions {
+			regions = append(regions, jsii.String(r))
+		}
+	}
+	return regions
+}
+
+// grantRemediator writes the function's and the scheduler role's policies.
+// Every action is named. Beyond the RDS patterns of rdsStatements:
 //   - schedule/<group>/forcessl-* — one-time reboot schedules named at
 //     runtime, confined to the stack's schedule group.
+//   - iam::*:role/<memberRoleName> (organization mode) — the remediation
+//     role of whichever member account an event comes from; confined to
+//     the organization by aws:ResourceOrgID.
 //
 // In report mode the function gets only the read statements: it must not
 // be able to change anything, whatever its code does.
@@ -39,22 +136,15 @@ func grantRemediator(stack awscdk.Stack, st *ForceSSLStack, s Settings) {
 	add := func(p *awsiam.PolicyStatementProps) {
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(p))
 	}
-	dbAll := rdsArn(stack, "db", "*")
-	pgAll := rdsArn(stack, "pg", "*")
-	pgOwned := rdsArn(stack, "pg", OwnedParameterGroupPrefix+"*")
 	schedules := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("scheduler"),
 		Resource:     jsii.String("schedule"),
 		ResourceName: jsii.String(config.DefaultScheduleGroup + "/forcessl-*"),
 		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 	})
+	rds := rdsStatements(stack, s, functionRDSRegions(stack, s))
 
-	add(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("ReadRDS"),
-		Actions: jsii.Strings("rds:DescribeDBInstances", "rds:DescribeDBParameters",
-			"rds:DescribeDBParameterGroups", "rds:ListTagsForResource"),
-		Resources: &[]*string{dbAll, pgAll},
-	})
+	role.AddToPrincipalPolicy(rds[0]) // ReadRDS
 	// Reading a pending reboot schedule changes nothing; allowed in report
 	// mode too so a report can say what is already scheduled.
 	add(&awsiam.PolicyStatementProps{
@@ -72,46 +162,32 @@ func grantRemediator(stack awscdk.Stack, st *ForceSSLStack, s Settings) {
 		Resources: &[]*string{st.Function.FunctionArn()},
 	}))
 
+	if s.Org() {
+		// Read-only or not, the member role carries exactly the RDS
+		// statements above for the mode; AssumeRole itself changes nothing.
+		add(&awsiam.PolicyStatementProps{
+			Sid:     jsii.String("AssumeMemberRemediationRole"),
+			Actions: jsii.Strings("sts:AssumeRole"),
+			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("iam"),
+				Region:       jsii.String(""),
+				Account:      jsii.String("*"),
+				Resource:     jsii.String("role"),
+				ResourceName: jsii.String(s.MemberRoleName),
+				ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+			})},
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:ResourceOrgID": s.OrgID},
+			},
+		})
+	}
+
 	if !s.Enforcing() {
 		return
 	}
-	add(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("WriteOwnParameterGroups"),
-		// Create/Copy with Tags also needs AddTagsToResource on the new group.
-		Actions: jsii.Strings("rds:CreateDBParameterGroup", "rds:CopyDBParameterGroup",
-			"rds:ModifyDBParameterGroup", "rds:AddTagsToResource"),
-		Resources: &[]*string{pgOwned},
-	})
-	add(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("CopyFromAnySourceGroup"),
-		// CopyDBParameterGroup is also authorized against the source group,
-		// which may be any group (default.* included).
-		Actions:   jsii.Strings("rds:CopyDBParameterGroup"),
-		Resources: &[]*string{pgAll},
-	})
-	add(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("AttachOwnParameterGroups"),
-		// Attaching a group is authorized against the instance and the group:
-		// only forcessl's own groups can be attached.
-		Actions:   jsii.Strings("rds:ModifyDBInstance"),
-		Resources: &[]*string{dbAll, pgOwned},
-	})
-	add(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("RebootInstances"),
-		Actions:   jsii.Strings("rds:RebootDBInstance"),
-		Resources: &[]*string{dbAll},
-	})
-	// Defence in depth: whatever the engine decides, an instance tagged
-	// exempt cannot be modified or rebooted by it.
-	add(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("NeverTouchExemptInstances"),
-		Effect:    awsiam.Effect_DENY,
-		Actions:   jsii.Strings("rds:ModifyDBInstance", "rds:RebootDBInstance"),
-		Resources: &[]*string{dbAll},
-		Conditions: &map[string]any{
-			"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/" + s.ExemptTag: "true"},
-		},
-	})
+	for _, st := range rds[1:] {
+		role.AddToPrincipalPolicy(st)
+	}
 	add(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("ManageRebootSchedules"),
 		Actions: jsii.Strings("scheduler:CreateSchedule", "scheduler:UpdateSchedule",

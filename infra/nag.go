@@ -9,26 +9,32 @@ import (
 // applyNag runs the cdk-nag AwsSolutions pack on the stack at every synth
 // (an unsuppressed finding is an error annotation: `cdk synth` exits 1) and
 // records the few findings that are by design, each with its reason.
-func (st *ForceSSLStack) applyNag() {
+func (st *ForceSSLStack) applyNag(s Settings) {
 	awscdk.Aspects_Of(st.Stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 
-	resource := func(arn string) any {
-		return "Resource::arn:<AWS::Partition>:" + arn
+	// The function's own RDS access: its region, and in organization mode
+	// the member regions too (see functionRDSRegions).
+	regions := []string{""}
+	if s.Org() {
+		regions = append(regions, s.Regions...)
+	}
+	appliesTo := append(rdsNagResources(regions),
+		"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/forcessl/forcessl-*")
+	where := "this account and region only"
+	if s.Org() {
+		where = "this account, its own region and the StackSet's regions only"
+	}
+	reason := rdsWildcardReason(where) + " schedule/forcessl/forcessl-*: one-time reboot schedules named at runtime, " +
+		"confined to the stack's schedule group."
+	if s.Org() {
+		appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:iam::*:role/"+s.MemberRoleName)
+		reason += " iam::*:role/" + s.MemberRoleName + ": the remediation role of whichever member account an " +
+			"event comes from (fixed name, any account), limited to this organization by aws:ResourceOrgID."
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(st.Role, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Every action is named. db:* and pg:* (this account and region only): forcessl must " +
-			"read every DB instance and any parameter group an instance may use, and, when enforcing, modify or " +
-			"reboot any non-exempt instance (exempt-tagged ones are denied) and copy from any source group; " +
-			"instance and group names are not known at deploy time. pg:forcessl-*: the compliant groups the engine " +
-			"creates, named at runtime under that prefix. schedule/forcessl/forcessl-*: one-time reboot schedules " +
-			"named at runtime, confined to the stack's schedule group."),
-		AppliesTo: &[]any{
-			resource("rds:<AWS::Region>:<AWS::AccountId>:db:*"),
-			resource("rds:<AWS::Region>:<AWS::AccountId>:pg:*"),
-			resource("rds:<AWS::Region>:<AWS::AccountId>:pg:" + OwnedParameterGroupPrefix + "*"),
-			resource("scheduler:<AWS::Region>:<AWS::AccountId>:schedule/forcessl/forcessl-*"),
-		},
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String(reason),
+		AppliesTo: &appliesTo,
 	}}, jsii.Bool(true))
 
 	cdknag.NagSuppressions_AddResourceSuppressions(st.DeadLetters, &[]*cdknag.NagPackSuppression{{

@@ -58,7 +58,8 @@ const (
 	eventRetryAttempts  = 8
 )
 
-// ForceSSLStack is the single-account, single-region forcessl deployment.
+// ForceSSLStack is the forcessl deployment: single-account, single-region,
+// or (organization mode) the central account's stack.
 type ForceSSLStack struct {
 	awscdk.Stack
 	Function      awslambda.Function
@@ -68,7 +69,10 @@ type ForceSSLStack struct {
 	Notifications *Notifications
 	ScheduleGroup awsscheduler.ScheduleGroup
 	SchedulerRole awsiam.Role
-	Rules         []awsevents.Rule
+	Rules         []awsevents.Rule // default-bus rules, then (organization mode) central bus rules
+
+	// Organization mode only (nil otherwise).
+	Org *Organization
 }
 
 // NewForceSSLStack builds the stack. It is environment-agnostic: account
@@ -151,9 +155,12 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 
 	grantRemediator(stack, st, s)
 	st.dependOnPolicyOnly()
-	st.addRules()
+	st.addRules(nil, "", "", nil)
+	if s.Org() {
+		st.addOrganization(scope, id, s)
+	}
 	st.addAlarms()
-	st.applyNag()
+	st.applyNag(s)
 	return st
 }
 
@@ -166,42 +173,68 @@ func (st *ForceSSLStack) dependOnPolicyOnly() {
 	fn.AddOverride(jsii.String("DependsOn"), []*string{st.GetLogicalId(policy)})
 }
 
-func (st *ForceSSLStack) addRules() {
-	target := func() awsevents.IRuleTarget {
-		return awseventstargets.NewLambdaFunction(st.Function, &awseventstargets.LambdaFunctionProps{
-			DeadLetterQueue: st.DeadLetters,
-			RetryAttempts:   jsii.Number(eventRetryAttempts),
-			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-		})
+// rulePattern is one of the engine's event filters, as a rule.
+type rulePattern struct {
+	id, description string
+	pattern         *awsevents.EventPattern
+}
+
+// eventPatterns are the three filters of the events the engine handles. The
+// default-bus rules, the central bus rules and the member accounts'
+// forwarding rules all use them; accounts (optional) restricts the
+// pattern's account field.
+func eventPatterns(accounts []string) []rulePattern {
+	var account *[]*string
+	if len(accounts) > 0 {
+		account = jsii.Strings(accounts...)
 	}
-	rule := func(id, description string, pattern *awsevents.EventPattern) {
-		st.Rules = append(st.Rules, awsevents.NewRule(st.Stack, jsii.String(id), &awsevents.RuleProps{
-			Description:  jsii.String(description),
-			EventPattern: pattern,
-			Targets:      &[]awsevents.IRuleTarget{target()},
+	return []rulePattern{
+		{"InstanceEventsRule", "forcessl: RDS DB instance events that may leave an instance without forced TLS",
+			&awsevents.EventPattern{
+				Source:     jsii.Strings("aws.rds"),
+				DetailType: jsii.Strings("RDS DB Instance Event"),
+				Account:    account,
+				Detail:     &map[string]any{"EventID": jsii.Strings(instanceEventIDs...)},
+			}},
+		{"ParameterGroupEventsRule", "forcessl: RDS DB parameter changes",
+			&awsevents.EventPattern{
+				Source:     jsii.Strings("aws.rds"),
+				DetailType: jsii.Strings("RDS DB Parameter Group Event"),
+				Account:    account,
+				Detail:     &map[string]any{"EventID": jsii.Strings(parameterGroupEventIDs...)},
+			}},
+		{"ApiCallsRule", "forcessl: RDS API calls (via CloudTrail) that create or reconfigure instances and parameter groups",
+			&awsevents.EventPattern{
+				Source:     jsii.Strings("aws.rds"),
+				DetailType: jsii.Strings("AWS API Call via CloudTrail"),
+				Account:    account,
+				Detail: &map[string]any{
+					"eventSource": jsii.Strings("rds.amazonaws.com"),
+					"eventName":   jsii.Strings(apiCallNames...),
+				},
+			}},
+	}
+}
+
+// addRules routes the engine's events on bus (nil: the account's default
+// bus) to the function, with the same retries and dead-letter queue
+// everywhere. idPrefix keeps the construct IDs of the default-bus rules
+// unchanged ("").
+func (st *ForceSSLStack) addRules(bus awsevents.IEventBus, idPrefix, descriptionSuffix string, accounts []string) {
+	for _, p := range eventPatterns(accounts) {
+		st.Rules = append(st.Rules, awsevents.NewRule(st.Stack, jsii.String(idPrefix+p.id), &awsevents.RuleProps{
+			EventBus:     bus,
+			Description:  jsii.String(p.description + descriptionSuffix),
+			EventPattern: p.pattern,
+			Targets: &[]awsevents.IRuleTarget{
+				awseventstargets.NewLambdaFunction(st.Function, &awseventstargets.LambdaFunctionProps{
+					DeadLetterQueue: st.DeadLetters,
+					RetryAttempts:   jsii.Number(eventRetryAttempts),
+					MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+				}),
+			},
 		}))
 	}
-	rule("InstanceEventsRule", "forcessl: RDS DB instance events that may leave an instance without forced TLS",
-		&awsevents.EventPattern{
-			Source:     jsii.Strings("aws.rds"),
-			DetailType: jsii.Strings("RDS DB Instance Event"),
-			Detail:     &map[string]any{"EventID": jsii.Strings(instanceEventIDs...)},
-		})
-	rule("ParameterGroupEventsRule", "forcessl: RDS DB parameter changes",
-		&awsevents.EventPattern{
-			Source:     jsii.Strings("aws.rds"),
-			DetailType: jsii.Strings("RDS DB Parameter Group Event"),
-			Detail:     &map[string]any{"EventID": jsii.Strings(parameterGroupEventIDs...)},
-		})
-	rule("ApiCallsRule", "forcessl: RDS API calls (via CloudTrail) that create or reconfigure instances and parameter groups",
-		&awsevents.EventPattern{
-			Source:     jsii.Strings("aws.rds"),
-			DetailType: jsii.Strings("AWS API Call via CloudTrail"),
-			Detail: &map[string]any{
-				"eventSource": jsii.Strings("rds.amazonaws.com"),
-				"eventName":   jsii.Strings(apiCallNames...),
-			},
-		})
 }
 
 func (st *ForceSSLStack) addAlarms() {

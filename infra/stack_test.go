@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -657,6 +658,486 @@ func TestSettingsFromContext(t *testing.T) {
 		{map[string]any{CtxNotifyEmails: "Ops <ops@example.com>"}, "context notifyEmails"},
 		{map[string]any{CtxSlackWorkspaceID: "T0123ABCD"}, "must be given together"},
 		{map[string]any{CtxSlackWorkspaceID: "T0123ABCD", CtxSlackChannelID: "#ops"}, "context slackChannelId"},
+	} {
+		if _, err := parse(tc.ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("context %v: error %v, want it to mention %q", tc.ctx, err, tc.want)
+		}
+	}
+}
+
+// --- Organization mode -----------------------------------------------------
+
+var orgContext = map[string]any{
+	CtxMode:      "enforce",
+	CtxOrgID:     "o-abc123def4",
+	CtxTargetOUs: "ou-ab12-cdef3456,ou-ab12-7890abcd",
+	CtxRegions:   "us-east-1,eu-west-1",
+	CtxAccounts:  "111111111111,222222222222",
+}
+
+// orgStack is an enforcing organization deployment.
+func orgStack(t *testing.T) *fixture { return synth(t, "org", orgContext) }
+
+// orgReportStack is an organization deployment in report mode, from a
+// delegated administrator, with a custom member role name.
+func orgReportStack(t *testing.T) *fixture {
+	return synth(t, "org-report", map[string]any{
+		CtxOrgID:          "o-abc123def4",
+		CtxTargetOUs:      []any{"r-ab12"},
+		CtxRegions:        "eu-west-1",
+		CtxMemberRoleName: "ops-forcessl",
+		CtxStackSetCallAs: "DELEGATED_ADMIN",
+	})
+}
+
+// member is the member stack's template as the StackSet embeds it.
+func member(t *testing.T, f *fixture) (assertions.Template, map[string]any) {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(f.stack.Org.MemberTemplate), &m); err != nil {
+		t.Fatal(err)
+	}
+	return assertions.Template_FromJSON(&m, nil), m
+}
+
+func memberResources(m map[string]any, typ string) map[string]map[string]any {
+	return (&fixture{json: m}).resources(typ)
+}
+
+// TestSingleAccountUnchanged: without the organization context nothing of
+// organization mode is in the template or the app.
+func TestSingleAccountUnchanged(t *testing.T) {
+	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t)} {
+		for _, typ := range []string{"AWS::Events::EventBus", "AWS::Events::EventBusPolicy", "AWS::CloudFormation::StackSet"} {
+			if n := len(f.resources(typ)); n != 0 {
+				t.Errorf("%s: %d %s", name, n, typ)
+			}
+		}
+		raw, _ := json.Marshal(f.json)
+		for _, s := range []string{"sts:AssumeRole\"", "EventBusName", config.EnvMemberRoleName, config.EnvAccounts} {
+			// sts:AssumeRole appears in trust policies (as the action of
+			// AssumeRolePolicyDocument); look for it in permission policies.
+			if s == "sts:AssumeRole\"" {
+				for id, p := range f.resources("AWS::IAM::Policy") {
+					b, _ := json.Marshal(p)
+					if strings.Contains(string(b), s) {
+						t.Errorf("%s: policy %s grants sts:AssumeRole", name, id)
+					}
+				}
+				continue
+			}
+			if strings.Contains(string(raw), s) {
+				t.Errorf("%s: template mentions %s", name, s)
+			}
+		}
+		if f.stack.Org != nil || f.app.Node().TryFindChild(jsii.String("ForceSSLMember")) != nil {
+			t.Errorf("%s: organization constructs built", name)
+		}
+	}
+}
+
+func TestOrgResourceCounts(t *testing.T) {
+	tpl := orgStack(t).template
+	for typ, n := range map[string]float64{
+		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
+		"AWS::Events::Rule": 6, "AWS::Lambda::Permission": 6, "AWS::Lambda::Function": 1, "AWS::IAM::Role": 2,
+	} {
+		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
+	}
+}
+
+func TestOrgBusPolicy(t *testing.T) {
+	f := orgStack(t)
+	bus := logicalID(f.stack, f.stack.Org.Bus)
+	f.template.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{"Name": CentralEventBusName})
+	f.template.HasResourceProperties(jsii.String("AWS::Events::EventBusPolicy"), assertions.Match_ObjectEquals(&map[string]any{
+		"EventBusName": map[string]any{"Ref": bus},
+		"StatementId":  "PutEventsFromOrganization",
+		"Statement": map[string]any{
+			"Sid": "PutEventsFromOrganization", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+			"Resource":  map[string]any{"Fn::GetAtt": []any{bus, "Arn"}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-abc123def4"}},
+		},
+	}))
+}
+
+func TestOrgCentralRules(t *testing.T) {
+	f := orgStack(t)
+	fn := logicalID(f.stack, f.stack.Function)
+	dlq := logicalID(f.stack, f.stack.DeadLetters)
+	if len(f.stack.Org.Rules) != 3 {
+		t.Fatalf("%d central bus rules, want 3", len(f.stack.Org.Rules))
+	}
+	for _, p := range eventPatterns(nil) {
+		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventBusName": map[string]any{"Ref": logicalID(f.stack, f.stack.Org.Bus)},
+			"EventPattern": map[string]any{
+				"source": *p.pattern.Source, "detail-type": *p.pattern.DetailType,
+				// The allow-list is applied in the pattern too.
+				"account": []any{"111111111111", "222222222222"},
+			},
+			"Targets": []any{map[string]any{
+				"Arn":              map[string]any{"Fn::GetAtt": []any{fn, "Arn"}},
+				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{dlq, "Arn"}}},
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": eventRetryAttempts, "MaximumEventAgeInSeconds": 7200},
+				"Id":               assertions.Match_AnyValue(),
+			}},
+		})
+	}
+	// The default-bus rules are still there, without an account filter.
+	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
+		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
+	}, jsii.Number(3))
+}
+
+func TestOrgFunction(t *testing.T) {
+	for _, tc := range []struct {
+		f        *fixture
+		roleName string
+		accounts any
+	}{
+		{orgStack(t), DefaultMemberRoleName, "111111111111,222222222222"},
+		{orgReportStack(t), "ops-forcessl", assertions.Match_Absent()},
+	} {
+		tc.f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": map[string]any{
+				config.EnvMemberRoleName: tc.roleName,
+				config.EnvAccounts:       tc.accounts,
+			}},
+		})
+		sts := functionStatements(t, tc.f)
+		if got := sts["AssumeMemberRemediationRole"]; !jsonEq(got, map[string]any{
+			"Sid": "AssumeMemberRemediationRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::*:role/" + tc.roleName}}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": "o-abc123def4"}},
+		}) {
+			t.Errorf("AssumeMemberRemediationRole = %v", got)
+		}
+	}
+	// Own-account RDS access covers the central region and the member regions.
+	if got := resourceSuffixes(functionStatements(t, orgStack(t))["RebootInstances"]); len(got) != 3 {
+		t.Errorf("RebootInstances resources = %v, want own region + 2 member regions", got)
+	}
+}
+
+func TestStackSet(t *testing.T) {
+	f := orgStack(t)
+	f.template.HasResource(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
+		"DependsOn": assertions.Match_ArrayWith(&[]any{*f.stack.GetLogicalId(f.stack.Org.BusPolicy)}),
+		"Properties": map[string]any{
+			"StackSetName":     MemberStackSetName,
+			"PermissionModel":  "SERVICE_MANAGED",
+			"CallAs":           "SELF",
+			"AutoDeployment":   map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false},
+			"Capabilities":     []any{"CAPABILITY_NAMED_IAM"},
+			"ManagedExecution": map[string]any{"Active": true},
+			"OperationPreferences": map[string]any{
+				"RegionConcurrencyType": "PARALLEL", "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+				"MaxConcurrentPercentage": 50, "FailureTolerancePercentage": 10,
+			},
+			"StackInstancesGroup": []any{map[string]any{
+				"DeploymentTargets": assertions.Match_ObjectEquals(&map[string]any{
+					"OrganizationalUnitIds": []any{"ou-ab12-cdef3456", "ou-ab12-7890abcd"}}),
+				"Regions": []any{"us-east-1", "eu-west-1"},
+			}},
+			"Parameters": []any{
+				map[string]any{"ParameterKey": ParamCentralEventBusArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Org.Bus), "Arn"}}},
+				map[string]any{"ParameterKey": ParamCentralFunctionRoleArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Role), "Arn"}}},
+				map[string]any{"ParameterKey": ParamCentralAccountID, "ParameterValue": map[string]any{"Ref": "AWS::AccountId"}},
+				map[string]any{"ParameterKey": ParamCentralRegion, "ParameterValue": map[string]any{"Ref": "AWS::Region"}},
+				map[string]any{"ParameterKey": ParamPrimaryRegion, "ParameterValue": "us-east-1"},
+			},
+			"TemplateBody": f.stack.Org.MemberTemplate,
+			"TemplateURL":  assertions.Match_Absent(),
+		},
+	})
+	orgReportStack(t).template.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
+		"CallAs": "DELEGATED_ADMIN",
+		"StackInstancesGroup": []any{map[string]any{
+			"DeploymentTargets": map[string]any{"OrganizationalUnitIds": []any{"r-ab12"}},
+			"Regions":           []any{"eu-west-1"},
+		}},
+	})
+	for name, f := range map[string]*fixture{"enforce": f, "report": orgReportStack(t)} {
+		body := f.stack.Org.MemberTemplate
+		if n := len(body); n > MaxTemplateBodyBytes {
+			t.Errorf("%s: member template is %d bytes, over the TemplateBody limit %d", name, n, MaxTemplateBodyBytes)
+		}
+		// The embedded body is the member stack's synthesized template.
+		_, m := member(t, f)
+		if want := assertions.Template_FromStack(f.stack.Org.Member.Stack, nil).ToJSON(); !jsonEq(m, *want) {
+			t.Errorf("%s: TemplateBody differs from the member stack's template", name)
+		}
+		// The member template is also a file of the cloud assembly (cfn-lint
+		// checks it in CI).
+		files, _ := filepath.Glob(filepath.Join(*f.app.Outdir(), "assembly-ForceSSLMember", "*.template.json"))
+		if len(files) != 1 {
+			t.Errorf("%s: member template files in the assembly: %v", name, files)
+		}
+	}
+}
+
+// TestMemberTemplateSelfContained: deployable by a StackSet into accounts
+// that were never CDK-bootstrapped and from an inline body.
+func TestMemberTemplateSelfContained(t *testing.T) {
+	f := orgStack(t)
+	_, m := member(t, f)
+	if _, ok := m["Rules"]; ok {
+		t.Error("member template has Rules (bootstrap version check?)")
+	}
+	params := m["Parameters"].(map[string]any)
+	if _, ok := params["BootstrapVersion"]; ok {
+		t.Error("member template has the BootstrapVersion parameter")
+	}
+	var keys []string
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := []string{ParamCentralAccountID, ParamCentralEventBusArn, ParamCentralFunctionRoleArn, ParamCentralRegion, ParamPrimaryRegion}; !slices.Equal(keys, want) {
+		t.Errorf("member parameters = %v, want %v", keys, want)
+	}
+	for _, s := range []string{"cdk-bootstrap", "AWS::CDK::Metadata", "Fn::ImportValue", "S3Key", "${Token", "aws:asset"} {
+		if strings.Contains(f.stack.Org.MemberTemplate, s) {
+			t.Errorf("member template contains %q", s)
+		}
+	}
+	// Every parameter the template declares is set by the StackSet.
+	ss := f.resources("AWS::CloudFormation::StackSet")
+	for _, r := range ss {
+		var set []string
+		for _, p := range r["Properties"].(map[string]any)["Parameters"].([]any) {
+			set = append(set, p.(map[string]any)["ParameterKey"].(string))
+		}
+		slices.Sort(set)
+		if !slices.Equal(set, keys) {
+			t.Errorf("StackSet sets %v, template declares %v", set, keys)
+		}
+	}
+}
+
+func TestMemberRemediationRole(t *testing.T) {
+	tpl, m := member(t, orgStack(t))
+	tpl.HasResource(jsii.String("AWS::IAM::Role"), map[string]any{
+		"Condition": "IsPrimaryRegion",
+		"Properties": map[string]any{
+			"RoleName": DefaultMemberRoleName,
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow",
+				"Principal": map[string]any{"AWS": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::", map[string]any{"Ref": ParamCentralAccountID}, ":root"}}}},
+				"Condition": assertions.Match_ObjectEquals(&map[string]any{
+					"ArnEquals":    map[string]any{"aws:PrincipalArn": map[string]any{"Ref": ParamCentralFunctionRoleArn}},
+					"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-abc123def4"},
+				}),
+			}}},
+			"ManagedPolicyArns": assertions.Match_Absent(),
+		},
+	})
+	tpl.TemplateMatches(map[string]any{"Conditions": map[string]any{
+		"IsPrimaryRegion": map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::Region"}, map[string]any{"Ref": ParamPrimaryRegion}}},
+	}})
+	tpl.HasParameter(jsii.String(ParamPrimaryRegion), map[string]any{
+		"Default": "us-east-1", "AllowedValues": []any{"us-east-1", "eu-west-1"},
+	})
+
+	// The role's statements are the function's RDS statements of the same
+	// mode (same builder), over every member region.
+	memberSts := map[string]map[string]any{}
+	for _, r := range memberResources(m, "AWS::IAM::Role") {
+		props := r["Properties"].(map[string]any)
+		if props["RoleName"] != DefaultMemberRoleName {
+			continue
+		}
+		for _, s := range asList(props["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"]) {
+			st := s.(map[string]any)
+			memberSts[st["Sid"].(string)] = st
+		}
+	}
+	fnSts := functionStatements(t, enforceStack(t))
+	var sids []string
+	for sid, st := range memberSts {
+		sids = append(sids, sid)
+		if !slices.Equal(actions(st), actions(fnSts[sid])) || st["Effect"] != fnSts[sid]["Effect"] {
+			t.Errorf("member %s = %v, function has %v", sid, st, fnSts[sid])
+		}
+		raw, _ := json.Marshal(st["Resource"])
+		for _, r := range []string{":rds:us-east-1:", ":rds:eu-west-1:"} {
+			if !strings.Contains(string(raw), r) {
+				t.Errorf("member %s does not cover %s", sid, r)
+			}
+		}
+	}
+	slices.Sort(sids)
+	if want := []string{"AttachOwnParameterGroups", "CopyFromAnySourceGroup", "NeverTouchExemptInstances",
+		"ReadRDS", "RebootInstances", "WriteOwnParameterGroups"}; !slices.Equal(sids, want) {
+		t.Errorf("member role statements %v, want exactly the RDS ones %v", sids, want)
+	}
+	if !jsonEq(memberSts["NeverTouchExemptInstances"]["Condition"], map[string]any{
+		"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/forcessl:exempt": "true"}}) {
+		t.Errorf("exempt Deny = %v", memberSts["NeverTouchExemptInstances"])
+	}
+
+	// Report mode: read only, custom name.
+	tpl, m = member(t, orgReportStack(t))
+	tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+		"RoleName": "ops-forcessl",
+		"Policies": []any{map[string]any{"PolicyDocument": map[string]any{"Statement": []any{
+			like(map[string]any{"Sid": "ReadRDS"})}}}},
+	})
+}
+
+// TestMemberGlobalResources: IAM is account-global and the StackSet deploys
+// the template to several regions of each account. Any named IAM resource
+// must exist in one region only (or the second region fails with "already
+// exists"); unnamed ones get a per-stack-instance name.
+func TestMemberGlobalResources(t *testing.T) {
+	_, m := member(t, orgStack(t))
+	named := 0
+	for id, r := range m["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		if !strings.HasPrefix(r["Type"].(string), "AWS::IAM::") {
+			continue
+		}
+		props, _ := r["Properties"].(map[string]any)
+		_, hasName := props["RoleName"]
+		for _, k := range []string{"PolicyName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName"} {
+			if _, ok := props[k]; ok && r["Type"] != "AWS::IAM::Policy" {
+				hasName = true
+			}
+		}
+		if hasName {
+			named++
+			if r["Condition"] != "IsPrimaryRegion" {
+				t.Errorf("%s (%s) is named but not limited to the primary region", id, r["Type"])
+			}
+		}
+	}
+	if named != 1 {
+		t.Errorf("%d named IAM resources, want 1 (the remediation role)", named)
+	}
+}
+
+func TestMemberForwarding(t *testing.T) {
+	tpl, m := member(t, orgStack(t))
+	roles := memberResources(m, "AWS::IAM::Role")
+	var fwd string
+	for id, r := range roles {
+		if _, named := r["Properties"].(map[string]any)["RoleName"]; !named {
+			fwd = id
+		}
+	}
+	if fwd == "" || len(roles) != 2 {
+		t.Fatalf("member roles %v: want the named remediation role and one unnamed forwarding role", slices.Collect(maps.Keys(roles)))
+	}
+	tpl.HasResource(jsii.String("AWS::IAM::Role"), map[string]any{
+		"Condition": assertions.Match_Absent(),
+		"Properties": map[string]any{"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "events.amazonaws.com"},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
+		}}}},
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"Roles": []any{map[string]any{"Ref": fwd}},
+		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": "events:PutEvents", "Effect": "Allow", "Resource": map[string]any{"Ref": ParamCentralEventBusArn},
+		}}},
+	})
+	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(3))
+	for _, p := range eventPatterns(nil) {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventBusName": assertions.Match_Absent(), // the member account's default bus
+			"EventPattern": map[string]any{"source": []any{"aws.rds"}, "detail-type": *p.pattern.DetailType, "account": assertions.Match_Absent()},
+			"State":        map[string]any{"Fn::If": []any{"IsCentralAccountHome", "DISABLED", "ENABLED"}},
+			"Targets": []any{assertions.Match_ObjectEquals(&map[string]any{
+				"Arn":     map[string]any{"Ref": ParamCentralEventBusArn},
+				"RoleArn": map[string]any{"Fn::GetAtt": []any{fwd, "Arn"}},
+				"Id":      assertions.Match_AnyValue(),
+			})},
+		})
+	}
+	tpl.TemplateMatches(map[string]any{"Conditions": map[string]any{
+		"IsCentralAccountHome": map[string]any{"Fn::And": []any{
+			map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::AccountId"}, map[string]any{"Ref": ParamCentralAccountID}}},
+			map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AWS::Region"}, map[string]any{"Ref": ParamCentralRegion}}},
+		}},
+	}})
+	// Forwarded patterns are the central ones, filter for filter.
+	central := orgStack(t)
+	for id, r := range memberResources(m, "AWS::Events::Rule") {
+		pat := r["Properties"].(map[string]any)["EventPattern"]
+		found := false
+		for _, c := range central.resources("AWS::Events::Rule") {
+			cp := c["Properties"].(map[string]any)
+			if _, onBus := cp["EventBusName"]; !onBus && jsonEq(cp["EventPattern"], pat) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("member rule %s pattern %v matches no central default-bus rule", id, pat)
+		}
+	}
+}
+
+// TestOrgNagClean: cdk-nag is clean on the central stack in organization
+// mode and on the member stack.
+func TestOrgNagClean(t *testing.T) {
+	for name, f := range map[string]*fixture{"org": orgStack(t), "org-report": orgReportStack(t)} {
+		for _, st := range []awscdk.Stack{f.stack.Stack, f.stack.Org.Member.Stack} {
+			ann := assertions.Annotations_FromStack(st)
+			for _, found := range []*[]*cxapi.SynthesisMessage{
+				ann.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				ann.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+			} {
+				for _, m := range *found {
+					t.Errorf("%s %s: %s: %v", name, *st.StackName(), *m.Id, m.Entry.Data)
+				}
+			}
+		}
+	}
+}
+
+func TestOrgSettings(t *testing.T) {
+	parse := func(ctx map[string]any) (Settings, error) {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		return SettingsFromContext(app.Node())
+	}
+	s, err := parse(map[string]any{
+		CtxOrgID: "o-abc123def4", CtxTargetOUs: []any{"ou-ab12-cdef3456"},
+		CtxRegions: "eu-west-1, us-east-1,eu-west-1", CtxAccounts: "111111111111",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Org() || !slices.Equal(s.Regions, []string{"eu-west-1", "us-east-1"}) || s.MemberRoleName != DefaultMemberRoleName ||
+		s.StackSetCallAs != "SELF" || !slices.Equal(s.Accounts, []string{"111111111111"}) {
+		t.Errorf("got %+v", s)
+	}
+	org := func(extra map[string]any) map[string]any {
+		c := map[string]any{CtxOrgID: "o-abc123def4", CtxTargetOUs: "ou-ab12-cdef3456", CtxRegions: "us-east-1"}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		ctx  map[string]any
+		want string
+	}{
+		{map[string]any{CtxOrgID: "o-abc123def4"}, "(missing: targetOus, regions)"},
+		{map[string]any{CtxTargetOUs: "ou-ab12-cdef3456", CtxRegions: "us-east-1"}, "(missing: orgId)"},
+		{map[string]any{CtxOrgID: "o-abc123def4", CtxTargetOUs: "ou-ab12-cdef3456"}, "(missing: regions)"},
+		{map[string]any{CtxAccounts: "111111111111"}, "context accounts only applies to an organization deployment"},
+		{map[string]any{CtxMemberRoleName: "x"}, "context memberRoleName only applies"},
+		{map[string]any{CtxStackSetCallAs: "SELF"}, "context stackSetCallAs only applies"},
+		{org(map[string]any{CtxOrgID: "org-1"}), "context orgId"},
+		{org(map[string]any{CtxTargetOUs: "ou-ab12-cdef3456,OpsOU"}), `context targetOus: "OpsOU"`},
+		{org(map[string]any{CtxRegions: "us-east-1,Frankfurt"}), `context regions: "Frankfurt"`},
+		{org(map[string]any{CtxAccounts: "1234"}), `context accounts: "1234"`},
+		{org(map[string]any{CtxMemberRoleName: "bad name"}), "context memberRoleName"},
+		{org(map[string]any{CtxStackSetCallAs: "ADMIN"}), "context stackSetCallAs"},
 	} {
 		if _, err := parse(tc.ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("context %v: error %v, want it to mention %q", tc.ctx, err, tc.want)

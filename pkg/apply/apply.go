@@ -44,6 +44,8 @@ type ScheduleTarget struct {
 	FunctionARN string
 	RoleARN     string
 	Group       string
+	// DeadLetterARN is an SQS queue for invocations Scheduler gives up on.
+	DeadLetterARN string
 }
 
 // Executor performs plans for one instance's account and region. Schedules
@@ -64,8 +66,6 @@ var ErrGroupExists = errors.New("parameter group already exists")
 type Result struct {
 	// Changed lists each write that changed something, in order.
 	Changed []string
-	// ScheduleKept is true when the schedule already existed as planned.
-	ScheduleKept bool
 }
 
 // Apply performs the steps in order and stops at the first error, which
@@ -79,8 +79,6 @@ func (e *Executor) Apply(ctx context.Context, p plan.Plan) (Result, error) {
 		}
 		if changed {
 			res.Changed = append(res.Changed, step.Describe())
-		} else if _, ok := step.(plan.Schedule); ok {
-			res.ScheduleKept = true
 		}
 	}
 	return res, nil
@@ -152,43 +150,65 @@ func tags(source string) []rdstypes.Tag {
 // ScheduleExpressionTimezone, which we always set to UTC.
 func AtExpression(t time.Time) string { return "at(" + t.UTC().Format("2006-01-02T15:04:05") + ")" }
 
-// schedule creates the instance's schedule, or finds it (ConflictException)
-// and keeps it when it already says the same, or moves it.
+// schedule creates the instance's schedule. When one exists already
+// (ConflictException) it is kept, unless the step may move it: then it is
+// read and, if it says something else, replaced. A schedule that vanished
+// between the two calls (Scheduler deletes a schedule once it has fired) is
+// created again.
 func (e *Executor) schedule(ctx context.Context, s plan.Schedule) (bool, error) {
+	if e.Target.FunctionARN == "" || e.Target.RoleARN == "" {
+		return false, errors.New("no schedule target: set FORCESSL_FUNCTION_ARN (outside Lambda) and FORCESSL_SCHEDULER_ROLE_ARN")
+	}
 	payload, err := rdsevent.ScheduledPayload(rdsevent.Scheduled{Action: s.Action, Account: e.Account, Region: e.Region,
 		Instance: s.Instance})
 	if err != nil {
 		return false, err
 	}
-	expr, input := AtExpression(s.At), string(payload)
+	expr := AtExpression(s.At)
 	target := &schedtypes.Target{
 		Arn:     aws.String(e.Target.FunctionARN),
 		RoleArn: aws.String(e.Target.RoleARN),
-		Input:   aws.String(input),
+		Input:   aws.String(string(payload)),
 		// Scheduler retries a failed invoke for up to a day by default;
 		// an hour keeps a retried reboot close to its window.
 		RetryPolicy: &schedtypes.RetryPolicy{MaximumEventAgeInSeconds: aws.Int32(3600), MaximumRetryAttempts: aws.Int32(10)},
 	}
+	if e.Target.DeadLetterARN != "" {
+		// An invocation Scheduler finally gives up on lands here, not nowhere.
+		target.DeadLetterConfig = &schedtypes.DeadLetterConfig{Arn: aws.String(e.Target.DeadLetterARN)}
+	}
 	desc := aws.String(fmt.Sprintf("forcessl %s of %s/%s/%s", s.Action, e.Account, e.Region, s.Instance))
-	_, err = e.Scheduler.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
-		Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group),
-		ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String("UTC"),
-		FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
-		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
-		Target:                target, Description: desc,
-	})
+	create := func() error {
+		_, err := e.Scheduler.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
+			Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group),
+			ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String("UTC"),
+			FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
+			ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
+			State:                 schedtypes.ScheduleStateEnabled,
+			Target:                target, Description: desc,
+		})
+		return err
+	}
+	err = create()
 	if err == nil {
 		return true, nil
 	}
 	if !awserr.Is(err, "ConflictException") {
 		return false, err
 	}
+	if !s.Move {
+		return false, nil
+	}
 	got, err := e.Scheduler.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group)})
+	if awserr.Is(err, "ResourceNotFoundException") {
+		return true, create()
+	}
 	if err != nil {
 		return false, fmt.Errorf("read existing schedule %s: %w", s.Name, err)
 	}
-	if aws.ToString(got.ScheduleExpression) == expr && got.Target != nil && aws.ToString(got.Target.Input) == input &&
-		aws.ToString(got.Target.Arn) == e.Target.FunctionARN {
+	if aws.ToString(got.ScheduleExpression) == expr && got.State == schedtypes.ScheduleStateEnabled && got.Target != nil &&
+		aws.ToString(got.Target.Input) == aws.ToString(target.Input) && aws.ToString(got.Target.Arn) == e.Target.FunctionARN &&
+		aws.ToString(got.Target.RoleArn) == e.Target.RoleARN {
 		return false, nil
 	}
 	// UpdateSchedule replaces the whole schedule, so send every field.
@@ -197,6 +217,7 @@ func (e *Executor) schedule(ctx context.Context, s plan.Schedule) (bool, error) 
 		ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String("UTC"),
 		FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
 		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
+		State:                 schedtypes.ScheduleStateEnabled,
 		Target:                target, Description: desc,
 	})
 	return err == nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ const (
 	EnvRegions          = "FORCESSL_REGIONS"            // regions a sweep covers (default: the function's region)
 	EnvSweepQueueURL    = "FORCESSL_SWEEP_QUEUE_URL"    // SQS queue for sweep work items; empty sweeps inline
 	EnvSweepParallelism = "FORCESSL_SWEEP_PARALLELISM"  // instances reconciled at once per work item (default 4)
+	EnvScheduleDLQARN   = "FORCESSL_SCHEDULE_DLQ_ARN"   // optional SQS dead-letter queue for schedule invocations
 )
 
 // Mode says whether the engine may write.
@@ -80,6 +82,7 @@ type Config struct {
 	Regions          []string
 	SweepQueueURL    string
 	SweepParallelism int
+	ScheduleDLQARN   string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production)
@@ -103,6 +106,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Accounts:         splitList(getenv(EnvAccounts)),
 	}
 	c.Regions = splitList(getenv(EnvRegions))
+	c.ScheduleDLQARN = strings.TrimSpace(getenv(EnvScheduleDLQARN))
 	c.SweepQueueURL = strings.TrimSpace(getenv(EnvSweepQueueURL))
 	par := orDefault(getenv(EnvSweepParallelism), "4")
 	if n, err := strconv.Atoi(par); err != nil || n < 1 || n > 64 {
@@ -137,11 +141,43 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: engine %q is not supported (supported: %s)", EnvEngines, e, strings.Join(DefaultEngines, ",")))
 		}
 	}
-	if c.Mode == ModeEnforce && c.Reboot != RebootNever && c.SchedulerRoleARN == "" {
-		errs = append(errs, fmt.Errorf("%s is required when %s=enforce and %s is not never", EnvSchedulerRoleARN, EnvMode, EnvReboot))
+	// Enforce mode schedules re-checks of busy instances whatever the reboot
+	// policy, and the forcessl:reboot tag can override "never".
+	if c.Mode == ModeEnforce && c.SchedulerRoleARN == "" {
+		errs = append(errs, fmt.Errorf("%s is required when %s=enforce", EnvSchedulerRoleARN, EnvMode))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, c.LogLevel))
+	}
+	for _, a := range c.Accounts {
+		if !accountRe.MatchString(a) {
+			errs = append(errs, fmt.Errorf("%s: %q is not a 12-digit account ID", EnvAccounts, a))
+		}
+	}
+	for _, r := range c.Regions {
+		if !regionRe.MatchString(r) {
+			errs = append(errs, fmt.Errorf("%s: %q is not a region name", EnvRegions, r))
+		}
+	}
+	if !scheduleGroupRe.MatchString(c.ScheduleGroup) {
+		errs = append(errs, fmt.Errorf("%s=%q: want 1-64 of [0-9a-zA-Z-_.]", EnvScheduleGroup, c.ScheduleGroup))
 	}
 	return c, errors.Join(errs...)
 }
+
+var (
+	accountRe       = regexp.MustCompile(`^\d{12}$`)
+	regionRe        = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	scheduleGroupRe = regexp.MustCompile(`^[0-9a-zA-Z\-_.]{1,64}$`)
+)
+
+// ValidAccount reports whether s is a 12-digit AWS account ID.
+func ValidAccount(s string) bool { return accountRe.MatchString(s) }
+
+// ValidRegion reports whether s looks like an AWS region name.
+func ValidRegion(s string) bool { return regionRe.MatchString(s) }
 
 func orDefault(v, def string) string {
 	if v = strings.TrimSpace(v); v != "" {

@@ -29,7 +29,12 @@ func TestFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{"enforce needs the scheduler role", map[string]string{EnvMode: "enforce"}, EnvSchedulerRoleARN},
-		{"enforce with never needs no role", map[string]string{EnvMode: "enforce", EnvReboot: "never"}, ""},
+		{"enforce with never still needs the role (re-checks, tag overrides)", map[string]string{EnvMode: "enforce", EnvReboot: "never"}, EnvSchedulerRoleARN},
+		{"bad log level", map[string]string{EnvLogLevel: "verbose"}, EnvLogLevel},
+		{"bad account in allow-list", map[string]string{EnvAccounts: "111111111111,12345"}, "12345"},
+		{"bad region", map[string]string{EnvRegions: "us-east-1,moon"}, "moon"},
+		{"bad schedule group", map[string]string{EnvScheduleGroup: "forcessl/x"}, EnvScheduleGroup},
+		{"bad parallelism", map[string]string{EnvSweepParallelism: "0"}, EnvSweepParallelism},
 		{"enforce complete", map[string]string{EnvMode: "enforce", EnvSchedulerRoleARN: "arn:aws:iam::1:role/r"}, ""},
 		{"bad mode", map[string]string{EnvMode: "fix"}, EnvMode},
 		{"bad reboot", map[string]string{EnvReboot: "sometimes"}, EnvReboot},

@@ -114,6 +114,12 @@ func (d decision) wait(st State, reason string) Plan {
 
 func (d decision) remediate() Plan {
 	in := d.o.Instance
+	if !d.o.TLS.Found {
+		// RDS lists every parameter of a family: one that is missing does not
+		// exist for this engine version, and setting it would fail.
+		return d.plan(NonCompliant, OutcomeRefused, fmt.Sprintf("parameter group %s has no %s parameter: this engine version cannot enforce TLS through it (upgrade the engine, or exempt the instance)",
+			in.ParameterGroup, d.req.Parameter))
+	}
 	why := fmt.Sprintf("%s is %s in parameter group %s", d.req.Parameter, valueOrUnset(d.o.TLS), in.ParameterGroup)
 	if in.Status != "available" {
 		return d.wait(NotReady, why+", and the instance is "+in.Status)
@@ -134,11 +140,11 @@ func (d decision) remediate() Plan {
 			return d.plan(NonCompliant, OutcomeRefused, why+"; "+current+" is named like a forcessl group but is not tagged "+
 				paramgroup.TagManagedBy+"="+paramgroup.ManagedByValue+", so forcessl will not modify it")
 		}
-		steps := []Step{set}
-		if method == "pending-reboot" {
-			steps = append(steps, d.rebootSteps(true)...)
+		if method != "pending-reboot" {
+			return d.remediated(why, []Step{set}, "")
 		}
-		return d.remediated(why, steps)
+		reboot, note := d.rebootSteps()
+		return d.remediated(why, append([]Step{set}, reboot...), note)
 	}
 
 	if c := d.o.Candidate; c != nil && c.Exists {
@@ -149,8 +155,8 @@ func (d decision) remediate() Plan {
 		if !policy.IsOn(c.TLS.Value) {
 			steps = append(steps, set)
 		}
-		steps = append(steps, attach)
-		return d.remediated(why, append(steps, d.rebootSteps(false)...))
+		reboot, note := d.rebootSteps()
+		return d.remediated(why, append(append(steps, attach), reboot...), note)
 	}
 
 	var create Step = CopyGroup{Name: target, Source: current}
@@ -161,10 +167,14 @@ func (d decision) remediate() Plan {
 		}
 		create = CreateGroup{Name: target, Family: family, Source: current}
 	}
-	return d.remediated(why, append([]Step{create, set, attach}, d.rebootSteps(false)...))
+	reboot, note := d.rebootSteps()
+	return d.remediated(why, append([]Step{create, set, attach}, reboot...), note)
 }
 
-func (d decision) remediated(why string, steps []Step) Plan {
+func (d decision) remediated(why string, steps []Step, note string) Plan {
+	if note != "" {
+		why += "; " + note
+	}
 	p := d.plan(NonCompliant, OutcomeRemediated, why, steps...)
 	for _, s := range steps {
 		if sc, ok := s.(Schedule); ok {
@@ -224,36 +234,37 @@ func paramDiff(a, b map[string]string, ignore string) []string {
 	return diff
 }
 
-// rebootSteps plans the reboot that follows attaching (or fixing) a group.
-// It never reboots in the same run: the instance is briefly modifying right
-// after ModifyDBInstance, so even "immediate" goes through a short schedule.
-func (d decision) rebootSteps(inPlace bool) []Step {
-	in := d.o.Instance
+// rebootSteps plans the reboot that follows attaching (or fixing) a group,
+// or says why there is none. It never reboots in the same run: the instance
+// is briefly modifying right after ModifyDBInstance, so even "immediate"
+// goes through a short schedule. A reboot does not apply the owner's queued
+// modifications, so it need not wait for them.
+func (d decision) rebootSteps() ([]Step, string) {
 	switch d.rebootPolicy() {
 	case config.RebootNever:
-		return nil
+		return nil, "reboot policy is never: the owner reboots"
 	case config.RebootImmediate:
-		if !in.PendingModified || inPlace {
-			return []Step{d.schedule(ceilMinute(d.now.Add(SettleDelay)), rdsevent.TriggerReboot)}
-		}
-		// The group is attached together with the pending modifications in
-		// the window; reboot after that.
+		return []Step{d.schedule(ceilMinute(d.now.Add(SettleDelay)), rdsevent.TriggerReboot)}, ""
 	}
 	at, err := d.nextWindow()
 	if err != nil {
-		return nil
+		return nil, "no reboot scheduled: " + err.Error()
 	}
-	return []Step{d.schedule(at, rdsevent.TriggerReboot)}
+	return []Step{d.schedule(at, rdsevent.TriggerReboot)}, ""
 }
 
 func (d decision) pendingReboot() Plan {
 	in := d.o.Instance
 	why := fmt.Sprintf("%s=%s in %s, pending reboot", d.req.Parameter, d.o.TLS.Value, in.ParameterGroup)
+	if !paramgroup.IsOurs(in.ParameterGroup) {
+		// The pending change is in the owner's own group and may be any of
+		// their static parameters: rebooting for it is their call, not ours.
+		return d.plan(CompliantPendingReboot, OutcomeNone, why+"; the group is the owner's, so the owner reboots (forcessl reboots only for groups it manages)")
+	}
 	policyName := d.rebootPolicy()
 	if policyName == config.RebootNever {
 		return d.plan(CompliantPendingReboot, OutcomeNone, why+"; reboot policy is never: the owner reboots")
 	}
-	scheduled := d.o.Trigger == rdsevent.TriggerReboot || d.o.Trigger == rdsevent.TriggerRecheck
 	if policyName == config.RebootImmediate {
 		if in.Status != "available" {
 			return d.wait(CompliantPendingReboot, why+"; instance is "+in.Status)
@@ -264,22 +275,26 @@ func (d decision) pendingReboot() Plan {
 	if err != nil {
 		return d.plan(CompliantPendingReboot, OutcomeFailed, why+"; "+err.Error())
 	}
-	if end, inWindow := w.Occurrence(d.now); inWindow && scheduled && end.Sub(d.now) >= RebootMargin {
+	end, inWindow := w.Occurrence(d.now)
+	if inWindow && d.scheduled() && end.Sub(d.now) >= RebootMargin {
+		recheck := ceilMinute(d.now.Add(RecheckDelay))
 		switch {
-		case in.Status == "available" && !in.PendingModified:
+		// Queued modifications are applied by RDS in the window: give it one
+		// look's time to apply them, so the instance has one outage, not two.
+		case in.Status == "available" && (!in.PendingModified || d.o.Trigger == rdsevent.TriggerRecheck):
 			return d.plan(CompliantPendingReboot, OutcomeRebooted, why+"; inside the maintenance window", Reboot{Instance: in.ID})
-		case !ceilMinute(d.now.Add(RecheckDelay)).Add(RebootMargin).After(end):
+		case !recheck.Add(RebootMargin).After(end):
 			busy := in.Status
 			if in.Status == "available" {
-				busy = "still applying its pending modifications"
+				busy = "about to apply its queued modifications"
 			}
 			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; instance is "+busy+", looking again inside the window",
-				d.schedule(ceilMinute(d.now.Add(RecheckDelay)), rdsevent.TriggerReboot))
+				d.schedule(recheck, rdsevent.TriggerRecheck))
 		}
 	}
 	at := w.NextStart(d.now.Add(d.s.MinLead))
 	out := OutcomeRebootPlanned
-	if d.o.Trigger == rdsevent.TriggerReboot {
+	if d.o.Trigger == rdsevent.TriggerReboot || d.o.Trigger == rdsevent.TriggerRecheck && inWindow {
 		out = OutcomePostponed
 		why += "; could not reboot in this window (instance " + in.Status + ")"
 	}
@@ -309,8 +324,17 @@ func (d decision) rebootPolicy() config.RebootPolicy {
 	return d.s.Reboot
 }
 
+// schedule plans the instance's schedule. Only forcessl's own scheduled
+// actions may move an existing schedule; any other event keeps the one
+// there, so a stream of events can never push a reboot back.
 func (d decision) schedule(at time.Time, action rdsevent.Trigger) Schedule {
-	return Schedule{Name: ScheduleName(d.o.Account, d.o.Region, d.o.Instance.ID), Instance: d.o.Instance.ID, At: at, Action: action}
+	return Schedule{Name: ScheduleName(d.o.Account, d.o.Region, d.o.Instance.ID), Instance: d.o.Instance.ID, At: at, Action: action,
+		Move: d.scheduled()}
+}
+
+// scheduled reports whether this run is one of forcessl's own scheduled actions.
+func (d decision) scheduled() bool {
+	return d.o.Trigger == rdsevent.TriggerReboot || d.o.Trigger == rdsevent.TriggerRecheck
 }
 
 // ScheduleName is the one Scheduler schedule forcessl keeps per instance:
@@ -336,7 +360,7 @@ func applyMethod(applyType string) string {
 }
 
 func valueOrUnset(p Parameter) string {
-	if !p.Found || p.Value == "" {
+	if p.Value == "" {
 		return "unset (off)"
 	}
 	return p.Value

@@ -19,7 +19,7 @@ const window = "sun:05:00-sun:05:30"
 var sunday0500 = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
 
 func settings() Settings {
-	return Settings{Mode: config.ModeEnforce, Reboot: config.RebootWindow, MinLead: 15 * time.Minute,
+	return Settings{Reboot: config.RebootWindow, MinLead: 15 * time.Minute,
 		ExemptTag: config.DefaultExemptTag, Engines: config.DefaultEngines}
 }
 
@@ -76,9 +76,54 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name: "parameter missing from the group counts as off",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{} }), state: NonCompliant, outcome: OutcomeRemediated,
+			name: "parameter listed without a value counts as off",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{Found: true, ApplyType: "static"} }), state: NonCompliant, outcome: OutcomeRemediated,
 			reason: "unset (off)",
+		},
+		{
+			name: "parameter not in the family at all (old engine): refuse before any write",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{} }), state: NonCompliant, outcome: OutcomeRefused,
+			reason: "has no rds.force_ssl parameter",
+		},
+		{
+			name: "bad window during remediation: fixed, and the message says no reboot is scheduled",
+			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "" }), state: NonCompliant, outcome: OutcomeRemediated,
+			reason: "no reboot scheduled",
+			steps: []Step{
+				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+			},
+		},
+		{
+			name: "an event just before the window keeps the existing schedule (never moves it)",
+			obs:  sqlServer(compliantPending), now: sunday0500.Add(-10 * time.Minute),
+			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: false}},
+		},
+		{
+			name: "owner's own group pending reboot: not ours to reboot, even with policy immediate",
+			obs: sqlServer(onCustom, func(o *Observed) {
+				o.TLS.Value = "1"
+				o.Instance.ApplyStatus = PendingReboot
+			}), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
+			state: CompliantPendingReboot, outcome: OutcomeNone, reason: "the owner reboots",
+		},
+		{
+			name: "owner's own group pending reboot, scheduled trigger in the window: still not ours",
+			obs: sqlServer(onCustom, func(o *Observed) {
+				o.TLS.Value = "1"
+				o.Instance.ApplyStatus = PendingReboot
+				o.Trigger = rdsevent.TriggerReboot
+			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeNone,
+		},
+		{
+			name: "queued modifications still pending on the in-window re-check: reboot anyway",
+			obs: sqlServer(compliantPending, func(o *Observed) {
+				o.Trigger = rdsevent.TriggerRecheck
+				o.Instance.PendingModified = true
+			}), now: sunday0500.Add(RecheckDelay),
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
 		},
 		{
 			name: "dynamic parameter (MySQL) is set immediate",
@@ -221,7 +266,7 @@ func TestDecide(t *testing.T) {
 				o.Instance.Status = "modifying"
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerRecheck, Move: true}},
 		},
 		{
 			name: "scheduled reboot with modifications still pending: wait for RDS to apply them",
@@ -230,7 +275,7 @@ func TestDecide(t *testing.T) {
 				o.Instance.PendingModified = true
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerRecheck, Move: true}},
 		},
 		{
 			name: "scheduled reboot, busy, too late in the window: next window",
@@ -239,19 +284,19 @@ func TestDecide(t *testing.T) {
 				o.Instance.Status = "backing-up"
 			}), now: sunday0500.Add(20 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot with under RebootMargin left: next window",
 			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(26 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot delivered late, outside the window: never reboots, moves to the next",
 			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(2 * time.Hour),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot, already in sync (someone rebooted): nothing",

@@ -71,7 +71,6 @@ type Observed struct {
 
 // Settings are the operator's choices that shape a decision.
 type Settings struct {
-	Mode      config.Mode
 	Reboot    config.RebootPolicy
 	MinLead   time.Duration
 	ExemptTag string

@@ -92,6 +92,9 @@ type Schedule struct {
 	Instance string
 	At       time.Time
 	Action   rdsevent.Trigger // reboot | recheck
+	// Move allows replacing an existing schedule of this name; otherwise an
+	// existing one is kept as it is.
+	Move bool
 }
 
 // Reboot restarts the instance without failover, which is what makes a

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/forcessl/forcessl/pkg/config"
 )
 
 // Target is what a request asks the engine to look at.
@@ -50,16 +52,6 @@ type Request struct {
 	EventID string `json:"eventId,omitempty"`
 	// SweepID ties the work items of one sweep together.
 	SweepID string `json:"sweepId,omitempty"`
-}
-
-// Key identifies the resource a request is about; the engine serialises
-// work per key.
-func (r Request) Key() string {
-	name := r.Instance
-	if r.Target == TargetParameterGroup {
-		name = "pg:" + r.ParameterGroup
-	}
-	return r.Account + "/" + r.Region + "/" + name
 }
 
 // ErrIgnored wraps every reason a payload is not work for the engine. Callers
@@ -259,6 +251,12 @@ func parseAPICall(env envelope) (Request, error) {
 	switch {
 	case slices.Contains(InstanceAPICalls, c.EventName):
 		req.Target = TargetInstance
+		if n := c.RequestParameters.NewDBInstanceIdentifier; n != "" {
+			// A rename: the response still names the old identifier (the new
+			// one is in its pendingModifiedValues), so take the request's.
+			req.Instance = n
+			break
+		}
 		if r := c.ResponseElements; r != nil && r.DBInstanceArn != "" {
 			arn, err := parseARN(r.DBInstanceArn, "db")
 			if err != nil {
@@ -272,9 +270,8 @@ func parseAPICall(env envelope) (Request, error) {
 		if c.ResponseElements != nil {
 			fromResponse = c.ResponseElements.DBInstanceIdentifier
 		}
-		// A rename (newDBInstanceIdentifier) or restore target names the
-		// instance that exists after the call.
-		req.Instance = first(fromResponse, p.NewDBInstanceIdentifier, p.TargetDBInstanceIdentifier, p.DBInstanceIdentifier)
+		// A restore's target names the instance that exists after the call.
+		req.Instance = first(fromResponse, p.TargetDBInstanceIdentifier, p.DBInstanceIdentifier)
 	case slices.Contains(ParameterGroupAPICalls, c.EventName):
 		req.Target = TargetParameterGroup
 		name := c.RequestParameters.DBParameterGroupName
@@ -372,8 +369,6 @@ func sameOrigin(env envelope, arn rdsARN) error {
 }
 
 var (
-	accountRe = regexp.MustCompile(`^\d{12}$`)
-	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	// Instance identifiers: 1-63 letters, digits, hyphens; groups up to 255
 	// and, for defaults, dots. We accept a superset and let RDS be the judge.
 	nameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.\-]{0,254}$`)
@@ -381,9 +376,9 @@ var (
 
 func validate(r Request) error {
 	switch {
-	case !accountRe.MatchString(r.Account):
+	case !config.ValidAccount(r.Account):
 		return ignore("%s: account %q is not a 12-digit account ID", r.Cause, r.Account)
-	case !regionRe.MatchString(r.Region):
+	case !config.ValidRegion(r.Region):
 		return ignore("%s: region %q is not a region", r.Cause, r.Region)
 	case r.Target == TargetInstance && !nameRe.MatchString(r.Instance):
 		return ignore("%s: instance identifier %q is not valid", r.Cause, r.Instance)

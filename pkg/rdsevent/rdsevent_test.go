@@ -109,7 +109,7 @@ func TestParse(t *testing.T) {
 		{"cluster ARN in instance event", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:111122223333:cluster:c", ""), "", "", "", "not an RDS db ARN"},
 		{"ARN from another account than the envelope", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:999999999999:db:x", ""), "", "", "", "names a resource in"},
 		{"CloudTrail CreateDBInstance", apiCallEvent("CreateDBInstance", `,"responseElements":{"dBInstanceArn":"`+arn+`"}`), TriggerChange, TargetInstance, "sales-db", ""},
-		{"CloudTrail ModifyDBInstance rename uses the new name", apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},"responseElements":{}`), TriggerChange, TargetInstance, "new-name", ""},
+		{"CloudTrail ModifyDBInstance rename uses the new name", apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},"responseElements":{"dBInstanceIdentifier":"old","dBInstanceArn":"arn:aws:rds:eu-west-1:111122223333:db:old","pendingModifiedValues":{"dBInstanceIdentifier":"new-name"}}`), TriggerChange, TargetInstance, "new-name", ""},
 		{"CloudTrail PITR uses the target", apiCallEvent("RestoreDBInstanceToPointInTime", `,"requestParameters":{"sourceDBInstanceIdentifier":"src","targetDBInstanceIdentifier":"restored"}`), TriggerChange, TargetInstance, "restored", ""},
 		{"CloudTrail read replica", apiCallEvent("CreateDBInstanceReadReplica", `,"requestParameters":{"dBInstanceIdentifier":"replica-1"}`), TriggerChange, TargetInstance, "replica-1", ""},
 		{"CloudTrail snapshot restore", apiCallEvent("RestoreDBInstanceFromDBSnapshot", `,"requestParameters":{"dBInstanceIdentifier":"from-snap"}`), TriggerChange, TargetInstance, "from-snap", ""},
@@ -213,7 +213,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if req.Target != TargetSweep && validate(req) != nil || req.Key() == "" {
+		if req.Target != TargetSweep && validate(req) != nil {
 			t.Fatalf("accepted invalid request %+v", req)
 		}
 	})

@@ -42,7 +42,6 @@ type fakeGroup struct {
 type fakeInstance struct {
 	engine, status, group, applyStatus, window string
 	pendingMods                                bool
-	pendingGroup                               string // attached at the window (ApplyImmediately=false)
 	tags                                       map[string]string
 }
 
@@ -55,6 +54,9 @@ type fakeAWS struct {
 	modifies  []*rds.ModifyDBInstanceInput
 	reboots   []*rds.RebootDBInstanceInput
 	failNext  map[string]error // operation -> error, once
+	// vanish makes the next GetSchedule find its schedule deleted, as
+	// Scheduler does after a one-time schedule fired.
+	vanish bool
 }
 
 func newFake() *fakeAWS {
@@ -110,7 +112,7 @@ func (f *fakeAWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInsta
 			DBInstanceArn:    aws.String("arn:aws:rds:us-east-1:123456789012:db:" + id),
 			DBInstanceStatus: aws.String(i.status), PreferredMaintenanceWindow: aws.String(i.window),
 			DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: aws.String(i.group), ParameterApplyStatus: aws.String(i.applyStatus)}}}
-		if i.pendingMods || i.pendingGroup != "" {
+		if i.pendingMods {
 			db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: aws.String("db.m5.xlarge")}
 		}
 		for k, v := range i.tags {
@@ -272,11 +274,12 @@ func (f *fakeAWS) ModifyDBInstance(_ context.Context, in *rds.ModifyDBInstanceIn
 	if i.status != "available" {
 		return nil, apiErr("InvalidDBInstanceState")
 	}
+	// "The parameter group name itself is changed immediately" whatever
+	// ApplyImmediately says (ModifyDBInstance API reference); the parameters
+	// wait for a reboot. ApplyImmediately also applies everything queued.
+	i.group, i.applyStatus = aws.ToString(in.DBParameterGroupName), plan.PendingReboot
 	if aws.ToBool(in.ApplyImmediately) {
-		i.group, i.applyStatus = aws.ToString(in.DBParameterGroupName), plan.PendingReboot
-		i.pendingMods = false // ApplyImmediately applies everything queued, now
-	} else {
-		i.pendingGroup = aws.ToString(in.DBParameterGroupName)
+		i.pendingMods = false
 	}
 	return &rds.ModifyDBInstanceOutput{}, nil
 }
@@ -303,11 +306,7 @@ func (f *fakeAWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceIn
 func (f *fakeAWS) maintenance(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	i := f.instances[id]
-	if i.pendingGroup != "" {
-		i.group, i.pendingGroup, i.applyStatus = i.pendingGroup, "", plan.PendingReboot
-	}
-	i.pendingMods = false
+	f.instances[id].pendingMods = false
 }
 
 func (f *fakeAWS) set(id string, mod func(*fakeInstance)) {
@@ -335,11 +334,15 @@ func (f *fakeAWS) GetSchedule(_ context.Context, in *scheduler.GetScheduleInput,
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if f.vanish {
+		f.vanish = false
+		delete(f.schedules, aws.ToString(in.Name))
+	}
 	s, ok := f.schedules[aws.ToString(in.Name)]
 	if !ok {
 		return nil, apiErr("ResourceNotFoundException")
 	}
-	return &scheduler.GetScheduleOutput{Name: s.Name, ScheduleExpression: s.ScheduleExpression, Target: s.Target}, nil
+	return &scheduler.GetScheduleOutput{State: s.State, Name: s.Name, ScheduleExpression: s.ScheduleExpression, Target: s.Target}, nil
 }
 
 func (f *fakeAWS) UpdateSchedule(_ context.Context, in *scheduler.UpdateScheduleInput, _ ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error) {
@@ -348,7 +351,7 @@ func (f *fakeAWS) UpdateSchedule(_ context.Context, in *scheduler.UpdateSchedule
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	f.schedules[aws.ToString(in.Name)] = &scheduler.CreateScheduleInput{Name: in.Name, ScheduleExpression: in.ScheduleExpression, Target: in.Target}
+	f.schedules[aws.ToString(in.Name)] = &scheduler.CreateScheduleInput{Name: in.Name, ScheduleExpression: in.ScheduleExpression, Target: in.Target, State: in.State}
 	return &scheduler.UpdateScheduleOutput{}, nil
 }
 
@@ -516,25 +519,67 @@ func TestPendingModificationsAreNotAppliedEarly(t *testing.T) {
 	if len(e.aws.modifies) != 1 || aws.ToBool(e.aws.modifies[0].ApplyImmediately) {
 		t.Fatalf("ModifyDBInstance must not apply immediately when modifications are pending: %+v", e.aws.modifies)
 	}
-	if i := e.aws.instances["orders"]; !i.pendingMods || i.group != "default.sqlserver-se-15.0" {
+	if i := e.aws.instances["orders"]; !i.pendingMods {
 		t.Fatalf("the owner's queued change was applied early: %+v", i)
 	}
 
-	// At the window RDS is applying the queued modifications: wait inside it.
+	// At the window start RDS is about to apply the queued change: give it
+	// one look's time, so the instance has one outage rather than two.
 	e.now = nextWindow
-	e.aws.set("orders", func(i *fakeInstance) { i.status = "modifying" })
 	ir := only(t, e.aws.fire(t, e, "orders"))
 	if ir.Outcome != plan.OutcomeWaiting || len(e.aws.reboots) != 0 || e.aws.scheduleAt("orders") != "at(2026-11-29T05:10:00)" {
-		t.Fatalf("busy at window start: %+v, schedule %s", ir, e.aws.scheduleAt("orders"))
+		t.Fatalf("at window start: %+v, schedule %s", ir, e.aws.scheduleAt("orders"))
 	}
 
-	// RDS finishes: the new group is attached, pending reboot. Reboot after it.
+	// RDS applied it; the parameters still need our reboot.
 	e.aws.maintenance("orders")
-	e.aws.set("orders", func(i *fakeInstance) { i.status = "available" })
 	e.now = nextWindow.Add(10 * time.Minute)
 	ir = only(t, e.aws.fire(t, e, "orders"))
 	if ir.Outcome != plan.OutcomeRebooted || len(e.aws.reboots) != 1 {
 		t.Fatalf("after maintenance: %+v", ir)
+	}
+}
+
+// An event just before the window (or a sweep at that hour) never pushes
+// the reboot back.
+func TestEventsNeverPushTheRebootBack(t *testing.T) {
+	e := newFakeEnv(t, config.ModeEnforce, nil)
+	e.addSQLServer("orders")
+	e.event(t, "RDS-EVENT-0005", "orders")
+	e.notes.take()
+	for _, at := range []time.Duration{-10 * time.Minute, -time.Minute} {
+		e.now = nextWindow.Add(at)
+		e.event(t, "RDS-EVENT-0092", "orders")
+		if got := e.aws.scheduleAt("orders"); got != "at(2026-11-29T05:00:00)" {
+			t.Fatalf("event at %s moved the reboot to %s", e.now, got)
+		}
+	}
+	if got := e.notes.take(); len(got) != 0 || e.aws.count("UpdateSchedule") != 0 {
+		t.Errorf("events changed the schedule: notices %v", got)
+	}
+}
+
+// When Scheduler has already deleted a schedule that just fired, a moving
+// write creates it again rather than giving up.
+func TestScheduleDeletedMeanwhileIsCreatedAgain(t *testing.T) {
+	e := newFakeEnv(t, config.ModeEnforce, nil)
+	e.addSQLServer("orders")
+	e.event(t, "RDS-EVENT-0005", "orders")
+	e.now = nextWindow
+	e.aws.set("orders", func(i *fakeInstance) { i.status = "modifying" })
+	// The schedule still exists at CreateSchedule, is gone at GetSchedule.
+	e.aws.vanish = true
+	name := plan.ScheduleName("123456789012", "us-east-1", "orders")
+	input := e.aws.schedules[name].Target.Input
+	res, err := e.engine.Handle(context.Background(), []byte(aws.ToString(input)), functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := only(t, res); ir.Outcome != plan.OutcomeWaiting {
+		t.Fatalf("%+v", ir)
+	}
+	if e.aws.count("CreateSchedule") != 3 { // remediation, conflict, re-create
+		t.Errorf("calls %v", e.aws.calls)
 	}
 }
 

@@ -211,8 +211,9 @@ func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 		t.Fatalf("%+v", ir)
 	}
 	c := e.calls.Snapshot()
-	if c["STS.AssumeRole"] != 1 || c["STS.GetCallerIdentity"] != 1 {
-		t.Errorf("want one role assumption and one identity lookup, calls %v", c)
+	// The own account comes from the function ARN: no identity lookup.
+	if c["STS.AssumeRole"] != 1 || c["STS.GetCallerIdentity"] != 0 {
+		t.Errorf("want one role assumption and no identity lookup, calls %v", c)
 	}
 	out, err := m.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("payroll")})
 	if err != nil {
@@ -245,6 +246,25 @@ func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 	}
 	if c := e.calls.Snapshot(); c["STS.AssumeRole"]+c["STS.GetCallerIdentity"] != 0 {
 		t.Errorf("credentials not cached: %v", c)
+	}
+}
+
+// Without a member role, an event from another account is refused, never
+// handled with the function's own credentials on a same-named instance.
+func TestSingleAccountRefusesOtherAccounts(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	def := mototest.CreateInstance(t, e.rds, "payroll", "sqlserver-ex", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+	res, err := e.engine.Handle(context.Background(), memberEvent("210987654321", "payroll"), functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := only(t, res); ir.Outcome != plan.OutcomeRefused || !strings.Contains(ir.Reason, "FORCESSL_MEMBER_ROLE_NAME") {
+		t.Fatalf("%+v", ir)
+	}
+	if e.calls.Total("RDS") != 0 || e.instanceGroup("payroll") != def {
+		t.Errorf("the local same-named instance was touched: %v", e.calls.Snapshot())
 	}
 }
 

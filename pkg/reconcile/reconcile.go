@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,7 +95,11 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 		return res, nil
 	}
 	log := e.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", e.Config.Mode)
-	rt, err := e.route(ctx, req.Account)
+	target := e.Config.FunctionARN
+	if target == "" {
+		target = functionARN
+	}
+	rt, err := e.route(ctx, req.Account, target)
 	if err != nil {
 		return res, e.retryable(ctx, log, fmt.Errorf("own identity: %w", err))
 	}
@@ -109,14 +114,11 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 		}
 		return res, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err)
 	}
-	target := e.Config.FunctionARN
-	if target == "" {
-		target = functionARN
-	}
 	r := run{
 		Engine: e, req: req, log: log, obs: observe.New(client), made: &madeGroups{m: map[string]plan.Group{}},
 		exec: &apply.Executor{RDS: client, Scheduler: e.Scheduler, Account: req.Account, Region: req.Region,
-			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: e.Config.SchedulerRoleARN, Group: e.Config.ScheduleGroup}},
+			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: e.Config.SchedulerRoleARN, Group: e.Config.ScheduleGroup,
+				DeadLetterARN: e.Config.ScheduleDLQARN}},
 	}
 	if req.Target == rdsevent.TargetInstance {
 		ir, err := r.instance(ctx, req.Instance, nil)
@@ -128,7 +130,8 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 	// cannot filter by group, so both page through the region once.
 	keep := func(plan.Instance) bool { return true }
 	if req.Target == rdsevent.TargetParameterGroup {
-		keep = func(in plan.Instance) bool { return in.ParameterGroup == req.ParameterGroup }
+		// RDS stores group names in lowercase; CloudTrail keeps the caller's spelling.
+		keep = func(in plan.Instance) bool { return strings.EqualFold(in.ParameterGroup, req.ParameterGroup) }
 	} else {
 		r.quiet = true // the sweep's digest reports findings, not one message each
 	}
@@ -153,9 +156,14 @@ func (e *Engine) Reconcile(ctx context.Context, req rdsevent.Request, functionAR
 	return res, errors.Join(errs...)
 }
 
-func (e *Engine) route(ctx context.Context, account string) (route.Route, error) {
+// route decides whose credentials handle an account. The function's own
+// account comes free from its ARN in Lambda (or FORCESSL_FUNCTION_ARN);
+// otherwise Identity asks STS once.
+func (e *Engine) route(ctx context.Context, account, functionARN string) (route.Route, error) {
 	rs := route.Settings{MemberRole: e.Config.MemberRoleName, Allow: e.Config.Accounts}
-	if e.Identity != nil {
+	if parts := strings.Split(functionARN, ":"); len(parts) >= 7 && config.ValidAccount(parts[4]) {
+		rs.Partition, rs.OwnAccount = parts[1], parts[4]
+	} else if e.Identity != nil {
 		var err error
 		if rs.OwnAccount, rs.Partition, err = e.Identity(ctx); err != nil {
 			return route.Route{}, err
@@ -183,10 +191,14 @@ func (e *Engine) refuse(ctx context.Context, log *slog.Logger, res Result, rt ro
 	return res, nil
 }
 
-// subject names what a request is about: an instance or a parameter group.
+// subject names what a request is about: an instance, a parameter group,
+// or a sweep of a region.
 func subject(req rdsevent.Request) string {
-	if req.Target == rdsevent.TargetParameterGroup {
+	switch req.Target {
+	case rdsevent.TargetParameterGroup:
 		return "pg-" + req.ParameterGroup
+	case rdsevent.TargetAccountRegion:
+		return "sweep-" + req.Region
 	}
 	return req.Instance
 }
@@ -207,7 +219,7 @@ func (e *Engine) lock(key string) func() {
 }
 
 func (e *Engine) settings() plan.Settings {
-	return plan.Settings{Mode: e.Config.Mode, Reboot: e.Config.Reboot, MinLead: e.Config.MinLead,
+	return plan.Settings{Reboot: e.Config.Reboot, MinLead: e.Config.MinLead,
 		ExemptTag: e.Config.ExemptTag, Engines: e.Config.Engines}
 }
 
@@ -222,7 +234,8 @@ type run struct {
 	// instances of a parameter-group event or sweep reuse them without
 	// re-reading.
 	made *madeGroups
-	// quiet suppresses per-instance report-mode findings (a sweep digests them).
+	// quiet suppresses per-instance findings, refusals and failures: a
+	// sweep's digest reports them. Changes are still told one by one.
 	quiet bool
 }
 
@@ -257,6 +270,7 @@ func (r run) instance(ctx context.Context, id string, known *plan.Instance) (Ins
 	ir := InstanceResult{Instance: id}
 
 	o := plan.Observed{Account: r.req.Account, Region: r.req.Region, Trigger: r.req.Trigger}
+	stale := known != nil
 	if known != nil {
 		o.Instance, o.Found = *known, true
 	} else {
@@ -287,6 +301,16 @@ func (r run) instance(ctx context.Context, id string, known *plan.Instance) (Ins
 			o.TLSKnown = true
 		case p.NeedGroup != "":
 			err = r.observeGroups(ctx, &o, p.Requirement.Parameter)
+		case stale && p.Writes() && r.Config.Mode == config.ModeEnforce:
+			// Decided from a listing taken earlier (sweep, group event):
+			// re-read the instance before changing anything, so a tag or
+			// status set since (exempt, deleting) is honoured.
+			stale = false
+			group := o.Instance.ParameterGroup
+			o.Instance, o.Found, err = r.obs.Instance(ctx, id)
+			if o.Instance.ParameterGroup != group {
+				o.TLSKnown, o.Candidate = false, nil
+			}
 		default:
 			var done bool
 			if ir, done, err = r.act(ctx, log, ir, o, p); done || err != nil {
@@ -392,7 +416,7 @@ func (r run) remember(o plan.Observed, p plan.Plan) {
 func (r run) shouldNotify(p plan.Plan, res apply.Result, report bool) bool {
 	switch p.Outcome {
 	case plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed:
-		return true
+		return !r.quiet
 	case plan.OutcomeRemediated, plan.OutcomeRebooted, plan.OutcomeRebootPlanned, plan.OutcomePostponed:
 		return report && !r.quiet || len(res.Changed) > 0
 	}
@@ -415,7 +439,9 @@ func (r run) fail(ctx context.Context, log *slog.Logger, ir InstanceResult, o pl
 	log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
 		"code", awserr.Code(err), "state", ir.State)
 	p.Outcome = plan.OutcomeFailed
-	ir.Notified = r.notify(ctx, log, notice(r, o, p, ir, r.Config.Mode != config.ModeEnforce, err.Error()))
+	if !r.quiet {
+		ir.Notified = r.notify(ctx, log, notice(r, o, p, ir, r.Config.Mode != config.ModeEnforce, err.Error()))
+	}
 	return ir, nil
 }
 

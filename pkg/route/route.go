@@ -5,9 +5,10 @@ package route
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/forcessl/forcessl/pkg/config"
 )
 
 // Kind of route.
@@ -27,8 +28,6 @@ type Route struct {
 	Reason  string // Refused only
 }
 
-var accountRe = regexp.MustCompile(`^\d{12}$`)
-
 // Settings are the routing inputs that are not the event.
 type Settings struct {
 	OwnAccount string   // "" when unknown (single-account mode): every event is Own
@@ -40,7 +39,7 @@ type Settings struct {
 // Decide routes an event from account.
 func Decide(account string, s Settings) Route {
 	switch {
-	case !accountRe.MatchString(account):
+	case !config.ValidAccount(account):
 		return Route{Kind: Refused, Account: account, Reason: fmt.Sprintf("%q is not an AWS account ID", account)}
 	case len(s.Allow) > 0 && !slices.Contains(s.Allow, account):
 		return Route{Kind: Refused, Account: account, Reason: "account " + account + " is not in FORCESSL_ACCOUNTS"}

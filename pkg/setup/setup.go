@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/notify"
@@ -60,11 +59,9 @@ func Engine(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *reconcile.E
 		Now:       time.Now,
 		Log:       log,
 	}
-	if cfg.MemberRoleName != "" {
-		// Organization mode: events from other accounts are acted on through
-		// their remediation role, so the engine must know its own account.
-		e.Identity = (&identity{sts: cl.sts}).Get
-	}
+	// The engine must know its own account to tell it from others (Lambda
+	// gives it away in the function ARN; elsewhere STS is asked once).
+	e.Identity = (&identity{sts: cl.sts}).Get
 	if cfg.TopicARN != "" {
 		e.Notifier = notify.Publisher{SNS: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
 	}
@@ -88,12 +85,8 @@ func Sweeper(cfg config.Config, awsCfg aws.Config, e *reconcile.Engine, metrics 
 		org := organizations.NewFromConfig(awsCfg)
 		s.Accounts = func(ctx context.Context) ([]string, error) { return activeAccounts(ctx, org) }
 	default:
-		id := e.Identity
-		if id == nil {
-			id = (&identity{sts: sts.NewFromConfig(awsCfg)}).Get
-		}
 		s.Accounts = func(ctx context.Context) ([]string, error) {
-			acct, _, err := id(ctx)
+			acct, _, err := e.Identity(ctx)
 			return []string{acct}, err
 		}
 	}

@@ -36,6 +36,13 @@ const (
 // Buckets in report order.
 var Buckets = []Bucket{Compliant, PendingReboot, Remediated, NonCompliant, Exempt, OutOfScope, Failed}
 
+// Digest size limits: SNS accepts 256 KiB for every body of a message
+// together (email twice, Chatbot, record).
+const (
+	maxEmailFindings = 200
+	maxRecordBytes   = 64 * 1024
+)
+
 // attention are the buckets whose instances are listed.
 var attention = []Bucket{NonCompliant, PendingReboot, Remediated, Failed}
 
@@ -243,12 +250,18 @@ func Digest(r Report) (notify.Message, error) {
 			fmt.Fprintf(&b, "    sweep failed here: %s\n", it.Error)
 		}
 		for _, f := range it.Findings {
+			if len(lines) == maxEmailFindings {
+				fmt.Fprintf(&b, "    … more not listed here (the digest lists %d instances at most; run the sweep CLI for all)\n", maxEmailFindings)
+			}
+			lines = append(lines, fmt.Sprintf("`%s` %s/%s %s", f.Instance, f.Account, f.Region, f.Bucket))
+			if len(lines) > maxEmailFindings {
+				continue
+			}
 			fmt.Fprintf(&b, "    - %s [%s] %s", f.Instance, f.Bucket, f.Reason)
 			if f.RebootAt != nil {
 				fmt.Fprintf(&b, " (reboot %s)", when(f.RebootAt))
 			}
 			b.WriteString("\n")
-			lines = append(lines, fmt.Sprintf("`%s` %s/%s %s", f.Instance, f.Account, f.Region, f.Bucket))
 		}
 	}
 	if r.Mode != config.ModeEnforce {
@@ -258,20 +271,27 @@ func Digest(r Report) (notify.Message, error) {
 	if len(lines) > maxLines {
 		lines = append(lines[:maxLines], fmt.Sprintf("… and %d more (see the email or the JSON report)", len(lines)-maxLines))
 	}
-	chat, err := json.Marshal(map[string]any{
-		"version": "1.0", "source": "custom",
-		"content": map[string]any{"textType": "client-markdown", "title": title,
-			"description": strings.Join(append([]string{fmt.Sprintf("Sweep `%s`, mode `%s`", r.SweepID, r.Mode)}, lines...), "\n"),
-			"keywords":    []string{"forcessl", "sweep", string(r.Mode)}},
-		"metadata": map[string]any{"threadId": "forcessl-sweep", "summary": title, "eventType": "forcessl.sweep",
-			"additionalContext": map[string]string{"sweepId": r.SweepID, "mode": string(r.Mode)}},
-	})
+	chat, err := json.Marshal(notify.Chat{
+		Title:       title,
+		Description: strings.Join(append([]string{fmt.Sprintf("Sweep `%s`, mode `%s`", r.SweepID, r.Mode)}, lines...), "\n"),
+		Keywords:    []string{"forcessl", "sweep", string(r.Mode)},
+		ThreadID:    "forcessl-sweep", EventType: "forcessl.sweep",
+		Context: map[string]string{"sweepId": r.SweepID, "mode": string(r.Mode)},
+	}.Schema())
 	if err != nil {
 		return notify.Message{}, err
 	}
 	rec, err := JSON(r)
 	if err != nil {
 		return notify.Message{}, err
+	}
+	if len(rec) > maxRecordBytes {
+		// SNS takes 256 KiB for all bodies together: a huge sweep sends its
+		// totals; the full report is in the logs and the CLI's JSON.
+		rec, err = json.Marshal(map[string]any{"sweepId": r.SweepID, "mode": r.Mode, "totals": t, "truncated": true})
+		if err != nil {
+			return notify.Message{}, err
+		}
 	}
 	severity := "info"
 	if bad > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,24 @@ func TestEMF(t *testing.T) {
 				t.Errorf("dimension %q is not a field of the line", k)
 			}
 		}
+	}
+}
+
+// A large sweep still fits one SNS message (256 KiB for every body).
+func TestDigestStaysWithinSNSLimits(t *testing.T) {
+	var res reconcile.Result
+	for i := 0; i < 5000; i++ {
+		res.Instances = append(res.Instances, reconcile.InstanceResult{Instance: fmt.Sprintf("db-%05d", i), State: plan.NonCompliant,
+			Outcome: plan.OutcomeNone, Reason: strings.Repeat("rds.force_ssl is 0 in parameter group some-long-group-name ", 2)})
+	}
+	m, err := Digest(Report{SweepID: "s", Mode: config.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(m.Email, "    - db-"); n != maxEmailFindings {
+		t.Errorf("email lists %d instances, want %d", n, maxEmailFindings)
+	}
+	if total := 2*len(m.Email) + len(m.Chatbot) + 2*len(m.Record); total > 256*1024 {
+		t.Errorf("bodies total %d bytes, over SNS's 256 KiB", total)
 	}
 }

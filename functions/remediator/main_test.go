@@ -84,7 +84,10 @@ func TestLambdaUnderRuntimeInterfaceEmulator(t *testing.T) {
 		"AWS_ENDPOINT_URL="+moto.Endpoint, "AWS_REGION="+mototest.Region, "AWS_DEFAULT_REGION="+mototest.Region,
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
 		"FORCESSL_MODE=enforce", "FORCESSL_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/forcessl-scheduler",
-		"FORCESSL_SCHEDULE_GROUP=forcessl", "FORCESSL_TOPIC_ARN="+inbox.TopicARN)
+		"FORCESSL_SCHEDULE_GROUP=forcessl", "FORCESSL_TOPIC_ARN="+inbox.TopicARN,
+		// The emulator invokes as account 012345678912; name the function as
+		// it would be in moto's account, where the instance lives.
+		"FORCESSL_FUNCTION_ARN=arn:aws:lambda:us-east-1:123456789012:function:forcessl")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -126,7 +129,7 @@ func TestLambdaUnderRuntimeInterfaceEmulator(t *testing.T) {
 	if g := aws.ToString(out.DBInstances[0].DBParameterGroups[0].DBParameterGroupName); !strings.HasPrefix(g, "forcessl-") {
 		t.Errorf("instance still on %s", g)
 	}
-	// The schedule targets the invoked function ARN (FORCESSL_FUNCTION_ARN unset).
+	// The schedule targets the function.
 	s, err := sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"),
 		Name: aws.String(plan.ScheduleName(mototest.Account, mototest.Region, "orders-sql"))})
 	if err != nil {

@@ -29,7 +29,9 @@ npx cdk synth --quiet --strict --no-notices
 # The synth must also be clean with every optional feature switched on.
 npx cdk synth --quiet --strict --no-notices --output cdk.out/full \
 	-c mode=enforce -c reboot=immediate -c notifyEmails=ops@example.com \
-	-c slackWorkspaceId=T0123ABCD -c slackChannelId=C0123ABCD
+	-c slackWorkspaceId=T0123ABCD -c slackChannelId=C0123ABCD \
+	-c 'sweepSchedule=cron(0 3 * * ? *)' -c sweepConcurrency=4 -c sweepParallelism=8 \
+	-c sweepRegions=eu-west-1,us-east-1
 # Organization mode: central stack with bus, StackSet and the member
 # template (synthesized as the nested assembly ForceSSLMember, whose
 # template is what the StackSet embeds; cdk-nag findings on it fail the

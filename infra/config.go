@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -30,6 +31,12 @@ const (
 	CtxLogRetentionDays = "logRetentionDays"
 	CtxLogLevel         = "logLevel"
 
+	// Reconciliation sweep.
+	CtxSweepSchedule    = "sweepSchedule"
+	CtxSweepConcurrency = "sweepConcurrency"
+	CtxSweepParallelism = "sweepParallelism"
+	CtxSweepRegions     = "sweepRegions"
+
 	// Organization mode: all three of orgId, targetOus and regions, or none.
 	CtxOrgID          = "orgId"
 	CtxTargetOUs      = "targetOus"
@@ -47,6 +54,16 @@ const (
 	DefaultLogLevel         = "info"
 	DefaultMemberRoleName   = "forcessl-remediation"
 	DefaultStackSetCallAs   = "SELF"
+	DefaultSweepSchedule    = "rate(1 day)"
+	// DefaultSweepConcurrency is the SQS event source's maximum concurrency:
+	// 2 is the least SQS event source mappings accept, and keeps a sweep's
+	// RDS API calls (and their throttling) well below what events need.
+	DefaultSweepConcurrency = 2
+	DefaultSweepParallelism = 4
+	// MaxSweepConcurrency bounds the work items reconciled at once. Each one
+	// reserves a concurrent execution (see Settings.ReservedConcurrency),
+	// taken from the account's Lambda concurrency quota.
+	MaxSweepConcurrency = 100
 )
 
 // Settings is the validated deploy-time configuration of the stack.
@@ -61,6 +78,14 @@ type Settings struct {
 	SlackChannelID   string
 	LogRetentionDays int
 	LogLevel         string
+
+	// Sweep: a scheduled rule starts it; the function enqueues one work item
+	// per account × region and consumes them at most SweepConcurrency at a
+	// time, each reconciling SweepParallelism parameter groups at once.
+	SweepSchedule    string   // EventBridge schedule expression, rate(…) or cron(…)
+	SweepConcurrency int      // SQS event source maximum concurrency (2..MaxSweepConcurrency)
+	SweepParallelism int      // FORCESSL_SWEEP_PARALLELISM (1..64, checked by pkg/config)
+	SweepRegions     []string // explicit FORCESSL_REGIONS; see Settings.SweptRegions
 
 	// Organization mode (OrgID != ""): member accounts forward their RDS
 	// events to a central bus; a StackSet deploys the forwarding rules and
@@ -83,6 +108,9 @@ func DefaultSettings() Settings {
 		ExemptTag:        config.DefaultExemptTag,
 		LogRetentionDays: DefaultLogRetentionDays,
 		LogLevel:         DefaultLogLevel,
+		SweepSchedule:    DefaultSweepSchedule,
+		SweepConcurrency: DefaultSweepConcurrency,
+		SweepParallelism: DefaultSweepParallelism,
 		MemberRoleName:   DefaultMemberRoleName,
 		StackSetCallAs:   DefaultStackSetCallAs,
 	}
@@ -116,6 +144,7 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 		}
 	}
 	var mode, reboot, engines, emails, retention string
+	var sweepConcurrency, sweepParallelism, sweepRegions string
 	var orgID, ous, regions, roleName, accounts, callAs string
 	str(CtxMode, &mode)
 	str(CtxReboot, &reboot)
@@ -127,6 +156,10 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxSlackChannelID, &s.SlackChannelID)
 	str(CtxLogRetentionDays, &retention)
 	str(CtxLogLevel, &s.LogLevel)
+	str(CtxSweepSchedule, &s.SweepSchedule)
+	str(CtxSweepConcurrency, &sweepConcurrency)
+	str(CtxSweepParallelism, &sweepParallelism)
+	str(CtxSweepRegions, &sweepRegions)
 	str(CtxOrgID, &orgID)
 	str(CtxTargetOUs, &ous)
 	str(CtxRegions, &regions)
@@ -143,14 +176,24 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 		s.Engines = l
 	}
 	s.NotifyEmails = splitList(emails)
-	if retention != "" {
-		n, err := strconv.Atoi(retention)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("context %s=%q: not a number of days", CtxLogRetentionDays, retention))
+	for _, n := range []struct {
+		key, v, want string
+		dst          *int
+	}{
+		{CtxLogRetentionDays, retention, "a number of days", &s.LogRetentionDays},
+		{CtxSweepConcurrency, sweepConcurrency, "a number", &s.SweepConcurrency},
+		{CtxSweepParallelism, sweepParallelism, "a number", &s.SweepParallelism},
+	} {
+		if n.v == "" {
+			continue
+		}
+		if v, err := strconv.Atoi(n.v); err != nil {
+			errs = append(errs, fmt.Errorf("context %s=%q: not %s", n.key, n.v, n.want))
 		} else {
-			s.LogRetentionDays = n
+			*n.dst = v
 		}
 	}
+	s.SweepRegions = uniq(splitList(sweepRegions))
 	// Organization keys: all three or none; the optional ones only with them.
 	s.OrgID, s.TargetOUs, s.Regions = orgID, splitList(ous), uniq(splitList(regions))
 	given := map[string]bool{CtxOrgID: orgID != "", CtxTargetOUs: len(s.TargetOUs) > 0, CtxRegions: len(s.Regions) > 0}
@@ -228,7 +271,11 @@ func (s Settings) Validate() error {
 	env := s.FunctionEnv(FunctionEnvRefs{
 		SchedulerRoleARN: "arn:aws:iam::000000000000:role/validation-placeholder",
 		TopicARN:         "arn:aws:sns:us-east-1:000000000000:validation-placeholder",
+		SweepQueueURL:    "https://sqs.us-east-1.amazonaws.com/000000000000/validation-placeholder",
 	})
+	// The regions are checked below under the key the operator typed
+	// (sweepRegions or, in organization mode, regions).
+	delete(env, config.EnvRegions)
 	if _, err := config.FromEnv(func(k string) string { return env[k] }); err != nil {
 		// Speak in context keys: the operator typed -c mode=…, not FORCESSL_MODE.
 		errs = append(errs, errors.New(envToContext.Replace(err.Error())))
@@ -249,6 +296,7 @@ func (s Settings) Validate() error {
 			errs = append(errs, fmt.Errorf("context %s: %q is not a bare email address", CtxNotifyEmails, e))
 		}
 	}
+	errs = append(errs, s.validateSweep()...)
 	if s.Org() {
 		errs = append(errs, s.validateOrg()...)
 	}
@@ -261,6 +309,77 @@ func (s Settings) Validate() error {
 		errs = append(errs, fmt.Errorf("context %s=%q: want the channel ID (e.g. C0123ABCD), not its name", CtxSlackChannelID, s.SlackChannelID))
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	// EventBridge schedule expressions: rate(value unit), singular unit
+	// for 1 and plural otherwise, or cron() with its six fields.
+	rateRe = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|hour|day)(s?)\)$`)
+	cronRe = regexp.MustCompile(`^cron\([^ ()]+( [^ ()]+){5}\)$`)
+)
+
+// SweepInterval is the time between two sweeps for a rate() schedule, and
+// one day for a cron() one (its interval is not a single number). The
+// dashboard aggregates the sweep's metrics over it.
+func (s Settings) SweepInterval() time.Duration {
+	m := rateRe.FindStringSubmatch(s.SweepSchedule)
+	if m == nil {
+		return 24 * time.Hour
+	}
+	n, _ := strconv.Atoi(m[1])
+	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[m[2]]
+	return time.Duration(n) * unit
+}
+
+// SweptRegions are the regions a sweep covers (FORCESSL_REGIONS): sweepRegions
+// if given, else in organization mode the StackSet's regions (where member
+// accounts have the remediation role), else none, i.e. the engine's default,
+// the function's own region (a token here, so it is not written out).
+func (s Settings) SweptRegions() []string {
+	switch {
+	case len(s.SweepRegions) > 0:
+		return s.SweepRegions
+	case s.Org():
+		return s.Regions
+	}
+	return nil
+}
+
+// ReservedConcurrency is the function's reserved concurrency: the sweep's
+// maximum concurrency plus eventConcurrency for events and scheduled
+// reboots. The event source must never be throttled by the function's own
+// limit: a throttled work item goes back to the queue only after the
+// visibility timeout, counts as a receive, and could be dead-lettered
+// without ever having run.
+func (s Settings) ReservedConcurrency() int { return eventConcurrency + s.SweepConcurrency }
+
+func (s Settings) validateSweep() []error {
+	var errs []error
+	switch m := rateRe.FindStringSubmatch(s.SweepSchedule); {
+	case m != nil && (m[1] == "1") != (m[3] == ""):
+		errs = append(errs, fmt.Errorf("context %s=%q: EventBridge wants a singular unit for 1 and a plural one otherwise (rate(1 day), rate(12 hours))",
+			CtxSweepSchedule, s.SweepSchedule))
+	case m == nil && !cronRe.MatchString(s.SweepSchedule):
+		errs = append(errs, fmt.Errorf("context %s=%q: want an EventBridge schedule expression, rate(1 day), rate(12 hours) or cron(0 3 * * ? *)",
+			CtxSweepSchedule, s.SweepSchedule))
+	}
+	if s.SweepConcurrency < 2 || s.SweepConcurrency > MaxSweepConcurrency {
+		errs = append(errs, fmt.Errorf("context %s=%d: want 2 to %d (SQS event sources accept no less than 2)",
+			CtxSweepConcurrency, s.SweepConcurrency, MaxSweepConcurrency))
+	}
+	for _, r := range s.SweepRegions {
+		switch {
+		case !regionRe.MatchString(r):
+			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxSweepRegions, r))
+		case s.Org() && !slices.Contains(s.Regions, r):
+			// The member accounts' remediation role may read RDS only in
+			// the StackSet's regions: an item elsewhere would fail and end
+			// in the dead-letter queue.
+			errs = append(errs, fmt.Errorf("context %s: %q is not one of context %s (member accounts are covered only there)",
+				CtxSweepRegions, r, CtxRegions))
+		}
+	}
+	return errs
 }
 
 func (s Settings) validateOrg() []error {
@@ -303,17 +422,23 @@ var envToContext = strings.NewReplacer(
 	config.EnvLogLevel, "context "+CtxLogLevel,
 	config.EnvMemberRoleName, "context "+CtxMemberRoleName,
 	config.EnvAccounts, "context "+CtxAccounts,
+	config.EnvSweepParallelism, "context "+CtxSweepParallelism,
 )
 
 // FunctionEnvRefs are the deploy-time values (tokens) the environment needs.
 type FunctionEnvRefs struct {
 	SchedulerRoleARN string
 	TopicARN         string
+	SweepQueueURL    string
 }
 
 // FunctionEnv is the remediator's environment. FORCESSL_FUNCTION_ARN is left
 // unset on purpose: the function falls back to its invoked ARN, and setting
 // it from the function's own Arn attribute would be a circular reference.
+//
+// The sweep always goes through the work queue in Lambda (the in-process
+// sweep is for local runs). FORCESSL_REGIONS is set only when the sweep
+// covers more than the function's own region (SweptRegions).
 //
 // In organization mode it also names the member accounts' remediation role
 // and, if given, the account allow-list.
@@ -328,6 +453,11 @@ func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
 		config.EnvEngines:          strings.Join(s.Engines, ","),
 		config.EnvTopicARN:         refs.TopicARN,
 		config.EnvLogLevel:         s.LogLevel,
+		config.EnvSweepQueueURL:    refs.SweepQueueURL,
+		config.EnvSweepParallelism: strconv.Itoa(s.SweepParallelism),
+	}
+	if r := s.SweptRegions(); len(r) > 0 {
+		env[config.EnvRegions] = strings.Join(r, ",")
 	}
 	if s.Org() {
 		env[config.EnvMemberRoleName] = s.MemberRoleName

@@ -108,17 +108,25 @@ func rdsStatements(stack awscdk.Stack, s Settings, regions []*string) []awsiam.P
 }
 
 // functionRDSRegions are the regions whose RDS the function may touch with
-// its own credentials: its own region, and in organization mode also every
-// member region, since the StackSet forwards the central account's events
-// from those regions too when the central account is in a target OU.
+// its own credentials: its own region and otherRDSRegions.
 func functionRDSRegions(stack awscdk.Stack, s Settings) []*string {
 	regions := []*string{stack.Region()}
-	if s.Org() {
-		for _, r := range s.Regions {
-			regions = append(regions, jsii.String(r))
-		}
+	for _, r := range otherRDSRegions(s) {
+		regions = append(regions, jsii.String(r))
 	}
 	return regions
+}
+
+// otherRDSRegions are the regions besides its own where the function reaches
+// its own account's RDS: in organization mode every member region, since the
+// StackSet forwards the central account's events from those regions too
+// when the central account is in a target OU (and the sweep covers them;
+// sweepRegions is a subset); in a single account the sweep's regions.
+func otherRDSRegions(s Settings) []string {
+	if s.Org() {
+		return s.Regions
+	}
+	return s.SweepRegions
 }
 
 // grantRemediator writes the function's and the scheduler role's policies.

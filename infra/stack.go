@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
@@ -53,9 +55,16 @@ var (
 
 // Operational limits of the function and its event delivery.
 const (
-	reservedConcurrency = 5 // events arrive in small bursts; keeps RDS API calls well under throttling
-	asyncRetryAttempts  = 2
-	eventRetryAttempts  = 8
+	// eventConcurrency is what the function keeps for events and scheduled
+	// reboots beside the sweep (Settings.ReservedConcurrency; 3 + 2 = 5 by
+	// default): events arrive in small bursts, and a low limit keeps RDS API
+	// calls well under throttling.
+	eventConcurrency = 3
+	// functionTimeout: an event takes seconds, but a sweep work item pages
+	// through every instance of an account-region and may take minutes.
+	functionTimeout    = 5 * time.Minute
+	asyncRetryAttempts = 2
+	eventRetryAttempts = 8
 )
 
 // ForceSSLStack is the forcessl deployment: single-account, single-region,
@@ -70,6 +79,8 @@ type ForceSSLStack struct {
 	ScheduleGroup awsscheduler.ScheduleGroup
 	SchedulerRole awsiam.Role
 	Rules         []awsevents.Rule // default-bus rules, then (organization mode) central bus rules
+	Sweep         *Sweep
+	Dashboard     awscloudwatch.Dashboard
 
 	// Organization mode only (nil otherwise).
 	Org *Organization
@@ -127,10 +138,15 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 		}),
 	})
 
+	// The work queue exists before the function: its URL is in the
+	// function's environment.
+	st.Sweep = NewSweep(stack, "Sweep", SweepProps{Settings: s, FunctionTimeout: functionTimeout})
+
 	env := map[string]*string{}
 	for k, v := range s.FunctionEnv(FunctionEnvRefs{
 		SchedulerRoleARN: *st.SchedulerRole.RoleArn(),
 		TopicARN:         *st.Notifications.Topic.TopicArn(),
+		SweepQueueURL:    *st.Sweep.Queue.QueueUrl(),
 	}) {
 		env[k] = jsii.String(v)
 	}
@@ -142,12 +158,12 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 		Handler:                      jsii.String("bootstrap"),
 		Code:                         RemediatorCode(props.ModuleRoot),
 		MemorySize:                   jsii.Number(128),
-		Timeout:                      awscdk.Duration_Minutes(jsii.Number(2)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(functionTimeout.Seconds())),
 		Role:                         st.Role,
 		Environment:                  &env,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		LogGroup:                     st.LogGroup,
-		ReservedConcurrentExecutions: jsii.Number(reservedConcurrency),
+		ReservedConcurrentExecutions: jsii.Number(s.ReservedConcurrency()),
 		RetryAttempts:                jsii.Number(asyncRetryAttempts),
 		MaxEventAge:                  awscdk.Duration_Hours(jsii.Number(6)),
 		OnFailure:                    awslambdadestinations.NewSqsDestination(st.DeadLetters),
@@ -159,7 +175,17 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 	if s.Org() {
 		st.addOrganization(scope, id, s)
 	}
+	st.Sweep.Connect(st.Function, st.Role, s, eventTargetProps(st.DeadLetters))
 	st.addAlarms()
+	st.Dashboard = NewDashboard(stack, "Dashboard", DashboardProps{
+		Function:            st.Function,
+		ReservedConcurrency: s.ReservedConcurrency(),
+		Timeout:             functionTimeout,
+		SweepQueue:          st.Sweep.Queue,
+		SweepDeadLetters:    st.Sweep.DeadLetters,
+		DeadLetters:         st.DeadLetters,
+		SweepInterval:       s.SweepInterval(),
+	})
 	st.applyNag(s)
 	return st
 }
@@ -226,14 +252,18 @@ func (st *ForceSSLStack) addRules(bus awsevents.IEventBus, idPrefix, description
 			EventBus:     bus,
 			Description:  jsii.String(p.description + descriptionSuffix),
 			EventPattern: p.pattern,
-			Targets: &[]awsevents.IRuleTarget{
-				awseventstargets.NewLambdaFunction(st.Function, &awseventstargets.LambdaFunctionProps{
-					DeadLetterQueue: st.DeadLetters,
-					RetryAttempts:   jsii.Number(eventRetryAttempts),
-					MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-				}),
-			},
+			Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(st.Function, eventTargetProps(st.DeadLetters))},
 		}))
+	}
+}
+
+// eventTargetProps are the delivery settings of every rule that targets the
+// function: 8 retries over up to 2 h, then the dead-letter queue.
+func eventTargetProps(dlq awssqs.IQueue) *awseventstargets.LambdaFunctionProps {
+	return &awseventstargets.LambdaFunctionProps{
+		DeadLetterQueue: dlq,
+		RetryAttempts:   jsii.Number(eventRetryAttempts),
+		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
 	}
 }
 
@@ -259,5 +289,9 @@ func (st *ForceSSLStack) addAlarms() {
 		1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
 	alarm("DeadLetterQueueAlarm", "forcessl events could not be processed and wait in the dead-letter queue",
 		st.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}),
+		0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+	alarm("SweepDeadLetterQueueAlarm", "forcessl sweep work items (account-regions) failed 3 times and wait in the "+
+		"sweep dead-letter queue; see the function's log group, fix the cause, then redrive them to the sweep queue",
+		st.Sweep.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}),
 		0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
 )
 
 // One jsii runtime for the whole package: closing it per test costs ~4 s.
@@ -124,14 +126,15 @@ func TestResourceCounts(t *testing.T) {
 		counts map[string]float64
 	}{
 		{"report", reportStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1, "AWS::Events::Rule": 3,
-			"AWS::Lambda::Permission": 3, "AWS::SQS::Queue": 1, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
-			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 3,
+			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1, "AWS::Events::Rule": 4,
+			"AWS::Lambda::Permission": 4, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
+			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 4,
+			"AWS::Lambda::EventSourceMapping": 1, "AWS::CloudWatch::Dashboard": 1,
 			"AWS::Logs::LogGroup": 1, "AWS::SNS::Subscription": 0, "AWS::Chatbot::SlackChannelConfiguration": 0,
 			"AWS::IAM::ManagedPolicy": 0,
 		}},
 		{"enforce", enforceStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Events::Rule": 3, "AWS::IAM::Role": 3,
+			"AWS::Lambda::Function": 1, "AWS::Events::Rule": 4, "AWS::IAM::Role": 3,
 			"AWS::SNS::Subscription": 2, "AWS::Chatbot::SlackChannelConfiguration": 1,
 		}},
 	} {
@@ -151,7 +154,8 @@ func TestFunction(t *testing.T) {
 		"Architectures":                []any{"arm64"},
 		"Handler":                      "bootstrap",
 		"MemorySize":                   128,
-		"ReservedConcurrentExecutions": reservedConcurrency,
+		"Timeout":                      300,
+		"ReservedConcurrentExecutions": eventConcurrency + DefaultSweepConcurrency,
 		"LoggingConfig": map[string]any{
 			"LogFormat": "JSON",
 			"LogGroup":  map[string]any{"Ref": logicalID(f.stack, f.stack.LogGroup)},
@@ -302,7 +306,7 @@ func asList(v any) []any {
 // the TLS-only Deny (aws:SecureTransport=false), where broader is safer
 // and cdk-nag (SQS4) requires sqs:*.
 func TestNoWildcardActions(t *testing.T) {
-	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t)} {
+	for name, f := range allStacks(t) {
 		docs := policyDocuments(f)
 		if len(docs) < 6 {
 			t.Fatalf("%s: found only %d policy documents; is the scan broken?", name, len(docs))
@@ -389,6 +393,8 @@ func TestFunctionPolicy(t *testing.T) {
 					"rds:ListTagsForResource", "scheduler:GetSchedule", "sns:Publish", "kms:Decrypt",
 					"kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
 					"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+					// consuming the sweep work queue
+					"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
 				}, a) {
 					t.Errorf("report mode %s grants %s", sid, a)
 				}
@@ -497,6 +503,14 @@ func TestAlarms(t *testing.T) {
 		a["TreatMissingData"] = "notBreaching"
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), a)
 	}
+	// Each dead-letter queue has its own depth alarm.
+	for _, q := range []awssqs.Queue{f.stack.DeadLetters, f.stack.Sweep.DeadLetters} {
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 0,
+			"Dimensions":   []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, q), "QueueName"}}}},
+			"AlarmActions": []any{topic},
+		})
+	}
 }
 
 func TestScheduler(t *testing.T) {
@@ -527,7 +541,7 @@ func TestScheduler(t *testing.T) {
 // TestNagClean: cdk-nag's AwsSolutions pack reports no unsuppressed error
 // or warning in either configuration.
 func TestNagClean(t *testing.T) {
-	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t)} {
+	for name, f := range map[string]*fixture{"report": reportStack(t), "enforce": enforceStack(t), "sweep": sweepStack(t)} {
 		ann := assertions.Annotations_FromStack(f.stack.Stack)
 		for _, found := range []*[]*cxapi.SynthesisMessage{
 			ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
@@ -740,7 +754,7 @@ func TestOrgResourceCounts(t *testing.T) {
 	tpl := orgStack(t).template
 	for typ, n := range map[string]float64{
 		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
-		"AWS::Events::Rule": 6, "AWS::Lambda::Permission": 6, "AWS::Lambda::Function": 1, "AWS::IAM::Role": 2,
+		"AWS::Events::Rule": 7, "AWS::Lambda::Permission": 7, "AWS::Lambda::Function": 1, "AWS::IAM::Role": 2,
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
@@ -1138,6 +1152,329 @@ func TestOrgSettings(t *testing.T) {
 		{org(map[string]any{CtxAccounts: "1234"}), `context accounts: "1234"`},
 		{org(map[string]any{CtxMemberRoleName: "bad name"}), "context memberRoleName"},
 		{org(map[string]any{CtxStackSetCallAs: "ADMIN"}), "context stackSetCallAs"},
+	} {
+		if _, err := parse(tc.ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("context %v: error %v, want it to mention %q", tc.ctx, err, tc.want)
+		}
+	}
+}
+
+// --- Reconciliation sweep ----------------------------------------------------
+
+// sweepStack is a single-account deploy with every sweep key set.
+func sweepStack(t *testing.T) *fixture {
+	return synth(t, "sweep", map[string]any{
+		CtxSweepSchedule:    "rate(12 hours)",
+		CtxSweepConcurrency: 4,
+		CtxSweepParallelism: "8",
+		CtxSweepRegions:     "eu-west-1,us-east-1",
+	})
+}
+
+func allStacks(t *testing.T) map[string]*fixture {
+	return map[string]*fixture{
+		"report": reportStack(t), "enforce": enforceStack(t), "sweep": sweepStack(t),
+		"org": orgStack(t), "org-report": orgReportStack(t),
+	}
+}
+
+func TestSweepRule(t *testing.T) {
+	for _, tc := range []struct {
+		f        *fixture
+		schedule string
+	}{{reportStack(t), "rate(1 day)"}, {sweepStack(t), "rate(12 hours)"}} {
+		f := tc.f
+		input, _ := json.Marshal(map[string]any{"source": "forcessl", "detail-type": "forcessl Sweep", "detail": map[string]any{}})
+		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": tc.schedule,
+			"State":              "ENABLED",
+			"EventPattern":       assertions.Match_Absent(),
+			"Targets": []any{assertions.Match_ObjectEquals(&map[string]any{
+				"Arn":              map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Function), "Arn"}},
+				"Input":            string(input),
+				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.DeadLetters), "Arn"}}},
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": eventRetryAttempts, "MaximumEventAgeInSeconds": 7200},
+				"Id":               assertions.Match_AnyValue(),
+			})},
+		})
+	}
+	// The engine reads the rule's input as a sweep start.
+	f := reportStack(t)
+	target := f.resources("AWS::Events::Rule")[logicalID(f.stack, f.stack.Sweep.Rule)]["Properties"].(map[string]any)["Targets"].([]any)[0]
+	req, err := rdsevent.Parse([]byte(target.(map[string]any)["Input"].(string)))
+	if err != nil || req.Target != rdsevent.TargetSweep {
+		t.Errorf("rule input parses as %+v, %v; want a sweep start", req, err)
+	}
+	// EventBridge may put failed starts on the events' dead-letter queue.
+	f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+		"Queues": []any{map[string]any{"Ref": logicalID(f.stack, f.stack.DeadLetters)}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{like(map[string]any{
+			"Effect": "Allow", "Action": "sqs:SendMessage",
+			"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Sweep.Rule), "Arn"}}}},
+		})})},
+	})
+}
+
+func TestSweepQueues(t *testing.T) {
+	f := reportStack(t)
+	queue := logicalID(f.stack, f.stack.Sweep.Queue)
+	dlq := logicalID(f.stack, f.stack.Sweep.DeadLetters)
+	res := f.json["Resources"].(map[string]any)
+	timeout := res[logicalID(f.stack, f.stack.Function)].(map[string]any)["Properties"].(map[string]any)["Timeout"].(float64)
+	if got := res[queue].(map[string]any)["Properties"].(map[string]any)["VisibilityTimeout"].(float64); got < 6*timeout {
+		t.Errorf("visibility timeout %v s < 6 × function timeout %v s", got, timeout)
+	}
+	f.template.HasResourceProperties(jsii.String("AWS::SQS::Queue"), assertions.Match_ObjectEquals(&map[string]any{
+		"SqsManagedSseEnabled":   true,
+		"VisibilityTimeout":      1800,
+		"MessageRetentionPeriod": 4 * 86400,
+		"RedrivePolicy": map[string]any{
+			"deadLetterTargetArn": map[string]any{"Fn::GetAtt": []any{dlq, "Arn"}},
+			"maxReceiveCount":     3,
+		},
+	}))
+	if p := res[dlq].(map[string]any)["Properties"].(map[string]any); p["SqsManagedSseEnabled"] != true || p["MessageRetentionPeriod"] != float64(14*86400) {
+		t.Errorf("sweep dead-letter queue = %v", p)
+	}
+	for _, q := range []string{queue, dlq} {
+		f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+			"Queues": []any{map[string]any{"Ref": q}},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{like(map[string]any{
+				"Effect": "Deny", "Action": "sqs:*", "Principal": map[string]any{"AWS": "*"},
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			})})},
+		})
+	}
+}
+
+func TestSweepEventSource(t *testing.T) {
+	for _, tc := range []struct {
+		f           *fixture
+		concurrency int
+	}{{reportStack(t), DefaultSweepConcurrency}, {sweepStack(t), 4}} {
+		f := tc.f
+		f.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), assertions.Match_ObjectEquals(&map[string]any{
+			"EventSourceArn":        map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Sweep.Queue), "Arn"}},
+			"FunctionName":          map[string]any{"Ref": logicalID(f.stack, f.stack.Function)},
+			"BatchSize":             1,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			"ScalingConfig":         map[string]any{"MaximumConcurrency": tc.concurrency},
+		}))
+		// The event source never hits the function's own limit.
+		f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"ReservedConcurrentExecutions": eventConcurrency + tc.concurrency,
+		})
+	}
+}
+
+func TestSweepFunctionEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		f           *fixture
+		regions     any
+		parallelism string
+	}{
+		{"report", reportStack(t), assertions.Match_Absent(), "4"}, // the engine's own region
+		{"sweep", sweepStack(t), "eu-west-1,us-east-1", "8"},
+		{"org", orgStack(t), "us-east-1,eu-west-1", "4"}, // the StackSet's regions
+		{"org-report", orgReportStack(t), "eu-west-1", "4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"Environment": map[string]any{"Variables": map[string]any{
+					config.EnvSweepQueueURL:    map[string]any{"Ref": logicalID(tc.f.stack, tc.f.stack.Sweep.Queue)},
+					config.EnvSweepParallelism: tc.parallelism,
+					config.EnvRegions:          tc.regions,
+				}},
+			})
+		})
+	}
+}
+
+func TestSweepPolicy(t *testing.T) {
+	for name, f := range allStacks(t) {
+		sts := functionStatements(t, f)
+		queueArn := map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Sweep.Queue), "Arn"}}
+		if got := sts["EnqueueSweepItems"]; !jsonEq(got, map[string]any{
+			"Sid": "EnqueueSweepItems", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queueArn,
+		}) {
+			t.Errorf("%s: EnqueueSweepItems = %v", name, got)
+		}
+		// The event source's grant: named actions on the work queue only.
+		consume := false
+		for _, st := range sts {
+			if slices.Contains(actions(st), "sqs:ReceiveMessage") {
+				consume = true
+				if !jsonEq(st["Resource"], queueArn) || !slices.Equal(actions(st), []string{"sqs:ChangeMessageVisibility",
+					"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}) {
+					t.Errorf("%s: queue consumption statement %v", name, st)
+				}
+			}
+		}
+		if !consume {
+			t.Errorf("%s: no sqs:ReceiveMessage on the work queue", name)
+		}
+		// Only an organization deployment without an allow-list lists the
+		// organization's accounts (and that needs Resource "*").
+		list, ok := sts["ListOrganizationAccounts"]
+		if want := name == "org-report"; ok != want {
+			t.Errorf("%s: ListOrganizationAccounts granted = %v, want %v", name, ok, want)
+		} else if ok && !jsonEq(list, map[string]any{"Sid": "ListOrganizationAccounts", "Effect": "Allow",
+			"Action": "organizations:ListAccounts", "Resource": "*"}) {
+			t.Errorf("%s: ListOrganizationAccounts = %v", name, list)
+		}
+		raw, _ := json.Marshal(f.resources("AWS::IAM::Policy"))
+		if n := strings.Count(string(raw), `"organizations:`); n > 1 || (n == 1) != ok {
+			t.Errorf("%s: %d organizations: actions in IAM policies: %s", name, n, raw)
+		}
+	}
+	// Single account with sweepRegions: the function reaches RDS there too.
+	raw, _ := json.Marshal(functionStatements(t, sweepStack(t))["ReadRDS"]["Resource"])
+	for _, r := range []string{":rds:eu-west-1:", ":rds:us-east-1:", `":rds:",{"Ref":"AWS::Region"}`} {
+		if !strings.Contains(string(raw), r) {
+			t.Errorf("sweep: ReadRDS does not cover %s: %s", r, raw)
+		}
+	}
+}
+
+// dashboardBody is the dashboard's JSON body with every CloudFormation
+// token (they only occur inside JSON strings) replaced by "TOKEN".
+func dashboardBody(t *testing.T, f *fixture) (map[string]any, string) {
+	t.Helper()
+	ds := f.resources("AWS::CloudWatch::Dashboard")
+	if len(ds) != 1 {
+		t.Fatalf("%d dashboards", len(ds))
+	}
+	var name any
+	var b strings.Builder
+	for _, d := range ds {
+		props := d["Properties"].(map[string]any)
+		name = props["DashboardName"]
+		for _, part := range props["DashboardBody"].(map[string]any)["Fn::Join"].([]any)[1].([]any) {
+			if s, ok := part.(string); ok {
+				b.WriteString(s)
+			} else {
+				b.WriteString("TOKEN")
+			}
+		}
+	}
+	if !jsonEq(name, map[string]any{"Fn::Sub": "forcessl-${AWS::Region}"}) {
+		t.Errorf("dashboard name = %v", name)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(b.String()), &body); err != nil {
+		t.Fatalf("dashboard body: %v\n%s", err, b.String())
+	}
+	return body, b.String()
+}
+
+func TestEMFSchema(t *testing.T) {
+	got := SweepMetrics()
+	want := EMFSchema{
+		Namespace:  "forcessl",
+		Dimensions: [][]string{{"Account", "Region"}, {"Account"}},
+		Metrics:    []string{"Compliant", "PendingReboot", "Remediated", "NonCompliant", "Exempt", "OutOfScope", "Failed"},
+	}
+	if !jsonEq(got, want) {
+		t.Errorf("EMF schema = %+v, want %+v", got, want)
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	for _, tc := range []struct {
+		f      *fixture
+		period int
+	}{{reportStack(t), 86400}, {sweepStack(t), 43200}} {
+		body, raw := dashboardBody(t, tc.f)
+		var exprs, titles []string
+		for _, w := range body["widgets"].([]any) {
+			props := w.(map[string]any)["properties"].(map[string]any)
+			if title, ok := props["title"].(string); ok {
+				titles = append(titles, title)
+			}
+			metrics, _ := props["metrics"].([]any)
+			for _, m := range metrics {
+				for _, e := range m.([]any) {
+					if o, ok := e.(map[string]any); ok && o["expression"] != nil {
+						exprs = append(exprs, o["expression"].(string))
+					}
+				}
+			}
+		}
+		p := fmt.Sprint(tc.period)
+		for _, m := range SweepMetrics().Metrics {
+			want := `SUM(SEARCH('{forcessl,Account,Region} MetricName="` + m + `"', 'Maximum', ` + p + `))`
+			if !slices.Contains(exprs, want) {
+				t.Errorf("no total for %s (%s) in %v", m, want, exprs)
+			}
+		}
+		for _, m := range []string{"NonCompliant", "PendingReboot", "Failed"} {
+			if want := `SEARCH('{forcessl,Account} MetricName="` + m + `"', 'Sum', ` + p + `)`; !slices.Contains(exprs, want) {
+				t.Errorf("no by-account search for %s in %v", m, exprs)
+			}
+		}
+		for _, w := range []string{"Instances by state (all accounts and regions)", "Latest sweep", "Non-compliant instances by account",
+			"Remediator invocations", "Remediator duration (ms)", "Remediator concurrent executions", "Sweep queue", "Dead-letter queues"} {
+			if !slices.Contains(titles, w) {
+				t.Errorf("no widget %q in %v", w, titles)
+			}
+		}
+		for _, m := range []string{`"AWS/Lambda","Errors"`, `"AWS/Lambda","Throttles"`, `"AWS/Lambda","Duration"`,
+			`"AWS/SQS","ApproximateAgeOfOldestMessage"`, `"AWS/SQS","ApproximateNumberOfMessagesVisible"`} {
+			if !strings.Contains(raw, m) {
+				t.Errorf("dashboard has no %s metric", m)
+			}
+		}
+	}
+}
+
+func TestSweepSettings(t *testing.T) {
+	parse := func(ctx map[string]any) (Settings, error) {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		return SettingsFromContext(app.Node())
+	}
+	for _, tc := range []struct {
+		schedule string
+		interval time.Duration
+	}{
+		{"rate(1 day)", 24 * time.Hour}, {"rate(12 hours)", 12 * time.Hour}, {"rate(1 hour)", time.Hour},
+		{"rate(90 minutes)", 90 * time.Minute}, {"cron(0 3 * * ? *)", 24 * time.Hour}, {"cron(0/30 8-17 ? * MON-FRI *)", 24 * time.Hour},
+	} {
+		s, err := parse(map[string]any{CtxSweepSchedule: tc.schedule})
+		if err != nil || s.SweepSchedule != tc.schedule || s.SweepInterval() != tc.interval {
+			t.Errorf("%s: %v, interval %v, want %v", tc.schedule, err, s.SweepInterval(), tc.interval)
+		}
+	}
+	s, err := parse(map[string]any{CtxSweepConcurrency: "10", CtxSweepParallelism: 64, CtxSweepRegions: "eu-west-1, eu-west-1,us-east-1"})
+	if err != nil || s.SweepConcurrency != 10 || s.SweepParallelism != 64 || !slices.Equal(s.SweptRegions(), []string{"eu-west-1", "us-east-1"}) ||
+		s.ReservedConcurrency() != 13 {
+		t.Errorf("got %+v, %v", s, err)
+	}
+	org := func(extra map[string]any) map[string]any {
+		c := map[string]any{CtxOrgID: "o-abc123def4", CtxTargetOUs: "ou-ab12-cdef3456", CtxRegions: "us-east-1,eu-west-1"}
+		maps.Copy(c, extra)
+		return c
+	}
+	if s, err := parse(org(map[string]any{CtxSweepRegions: "eu-west-1"})); err != nil || !slices.Equal(s.SweptRegions(), []string{"eu-west-1"}) {
+		t.Errorf("org sweepRegions subset: %+v, %v", s.SweptRegions(), err)
+	}
+	for _, tc := range []struct {
+		ctx  map[string]any
+		want string
+	}{
+		{map[string]any{CtxSweepSchedule: "daily"}, "context sweepSchedule"},
+		{map[string]any{CtxSweepSchedule: "rate(1 days)"}, "singular unit for 1"},
+		{map[string]any{CtxSweepSchedule: "rate(2 day)"}, "singular unit for 1"},
+		{map[string]any{CtxSweepSchedule: "rate(0 days)"}, "context sweepSchedule"},
+		{map[string]any{CtxSweepSchedule: "cron(0 3 * * ?)"}, "context sweepSchedule"},
+		{map[string]any{CtxSweepConcurrency: "1"}, "context sweepConcurrency=1: want 2 to 100"},
+		{map[string]any{CtxSweepConcurrency: "101"}, "context sweepConcurrency"},
+		{map[string]any{CtxSweepConcurrency: "many"}, `context sweepConcurrency="many": not a number`},
+		{map[string]any{CtxSweepParallelism: "0"}, "context sweepParallelism"},
+		{map[string]any{CtxSweepParallelism: "65"}, "context sweepParallelism"},
+		{map[string]any{CtxSweepParallelism: "x"}, "context sweepParallelism"},
+		{map[string]any{CtxSweepRegions: "Frankfurt"}, `context sweepRegions: "Frankfurt"`},
+		{org(map[string]any{CtxSweepRegions: "ap-south-1"}), `context sweepRegions: "ap-south-1" is not one of context regions`},
 	} {
 		if _, err := parse(tc.ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("context %v: error %v, want it to mention %q", tc.ctx, err, tc.want)

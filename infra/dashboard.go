@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/pkg/report"
+)
+
+// EMFSchema is what the engine's embedded-metric-format lines declare.
+type EMFSchema struct {
+	Namespace  string
+	Dimensions [][]string
+	Metrics    []string // in report order
+}
+
+// SweepMetrics reads the schema from a line rendered by the engine itself
+// (pkg/report.EMF), so the dashboard cannot drift from what the function
+// publishes.
+func SweepMetrics() EMFSchema {
+	line, err := report.EMF(report.Item{Account: "000000000000", Region: "us-east-1"}, time.Unix(0, 0))
+	if err != nil {
+		panic(fmt.Errorf("render an EMF line: %w", err))
+	}
+	var doc struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name string }
+			}
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal(line, &doc); err != nil || len(doc.AWS.CloudWatchMetrics) != 1 {
+		panic(fmt.Errorf("unexpected EMF line %s: %v", line, err))
+	}
+	d := doc.AWS.CloudWatchMetrics[0]
+	out := EMFSchema{Namespace: d.Namespace, Dimensions: d.Dimensions}
+	for _, m := range d.Metrics {
+		out.Metrics = append(out.Metrics, m.Name)
+	}
+	return out
+}
+
+// DashboardProps are what the dashboard shows.
+type DashboardProps struct {
+	Function            awslambda.IFunction
+	ReservedConcurrency int
+	Timeout             time.Duration
+	SweepQueue          awssqs.IQueue
+	SweepDeadLetters    awssqs.IQueue
+	DeadLetters         awssqs.IQueue
+	// SweepInterval is the period compliance counts are aggregated over:
+	// one point per sweep.
+	SweepInterval time.Duration
+}
+
+// searchExpr is a CloudWatch SEARCH over the sweep metrics of one dimension
+// set (e.g. "Account,Region").
+func searchExpr(ns, dims, metric, stat string, period time.Duration) string {
+	return fmt.Sprintf(`SEARCH('{%s,%s} MetricName="%s"', '%s', %d)`, ns, dims, metric, stat, int(period.Seconds()))
+}
+
+// NewDashboard builds the CloudWatch dashboard "forcessl-<region>"
+// (dashboard names are account-wide; the region keeps one deployment per
+// region apart, and all of a deployment's sweep metrics are published in
+// its own region whatever region an item covered).
+//
+// Compliance counts: each work item logs the counts of its account-region
+// once per sweep (with the dimension sets [Account, Region] and [Account]).
+//   - Totals sum, over every account-region, the Maximum of the period (one
+//     sweep): a retried item logged twice is not counted twice.
+//   - "By account" uses the [Account] set: its Sum over the period adds the
+//     account's regions (Maximum would show only its largest region); a
+//     retried item does count twice there.
+func NewDashboard(scope constructs.Construct, id string, props DashboardProps) awscloudwatch.Dashboard {
+	schema := SweepMetrics()
+	ns := schema.Namespace
+	period := props.SweepInterval
+	// Sweeps more often than hourly are shown hourly: a sweep of many
+	// account-regions takes that long to drain anyway.
+	if period < time.Hour {
+		period = time.Hour
+	}
+	cdkPeriod := awscdk.Duration_Seconds(jsii.Number(period.Seconds()))
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	expr := func(expression, label string) awscloudwatch.IMetric {
+		p := &awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String(expression),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{},
+			Period:       cdkPeriod,
+		}
+		if label != "" {
+			p.Label = jsii.String(label)
+		}
+		return awscloudwatch.NewMathExpression(p)
+	}
+	var totals []awscloudwatch.IMetric
+	for _, m := range schema.Metrics {
+		totals = append(totals, expr("SUM("+searchExpr(ns, "Account,Region", m, "Maximum", period)+")", m))
+	}
+	byAccount := func(metric string) awscloudwatch.IMetric {
+		return expr(searchExpr(ns, "Account", metric, "Sum", period), "")
+	}
+	sum := func(m awscloudwatch.Metric, label string) awscloudwatch.IMetric {
+		return m.With(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five, Label: jsii.String(label)})
+	}
+	peak := func(m awscloudwatch.Metric, label string) awscloudwatch.IMetric {
+		return m.With(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five, Label: jsii.String(label)})
+	}
+	zero := &awscloudwatch.YAxisProps{Min: jsii.Number(0)}
+	fn := props.Function
+
+	d := awscloudwatch.NewDashboard(scope, &id, &awscloudwatch.DashboardProps{
+		DashboardName:   awscdk.Fn_Sub(jsii.String("forcessl-${AWS::Region}"), nil),
+		DefaultInterval: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
+		Width: jsii.Number(24), Height: jsii.Number(2),
+		Markdown: jsii.String(fmt.Sprintf("## forcessl\n"+
+			"Compliance from the reconciliation sweep (namespace `%s`, one point per %s). "+
+			"Totals: the latest counts of every account and region, summed. By account: the sum of the account's "+
+			"regions (a retried work item counts twice). Work items that failed 3 times wait in the sweep "+
+			"dead-letter queue.", ns, humanDuration(period))),
+	}))
+	d.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Instances by state (all accounts and regions)"),
+			Width: jsii.Number(16), Height: jsii.Number(6),
+			Left: &totals, Stacked: jsii.Bool(true), Period: cdkPeriod, LeftYAxis: zero,
+		}),
+		awscloudwatch.NewSingleValueWidget(&awscloudwatch.SingleValueWidgetProps{
+			Title: jsii.String("Latest sweep"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Metrics: &totals, Period: cdkPeriod,
+		}),
+	)
+	d.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Non-compliant instances by account"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{byAccount("NonCompliant")}, Period: cdkPeriod, LeftYAxis: zero,
+		}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Pending reboot by account"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{byAccount("PendingReboot")}, Period: cdkPeriod, LeftYAxis: zero,
+		}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Failed instances by account"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{byAccount("Failed")}, Period: cdkPeriod, LeftYAxis: zero,
+		}),
+	)
+	d.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Remediator invocations"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				sum(fn.MetricInvocations(nil), "Invocations"),
+				sum(fn.MetricErrors(nil), "Errors"),
+				sum(fn.MetricThrottles(nil), "Throttles"),
+			},
+			LeftYAxis: zero,
+		}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Remediator duration (ms)"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				peak(fn.MetricDuration(nil), "Maximum"),
+				fn.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p50"), Period: five, Label: jsii.String("p50")}),
+			},
+			LeftYAxis: zero,
+			LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{
+				Value: jsii.Number(float64(props.Timeout.Milliseconds())), Label: jsii.String("timeout"),
+			}},
+		}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Remediator concurrent executions"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				peak(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+					Namespace: jsii.String("AWS/Lambda"), MetricName: jsii.String("ConcurrentExecutions"),
+					DimensionsMap: &map[string]*string{"FunctionName": fn.FunctionName()},
+				}), "Concurrent executions"),
+			},
+			LeftYAxis: zero,
+			LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{
+				Value: jsii.Number(float64(props.ReservedConcurrency)), Label: jsii.String("reserved concurrency"),
+			}},
+		}),
+	)
+	d.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Sweep queue"),
+			Width: jsii.Number(12), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				peak(props.SweepQueue.MetricApproximateNumberOfMessagesVisible(nil), "Waiting work items"),
+				peak(props.SweepQueue.MetricApproximateNumberOfMessagesNotVisible(nil), "Work items in flight"),
+			},
+			Right: &[]awscloudwatch.IMetric{
+				peak(props.SweepQueue.MetricApproximateAgeOfOldestMessage(nil), "Age of oldest item (s)"),
+			},
+			LeftYAxis: zero, RightYAxis: zero,
+		}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Dead-letter queues"),
+			Width: jsii.Number(12), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				peak(props.SweepDeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Sweep work items"),
+				peak(props.DeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Events"),
+			},
+			LeftYAxis: zero,
+		}),
+	)
+	return d
+}
+
+// humanDuration renders whole days, hours or minutes ("1 day", "12 hours").
+func humanDuration(d time.Duration) string {
+	for _, u := range []struct {
+		name string
+		d    time.Duration
+	}{{"day", 24 * time.Hour}, {"hour", time.Hour}, {"minute", time.Minute}} {
+		if d%u.d == 0 {
+			n := int(d / u.d)
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return fmt.Sprintf("%d %ss", n, u.name)
+		}
+	}
+	return d.String()
+}

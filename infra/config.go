@@ -272,6 +272,7 @@ func (s Settings) Validate() error {
 		SchedulerRoleARN: "arn:aws:iam::000000000000:role/validation-placeholder",
 		TopicARN:         "arn:aws:sns:us-east-1:000000000000:validation-placeholder",
 		SweepQueueURL:    "https://sqs.us-east-1.amazonaws.com/000000000000/validation-placeholder",
+		ScheduleDLQARN:   "arn:aws:sqs:us-east-1:000000000000:validation-placeholder",
 	})
 	// The regions are checked below under the key the operator typed
 	// (sweepRegions or, in organization mode, regions).
@@ -430,6 +431,7 @@ type FunctionEnvRefs struct {
 	SchedulerRoleARN string
 	TopicARN         string
 	SweepQueueURL    string
+	ScheduleDLQARN   string
 }
 
 // FunctionEnv is the remediator's environment. FORCESSL_FUNCTION_ARN is left
@@ -455,6 +457,7 @@ func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
 		config.EnvLogLevel:         s.LogLevel,
 		config.EnvSweepQueueURL:    refs.SweepQueueURL,
 		config.EnvSweepParallelism: strconv.Itoa(s.SweepParallelism),
+		config.EnvScheduleDLQARN:   refs.ScheduleDLQARN,
 	}
 	if r := s.SweptRegions(); len(r) > 0 {
 		env[config.EnvRegions] = strings.Join(r, ",")

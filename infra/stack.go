@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
 )
 
 // ForceSSLStackProps configure the stack. Settings come from context
@@ -28,29 +31,13 @@ type ForceSSLStackProps struct {
 	ModuleRoot string // repository root (go.mod); the Lambda is built from here
 }
 
-// Event patterns the engine handles. The patterns filter on event IDs and
-// API names so the function is never woken for anything else.
+// Event patterns: exactly the events the engine acts on (pkg/rdsevent is
+// the one list), filtered on event IDs and API names so the function is
+// never woken for anything else.
 var (
-	instanceEventIDs = []string{
-		"RDS-EVENT-0005", // created
-		"RDS-EVENT-0019", // restored from point in time
-		"RDS-EVENT-0043", // restored from snapshot
-		"RDS-EVENT-0011", // updated to use a parameter group
-		"RDS-EVENT-0014", // finished instance class change
-		"RDS-EVENT-0017", // finished storage change
-		"RDS-EVENT-0025", // finished conversion to Multi-AZ
-		"RDS-EVENT-0029", // finished conversion to Single-AZ
-		"RDS-EVENT-0092", // finished updating parameter group
-		"RDS-EVENT-0006", // restarted (pending reboot applied)
-	}
-	parameterGroupEventIDs = []string{
-		"RDS-EVENT-0037", // parameter updated
-	}
-	apiCallNames = []string{
-		"CreateDBInstance", "ModifyDBInstance", "RestoreDBInstanceFromDBSnapshot",
-		"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica",
-		"ModifyDBParameterGroup", "ResetDBParameterGroup",
-	}
+	instanceEventIDs       = rdsevent.InstanceEventIDs()
+	parameterGroupEventIDs = []string{rdsevent.ParameterGroupEvent}
+	apiCallNames           = append(slices.Clone(rdsevent.InstanceAPICalls), rdsevent.ParameterGroupAPICalls...)
 )
 
 // Operational limits of the function and its event delivery.
@@ -138,6 +125,14 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 		}),
 	})
 
+	// A scheduled invocation Scheduler finally gives up on goes to the
+	// dead-letter queue (alarmed) rather than nowhere.
+	st.SchedulerRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DeadLetterUndeliveredReboots"),
+		Actions:   jsii.Strings("sqs:SendMessage"),
+		Resources: jsii.Strings(*st.DeadLetters.QueueArn()),
+	}))
+
 	// The work queue exists before the function: its URL is in the
 	// function's environment.
 	st.Sweep = NewSweep(stack, "Sweep", SweepProps{Settings: s, FunctionTimeout: functionTimeout})
@@ -147,6 +142,7 @@ func NewForceSSLStack(scope constructs.Construct, id string, props *ForceSSLStac
 		SchedulerRoleARN: *st.SchedulerRole.RoleArn(),
 		TopicARN:         *st.Notifications.Topic.TopicArn(),
 		SweepQueueURL:    *st.Sweep.Queue.QueueUrl(),
+		ScheduleDLQARN:   *st.DeadLetters.QueueArn(),
 	}) {
 		env[k] = jsii.String(v)
 	}

@@ -170,6 +170,7 @@ func TestFunction(t *testing.T) {
 			config.EnvLogLevel:         "info",
 			config.EnvSchedulerRoleARN: map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.SchedulerRole), "Arn"}},
 			config.EnvTopicARN:         map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)},
+			config.EnvScheduleDLQARN:   map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.DeadLetters), "Arn"}},
 			// Left unset on purpose: the function uses its invoked ARN.
 			config.EnvFunctionARN: assertions.Match_Absent(),
 		}},
@@ -237,8 +238,8 @@ func TestEventPatterns(t *testing.T) {
 	f := reportStack(t)
 	patterns := []map[string]any{
 		{"source": []any{"aws.rds"}, "detail-type": []any{"RDS DB Instance Event"}, "detail": map[string]any{"EventID": []any{
-			"RDS-EVENT-0005", "RDS-EVENT-0019", "RDS-EVENT-0043", "RDS-EVENT-0011", "RDS-EVENT-0014",
-			"RDS-EVENT-0017", "RDS-EVENT-0025", "RDS-EVENT-0029", "RDS-EVENT-0092", "RDS-EVENT-0006"}}},
+			"RDS-EVENT-0005", "RDS-EVENT-0006", "RDS-EVENT-0011", "RDS-EVENT-0014", "RDS-EVENT-0017",
+			"RDS-EVENT-0019", "RDS-EVENT-0025", "RDS-EVENT-0029", "RDS-EVENT-0043", "RDS-EVENT-0092"}}},
 		{"source": []any{"aws.rds"}, "detail-type": []any{"RDS DB Parameter Group Event"}, "detail": map[string]any{"EventID": []any{"RDS-EVENT-0037"}}},
 		{"source": []any{"aws.rds"}, "detail-type": []any{"AWS API Call via CloudTrail"}, "detail": map[string]any{
 			"eventSource": []any{"rds.amazonaws.com"},
@@ -528,13 +529,20 @@ func TestScheduler(t *testing.T) {
 			}},
 		}}},
 	})
-	// The scheduler role may invoke this function and nothing else.
+	// The scheduler role may invoke this function, and put what it could
+	// not deliver on the dead-letter queue; nothing else.
 	f.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
 		"Roles": []any{map[string]any{"Ref": logicalID(f.stack, f.stack.SchedulerRole)}},
-		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
-			"Sid": "InvokeRemediator", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-			"Resource": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Function), "Arn"}},
-		}}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayEquals(&[]any{
+			map[string]any{
+				"Sid": "DeadLetterUndeliveredReboots", "Effect": "Allow", "Action": "sqs:SendMessage",
+				"Resource": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.DeadLetters), "Arn"}},
+			},
+			map[string]any{
+				"Sid": "InvokeRemediator", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+				"Resource": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Function), "Arn"}},
+			},
+		})},
 	})
 }
 

@@ -94,6 +94,17 @@ var InstanceEvents = map[string]struct {
 	"RDS-EVENT-0006": {TriggerRestarted, "DB instance restarted"},
 }
 
+// InstanceEventIDs lists the keys of InstanceEvents, sorted: what an
+// EventBridge rule must match to wake the engine for them.
+func InstanceEventIDs() []string {
+	ids := make([]string, 0, len(InstanceEvents))
+	for id := range InstanceEvents {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // ParameterGroupEvent is the RDS-EVENT ID for a parameter change in a group.
 const ParameterGroupEvent = "RDS-EVENT-0037"
 

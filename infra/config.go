@@ -257,9 +257,7 @@ var (
 	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`) // RDS/IAM tag key charset
 	orgIDRe          = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)                 // AWS Organizations API patterns
 	ouIDRe           = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
-	regionRe         = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	roleNameRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) // IAM RoleName
-	accountIDRe      = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // Validate checks every setting. The engine's own rules (mode, reboot,
@@ -370,7 +368,7 @@ func (s Settings) validateSweep() []error {
 	}
 	for _, r := range s.SweepRegions {
 		switch {
-		case !regionRe.MatchString(r):
+		case !config.ValidRegion(r):
 			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxSweepRegions, r))
 		case s.Org() && !slices.Contains(s.Regions, r):
 			// The member accounts' remediation role may read RDS only in
@@ -394,7 +392,7 @@ func (s Settings) validateOrg() []error {
 		}
 	}
 	for _, r := range s.Regions {
-		if !regionRe.MatchString(r) {
+		if !config.ValidRegion(r) {
 			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxRegions, r))
 		}
 	}
@@ -402,7 +400,7 @@ func (s Settings) validateOrg() []error {
 		errs = append(errs, fmt.Errorf("context %s=%q: not a valid IAM role name", CtxMemberRoleName, s.MemberRoleName))
 	}
 	for _, a := range s.Accounts {
-		if !accountIDRe.MatchString(a) {
+		if !config.ValidAccount(a) {
 			errs = append(errs, fmt.Errorf("context %s: %q is not a 12-digit account ID", CtxAccounts, a))
 		}
 	}

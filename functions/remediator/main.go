@@ -65,6 +65,9 @@ func run(o options) error {
 	if o.format != "table" && o.format != "json" {
 		return fmt.Errorf("-format %q: want table or json", o.format)
 	}
+	if o.sweep && os.Getenv(config.EnvLogLevel) == "" {
+		cfg.LogLevel = "warn" // a person is reading the progress lines
+	}
 	log := setup.Logger(os.Stderr, cfg.LogLevel)
 	awsCfg, err := setup.LoadAWS(ctx)
 	if err != nil {

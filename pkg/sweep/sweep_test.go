@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -135,6 +136,60 @@ func TestSweepMatchesTheEventPath(t *testing.T) {
 	}
 	if swept["RDS.DescribeDBParameters"] != 3 || swept["RDS.DescribeDBInstances"] != 1 {
 		t.Errorf("sweep calls %v: want one instance page and one parameter read per group (3)", swept)
+	}
+}
+
+// In enforce mode too, a sweep changes exactly what the event path changes:
+// the same fixtures, once through events instance by instance, once swept.
+func TestEnforcingSweepMakesTheEventPathsChanges(t *testing.T) {
+	fixtures := func() {
+		moto.Reset(t)
+		c := rds.NewFromConfig(moto.Config(t))
+		def := mototest.CreateInstance(t, c, "orders", "sqlserver-se", "", nil)
+		mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "0", "static")
+		customGroup(t, c, "mysql-app", "mysql8.0", "require_secure_transport", "0", "dynamic")
+		mototest.CreateInstance(t, c, "shop", "mysql", "mysql-app", nil)
+		mototest.CreateInstance(t, c, "shop-2", "mysql", "mysql-app", nil)
+		mototest.CreateInstance(t, c, "legacy", "sqlserver-se", "", map[string]string{"forcessl:exempt": "true"})
+		if _, err := scheduler.NewFromConfig(moto.Config(t)).CreateScheduleGroup(context.Background(),
+			&scheduler.CreateScheduleGroupInput{Name: aws.String("forcessl")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vars := map[string]string{config.EnvMode: "enforce", config.EnvSchedulerRoleARN: "arn:aws:iam::123456789012:role/s"}
+	ids := []string{"legacy", "orders", "shop", "shop-2"}
+
+	fixtures()
+	e, _ := engine(t, vars, nil)
+	byEvent := map[string]reconcile.InstanceResult{}
+	for _, id := range ids {
+		res, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetInstance, Trigger: rdsevent.TriggerChange,
+			Account: mototest.Account, Region: mototest.Region, Instance: id, Cause: "test"}, functionARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byEvent[id] = res.Instances[0]
+	}
+
+	fixtures()
+	e, _ = engine(t, vars, nil)
+	swept, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetAccountRegion, Trigger: rdsevent.TriggerSweep,
+		Account: mototest.Account, Region: mototest.Region, Cause: "sweep"}, functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(swept.Instances) != len(ids) {
+		t.Fatalf("swept %d instances, want %d", len(swept.Instances), len(ids))
+	}
+	for _, sw := range swept.Instances {
+		ev := byEvent[sw.Instance]
+		if sw.State != ev.State || sw.Outcome != ev.Outcome || strings.Join(sw.Changed, ";") != strings.Join(ev.Changed, ";") {
+			t.Errorf("%s: sweep %s/%s changed %v; event path %s/%s changed %v", sw.Instance, sw.State, sw.Outcome, sw.Changed,
+				ev.State, ev.Outcome, ev.Changed)
+		}
+	}
+	if got := byEvent["shop"].Changed; len(got) != 4 || len(byEvent["shop-2"].Changed) != 2 {
+		t.Errorf("the second instance on a group reuses the group made for the first: %v / %v", got, byEvent["shop-2"].Changed)
 	}
 }
 

@@ -512,6 +512,46 @@ func TestIdempotent(t *testing.T) {
 	}
 }
 
+// Separate Lambda environments share no lock: duplicate events handled at
+// once by three engines still converge on one group and one schedule, with
+// no error (the in-process test above shows the single-environment dedupe).
+func TestSeparateEnvironmentsConverge(t *testing.T) {
+	e := newEnv(t, config.ModeEnforce)
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	payload, err := os.ReadFile("../../events/instance-created.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engines := []*reconcile.Engine{e.engine}
+	for i := 0; i < 2; i++ {
+		// Same clients and settings, its own (empty) locks.
+		engines = append(engines, &reconcile.Engine{Config: e.engine.Config, RDS: e.engine.RDS, Identity: e.engine.Identity,
+			Scheduler: e.engine.Scheduler, Notifier: e.engine.Notifier, Now: e.engine.Now, Log: e.engine.Log})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(engines))
+	for i, en := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = en.Handle(context.Background(), payload, functionARN)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("an environment failed: %v", err)
+		}
+	}
+	if len(e.groups()) != 1 || len(e.schedules()) != 1 || e.instanceGroup("orders-sql") != e.groups()[0] {
+		t.Errorf("groups %v schedules %v, instance on %s", e.groups(), e.schedules(), e.instanceGroup("orders-sql"))
+	}
+	if n := len(e.notices()); n < 1 || n > len(engines) {
+		t.Errorf("%d notifications", n)
+	}
+}
+
 func TestParameterGroupEventReachesEveryInstance(t *testing.T) {
 	e := newEnv(t, config.ModeEnforce)
 	ctx := context.Background()

@@ -316,8 +316,12 @@ func (r run) instance(ctx context.Context, id string, known *plan.Instance) (Ins
 			if ir, done, err = r.act(ctx, log, ir, o, p); done || err != nil {
 				return ir, err
 			}
-			// The compliant group's name was taken: look at it, decide again.
-			err = r.observeGroups(ctx, &o, p.Requirement.Parameter)
+			// The compliant group's name was taken, perhaps by a concurrent
+			// run in another Lambda environment: re-read the instance (that
+			// run may have attached it already) and the group, decide again.
+			if o.Instance, o.Found, err = r.obs.Instance(ctx, id); err == nil {
+				err = r.observeGroups(ctx, &o, p.Requirement.Parameter)
+			}
 		}
 		if err != nil {
 			return r.fail(ctx, log, ir, o, p, err)

@@ -399,11 +399,8 @@ func (s Settings) validateOrg() []error {
 	if !roleNameRe.MatchString(s.MemberRoleName) {
 		errs = append(errs, fmt.Errorf("context %s=%q: not a valid IAM role name", CtxMemberRoleName, s.MemberRoleName))
 	}
-	for _, a := range s.Accounts {
-		if !config.ValidAccount(a) {
-			errs = append(errs, fmt.Errorf("context %s: %q is not a 12-digit account ID", CtxAccounts, a))
-		}
-	}
+	// accounts is checked by the engine's own rules (Validate runs
+	// pkg/config on the function's environment).
 	switch s.StackSetCallAs {
 	case "SELF", "DELEGATED_ADMIN":
 	default:

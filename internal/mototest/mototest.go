@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,6 +83,19 @@ func Start() (*Server, error) {
 	}
 	s.Stop()
 	return nil, fmt.Errorf("moto did not answer on %s within 60s", s.Endpoint)
+}
+
+// Main is a test binary's TestMain: it starts moto into *s, runs the
+// tests and stops moto. Without moto it fails the whole binary, loudly.
+func Main(m *testing.M, s **Server) {
+	var err error
+	if *s, err = Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "these tests need moto:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	(*s).Stop()
+	os.Exit(code)
 }
 
 // Stop ends moto.

@@ -32,16 +32,7 @@ import (
 
 var moto *mototest.Server
 
-func TestMain(m *testing.M) {
-	var err error
-	if moto, err = mototest.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "integration tests need moto:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mototest.Main(m, &moto) }
 
 const (
 	functionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"

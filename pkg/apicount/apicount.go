@@ -6,7 +6,6 @@ package apicount
 import (
 	"context"
 	"maps"
-	"sort"
 	"sync"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -56,16 +55,6 @@ func (c *Counter) Total(services ...string) int {
 		}
 	}
 	return n
-}
-
-// Ops lists the operations counted, sorted.
-func (c *Counter) Ops() []string {
-	ops := make([]string, 0)
-	for op := range c.Snapshot() {
-		ops = append(ops, op)
-	}
-	sort.Strings(ops)
-	return ops
 }
 
 // Reset clears the counts.

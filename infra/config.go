@@ -15,6 +15,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 // Context keys (`npx cdk deploy -c key=value`). They are the deploy-time
@@ -68,8 +70,8 @@ const (
 
 // Settings is the validated deploy-time configuration of the stack.
 type Settings struct {
-	Mode             config.Mode
-	Reboot           config.RebootPolicy
+	Mode             policy.Mode
+	Reboot           policy.RebootPolicy
 	MinLead          string // Go duration, validated by config.FromEnv
 	Engines          []string
 	ExemptTag        string
@@ -101,10 +103,10 @@ type Settings struct {
 // DefaultSettings are the settings of a deploy with no context at all.
 func DefaultSettings() Settings {
 	return Settings{
-		Mode:             config.ModeReport,
-		Reboot:           config.RebootWindow,
+		Mode:             policy.ModeReport,
+		Reboot:           policy.RebootWindow,
 		MinLead:          DefaultMinLead,
-		Engines:          slices.Clone(config.DefaultEngines),
+		Engines:          slices.Clone(policy.Engines),
 		ExemptTag:        config.DefaultExemptTag,
 		LogRetentionDays: DefaultLogRetentionDays,
 		LogLevel:         DefaultLogLevel,
@@ -120,7 +122,7 @@ func DefaultSettings() Settings {
 func (s Settings) Org() bool { return s.OrgID != "" }
 
 // Enforcing reports whether the function is allowed to change RDS.
-func (s Settings) Enforcing() bool { return s.Mode == config.ModeEnforce }
+func (s Settings) Enforcing() bool { return s.Mode == policy.ModeEnforce }
 
 // SlackEnabled reports whether a Chatbot Slack channel is configured.
 func (s Settings) SlackEnabled() bool { return s.SlackWorkspaceID != "" }
@@ -167,10 +169,10 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxAccounts, &accounts)
 	str(CtxStackSetCallAs, &callAs)
 	if mode != "" {
-		s.Mode = config.Mode(mode)
+		s.Mode = policy.Mode(mode)
 	}
 	if reboot != "" {
-		s.Reboot = config.RebootPolicy(reboot)
+		s.Reboot = policy.RebootPolicy(reboot)
 	}
 	if l := splitList(engines); len(l) > 0 {
 		s.Engines = l
@@ -368,7 +370,7 @@ func (s Settings) validateSweep() []error {
 	}
 	for _, r := range s.SweepRegions {
 		switch {
-		case !config.ValidRegion(r):
+		case !request.ValidRegion(r):
 			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxSweepRegions, r))
 		case s.Org() && !slices.Contains(s.Regions, r):
 			// The member accounts' remediation role may read RDS only in
@@ -392,7 +394,7 @@ func (s Settings) validateOrg() []error {
 		}
 	}
 	for _, r := range s.Regions {
-		if !config.ValidRegion(r) {
+		if !request.ValidRegion(r) {
 			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxRegions, r))
 		}
 	}

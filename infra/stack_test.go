@@ -21,7 +21,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 // One jsii runtime for the whole package: closing it per test costs ~4 s.
@@ -166,7 +168,7 @@ func TestFunction(t *testing.T) {
 			config.EnvMinLead:          "15m",
 			config.EnvScheduleGroup:    "forcessl",
 			config.EnvExemptTag:        "forcessl:exempt",
-			config.EnvEngines:          strings.Join(config.DefaultEngines, ","),
+			config.EnvEngines:          strings.Join(policy.Engines, ","),
 			config.EnvLogLevel:         "info",
 			config.EnvSchedulerRoleARN: map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.SchedulerRole), "Arn"}},
 			config.EnvTopicARN:         map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)},
@@ -1157,7 +1159,7 @@ func TestOrgSettings(t *testing.T) {
 		{org(map[string]any{CtxOrgID: "org-1"}), "context orgId"},
 		{org(map[string]any{CtxTargetOUs: "ou-ab12-cdef3456,OpsOU"}), `context targetOus: "OpsOU"`},
 		{org(map[string]any{CtxRegions: "us-east-1,Frankfurt"}), `context regions: "Frankfurt"`},
-		{org(map[string]any{CtxAccounts: "1234"}), `context accounts: "1234"`},
+		{org(map[string]any{CtxAccounts: "1234"}), `context accounts="1234": "1234" is not a 12-digit account ID`},
 		{org(map[string]any{CtxMemberRoleName: "bad name"}), "context memberRoleName"},
 		{org(map[string]any{CtxStackSetCallAs: "ADMIN"}), "context stackSetCallAs"},
 	} {
@@ -1210,7 +1212,7 @@ func TestSweepRule(t *testing.T) {
 	f := reportStack(t)
 	target := f.resources("AWS::Events::Rule")[logicalID(f.stack, f.stack.Sweep.Rule)]["Properties"].(map[string]any)["Targets"].([]any)[0]
 	req, err := rdsevent.Parse([]byte(target.(map[string]any)["Input"].(string)))
-	if err != nil || req.Target != rdsevent.TargetSweep {
+	if err != nil || req.Target != request.TargetSweep {
 		t.Errorf("rule input parses as %+v, %v; want a sweep start", req, err)
 	}
 	// EventBridge may put failed starts on the events' dead-letter queue.

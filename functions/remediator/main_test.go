@@ -27,7 +27,7 @@ import (
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/plan"
-	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/result"
 )
 
 func findRIE(t *testing.T) string {
@@ -114,11 +114,11 @@ func TestLambdaUnderRuntimeInterfaceEmulator(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	var res reconcile.Result
-	if err := json.Unmarshal(body, &res); err != nil || len(res.Instances) != 1 {
+	var res result.Result
+	if err := json.Unmarshal(body, &res); err != nil || len(res.Resources) != 1 {
 		t.Fatalf("invocation returned %s (%v)\nlogs:\n%s", body, err, logs.String())
 	}
-	ir := res.Instances[0]
+	ir := res.Resources[0]
 	if ir.Outcome != plan.OutcomeRemediated || !ir.Notified {
 		t.Fatalf("result %+v\nlogs:\n%s", ir, logs.String())
 	}

@@ -31,3 +31,24 @@ func TestPermanent(t *testing.T) {
 		}
 	}
 }
+
+func TestClassify(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "ThrottlingException"}
+	if err := Classify(fmt.Errorf("describe instance x: %w", throttled)); IsTerminal(err) || !Is(err, "ThrottlingException") {
+		t.Errorf("throttling must stay retryable and keep its code: %v", err)
+	}
+	denied := fmt.Errorf("modify instance x: %w", &smithy.GenericAPIError{Code: "AccessDenied"})
+	err := Classify(denied)
+	if !IsTerminal(err) || !Is(err, "AccessDenied") || err.Error() != denied.Error() {
+		t.Errorf("access denied must be terminal, keep its code and its text: %v", err)
+	}
+	if again := Terminal(err); again != err {
+		t.Error("marking twice must not wrap twice")
+	}
+	if Classify(nil) != nil || Terminal(nil) != nil {
+		t.Error("nil must stay nil")
+	}
+	if !IsTerminal(fmt.Errorf("reconcile x: %w", err)) {
+		t.Error("terminal must survive wrapping")
+	}
+}

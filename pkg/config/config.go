@@ -1,17 +1,19 @@
-// Package config loads and validates the remediator's settings from the
-// environment once, at start, so a misconfigured deployment fails fast
-// instead of half-working.
+// Package config is forcessl's configuration contract, read both ways:
+// FromEnv loads and validates the function's environment once, at start, so
+// a misconfigured deployment fails fast instead of half-working; Env is its
+// inverse, the environment the CDK app sets on the function. One table of
+// variables serves both, so the two cannot drift.
 package config
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // Environment variables: the public interface ops script against and the
@@ -35,40 +37,22 @@ const (
 	EnvScheduleDLQARN   = "FORCESSL_SCHEDULE_DLQ_ARN"   // optional SQS dead-letter queue for schedule invocations
 )
 
-// Mode says whether the engine may write.
-type Mode string
-
+// Defaults of the variables that have one.
 const (
-	ModeReport  Mode = "report"
-	ModeEnforce Mode = "enforce"
+	DefaultMode             = policy.ModeReport
+	DefaultReboot           = policy.RebootWindow
+	DefaultMinLead          = 15 * time.Minute
+	DefaultScheduleGroup    = "forcessl"
+	DefaultExemptTag        = "forcessl:exempt"
+	DefaultLogLevel         = "info"
+	DefaultSweepParallelism = 4
+	MaxSweepParallelism     = 64
 )
-
-// RebootPolicy says when a pending parameter change is made effective.
-type RebootPolicy string
-
-const (
-	RebootWindow    RebootPolicy = "maintenance-window"
-	RebootImmediate RebootPolicy = "immediate"
-	RebootNever     RebootPolicy = "never"
-)
-
-// DefaultEngines are the engines whose TLS switch lives in a DB (instance)
-// parameter group.
-var DefaultEngines = []string{
-	"sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web",
-	"postgres", "mysql", "mariadb",
-}
-
-// DefaultScheduleGroup is the Scheduler group used when none is configured.
-const DefaultScheduleGroup = "forcessl"
-
-// DefaultExemptTag is the instance tag key that, set to "true", exempts it.
-const DefaultExemptTag = "forcessl:exempt"
 
 // Config is everything the engine needs to know that is not AWS state.
 type Config struct {
-	Mode             Mode
-	Reboot           RebootPolicy
+	Mode             policy.Mode
+	Reboot           policy.RebootPolicy
 	MinLead          time.Duration
 	FunctionARN      string
 	SchedulerRoleARN string
@@ -85,113 +69,79 @@ type Config struct {
 	ScheduleDLQARN   string
 }
 
-// FromEnv reads the configuration through getenv (os.Getenv in production)
-// and validates it.
+// Defaults is the configuration of an empty environment.
+func Defaults() Config {
+	return Config{
+		Mode:             DefaultMode,
+		Reboot:           DefaultReboot,
+		MinLead:          DefaultMinLead,
+		ScheduleGroup:    DefaultScheduleGroup,
+		ExemptTag:        DefaultExemptTag,
+		Engines:          slices.Clone(policy.Engines),
+		LogLevel:         DefaultLogLevel,
+		SweepParallelism: DefaultSweepParallelism,
+	}
+}
+
+// FieldError is a setting that was refused: which variable, the value
+// given, and what is wrong with it. The CDK app maps Var back to the
+// context key the operator typed, keeping this text as it is.
+type FieldError struct {
+	Var     string
+	Value   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Problem) }
+
+// FromEnv reads the configuration through getenv (os.Getenv when nil) and
+// validates it. Every problem is reported, each as a *FieldError, joined.
 func FromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	c := Defaults()
 	var errs []error
-	c := Config{
-		Mode:             Mode(orDefault(getenv(EnvMode), string(ModeReport))),
-		Reboot:           RebootPolicy(orDefault(getenv(EnvReboot), string(RebootWindow))),
-		FunctionARN:      strings.TrimSpace(getenv(EnvFunctionARN)),
-		SchedulerRoleARN: strings.TrimSpace(getenv(EnvSchedulerRoleARN)),
-		ScheduleGroup:    orDefault(getenv(EnvScheduleGroup), DefaultScheduleGroup),
-		ExemptTag:        orDefault(getenv(EnvExemptTag), DefaultExemptTag),
-		Engines:          splitList(getenv(EnvEngines)),
-		TopicARN:         strings.TrimSpace(getenv(EnvTopicARN)),
-		LogLevel:         orDefault(getenv(EnvLogLevel), "info"),
-		MemberRoleName:   strings.TrimSpace(getenv(EnvMemberRoleName)),
-		Accounts:         splitList(getenv(EnvAccounts)),
-	}
-	c.Regions = splitList(getenv(EnvRegions))
-	c.ScheduleDLQARN = strings.TrimSpace(getenv(EnvScheduleDLQARN))
-	c.SweepQueueURL = strings.TrimSpace(getenv(EnvSweepQueueURL))
-	par := orDefault(getenv(EnvSweepParallelism), "4")
-	if n, err := strconv.Atoi(par); err != nil || n < 1 || n > 64 {
-		errs = append(errs, fmt.Errorf("%s=%q: want a number from 1 to 64", EnvSweepParallelism, par))
-	} else {
-		c.SweepParallelism = n
-	}
-	if len(c.Engines) == 0 {
-		c.Engines = slices.Clone(DefaultEngines)
-	}
-	lead := orDefault(getenv(EnvMinLead), "15m")
-	d, err := time.ParseDuration(lead)
-	switch {
-	case err != nil:
-		errs = append(errs, fmt.Errorf("%s=%q: %w", EnvMinLead, lead, err))
-	case d < 0:
-		errs = append(errs, fmt.Errorf("%s=%q: must not be negative", EnvMinLead, lead))
-	}
-	c.MinLead = d
-	switch c.Mode {
-	case ModeReport, ModeEnforce:
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: want enforce or report", EnvMode, c.Mode))
-	}
-	switch c.Reboot {
-	case RebootWindow, RebootImmediate, RebootNever:
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: want maintenance-window, immediate or never", EnvReboot, c.Reboot))
-	}
-	for _, e := range c.Engines {
-		if !slices.Contains(DefaultEngines, e) {
-			errs = append(errs, fmt.Errorf("%s: engine %q is not supported (supported: %s)", EnvEngines, e, strings.Join(DefaultEngines, ",")))
+	for _, v := range variables {
+		raw := strings.TrimSpace(getenv(v.name))
+		if raw == "" {
+			continue
+		}
+		if problem := v.set(&c, raw); problem != "" {
+			errs = append(errs, &FieldError{Var: v.name, Value: raw, Problem: problem})
 		}
 	}
 	// Enforce mode schedules re-checks of busy instances whatever the reboot
 	// policy, and the forcessl:reboot tag can override "never".
-	if c.Mode == ModeEnforce && c.SchedulerRoleARN == "" {
-		errs = append(errs, fmt.Errorf("%s is required when %s=enforce", EnvSchedulerRoleARN, EnvMode))
-	}
-	switch strings.ToLower(c.LogLevel) {
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, c.LogLevel))
-	}
-	for _, a := range c.Accounts {
-		if !accountRe.MatchString(a) {
-			errs = append(errs, fmt.Errorf("%s: %q is not a 12-digit account ID", EnvAccounts, a))
-		}
-	}
-	for _, r := range c.Regions {
-		if !regionRe.MatchString(r) {
-			errs = append(errs, fmt.Errorf("%s: %q is not a region name", EnvRegions, r))
-		}
-	}
-	if !scheduleGroupRe.MatchString(c.ScheduleGroup) {
-		errs = append(errs, fmt.Errorf("%s=%q: want 1-64 of [0-9a-zA-Z-_.]", EnvScheduleGroup, c.ScheduleGroup))
+	if c.Mode == policy.ModeEnforce && c.SchedulerRoleARN == "" {
+		errs = append(errs, &FieldError{Var: EnvSchedulerRoleARN, Problem: "required when " + EnvMode + "=enforce"})
 	}
 	return c, errors.Join(errs...)
 }
 
-var (
-	accountRe       = regexp.MustCompile(`^\d{12}$`)
-	regionRe        = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	scheduleGroupRe = regexp.MustCompile(`^[0-9a-zA-Z\-_.]{1,64}$`)
-)
-
-// ValidAccount reports whether s is a 12-digit AWS account ID.
-func ValidAccount(s string) bool { return accountRe.MatchString(s) }
-
-// ValidRegion reports whether s looks like an AWS region name.
-func ValidRegion(s string) bool { return regionRe.MatchString(s) }
-
-func orDefault(v, def string) string {
-	if v = strings.TrimSpace(v); v != "" {
-		return v
-	}
-	return def
+// FromMap is FromEnv over a map.
+func FromMap(env map[string]string) (Config, error) {
+	return FromEnv(func(k string) string { return env[k] })
 }
 
-func splitList(v string) []string {
-	var out []string
-	for _, f := range strings.Split(v, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
+// Env is the environment that FromEnv reads back as c: every setting that
+// is not empty, defaults included, so a deployment says what it runs with.
+func (c Config) Env() map[string]string {
+	env := map[string]string{}
+	for _, v := range variables {
+		if s := v.get(c); s != "" {
+			env[v.name] = s
 		}
 	}
-	return out
+	return env
+}
+
+// Variables lists every environment variable FromEnv reads, in the
+// documented order.
+func Variables() []string {
+	names := make([]string, len(variables))
+	for i, v := range variables {
+		names[i] = v.name
+	}
+	return names
 }

@@ -1,58 +1,60 @@
-// Package dispatch routes what the Lambda function receives: RDS events and
-// scheduled actions to the engine, a sweep start to the sweeper, and SQS
-// batches of sweep work items (reporting partial batch failures so only the
-// failed items are retried).
+// Package dispatch is the function's intake: it parses what Lambda
+// delivers once, and hands each request to the part that handles it: RDS
+// events and scheduled actions to the fan-out (after deciding whose
+// credentials act in the event's account), a sweep start and its work items
+// to the sweeper, SQS batches item by item (reporting partial batch
+// failures so only the failed items are retried). Input that is not work is
+// logged at warn level and acknowledged.
 package dispatch
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/fanout"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 	"github.com/forcessl/forcessl/pkg/reconcile"
-	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/request"
+	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/sweep"
 )
 
-// Handler is the function's entry point.
-type Handler struct {
-	Engine  *reconcile.Engine
-	Sweeper *sweep.Sweeper
+// Dispatcher is the function's entry point. Build one per process.
+type Dispatcher struct {
+	Config   config.Config
+	Clients  Clients
+	FanOut   *fanout.FanOut
+	Sweeper  *sweep.Sweeper
+	Notifier reconcile.Notifier // nil: notifications off
+	Log      *slog.Logger
 }
 
 // SweepStarted is the answer to a sweep start.
-type SweepStarted struct {
-	SweepID string        `json:"sweepId"`
-	Items   int           `json:"items"`
-	Queued  bool          `json:"queued"`
-	Report  report.Report `json:"report"`
-}
+type SweepStarted = sweep.Started
 
 // Invoke handles one invocation. The returned error is non-nil only when a
 // retry can help.
-func (h Handler) Invoke(ctx context.Context, payload []byte, functionARN string) (any, error) {
+func (d *Dispatcher) Invoke(ctx context.Context, payload []byte, functionARN string) (any, error) {
 	if batch, ok := sqsBatch(payload); ok {
-		return h.batch(ctx, batch, functionARN), nil
+		return d.batch(ctx, batch, functionARN), nil
 	}
 	req, err := rdsevent.Parse(payload)
 	if err != nil {
-		return h.Engine.Handle(ctx, payload, functionARN) // logs and acknowledges
+		d.Log.WarnContext(ctx, "event ignored", "reason", err.Error(), "outcome", "ignored", "bytes", len(payload))
+		return result.Result{Mode: d.Config.Mode, Ignored: err.Error(), Resources: []result.Resource{}}, nil
 	}
-	return h.request(ctx, req, functionARN)
-}
-
-func (h Handler) request(ctx context.Context, req rdsevent.Request, functionARN string) (any, error) {
 	switch req.Target {
-	case rdsevent.TargetSweep:
-		rep, n, err := h.Sweeper.Start(ctx, functionARN)
-		return SweepStarted{SweepID: rep.SweepID, Items: n, Queued: h.Sweeper.Queue != nil, Report: rep}, err
-	case rdsevent.TargetAccountRegion:
-		return h.Sweeper.Item(ctx, req, functionARN)
+	case request.TargetSweep:
+		return d.Sweeper.Start(ctx, functionARN)
+	case request.TargetAccountRegion:
+		return d.Sweeper.Item(ctx, req, functionARN)
 	}
-	return h.Engine.Reconcile(ctx, req, functionARN)
+	return d.Request(ctx, req, functionARN)
 }
 
 // sqsBatch recognises an SQS event (Records from aws:sqs).
@@ -72,15 +74,24 @@ func sqsBatch(payload []byte) (events.SQSEvent, bool) {
 // batch processes SQS records; a record that fails with a retryable error
 // is reported as a batch item failure (the event source mapping must enable
 // ReportBatchItemFailures), the rest are deleted from the queue.
-func (h Handler) batch(ctx context.Context, ev events.SQSEvent, functionARN string) events.SQSEventResponse {
+func (d *Dispatcher) batch(ctx context.Context, ev events.SQSEvent, functionARN string) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
 		req, err := rdsevent.Parse([]byte(rec.Body))
 		if err != nil {
-			h.Engine.Log.WarnContext(ctx, "queued message ignored", "messageId", rec.MessageId, "reason", err.Error(), "outcome", "ignored")
+			d.Log.WarnContext(ctx, "queued message ignored", "messageId", rec.MessageId, "reason", err.Error(), "outcome", "ignored")
 			continue
 		}
-		if _, err := h.request(ctx, req, functionARN); err != nil && !errors.Is(err, rdsevent.ErrIgnored) {
+		var rerr error
+		switch req.Target {
+		case request.TargetSweep:
+			_, rerr = d.Sweeper.Start(ctx, functionARN)
+		case request.TargetAccountRegion:
+			_, rerr = d.Sweeper.Item(ctx, req, functionARN)
+		default:
+			_, rerr = d.Request(ctx, req, functionARN)
+		}
+		if rerr != nil && !errors.Is(rerr, rdsevent.ErrIgnored) {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}

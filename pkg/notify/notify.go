@@ -1,19 +1,14 @@
-// Package notify tells people what forcessl did: it renders one Notice as an
-// email body, an AWS Chatbot custom notification and a machine-readable
-// record (pure), and publishes them in one SNS message.
+// Package notify says what forcessl did, in words: it renders one Notice as
+// an email body, an AWS Chatbot custom notification and a machine-readable
+// record. It is pure; pkg/publish sends the rendered Message through SNS.
 package notify
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/forcessl/forcessl/pkg/plan"
 )
@@ -66,6 +61,17 @@ type Message struct {
 	Chatbot    []byte
 	Record     []byte
 	Attributes map[string]string
+}
+
+// Body is the MessageStructure=json document SNS receives for m, one body
+// per protocol: email subscribers get the text, AWS Chatbot (an https
+// subscriber) the custom-notification JSON, SQS and Lambda subscribers the
+// record. SNS's size limit applies to it together with the attributes.
+func (m Message) Body() (string, error) {
+	body, err := json.Marshal(map[string]string{
+		"default": m.Email, "email": m.Email, "https": string(m.Chatbot), "sqs": string(m.Record), "lambda": string(m.Record),
+	})
+	return string(body), err
 }
 
 const maxSubject = 99 // SNS: "less than 100 characters"
@@ -138,178 +144,4 @@ func subject(n Notice) string {
 		inst = string([]rune(inst)[:max(room-1, 0)]) + "…"
 	}
 	return head + inst + suffix
-}
-
-func email(n Notice) string {
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("%s", title(n))
-	line("")
-	line("Instance:  %s (%s)", n.Instance, n.Engine)
-	line("Account:   %s", n.Account)
-	line("Region:    %s", n.Region)
-	line("State:     %s", n.State)
-	if n.Group != "" {
-		line("Group:     %s", n.Group)
-	}
-	line("")
-	line("What forcessl found:")
-	line("  %s", n.Reason)
-	if n.Error != "" {
-		line("")
-		line("Error:")
-		line("  %s", n.Error)
-	}
-	if len(n.Actions) > 0 {
-		line("")
-		if n.Report {
-			line("What forcessl would do in enforce mode (FORCESSL_MODE=enforce):")
-		} else {
-			line("What forcessl did:")
-		}
-		for _, a := range n.Actions {
-			line("  - %s", a)
-		}
-	}
-	if n.RebootAt != nil {
-		line("")
-		line("Reboot:")
-		when := n.RebootAt.UTC().Format("Monday 2006-01-02 15:04 UTC")
-		if n.Report {
-			line("  forcessl would reboot it %s, the start of its maintenance window (%s).", when, n.Window)
-		} else {
-			line("  %s, the start of the instance's maintenance window (%s).", when, n.Window)
-		}
-		line("  The instance accepts unencrypted connections until it has rebooted. To reboot sooner yourself:")
-		line("  aws rds reboot-db-instance --db-instance-identifier %s --region %s", n.Instance, n.Region)
-	}
-	if !n.Report && n.Outcome == plan.OutcomeRemediated && n.NewGroup != "" && n.NewGroup != n.Group {
-		line("")
-		line("Make future parameter changes in %s, which replaced %s on this instance.", n.NewGroup, n.Group)
-	}
-	line("")
-	line("To exempt this instance (forcessl then never touches it):")
-	arn := n.InstanceARN
-	if arn == "" {
-		arn = fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", n.Region, n.Account, n.Instance)
-	}
-	line("  aws rds add-tags-to-resource --region %s --resource-name %s --tags Key=%s,Value=true", n.Region, arn, n.ExemptTag)
-	line("")
-	line("Console: https://%s.console.aws.amazon.com/rds/home?region=%s#database:id=%s", n.Region, n.Region, n.Instance)
-	return b.String()
-}
-
-// chatbot renders a notice for AWS Chatbot (Amazon Q Developer in chat
-// applications).
-func chatbot(n Notice) map[string]any {
-	desc := []string{fmt.Sprintf("*%s* (%s) in `%s` / `%s`", n.Instance, n.Engine, n.Account, n.Region), n.Reason}
-	if n.Error != "" {
-		desc = append(desc, "Error: "+n.Error)
-	}
-	for _, a := range n.Actions {
-		desc = append(desc, "• "+a)
-	}
-	next := []string{}
-	if n.RebootAt != nil {
-		next = append(next, "Reboot scheduled "+n.RebootAt.UTC().Format("Mon 2006-01-02 15:04 UTC")+" (window "+n.Window+")")
-	}
-	switch {
-	case n.Report:
-		next = append(next, "Set FORCESSL_MODE=enforce to let forcessl fix it")
-	case n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed:
-		next = append(next, "Fix by hand, then re-run forcessl on the instance")
-	}
-	next = append(next, fmt.Sprintf("Exempt: tag `%s=true` on the instance", n.ExemptTag))
-	resources := []string{}
-	if n.InstanceARN != "" {
-		resources = append(resources, n.InstanceARN)
-	}
-	return Chat{
-		Title: title(n), Description: strings.Join(desc, "\n"), NextSteps: next,
-		Keywords: []string{"forcessl", n.OutcomeName(), n.Account, n.Region},
-		ThreadID: fmt.Sprintf("forcessl-%s-%s-%s", n.Account, n.Region, n.Instance), EventType: "forcessl." + n.OutcomeName(),
-		Resources: resources,
-		Context:   map[string]string{"account": n.Account, "region": n.Region, "outcome": n.OutcomeName(), "severity": n.Severity()},
-	}.Schema()
-}
-
-// Chat is one AWS Chatbot custom notification.
-type Chat struct {
-	Title, Description  string
-	NextSteps, Keywords []string
-	ThreadID, EventType string
-	Resources           []string
-	Context             map[string]string
-}
-
-// Schema renders the documented custom-notification schema: version 1.0,
-// source custom (anything else is dropped by Chatbot); threadId groups the
-// messages about one thing into one chat thread.
-func (c Chat) Schema() map[string]any {
-	if c.NextSteps == nil {
-		c.NextSteps = []string{}
-	}
-	if c.Resources == nil {
-		c.Resources = []string{}
-	}
-	return map[string]any{
-		"version": "1.0",
-		"source":  "custom",
-		"content": map[string]any{
-			"textType": "client-markdown", "title": c.Title, "description": c.Description,
-			"nextSteps": c.NextSteps, "keywords": c.Keywords,
-		},
-		"metadata": map[string]any{
-			"threadId": c.ThreadID, "summary": c.Title, "eventType": c.EventType,
-			"relatedResources": c.Resources, "additionalContext": c.Context,
-		},
-	}
-}
-
-// SNS is the part of the SNS API the publisher uses.
-type SNS interface {
-	Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
-}
-
-// Publisher sends notices to one topic.
-type Publisher struct {
-	SNS      SNS
-	TopicARN string
-}
-
-// Publish renders a notice and sends it.
-func (p Publisher) Publish(ctx context.Context, n Notice) error {
-	m, err := Render(n)
-	if err != nil {
-		return fmt.Errorf("render notice for %s: %w", n.Instance, err)
-	}
-	if err := p.Send(ctx, m); err != nil {
-		return fmt.Errorf("notice for %s: %w", n.Instance, err)
-	}
-	return nil
-}
-
-// Send publishes one message with a body per protocol (MessageStructure
-// json): email subscribers get the text, AWS Chatbot (an https subscriber)
-// the custom-notification JSON, SQS and Lambda subscribers the record.
-// Message attributes are set for subscription filter policies.
-func (p Publisher) Send(ctx context.Context, m Message) error {
-	body, err := json.Marshal(map[string]string{
-		"default": m.Email, "email": m.Email, "https": string(m.Chatbot), "sqs": string(m.Record), "lambda": string(m.Record),
-	})
-	if err != nil {
-		return err
-	}
-	attrs := map[string]types.MessageAttributeValue{}
-	for k, v := range m.Attributes {
-		attrs[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-	}
-	_, err = p.SNS.Publish(ctx, &sns.PublishInput{
-		TopicArn: aws.String(p.TopicARN), Subject: aws.String(m.Subject), Message: aws.String(string(body)),
-		MessageStructure: aws.String("json"), MessageAttributes: attrs,
-	})
-	if err != nil {
-		return fmt.Errorf("publish to %s: %w", p.TopicARN, err)
-	}
-	return nil
 }

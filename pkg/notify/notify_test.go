@@ -2,22 +2,15 @@ package notify
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-
+	"github.com/forcessl/forcessl/internal/golden"
 	"github.com/forcessl/forcessl/pkg/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var reboot = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
 
@@ -58,19 +51,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := "Subject: " + m.Subject + "\n\n" + m.Email + "\n--- chatbot ---\n" + chat.String() + "\n"
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the golden file (run with -update and review):\n%s", name, got)
-			}
+			golden.Check(t, name+".golden", []byte(got))
 			again, _ := Render(n)
 			if !bytes.Equal(again.Chatbot, m.Chatbot) || again.Email != m.Email {
 				t.Error("rendering is not deterministic")
@@ -137,35 +118,5 @@ func TestEmailSaysWhatToDo(t *testing.T) {
 	m, _ = Render(r)
 	if !strings.Contains(m.Email, "would do in enforce mode") || m.Attributes["outcome"] != "report-finding" || m.Attributes["severity"] != "high" {
 		t.Errorf("report-mode message: %+v", m.Attributes)
-	}
-}
-
-type fakeSNS struct{ in *sns.PublishInput }
-
-func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
-	f.in = in
-	return &sns.PublishOutput{}, nil
-}
-
-func TestPublishOneMessagePerProtocol(t *testing.T) {
-	f := &fakeSNS{}
-	if err := (Publisher{SNS: f, TopicARN: "arn:aws:sns:eu-west-1:123456789012:forcessl"}).Publish(context.Background(), base()); err != nil {
-		t.Fatal(err)
-	}
-	var body map[string]string
-	if err := json.Unmarshal([]byte(*f.in.Message), &body); err != nil || *f.in.MessageStructure != "json" {
-		t.Fatalf("message structure: %v", err)
-	}
-	if !strings.HasPrefix(body["email"], "TLS enforcement set on orders-sql") || body["default"] != body["email"] {
-		t.Errorf("email body %q", body["email"])
-	}
-	if !strings.Contains(body["https"], `"source":"custom"`) {
-		t.Errorf("Chatbot body %q", body["https"])
-	}
-	if *f.in.MessageAttributes["outcome"].StringValue != "remediated" || *f.in.MessageAttributes["account"].StringValue != "123456789012" {
-		t.Errorf("attributes %+v", f.in.MessageAttributes)
-	}
-	if size := len(*f.in.Message); size > 256*1024 {
-		t.Errorf("message of %d bytes exceeds SNS's 256 KiB", size)
 	}
 }

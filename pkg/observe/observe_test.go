@@ -46,11 +46,11 @@ func (p *pagedParams) DescribeDBParameters(_ context.Context, in *rds.DescribeDB
 	return out, nil
 }
 
-func TestTLSFilterAndFallback(t *testing.T) {
+func TestParameterFilterAndFallback(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		c := &pagedParams{refuseFilter: refuse}
 		o := New(c)
-		p, err := o.TLS(context.Background(), "g", "rds.force_ssl")
+		p, err := o.Parameter(context.Background(), "g", "rds.force_ssl")
 		if err != nil || !p.Found || p.Value != "1" || p.ApplyType != "static" {
 			t.Fatalf("refuse=%v: %+v %v", refuse, p, err)
 		}
@@ -62,7 +62,7 @@ func TestTLSFilterAndFallback(t *testing.T) {
 			t.Errorf("refuse=%v: %d calls, want %d", refuse, c.calls, want)
 		}
 		// Cached per group for the observer's lifetime.
-		if _, err := o.TLS(context.Background(), "g", "rds.force_ssl"); err != nil || c.calls != want {
+		if _, err := o.Parameter(context.Background(), "g", "rds.force_ssl"); err != nil || c.calls != want {
 			t.Errorf("second read was not cached: %d calls", c.calls)
 		}
 	}

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
-	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 // Thursday 2026-11-26 10:00 UTC; the default window below is Sunday 05:00.
@@ -19,31 +19,47 @@ const window = "sun:05:00-sun:05:30"
 var sunday0500 = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
 
 func settings() Settings {
-	return Settings{Reboot: config.RebootWindow, MinLead: 15 * time.Minute,
-		ExemptTag: config.DefaultExemptTag, Engines: config.DefaultEngines}
+	return Settings{Reboot: policy.RebootWindow, MinLead: 15 * time.Minute,
+		ExemptTag: "forcessl:exempt", Engines: policy.Engines}
 }
 
 // sqlServer is an available SQL Server instance on a default group with
 // rds.force_ssl=0.
 func sqlServer(mod ...func(*Observed)) Observed {
-	o := Observed{Account: "111122223333", Region: "eu-west-1", Trigger: rdsevent.TriggerChange, Found: true,
-		Instance: Instance{ID: "orders", Engine: "sqlserver-se", Status: "available",
-			ParameterGroup: "default.sqlserver-se-15.0", ApplyStatus: InSync, MaintenanceWindow: window, Tags: map[string]string{}},
-		TLS: Parameter{Found: true, Value: "0", ApplyType: "static"}, TLSKnown: true}
+	o := Observed{Account: "111122223333", Region: "eu-west-1", Trigger: request.TriggerChange, Found: true,
+		Resource: Resource{Kind: KindInstance, ID: "orders", Engine: "sqlserver-se", Status: "available",
+			Group: "default.sqlserver-se-15.0", ApplyStatus: InSync, MaintenanceWindow: window, Tags: map[string]string{}},
+		Params: map[string]Parameter{"rds.force_ssl": {Found: true, Value: "0", ApplyType: "static"}}}
 	for _, m := range mod {
 		m(&o)
 	}
 	return o
 }
 
-var sched = ScheduleName("111122223333", "eu-west-1", "orders")
+var (
+	sched = ScheduleName("111122223333", "eu-west-1", "orders")
+	ref   = Ref{Kind: KindInstance, ID: "orders"}
+)
+
+// setTLS sets the TLS parameter of the instance's engine in its group.
+func setTLS(o *Observed, p Parameter) {
+	req, _ := policy.For(o.Resource.Engine)
+	o.Params = map[string]Parameter{req.Parameter: p}
+}
+
+func setTLSValue(o *Observed, v string) {
+	req, _ := policy.For(o.Resource.Engine)
+	p := o.Params[req.Parameter]
+	p.Value = v
+	o.Params[req.Parameter] = p
+}
 
 func TestDecide(t *testing.T) {
-	onCustom := func(o *Observed) { o.Instance.ParameterGroup = "app-params" }
+	onCustom := func(o *Observed) { o.Resource.Group = "app-params" }
 	compliantPending := func(o *Observed) {
-		o.Instance.ParameterGroup = "forcessl-app-params"
-		o.TLS.Value = "1"
-		o.Instance.ApplyStatus = PendingReboot
+		o.Resource.Group = "forcessl-app-params"
+		setTLSValue(o, "1")
+		o.Resource.ApplyStatus = PendingReboot
 	}
 	tests := []struct {
 		name     string
@@ -59,149 +75,149 @@ func TestDecide(t *testing.T) {
 			name: "default group: create in family, set static param pending-reboot, attach now, reboot at next window",
 			obs:  sqlServer(), state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CreateGroup{Name: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Family: "sqlserver-se-15.0", Source: "default.sqlserver-se-15.0"},
-				SetParameter{Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), ApplyImmediately: true},
-				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
+				CreateGroup{Kind: KindInstance, Name: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Family: "sqlserver-se-15.0", Source: "default.sqlserver-se-15.0"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-default-sqlserver-se-15-0-" + hashOf("default.sqlserver-se-15.0"), ApplyImmediately: true},
+				Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot},
 			},
 		},
 		{
 			name: "custom group: copy it so custom parameters are kept",
 			obs:  sqlServer(onCustom), state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot},
 			},
 		},
 		{
 			name: "parameter listed without a value counts as off",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{Found: true, ApplyType: "static"} }), state: NonCompliant, outcome: OutcomeRemediated,
+			obs:  sqlServer(onCustom, func(o *Observed) { setTLS(o, Parameter{Found: true, ApplyType: "static"}) }), state: NonCompliant, outcome: OutcomeRemediated,
 			reason: "unset (off)",
 		},
 		{
 			name: "parameter not in the family at all (old engine): refuse before any write",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS = Parameter{} }), state: NonCompliant, outcome: OutcomeRefused,
+			obs:  sqlServer(onCustom, func(o *Observed) { setTLS(o, Parameter{}) }), state: NonCompliant, outcome: OutcomeRefused,
 			reason: "has no rds.force_ssl parameter",
 		},
 		{
 			name: "bad window during remediation: fixed, and the message says no reboot is scheduled",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "" }), state: NonCompliant, outcome: OutcomeRemediated,
+			obs:  sqlServer(onCustom, func(o *Observed) { o.Resource.MaintenanceWindow = "" }), state: NonCompliant, outcome: OutcomeRemediated,
 			reason: "no reboot scheduled",
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
 			},
 		},
 		{
 			name: "an event just before the window keeps the existing schedule (never moves it)",
 			obs:  sqlServer(compliantPending), now: sunday0500.Add(-10 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: false}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.AddDate(0, 0, 7), Action: request.TriggerReboot, Move: false}},
 		},
 		{
 			name: "owner's own group pending reboot: not ours to reboot, even with policy immediate",
 			obs: sqlServer(onCustom, func(o *Observed) {
-				o.TLS.Value = "1"
-				o.Instance.ApplyStatus = PendingReboot
-			}), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
+				setTLSValue(o, "1")
+				o.Resource.ApplyStatus = PendingReboot
+			}), settings: func(s *Settings) { s.Reboot = policy.RebootImmediate },
 			state: CompliantPendingReboot, outcome: OutcomeNone, reason: "the owner reboots",
 		},
 		{
 			name: "owner's own group pending reboot, scheduled trigger in the window: still not ours",
 			obs: sqlServer(onCustom, func(o *Observed) {
-				o.TLS.Value = "1"
-				o.Instance.ApplyStatus = PendingReboot
-				o.Trigger = rdsevent.TriggerReboot
+				setTLSValue(o, "1")
+				o.Resource.ApplyStatus = PendingReboot
+				o.Trigger = request.TriggerReboot
 			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeNone,
 		},
 		{
 			name: "queued modifications still pending on the in-window re-check: reboot anyway",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerRecheck
-				o.Instance.PendingModified = true
+				o.Trigger = request.TriggerRecheck
+				o.Resource.PendingModified = true
 			}), now: sunday0500.Add(RecheckDelay),
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}},
 		},
 		{
 			name: "dynamic parameter (MySQL) is set immediate",
 			obs: sqlServer(onCustom, func(o *Observed) {
-				o.Instance.Engine = "mysql"
-				o.TLS = Parameter{Found: true, Value: "0", ApplyType: "dynamic"}
+				o.Resource.Engine = "mysql"
+				setTLS(o, Parameter{Found: true, Value: "0", ApplyType: "dynamic"})
 			}),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "require_secure_transport", Value: "1", ApplyMethod: "immediate"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "require_secure_transport", Value: "1", ApplyMethod: "immediate"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot},
 			},
 		},
 		{
 			name:  "pending modifications: attach with them in the window, not now",
-			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.PendingModified = true }),
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Resource.PendingModified = true }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: false},
-				Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: false},
+				Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot},
 			},
 		},
 		{
 			name:  "window starting within the lead time is skipped",
-			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.MaintenanceWindow = "thu:10:10-thu:10:40" }),
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Resource.MaintenanceWindow = "thu:10:10-thu:10:40" }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, Instance: "orders", At: time.Date(2026, 12, 3, 10, 10, 0, 0, time.UTC), Action: rdsevent.TriggerReboot},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, Target: ref, At: time.Date(2026, 12, 3, 10, 10, 0, 0, time.UTC), Action: request.TriggerReboot},
 			},
 		},
 		{
 			name: "reboot immediate: short settle schedule instead of a window",
-			obs:  sqlServer(onCustom), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
+			obs:  sqlServer(onCustom), settings: func(s *Settings) { s.Reboot = policy.RebootImmediate },
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
-				Schedule{Name: sched, Instance: "orders", At: now.Add(SettleDelay), Action: rdsevent.TriggerReboot},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
+				Schedule{Name: sched, Target: ref, At: now.Add(SettleDelay), Action: request.TriggerReboot},
 			},
 		},
 		{
 			name:  "tag forcessl:reboot=never overrides the default: fix, no schedule",
-			obs:   sqlServer(onCustom, func(o *Observed) { o.Instance.Tags[RebootTag] = "never" }),
+			obs:   sqlServer(onCustom, func(o *Observed) { o.Resource.Tags[RebootTag] = "never" }),
 			state: NonCompliant, outcome: OutcomeRemediated,
 			steps: []Step{
-				CopyGroup{Name: "forcessl-app-params", Source: "app-params"},
-				SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: "forcessl-app-params", ApplyImmediately: true},
+				CopyGroup{Kind: KindInstance, Name: "forcessl-app-params", Source: "app-params"},
+				SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: "forcessl-app-params", ApplyImmediately: true},
 			},
 		},
 		{
 			name: "exempt instance is never touched",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "TRUE" }), state: Exempt, outcome: OutcomeNone,
+			obs:  sqlServer(func(o *Observed) { o.Resource.Tags["forcessl:exempt"] = "TRUE" }), state: Exempt, outcome: OutcomeNone,
 		},
 		{
 			name: "exempt tag with another value does not exempt",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "no" }), state: NonCompliant, outcome: OutcomeRemediated,
+			obs:  sqlServer(func(o *Observed) { o.Resource.Tags["forcessl:exempt"] = "no" }), state: NonCompliant, outcome: OutcomeRemediated,
 		},
 		{
 			name:     "custom exempt tag key",
-			obs:      sqlServer(func(o *Observed) { o.Instance.Tags["security:skip-tls"] = "true" }),
+			obs:      sqlServer(func(o *Observed) { o.Resource.Tags["security:skip-tls"] = "true" }),
 			settings: func(s *Settings) { s.ExemptTag = "security:skip-tls" }, state: Exempt, outcome: OutcomeNone,
 		},
 		{
 			name: "Aurora member is out of scope",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Engine = "aurora-postgresql"; o.Instance.ClusterID = "c1" }), state: OutOfScope, outcome: OutcomeNone,
+			obs:  sqlServer(func(o *Observed) { o.Resource.Engine = "aurora-postgresql"; o.Resource.ClusterID = "c1" }), state: OutOfScope, outcome: OutcomeNone,
 		},
 		{
 			name: "Oracle is out of scope",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Engine = "oracle-ee" }), state: OutOfScope, outcome: OutcomeNone,
+			obs:  sqlServer(func(o *Observed) { o.Resource.Engine = "oracle-ee" }), state: OutOfScope, outcome: OutcomeNone,
 		},
 		{
 			name: "engine not configured is out of scope",
@@ -213,134 +229,134 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name: "creating: re-check later, never dropped",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "creating" }), state: NotReady, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: now.Add(RecheckDelay), Action: rdsevent.TriggerRecheck}},
+			obs:  sqlServer(func(o *Observed) { o.Resource.Status = "creating" }), state: NotReady, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, Target: ref, At: now.Add(RecheckDelay), Action: request.TriggerRecheck}},
 		},
 		{
 			name: "stopped: re-check in a day",
-			obs:  sqlServer(func(o *Observed) { o.Instance.Status = "stopped" }), state: NotReady, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: now.Add(IdleRecheckDelay), Action: rdsevent.TriggerRecheck}},
+			obs:  sqlServer(func(o *Observed) { o.Resource.Status = "stopped" }), state: NotReady, outcome: OutcomeWaiting,
+			steps: []Step{Schedule{Name: sched, Target: ref, At: now.Add(IdleRecheckDelay), Action: request.TriggerRecheck}},
 		},
 		{
 			name: "compliant custom group in sync: nothing to do",
-			obs:  sqlServer(onCustom, func(o *Observed) { o.TLS.Value = "1" }), state: Compliant, outcome: OutcomeNone,
+			obs:  sqlServer(onCustom, func(o *Observed) { setTLSValue(o, "1") }), state: Compliant, outcome: OutcomeNone,
 		},
 		{
 			name: "PostgreSQL 15 default group is already on",
 			obs: sqlServer(func(o *Observed) {
-				o.Instance.Engine = "postgres"
-				o.Instance.ParameterGroup = "default.postgres15"
-				o.TLS.Value = "1"
+				o.Resource.Engine = "postgres"
+				o.Resource.Group = "default.postgres15"
+				setTLSValue(o, "1")
 			}), state: Compliant, outcome: OutcomeNone,
 		},
 		{
 			name: "compliant but not yet in effect: schedule the reboot",
 			obs:  sqlServer(compliantPending), state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot}},
 		},
 		{
 			name: "pending reboot with policy never: only report",
-			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = config.RebootNever },
+			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = policy.RebootNever },
 			state: CompliantPendingReboot, outcome: OutcomeNone,
 		},
 		{
 			name: "pending reboot with policy immediate: reboot now",
-			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = config.RebootImmediate },
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
+			obs:  sqlServer(compliantPending), settings: func(s *Settings) { s.Reboot = policy.RebootImmediate },
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}},
 		},
 		{
 			name: "an ordinary event inside the window does not reboot",
 			obs:  sqlServer(compliantPending), now: sunday0500.Add(time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.AddDate(0, 0, 7), Action: request.TriggerReboot}},
 		},
 		{
 			name: "scheduled reboot in the window: reboot",
-			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500,
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Instance: "orders"}},
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = request.TriggerReboot }), now: sunday0500,
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}},
 		},
 		{
 			name: "scheduled reboot but instance busy early in the window: look again inside it",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.Status = "modifying"
+				o.Trigger = request.TriggerReboot
+				o.Resource.Status = "modifying"
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerRecheck, Move: true}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.Add(RecheckDelay), Action: request.TriggerRecheck, Move: true}},
 		},
 		{
 			name: "scheduled reboot with modifications still pending: wait for RDS to apply them",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.PendingModified = true
+				o.Trigger = request.TriggerReboot
+				o.Resource.PendingModified = true
 			}), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.Add(RecheckDelay), Action: rdsevent.TriggerRecheck, Move: true}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.Add(RecheckDelay), Action: request.TriggerRecheck, Move: true}},
 		},
 		{
 			name: "scheduled reboot, busy, too late in the window: next window",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.Status = "backing-up"
+				o.Trigger = request.TriggerReboot
+				o.Resource.Status = "backing-up"
 			}), now: sunday0500.Add(20 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.AddDate(0, 0, 7), Action: request.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot with under RebootMargin left: next window",
-			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(26 * time.Minute),
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = request.TriggerReboot }), now: sunday0500.Add(26 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.AddDate(0, 0, 7), Action: request.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot delivered late, outside the window: never reboots, moves to the next",
-			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = rdsevent.TriggerReboot }), now: sunday0500.Add(2 * time.Hour),
+			obs:  sqlServer(compliantPending, func(o *Observed) { o.Trigger = request.TriggerReboot }), now: sunday0500.Add(2 * time.Hour),
 			state: CompliantPendingReboot, outcome: OutcomePostponed,
-			steps: []Step{Schedule{Name: sched, Instance: "orders", At: sunday0500.AddDate(0, 0, 7), Action: rdsevent.TriggerReboot, Move: true}},
+			steps: []Step{Schedule{Name: sched, Target: ref, At: sunday0500.AddDate(0, 0, 7), Action: request.TriggerReboot, Move: true}},
 		},
 		{
 			name: "scheduled reboot, already in sync (someone rebooted): nothing",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.ApplyStatus = InSync
+				o.Trigger = request.TriggerReboot
+				o.Resource.ApplyStatus = InSync
 			}), now: sunday0500, state: Compliant, outcome: OutcomeNone,
 		},
 		{
 			name: "scheduled reboot, exempted since: nothing",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.Tags["forcessl:exempt"] = "true"
+				o.Trigger = request.TriggerReboot
+				o.Resource.Tags["forcessl:exempt"] = "true"
 			}), now: sunday0500, state: Exempt, outcome: OutcomeNone,
 		},
 		{
 			name: "scheduled reboot, TLS turned off again since: remediate instead of rebooting",
 			obs: sqlServer(onCustom, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerReboot
-				o.Instance.ApplyStatus = PendingReboot
+				o.Trigger = request.TriggerReboot
+				o.Resource.ApplyStatus = PendingReboot
 			}), now: sunday0500, state: NonCompliant, outcome: OutcomeRemediated,
 		},
 		{
 			name: "restarted on our group and in sync: verified",
 			obs: sqlServer(compliantPending, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerRestarted
-				o.Instance.ApplyStatus = InSync
+				o.Trigger = request.TriggerRestarted
+				o.Resource.ApplyStatus = InSync
 			}), state: Compliant, outcome: OutcomeVerified,
 		},
 		{
 			name: "restarted on the owner's own compliant group: nothing to say",
 			obs: sqlServer(onCustom, func(o *Observed) {
-				o.Trigger = rdsevent.TriggerRestarted
-				o.TLS.Value = "1"
+				o.Trigger = request.TriggerRestarted
+				setTLSValue(o, "1")
 			}), state: Compliant, outcome: OutcomeNone,
 		},
 		{
 			name:  "parameter group failed to apply",
-			obs:   sqlServer(compliantPending, func(o *Observed) { o.Instance.ApplyStatus = FailedToApply }),
+			obs:   sqlServer(compliantPending, func(o *Observed) { o.Resource.ApplyStatus = FailedToApply }),
 			state: CompliantPendingReboot, outcome: OutcomeFailed,
 		},
 		{
 			name:  "bad maintenance window is a failure, not a guess",
-			obs:   sqlServer(compliantPending, func(o *Observed) { o.Instance.MaintenanceWindow = "someday" }),
+			obs:   sqlServer(compliantPending, func(o *Observed) { o.Resource.MaintenanceWindow = "someday" }),
 			state: CompliantPendingReboot, outcome: OutcomeFailed, reason: "someday",
 		},
 	}
@@ -354,7 +370,10 @@ func TestDecide(t *testing.T) {
 			if !tt.now.IsZero() {
 				at = tt.now
 			}
-			p := Decide(tt.obs, s, at)
+			p, need := Decide(tt.obs, s, at)
+			if need != 0 {
+				t.Fatalf("Decide asks for %s", need)
+			}
 			if p.State != tt.state || p.Outcome != tt.outcome {
 				t.Fatalf("Decide = %s/%s (%s), want %s/%s", p.State, p.Outcome, p.Reason, tt.state, tt.outcome)
 			}
@@ -368,7 +387,7 @@ func TestDecide(t *testing.T) {
 				t.Errorf("reason %q does not mention %q", p.Reason, tt.reason)
 			}
 			// Idempotence of the decision itself.
-			if again := Decide(tt.obs, s, at); !reflect.DeepEqual(again, p) {
+			if again, _ := Decide(tt.obs, s, at); !reflect.DeepEqual(again, p) {
 				t.Error("Decide is not deterministic")
 			}
 		})
@@ -380,17 +399,18 @@ func hashOf(s string) string {
 	return n[strings.LastIndex(n, "-")+1:]
 }
 
-// When the compliant name is taken, Decide asks to see the group and then
-// reuses it only if that is safe.
+// When the compliant name is taken, the reconciler observes the groups and
+// Decide reuses the existing one only if that is safe.
 func TestDecideExistingCompliantGroup(t *testing.T) {
 	const target = "forcessl-app-params"
 	ours := map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: "app-params"}
 	custom := map[string]string{"max_degree_of_parallelism": "4"}
+	on := map[string]Parameter{"rds.force_ssl": {Found: true, Value: "1"}}
+	off := map[string]Parameter{"rds.force_ssl": {Found: true, Value: "0"}}
 	base := func(c Group) Observed {
 		return sqlServer(func(o *Observed) {
-			o.Instance.ParameterGroup = "app-params"
-			o.SourceFamily = "sqlserver-se-15.0"
-			o.SourceUserParams = custom
+			o.Resource.Group = "app-params"
+			o.Source = &Group{Name: "app-params", Exists: true, Family: "sqlserver-se-15.0", UserParams: custom}
 			c.Name, c.Exists = target, true
 			o.Candidate = &c
 		})
@@ -402,26 +422,29 @@ func TestDecideExistingCompliantGroup(t *testing.T) {
 		steps   []Step
 		reason  string
 	}{
-		{"ours and compliant: just attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "1"},
+		{"ours and compliant: just attach", Group{Family: "sqlserver-se-15.0", Tags: ours, Params: on,
 			UserParams: map[string]string{"max_degree_of_parallelism": "4", "rds.force_ssl": "1"}}, OutcomeRemediated,
-			[]Step{AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
-		{"ours but TLS off (crash before set): fix and attach", Group{Family: "sqlserver-se-15.0", Tags: ours, TLS: Parameter{Found: true, Value: "0"},
+			[]Step{AttachGroup{Target: ref, Group: target, ApplyImmediately: true}, Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot}}, ""},
+		{"ours but TLS off (crash before set): fix and attach", Group{Family: "sqlserver-se-15.0", Tags: ours, Params: off,
 			UserParams: custom}, OutcomeRemediated,
-			[]Step{SetParameter{Group: target, Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-				AttachGroup{Instance: "orders", Group: target, ApplyImmediately: true}, Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}, ""},
-		{"someone else's but compliant and identical: reuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "1"},
+			[]Step{SetParameter{Kind: KindInstance, Group: target, Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: ref, Group: target, ApplyImmediately: true}, Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot}}, ""},
+		{"someone else's but compliant and identical: reuse", Group{Family: "sqlserver-se-15.0", Params: on,
 			UserParams: custom}, OutcomeRemediated, nil, ""},
-		{"someone else's and not compliant: refuse", Group{Family: "sqlserver-se-15.0", TLS: Parameter{Found: true, Value: "0"},
+		{"someone else's and not compliant: refuse", Group{Family: "sqlserver-se-15.0", Params: off,
 			UserParams: custom}, OutcomeRefused, nil, "not forcessl's"},
-		{"other family: refuse", Group{Family: "sqlserver-se-16.0", Tags: ours, TLS: Parameter{Found: true, Value: "1"}, UserParams: custom},
+		{"other family: refuse", Group{Family: "sqlserver-se-16.0", Tags: ours, Params: on, UserParams: custom},
 			OutcomeRefused, nil, "family"},
 		{"our stale copy (source changed since): refuse rather than drop a custom parameter", Group{Family: "sqlserver-se-15.0", Tags: ours,
-			TLS: Parameter{Found: true, Value: "1"}, UserParams: map[string]string{"max_degree_of_parallelism": "2"}},
+			Params: on, UserParams: map[string]string{"max_degree_of_parallelism": "2"}},
 			OutcomeRefused, nil, "max_degree_of_parallelism"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Decide(base(tt.group), settings(), now)
+			p, need := Decide(base(tt.group), settings(), now)
+			if need != 0 {
+				t.Fatalf("asks for %s with every group observed", need)
+			}
 			if p.Outcome != tt.outcome {
 				t.Fatalf("outcome %s (%s), want %s", p.Outcome, p.Reason, tt.outcome)
 			}
@@ -438,37 +461,51 @@ func TestDecideExistingCompliantGroup(t *testing.T) {
 	}
 }
 
-func TestDecideAsksForTLSOnlyWhenInScope(t *testing.T) {
-	unread := func(o *Observed) { o.TLSKnown = false }
-	if p := Decide(sqlServer(unread), settings(), now); !p.NeedTLS || p.Writes() {
-		t.Errorf("in scope: want NeedTLS, got %+v", p)
+// The protocol: Decide asks only for what it lacks, and never again for
+// what it was given.
+func TestDecideAsksOnlyForWhatItLacks(t *testing.T) {
+	unread := func(o *Observed) { o.Params = nil }
+	if p, need := Decide(sqlServer(unread), settings(), now); need != NeedParams || p.Writes() {
+		t.Errorf("in scope: want NeedParams, got %s %+v", need, p)
 	}
-	exempt := sqlServer(unread, func(o *Observed) { o.Instance.Tags["forcessl:exempt"] = "true" })
-	if p := Decide(exempt, settings(), now); p.NeedTLS || p.State != Exempt {
-		t.Errorf("exempt: want no read, got %+v", p)
+	exempt := sqlServer(unread, func(o *Observed) { o.Resource.Tags["forcessl:exempt"] = "true" })
+	if p, need := Decide(exempt, settings(), now); need != 0 || p.State != Exempt {
+		t.Errorf("exempt: want no read, got %s %+v", need, p)
 	}
-	oracle := sqlServer(unread, func(o *Observed) { o.Instance.Engine = "oracle-se2" })
-	if p := Decide(oracle, settings(), now); p.NeedTLS || p.State != OutOfScope {
-		t.Errorf("out of scope: want no read, got %+v", p)
+	oracle := sqlServer(unread, func(o *Observed) { o.Resource.Engine = "oracle-se2" })
+	if p, need := Decide(oracle, settings(), now); need != 0 || p.State != OutOfScope {
+		t.Errorf("out of scope: want no read, got %s %+v", need, p)
+	}
+	for name, o := range map[string]Observed{
+		"unread":             sqlServer(unread),
+		"fix in place":       sqlServer(func(o *Observed) { o.Resource.Group = "forcessl-app-params" }),
+		"remediate, default": sqlServer(),
+	} {
+		_, need := Decide(o, settings(), now)
+		if need != 0 && need.Missing(o) != need {
+			t.Errorf("%s: asks for %s, of which %s is already observed", name, need, need&^need.Missing(o))
+		}
 	}
 }
 
 func TestDecideFixInPlace(t *testing.T) {
-	onOurs := func(o *Observed) { o.Instance.ParameterGroup = "forcessl-app-params" }
-	if p := Decide(sqlServer(onOurs), settings(), now); p.NeedGroup != "forcessl-app-params" || p.Writes() {
-		t.Fatalf("want a request to observe the group first, got %+v", p)
+	onOurs := func(o *Observed) { o.Resource.Group = "forcessl-app-params" }
+	if p, need := Decide(sqlServer(onOurs), settings(), now); need != NeedGroups || p.Writes() {
+		t.Fatalf("want a request to observe the group first, got %s %+v", need, p)
 	}
-	tagged := sqlServer(onOurs, func(o *Observed) {
-		o.Candidate = &Group{Name: "forcessl-app-params", Exists: true, Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue}}
-	})
-	p := Decide(tagged, settings(), now)
-	want := []Step{SetParameter{Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-		Schedule{Name: sched, Instance: "orders", At: sunday0500, Action: rdsevent.TriggerReboot}}
+	observed := func(g Group) func(*Observed) {
+		return func(o *Observed) { o.Source, o.Candidate = &g, &g }
+	}
+	tagged := sqlServer(onOurs, observed(Group{Name: "forcessl-app-params", Exists: true,
+		Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue}}))
+	p, _ := Decide(tagged, settings(), now)
+	want := []Step{SetParameter{Kind: KindInstance, Group: "forcessl-app-params", Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+		Schedule{Name: sched, Target: ref, At: sunday0500, Action: request.TriggerReboot}}
 	if p.Outcome != OutcomeRemediated || !reflect.DeepEqual(p.Steps, want) {
 		t.Errorf("got %s %s", p.Outcome, p.Describe())
 	}
-	untagged := sqlServer(onOurs, func(o *Observed) { o.Candidate = &Group{Name: "forcessl-app-params", Exists: true} })
-	if p := Decide(untagged, settings(), now); p.Outcome != OutcomeRefused || p.Writes() {
+	untagged := sqlServer(onOurs, observed(Group{Name: "forcessl-app-params", Exists: true}))
+	if p, _ := Decide(untagged, settings(), now); p.Outcome != OutcomeRefused || p.Writes() {
 		t.Errorf("an untagged lookalike must be refused, got %s %s", p.Outcome, p.Describe())
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/policy"
-	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
-// State is the compliance state of an instance.
+// State is the compliance state of a resource.
 type State string
 
 const (
@@ -45,84 +45,13 @@ type Plan struct {
 	Reason  string
 	// Requirement is the TLS parameter the engine enforces (zero when out of scope).
 	Requirement policy.Requirement
-	// NeedGroup names a group Decide must see before it can plan (the
-	// reconciler observes it into Observed.Candidate and decides again).
-	NeedGroup string
-	// NeedTLS asks for the TLS parameter of the instance's group.
-	NeedTLS bool
-	Steps   []Step
+	Steps       []Step
 	// RebootAt is when the reboot is scheduled, if it is.
 	RebootAt time.Time
 }
 
 // Writes reports whether carrying the plan out changes anything in AWS.
 func (p Plan) Writes() bool { return len(p.Steps) > 0 }
-
-// Step is one idempotent write. The concrete types below are the whole set.
-type Step interface{ Describe() string }
-
-// CreateGroup makes a new group in Family, starting from engine defaults:
-// how a compliant group is made from an RDS default group, which cannot be
-// copied.
-type CreateGroup struct {
-	Name, Family, Source string
-}
-
-// CopyGroup copies a custom group so every custom parameter is kept.
-type CopyGroup struct {
-	Name, Source string
-}
-
-// SetParameter sets one parameter in a group.
-type SetParameter struct {
-	Group, Name, Value, ApplyMethod string
-}
-
-// AttachGroup points the instance at a group.
-type AttachGroup struct {
-	Instance, Group string
-	// ApplyImmediately is false when the instance has modifications queued
-	// for its window: true would apply those too, now.
-	ApplyImmediately bool
-}
-
-// Schedule creates or moves the instance's one-time schedule.
-type Schedule struct {
-	Name     string
-	Instance string
-	At       time.Time
-	Action   rdsevent.Trigger // reboot | recheck
-	// Move allows replacing an existing schedule of this name; otherwise an
-	// existing one is kept as it is.
-	Move bool
-}
-
-// Reboot restarts the instance without failover, which is what makes a
-// pending parameter group change effective (ModifyDBInstance API reference).
-type Reboot struct {
-	Instance string
-}
-
-func (s CreateGroup) Describe() string {
-	return fmt.Sprintf("create parameter group %s (family %s) from the defaults of %s", s.Name, s.Family, s.Source)
-}
-func (s CopyGroup) Describe() string {
-	return fmt.Sprintf("copy parameter group %s to %s, keeping every custom parameter", s.Source, s.Name)
-}
-func (s SetParameter) Describe() string {
-	return fmt.Sprintf("set %s=%s in %s (%s)", s.Name, s.Value, s.Group, s.ApplyMethod)
-}
-func (s AttachGroup) Describe() string {
-	when := "now"
-	if !s.ApplyImmediately {
-		when = "in the maintenance window, with the modifications already pending"
-	}
-	return fmt.Sprintf("attach parameter group %s to %s %s", s.Group, s.Instance, when)
-}
-func (s Schedule) Describe() string {
-	return fmt.Sprintf("schedule %s at %s", s.Action, s.At.UTC().Format(time.RFC3339))
-}
-func (s Reboot) Describe() string { return fmt.Sprintf("reboot %s without failover", s.Instance) }
 
 // Describe lists a plan's steps for logs and messages.
 func (p Plan) Describe() string {
@@ -132,3 +61,97 @@ func (p Plan) Describe() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// TargetGroup is the group the plan attaches or changes, "" if none.
+func (p Plan) TargetGroup() string {
+	var g string
+	for _, s := range p.Steps {
+		switch s := s.(type) {
+		case AttachGroup:
+			g = s.Group
+		case SetParameter:
+			g = s.Group
+		}
+	}
+	return g
+}
+
+// Step is one idempotent write. The concrete types below are the whole set.
+// Group steps carry the Kind of resource the group belongs to: a DB
+// instance's parameter group and a DB cluster's cluster parameter group are
+// different RDS APIs and namespaces.
+type Step interface{ Describe() string }
+
+// CreateGroup makes a new group in Family, starting from engine defaults:
+// how a compliant group is made from an RDS default group, which cannot be
+// copied.
+type CreateGroup struct {
+	Kind                 Kind
+	Name, Family, Source string
+}
+
+// CopyGroup copies a custom group so every custom parameter is kept.
+type CopyGroup struct {
+	Kind         Kind
+	Name, Source string
+}
+
+// SetParameter sets one parameter in a group.
+type SetParameter struct {
+	Kind                            Kind
+	Group, Name, Value, ApplyMethod string
+}
+
+// AttachGroup points the resource at a group.
+type AttachGroup struct {
+	Target Ref
+	Group  string
+	// ApplyImmediately is false when the instance has modifications queued
+	// for its window: true would apply those too, now.
+	ApplyImmediately bool
+}
+
+// Schedule creates or moves the resource's one-time schedule.
+type Schedule struct {
+	Name   string
+	Target Ref
+	At     time.Time
+	Action request.Trigger // reboot | recheck
+	// Move allows replacing an existing schedule of this name; otherwise an
+	// existing one is kept as it is.
+	Move bool
+}
+
+// Reboot restarts the instance without failover, which is what makes a
+// pending parameter group change effective (ModifyDBInstance API reference).
+type Reboot struct {
+	Target Ref
+}
+
+func (k Kind) group() string {
+	if k == KindCluster {
+		return "cluster parameter group"
+	}
+	return "parameter group"
+}
+
+func (s CreateGroup) Describe() string {
+	return fmt.Sprintf("create %s %s (family %s) from the defaults of %s", s.Kind.group(), s.Name, s.Family, s.Source)
+}
+func (s CopyGroup) Describe() string {
+	return fmt.Sprintf("copy %s %s to %s, keeping every custom parameter", s.Kind.group(), s.Source, s.Name)
+}
+func (s SetParameter) Describe() string {
+	return fmt.Sprintf("set %s=%s in %s (%s)", s.Name, s.Value, s.Group, s.ApplyMethod)
+}
+func (s AttachGroup) Describe() string {
+	when := "now"
+	if !s.ApplyImmediately {
+		when = "in the maintenance window, with the modifications already pending"
+	}
+	return fmt.Sprintf("attach %s %s to %s %s", s.Target.Kind.group(), s.Group, s.Target.ID, when)
+}
+func (s Schedule) Describe() string {
+	return fmt.Sprintf("schedule %s at %s", s.Action, s.At.UTC().Format(time.RFC3339))
+}
+func (s Reboot) Describe() string { return fmt.Sprintf("reboot %s without failover", s.Target.ID) }

@@ -2,8 +2,6 @@ package policy
 
 import (
 	"testing"
-
-	"github.com/forcessl/forcessl/pkg/config"
 )
 
 func TestFor(t *testing.T) {
@@ -36,7 +34,7 @@ func TestFor(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	all := config.DefaultEngines
+	all := Engines
 	tests := []struct {
 		name, engine, cluster string
 		engines               []string

@@ -8,51 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/request"
 )
-
-// Target is what a request asks the engine to look at.
-type Target string
-
-const (
-	// TargetInstance reconciles one DB instance.
-	TargetInstance Target = "instance"
-	// TargetParameterGroup reconciles every instance that uses a group.
-	TargetParameterGroup Target = "parameter-group"
-	// TargetSweep starts a reconciliation sweep of every account and region.
-	TargetSweep Target = "sweep"
-	// TargetAccountRegion reconciles every instance of one account and
-	// region: one work item of a sweep.
-	TargetAccountRegion Target = "account-region"
-)
-
-// Trigger says why the engine is looking; it changes what the engine may do
-// (reboot only from a scheduled action) and what it says (verification).
-type Trigger string
-
-const (
-	TriggerChange    Trigger = "change"    // created, restored, modified
-	TriggerRestarted Trigger = "restarted" // RDS-EVENT-0006: verify the fix took effect
-	TriggerReboot    Trigger = "reboot"    // our scheduled reboot
-	TriggerRecheck   Trigger = "recheck"   // our scheduled re-check of a not-ready instance
-	TriggerSweep     Trigger = "sweep"     // periodic reconciliation
-)
-
-// Request is the identity of the work to do.
-type Request struct {
-	Target         Target  `json:"target"`
-	Trigger        Trigger `json:"trigger"`
-	Account        string  `json:"account"`
-	Region         string  `json:"region"`
-	Instance       string  `json:"instance,omitempty"`
-	ParameterGroup string  `json:"parameterGroup,omitempty"`
-	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or
-	// "CreateDBInstance".
-	Cause   string `json:"cause"`
-	EventID string `json:"eventId,omitempty"`
-	// SweepID ties the work items of one sweep together.
-	SweepID string `json:"sweepId,omitempty"`
-}
 
 // ErrIgnored wraps every reason a payload is not work for the engine. Callers
 // log it at warn level and acknowledge the event: a retry cannot help.
@@ -79,19 +36,19 @@ const (
 // InstanceEvents maps the RDS-EVENT IDs we act on to their trigger, with the
 // message prefix used when a (older) payload carries no EventID.
 var InstanceEvents = map[string]struct {
-	Trigger Trigger
+	Trigger request.Trigger
 	Message string
 }{
-	"RDS-EVENT-0005": {TriggerChange, "DB instance created"},
-	"RDS-EVENT-0019": {TriggerChange, "Restored from DB instance"},
-	"RDS-EVENT-0043": {TriggerChange, "Restored from snapshot"},
-	"RDS-EVENT-0011": {TriggerChange, "Updated to use DBParameterGroup"},
-	"RDS-EVENT-0014": {TriggerChange, "Finished applying modification to DB instance class"},
-	"RDS-EVENT-0017": {TriggerChange, "Finished applying modification to allocated storage"},
-	"RDS-EVENT-0025": {TriggerChange, "Finished applying modification to convert to a Multi-AZ"},
-	"RDS-EVENT-0029": {TriggerChange, "Finished applying modification to convert to a standard"},
-	"RDS-EVENT-0092": {TriggerChange, "Finished updating DB parameter group"},
-	"RDS-EVENT-0006": {TriggerRestarted, "DB instance restarted"},
+	"RDS-EVENT-0005": {request.TriggerChange, "DB instance created"},
+	"RDS-EVENT-0019": {request.TriggerChange, "Restored from DB instance"},
+	"RDS-EVENT-0043": {request.TriggerChange, "Restored from snapshot"},
+	"RDS-EVENT-0011": {request.TriggerChange, "Updated to use DBParameterGroup"},
+	"RDS-EVENT-0014": {request.TriggerChange, "Finished applying modification to DB instance class"},
+	"RDS-EVENT-0017": {request.TriggerChange, "Finished applying modification to allocated storage"},
+	"RDS-EVENT-0025": {request.TriggerChange, "Finished applying modification to convert to a Multi-AZ"},
+	"RDS-EVENT-0029": {request.TriggerChange, "Finished applying modification to convert to a standard"},
+	"RDS-EVENT-0092": {request.TriggerChange, "Finished updating DB parameter group"},
+	"RDS-EVENT-0006": {request.TriggerRestarted, "DB instance restarted"},
 }
 
 // InstanceEventIDs lists the keys of InstanceEvents, sorted: what an
@@ -133,16 +90,16 @@ type envelope struct {
 }
 
 // Parse decodes one payload. Every error it returns wraps ErrIgnored.
-func Parse(payload []byte) (Request, error) {
+func Parse(payload []byte) (request.Request, error) {
 	var env envelope
 	if err := json.Unmarshal(payload, &env); err != nil {
-		return Request{}, ignore("malformed JSON: %v", err)
+		return request.Request{}, ignore("malformed JSON: %v", err)
 	}
 	if len(env.Detail) == 0 || string(env.Detail) == "null" {
-		return Request{}, ignore("no detail (source %q, detail-type %q)", env.Source, env.DetailType)
+		return request.Request{}, ignore("no detail (source %q, detail-type %q)", env.Source, env.DetailType)
 	}
 	var (
-		req Request
+		req request.Request
 		err error
 	)
 	switch {
@@ -155,14 +112,14 @@ func Parse(payload []byte) (Request, error) {
 	case env.Source == SourceForcessl && env.DetailType == DetailScheduled:
 		req, err = parseScheduled(env)
 	case env.Source == SourceForcessl && env.DetailType == DetailSweep, env.Source == SourceEvents && env.DetailType == DetailTimer:
-		return Request{Target: TargetSweep, Trigger: TriggerSweep, Cause: "sweep", EventID: env.ID}, nil
+		return request.Request{Target: request.TargetSweep, Trigger: request.TriggerSweep, Cause: "sweep", EventID: env.ID}, nil
 	case env.Source == SourceForcessl && env.DetailType == DetailSweepItem:
 		req, err = parseSweepItem(env)
 	default:
-		return Request{}, ignore("unsupported event: source %q, detail-type %q", env.Source, env.DetailType)
+		return request.Request{}, ignore("unsupported event: source %q, detail-type %q", env.Source, env.DetailType)
 	}
 	if err != nil {
-		return Request{}, err
+		return request.Request{}, err
 	}
 	req.EventID = env.ID
 	return req, validate(req)
@@ -174,10 +131,10 @@ type rdsDetail struct {
 	Message   string `json:"Message"`
 }
 
-func parseInstanceEvent(env envelope) (Request, error) {
+func parseInstanceEvent(env envelope) (request.Request, error) {
 	var d rdsDetail
 	if err := json.Unmarshal(env.Detail, &d); err != nil {
-		return Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
+		return request.Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
 	}
 	id := d.EventID
 	if id == "" {
@@ -185,16 +142,16 @@ func parseInstanceEvent(env envelope) (Request, error) {
 	}
 	ev, ok := InstanceEvents[id]
 	if !ok {
-		return Request{}, ignore("RDS instance event %q (%q) is not one forcessl acts on", d.EventID, d.Message)
+		return request.Request{}, ignore("RDS instance event %q (%q) is not one forcessl acts on", d.EventID, d.Message)
 	}
 	arn, err := parseARN(d.SourceArn, "db")
 	if err != nil {
-		return Request{}, ignore("%s: %v", id, err)
+		return request.Request{}, ignore("%s: %v", id, err)
 	}
 	if err := sameOrigin(env, arn); err != nil {
-		return Request{}, err
+		return request.Request{}, err
 	}
-	return Request{Target: TargetInstance, Trigger: ev.Trigger, Account: arn.account, Region: arn.region,
+	return request.Request{Target: request.TargetInstance, Trigger: ev.Trigger, Account: arn.account, Region: arn.region,
 		Instance: arn.name, Cause: id}, nil
 }
 
@@ -207,22 +164,22 @@ func eventIDFromMessage(msg string) string {
 	return ""
 }
 
-func parseParameterGroupEvent(env envelope) (Request, error) {
+func parseParameterGroupEvent(env envelope) (request.Request, error) {
 	var d rdsDetail
 	if err := json.Unmarshal(env.Detail, &d); err != nil {
-		return Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
+		return request.Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
 	}
 	if d.EventID != ParameterGroupEvent && !(d.EventID == "" && strings.HasPrefix(d.Message, "Updated parameter")) {
-		return Request{}, ignore("RDS parameter group event %q is not one forcessl acts on", d.EventID)
+		return request.Request{}, ignore("RDS parameter group event %q is not one forcessl acts on", d.EventID)
 	}
 	arn, err := parseARN(d.SourceArn, "pg")
 	if err != nil {
-		return Request{}, ignore("%s: %v", ParameterGroupEvent, err)
+		return request.Request{}, ignore("%s: %v", ParameterGroupEvent, err)
 	}
 	if err := sameOrigin(env, arn); err != nil {
-		return Request{}, err
+		return request.Request{}, err
 	}
-	return Request{Target: TargetParameterGroup, Trigger: TriggerChange, Account: arn.account, Region: arn.region,
+	return request.Request{Target: request.TargetParameterGroup, Trigger: request.TriggerChange, Account: arn.account, Region: arn.region,
 		ParameterGroup: arn.name, Cause: ParameterGroupEvent}, nil
 }
 
@@ -246,22 +203,22 @@ type apiCall struct {
 	} `json:"responseElements"`
 }
 
-func parseAPICall(env envelope) (Request, error) {
+func parseAPICall(env envelope) (request.Request, error) {
 	var c apiCall
 	if err := json.Unmarshal(env.Detail, &c); err != nil {
-		return Request{}, ignore("malformed CloudTrail detail: %v", err)
+		return request.Request{}, ignore("malformed CloudTrail detail: %v", err)
 	}
 	if c.EventSource != "rds.amazonaws.com" {
-		return Request{}, ignore("API call from %q, not rds.amazonaws.com", c.EventSource)
+		return request.Request{}, ignore("API call from %q, not rds.amazonaws.com", c.EventSource)
 	}
 	if c.ErrorCode != "" {
-		return Request{}, ignore("%s failed with %s: nothing changed", c.EventName, c.ErrorCode)
+		return request.Request{}, ignore("%s failed with %s: nothing changed", c.EventName, c.ErrorCode)
 	}
 	account, region := first(c.RecipientAccountID, env.Account), first(c.AWSRegion, env.Region)
-	req := Request{Trigger: TriggerChange, Account: account, Region: region, Cause: c.EventName}
+	req := request.Request{Trigger: request.TriggerChange, Account: account, Region: region, Cause: c.EventName}
 	switch {
 	case slices.Contains(InstanceAPICalls, c.EventName):
-		req.Target = TargetInstance
+		req.Target = request.TargetInstance
 		if n := c.RequestParameters.NewDBInstanceIdentifier; n != "" {
 			// A rename: the response still names the old identifier (the new
 			// one is in its pendingModifiedValues), so take the request's.
@@ -271,7 +228,7 @@ func parseAPICall(env envelope) (Request, error) {
 		if r := c.ResponseElements; r != nil && r.DBInstanceArn != "" {
 			arn, err := parseARN(r.DBInstanceArn, "db")
 			if err != nil {
-				return Request{}, ignore("%s: %v", c.EventName, err)
+				return request.Request{}, ignore("%s: %v", c.EventName, err)
 			}
 			req.Account, req.Region, req.Instance = arn.account, arn.region, arn.name
 			break
@@ -284,18 +241,18 @@ func parseAPICall(env envelope) (Request, error) {
 		// A restore's target names the instance that exists after the call.
 		req.Instance = first(fromResponse, p.TargetDBInstanceIdentifier, p.DBInstanceIdentifier)
 	case slices.Contains(ParameterGroupAPICalls, c.EventName):
-		req.Target = TargetParameterGroup
+		req.Target = request.TargetParameterGroup
 		name := c.RequestParameters.DBParameterGroupName
 		if strings.HasPrefix(name, "arn:") {
 			arn, err := parseARN(name, "pg")
 			if err != nil {
-				return Request{}, ignore("%s: %v", c.EventName, err)
+				return request.Request{}, ignore("%s: %v", c.EventName, err)
 			}
 			name = arn.name
 		}
 		req.ParameterGroup = name
 	default:
-		return Request{}, ignore("API call %q is not one forcessl acts on", c.EventName)
+		return request.Request{}, ignore("API call %q is not one forcessl acts on", c.EventName)
 	}
 	return req, nil
 }
@@ -304,10 +261,10 @@ func parseAPICall(env envelope) (Request, error) {
 // writes it as the Scheduler target input; account and region travel with
 // it so schedules can live in a central account.
 type Scheduled struct {
-	Action   Trigger `json:"action"`
-	Account  string  `json:"account"`
-	Region   string  `json:"region"`
-	Instance string  `json:"instance"`
+	Action   request.Trigger `json:"action"`
+	Account  string          `json:"account"`
+	Region   string          `json:"region"`
+	Instance string          `json:"instance"`
 }
 
 // ScheduledPayload renders the event a schedule delivers for s.
@@ -320,15 +277,15 @@ func ScheduledPayload(s Scheduled) ([]byte, error) {
 		Account: s.Account, Region: s.Region, Resources: []string{}, Detail: detail})
 }
 
-func parseScheduled(env envelope) (Request, error) {
+func parseScheduled(env envelope) (request.Request, error) {
 	var s Scheduled
 	if err := json.Unmarshal(env.Detail, &s); err != nil {
-		return Request{}, ignore("malformed scheduled action: %v", err)
+		return request.Request{}, ignore("malformed scheduled action: %v", err)
 	}
-	if s.Action != TriggerReboot && s.Action != TriggerRecheck {
-		return Request{}, ignore("unknown scheduled action %q", s.Action)
+	if s.Action != request.TriggerReboot && s.Action != request.TriggerRecheck {
+		return request.Request{}, ignore("unknown scheduled action %q", s.Action)
 	}
-	return Request{Target: TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
+	return request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
 		Instance: s.Instance, Cause: "scheduled-" + string(s.Action)}, nil
 }
 
@@ -349,12 +306,12 @@ func SweepItemPayload(it SweepItem) ([]byte, error) {
 		Account: it.Account, Region: it.Region, Resources: []string{}, Detail: detail})
 }
 
-func parseSweepItem(env envelope) (Request, error) {
+func parseSweepItem(env envelope) (request.Request, error) {
 	var it SweepItem
 	if err := json.Unmarshal(env.Detail, &it); err != nil {
-		return Request{}, ignore("malformed sweep item: %v", err)
+		return request.Request{}, ignore("malformed sweep item: %v", err)
 	}
-	return Request{Target: TargetAccountRegion, Trigger: TriggerSweep, Account: it.Account, Region: it.Region,
+	return request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Account: it.Account, Region: it.Region,
 		Cause: "sweep", SweepID: it.SweepID}, nil
 }
 
@@ -385,15 +342,15 @@ var (
 	nameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.\-]{0,254}$`)
 )
 
-func validate(r Request) error {
+func validate(r request.Request) error {
 	switch {
-	case !config.ValidAccount(r.Account):
+	case !request.ValidAccount(r.Account):
 		return ignore("%s: account %q is not a 12-digit account ID", r.Cause, r.Account)
-	case !config.ValidRegion(r.Region):
+	case !request.ValidRegion(r.Region):
 		return ignore("%s: region %q is not a region", r.Cause, r.Region)
-	case r.Target == TargetInstance && !nameRe.MatchString(r.Instance):
+	case r.Target == request.TargetInstance && !nameRe.MatchString(r.Instance):
 		return ignore("%s: instance identifier %q is not valid", r.Cause, r.Instance)
-	case r.Target == TargetParameterGroup && !nameRe.MatchString(r.ParameterGroup):
+	case r.Target == request.TargetParameterGroup && !nameRe.MatchString(r.ParameterGroup):
 		return ignore("%s: parameter group name %q is not valid", r.Cause, r.ParameterGroup)
 	}
 	return nil

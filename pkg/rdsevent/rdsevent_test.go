@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 func read(t *testing.T, path string) []byte {
@@ -23,11 +25,11 @@ func read(t *testing.T, path string) []byte {
 func TestParseSamples(t *testing.T) {
 	tests := []struct {
 		file string
-		want *Request // nil: ignored
+		want *request.Request // nil: ignored
 	}{
-		{"testdata/eventbridge-rds-db-parameter-group-event-0037.json", &Request{Target: TargetParameterGroup, Trigger: TriggerChange,
+		{"testdata/eventbridge-rds-db-parameter-group-event-0037.json", &request.Request{Target: request.TargetParameterGroup, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", ParameterGroup: "my-db-param-group", Cause: "RDS-EVENT-0037"}},
-		{"testdata/eventbridge-cloudtrail-envelope-CreateDBInstance-CONSTRUCTED.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+		{"testdata/eventbridge-cloudtrail-envelope-CreateDBInstance-CONSTRUCTED.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", Instance: "test-instance", Cause: "CreateDBInstance"}},
 		{"testdata/eventbridge-rds-db-instance-event-0049-failover.json", nil},
 		{"testdata/eventbridge-rds-db-instance-event-0087-stopped.json", nil},
@@ -35,15 +37,15 @@ func TestParseSamples(t *testing.T) {
 		{"testdata/eventbridge-rds-db-snapshot-event-0041.json", nil},
 		{"testdata/eventbridge-rds-db-cluster-event-0173-aurora.json", nil},
 		{"testdata/eventbridge-rds-db-cluster-snapshot-event-0074-aurora.json", nil},
-		{"../../events/instance-created.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+		{"../../events/instance-created.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "RDS-EVENT-0005"}},
-		{"../../events/instance-restarted.json", &Request{Target: TargetInstance, Trigger: TriggerRestarted,
+		{"../../events/instance-restarted.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerRestarted,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "RDS-EVENT-0006"}},
-		{"../../events/parameter-group-changed.json", &Request{Target: TargetParameterGroup, Trigger: TriggerChange,
+		{"../../events/parameter-group-changed.json", &request.Request{Target: request.TargetParameterGroup, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", ParameterGroup: "shared-sqlserver", Cause: "RDS-EVENT-0037"}},
-		{"../../events/cloudtrail-create-db-instance.json", &Request{Target: TargetInstance, Trigger: TriggerChange,
+		{"../../events/cloudtrail-create-db-instance.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "CreateDBInstance"}},
-		{"../../events/scheduled-reboot.json", &Request{Target: TargetInstance, Trigger: TriggerReboot,
+		{"../../events/scheduled-reboot.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerReboot,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "scheduled-reboot"}},
 	}
 	for _, tt := range tests {
@@ -87,42 +89,42 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name        string
 		payload     string
-		wantTrigger Trigger
-		wantTarget  Target
+		wantTrigger request.Trigger
+		wantTarget  request.Target
 		wantName    string
 		wantIgnored string // substring of the reason
 	}{
-		{"every instance event ID we act on: restored from snapshot", instanceEvent("RDS-EVENT-0043", "Restored from snapshot s1", arn, "sales-db"), TriggerChange, TargetInstance, "sales-db", ""},
-		{"point in time restore", instanceEvent("RDS-EVENT-0019", "Restored from DB instance a to b", arn, "rds:sales-db"), TriggerChange, TargetInstance, "sales-db", ""},
-		{"group attached", instanceEvent("RDS-EVENT-0011", "Updated to use DBParameterGroup x", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"class change finished", instanceEvent("RDS-EVENT-0014", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"storage change finished", instanceEvent("RDS-EVENT-0017", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"multi-az", instanceEvent("RDS-EVENT-0025", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"single-az", instanceEvent("RDS-EVENT-0029", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"group finished updating", instanceEvent("RDS-EVENT-0092", "", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
-		{"restarted", instanceEvent("RDS-EVENT-0006", "DB instance restarted.", arn, ""), TriggerRestarted, TargetInstance, "sales-db", ""},
-		{"identifier comes from SourceArn, not SourceIdentifier", instanceEvent("RDS-EVENT-0005", "", arn, "rds:something-else"), TriggerChange, TargetInstance, "sales-db", ""},
-		{"no EventID: falls back to the message", instanceEvent("", "DB instance created.", arn, ""), TriggerChange, TargetInstance, "sales-db", ""},
+		{"every instance event ID we act on: restored from snapshot", instanceEvent("RDS-EVENT-0043", "Restored from snapshot s1", arn, "sales-db"), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"point in time restore", instanceEvent("RDS-EVENT-0019", "Restored from DB instance a to b", arn, "rds:sales-db"), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"group attached", instanceEvent("RDS-EVENT-0011", "Updated to use DBParameterGroup x", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"class change finished", instanceEvent("RDS-EVENT-0014", "", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"storage change finished", instanceEvent("RDS-EVENT-0017", "", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"multi-az", instanceEvent("RDS-EVENT-0025", "", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"single-az", instanceEvent("RDS-EVENT-0029", "", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"group finished updating", instanceEvent("RDS-EVENT-0092", "", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"restarted", instanceEvent("RDS-EVENT-0006", "DB instance restarted.", arn, ""), request.TriggerRestarted, request.TargetInstance, "sales-db", ""},
+		{"identifier comes from SourceArn, not SourceIdentifier", instanceEvent("RDS-EVENT-0005", "", arn, "rds:something-else"), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"no EventID: falls back to the message", instanceEvent("", "DB instance created.", arn, ""), request.TriggerChange, request.TargetInstance, "sales-db", ""},
 		{"no EventID and unknown message", instanceEvent("", "Finished DB Instance backup", arn, ""), "", "", "", "not one forcessl acts on"},
 		{"other event ID", instanceEvent("RDS-EVENT-0004", "DB instance shutdown.", arn, ""), "", "", "", "not one forcessl acts on"},
 		{"missing SourceArn", instanceEvent("RDS-EVENT-0005", "", "", "rds:sales-db"), "", "", "", "not an RDS db ARN"},
 		{"cluster ARN in instance event", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:111122223333:cluster:c", ""), "", "", "", "not an RDS db ARN"},
 		{"ARN from another account than the envelope", instanceEvent("RDS-EVENT-0005", "", "arn:aws:rds:eu-west-1:999999999999:db:x", ""), "", "", "", "names a resource in"},
-		{"CloudTrail CreateDBInstance", apiCallEvent("CreateDBInstance", `,"responseElements":{"dBInstanceArn":"`+arn+`"}`), TriggerChange, TargetInstance, "sales-db", ""},
-		{"CloudTrail ModifyDBInstance rename uses the new name", apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},"responseElements":{"dBInstanceIdentifier":"old","dBInstanceArn":"arn:aws:rds:eu-west-1:111122223333:db:old","pendingModifiedValues":{"dBInstanceIdentifier":"new-name"}}`), TriggerChange, TargetInstance, "new-name", ""},
-		{"CloudTrail PITR uses the target", apiCallEvent("RestoreDBInstanceToPointInTime", `,"requestParameters":{"sourceDBInstanceIdentifier":"src","targetDBInstanceIdentifier":"restored"}`), TriggerChange, TargetInstance, "restored", ""},
-		{"CloudTrail read replica", apiCallEvent("CreateDBInstanceReadReplica", `,"requestParameters":{"dBInstanceIdentifier":"replica-1"}`), TriggerChange, TargetInstance, "replica-1", ""},
-		{"CloudTrail snapshot restore", apiCallEvent("RestoreDBInstanceFromDBSnapshot", `,"requestParameters":{"dBInstanceIdentifier":"from-snap"}`), TriggerChange, TargetInstance, "from-snap", ""},
-		{"CloudTrail ModifyDBParameterGroup", apiCallEvent("ModifyDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"pg-1"}`), TriggerChange, TargetParameterGroup, "pg-1", ""},
-		{"CloudTrail ResetDBParameterGroup by ARN", apiCallEvent("ResetDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"arn:aws:rds:eu-west-1:111122223333:pg:pg-2"}`), TriggerChange, TargetParameterGroup, "pg-2", ""},
+		{"CloudTrail CreateDBInstance", apiCallEvent("CreateDBInstance", `,"responseElements":{"dBInstanceArn":"`+arn+`"}`), request.TriggerChange, request.TargetInstance, "sales-db", ""},
+		{"CloudTrail ModifyDBInstance rename uses the new name", apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},"responseElements":{"dBInstanceIdentifier":"old","dBInstanceArn":"arn:aws:rds:eu-west-1:111122223333:db:old","pendingModifiedValues":{"dBInstanceIdentifier":"new-name"}}`), request.TriggerChange, request.TargetInstance, "new-name", ""},
+		{"CloudTrail PITR uses the target", apiCallEvent("RestoreDBInstanceToPointInTime", `,"requestParameters":{"sourceDBInstanceIdentifier":"src","targetDBInstanceIdentifier":"restored"}`), request.TriggerChange, request.TargetInstance, "restored", ""},
+		{"CloudTrail read replica", apiCallEvent("CreateDBInstanceReadReplica", `,"requestParameters":{"dBInstanceIdentifier":"replica-1"}`), request.TriggerChange, request.TargetInstance, "replica-1", ""},
+		{"CloudTrail snapshot restore", apiCallEvent("RestoreDBInstanceFromDBSnapshot", `,"requestParameters":{"dBInstanceIdentifier":"from-snap"}`), request.TriggerChange, request.TargetInstance, "from-snap", ""},
+		{"CloudTrail ModifyDBParameterGroup", apiCallEvent("ModifyDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"pg-1"}`), request.TriggerChange, request.TargetParameterGroup, "pg-1", ""},
+		{"CloudTrail ResetDBParameterGroup by ARN", apiCallEvent("ResetDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"arn:aws:rds:eu-west-1:111122223333:pg:pg-2"}`), request.TriggerChange, request.TargetParameterGroup, "pg-2", ""},
 		{"CloudTrail failed call", apiCallEvent("CreateDBInstance", `,"errorCode":"InvalidParameterValue","requestParameters":{"dBInstanceIdentifier":"x"}`), "", "", "", "failed with InvalidParameterValue"},
 		{"CloudTrail other call", apiCallEvent("DeleteDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"x"}`), "", "", "", "not one forcessl acts on"},
 		{"CloudTrail without identifier", apiCallEvent("CreateDBInstance", `,"responseElements":null`), "", "", "", "instance identifier"},
 		{"CloudTrail from another service", strings.Replace(apiCallEvent("CreateDBInstance", ""), "rds.amazonaws.com", "ec2.amazonaws.com", 1), "", "", "", "not rds.amazonaws.com"},
-		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, TriggerRecheck, TargetInstance, "sales-db", ""},
+		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, request.TriggerRecheck, request.TargetInstance, "sales-db", ""},
 		{"scheduled unknown action", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"delete","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "unknown scheduled action"},
 		{"scheduled bad account", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"12","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "12-digit"},
-		{"sweep item", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"eu-west-1"}}`, TriggerSweep, TargetAccountRegion, "", ""},
+		{"sweep item", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"eu-west-1"}}`, request.TriggerSweep, request.TargetAccountRegion, "", ""},
 		{"sweep item with a bad region", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"moon"}}`, "", "", "", "not a region"},
 		{"malformed JSON", `{"detail-type":`, "", "", "", "malformed JSON"},
 		{"not an object", `[1,2]`, "", "", "", "malformed JSON"},
@@ -144,7 +146,7 @@ func TestParse(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := got.Instance
-			if got.Target == TargetParameterGroup {
+			if got.Target == request.TargetParameterGroup {
 				name = got.ParameterGroup
 			}
 			if got.Trigger != tt.wantTrigger || got.Target != tt.wantTarget || name != tt.wantName ||
@@ -161,7 +163,7 @@ func TestSweepStart(t *testing.T) {
 		`{"detail-type":"forcessl Sweep","source":"forcessl","detail":{}}`,
 	} {
 		req, err := Parse([]byte(p))
-		if err != nil || req.Target != TargetSweep {
+		if err != nil || req.Target != request.TargetSweep {
 			t.Errorf("Parse(%s) = %+v, %v", p, req, err)
 		}
 	}
@@ -173,13 +175,13 @@ func TestSweepItemRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, err := Parse(b)
-	if err != nil || req.Target != TargetAccountRegion || req.SweepID != "2026-11-26T10:00:00Z" || req.Account != "111122223333" {
+	if err != nil || req.Target != request.TargetAccountRegion || req.SweepID != "2026-11-26T10:00:00Z" || req.Account != "111122223333" {
 		t.Errorf("round trip = %+v, %v", req, err)
 	}
 }
 
 func TestScheduledPayloadRoundTrip(t *testing.T) {
-	s := Scheduled{Action: TriggerReboot, Account: "111122223333", Region: "ap-southeast-2", Instance: "db-1"}
+	s := Scheduled{Action: request.TriggerReboot, Account: "111122223333", Region: "ap-southeast-2", Instance: "db-1"}
 	b, err := ScheduledPayload(s)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +190,7 @@ func TestScheduledPayloadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Trigger != TriggerReboot || got.Instance != "db-1" || got.Account != s.Account || got.Region != s.Region {
+	if got.Trigger != request.TriggerReboot || got.Instance != "db-1" || got.Account != s.Account || got.Region != s.Region {
 		t.Errorf("round trip = %+v", got)
 	}
 }
@@ -213,7 +215,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if req.Target != TargetSweep && validate(req) != nil {
+		if req.Target != request.TargetSweep && validate(req) != nil {
 			t.Fatalf("accepted invalid request %+v", req)
 		}
 	})

@@ -21,12 +21,15 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
+	"github.com/forcessl/forcessl/internal/fakeaws"
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apicount"
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
-	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/setup"
 )
 
@@ -46,15 +49,17 @@ var (
 )
 
 type env struct {
-	t      *testing.T
-	rds    *rds.Client
-	sched  *scheduler.Client
-	inbox  *mototest.Inbox
-	calls  *apicount.Counter
-	engine *reconcile.Engine
+	t     *testing.T
+	rds   *rds.Client
+	sched *scheduler.Client
+	inbox *mototest.Inbox
+	calls *apicount.Counter
+	cfg   config.Config
+	aws   aws.Config
+	d     *dispatch.Dispatcher
 }
 
-func newEnv(t *testing.T, mode config.Mode, extra ...string) *env {
+func newEnv(t *testing.T, mode policy.Mode, extra ...string) *env {
 	moto.Reset(t)
 	awsCfg := moto.Config(t)
 	e := &env{t: t, rds: rds.NewFromConfig(awsCfg), sched: scheduler.NewFromConfig(awsCfg), calls: apicount.New()}
@@ -69,19 +74,29 @@ func newEnv(t *testing.T, mode config.Mode, extra ...string) *env {
 	for i := 0; i+1 < len(extra); i += 2 {
 		vars[extra[i]] = extra[i+1]
 	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
+	var err error
+	if e.cfg, err = config.FromMap(vars); err != nil {
 		t.Fatal(err)
 	}
-	counted := awsCfg.Copy()
-	counted.APIOptions = append(counted.APIOptions, e.calls.Middleware())
-	e.engine = setup.Engine(cfg, counted, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	e.engine.Now = func() time.Time { return now }
+	e.aws = awsCfg.Copy()
+	e.aws.APIOptions = append(e.aws.APIOptions, e.calls.Middleware())
+	e.d = e.engine()
 	return e
 }
 
+// engine wires a fresh engine (its own locks and client caches) over the
+// same moto, as a separate Lambda environment would be.
+func (e *env) engine() *dispatch.Dispatcher {
+	return setup.New(e.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Options{
+		AWS: func() (aws.Config, error) { return e.aws, nil }, Now: func() time.Time { return now }})
+}
+
+func (e *env) invoke(payload []byte) (any, error) {
+	return e.d.Invoke(context.Background(), payload, functionARN)
+}
+
 // handle sends one event file from events/ with the instance name replaced.
-func (e *env) handle(file, instance string) reconcile.Result {
+func (e *env) handle(file, instance string) result.Result {
 	e.t.Helper()
 	b, err := os.ReadFile("../../events/" + file)
 	if err != nil {
@@ -89,11 +104,11 @@ func (e *env) handle(file, instance string) reconcile.Result {
 	}
 	payload := strings.ReplaceAll(string(b), "orders-sql", instance)
 	payload = strings.ReplaceAll(payload, "shared-sqlserver", instance)
-	res, err := e.engine.Handle(context.Background(), []byte(payload), functionARN)
+	out, err := e.invoke([]byte(payload))
 	if err != nil {
-		e.t.Fatalf("Handle: %v", err)
+		e.t.Fatalf("Invoke: %v", err)
 	}
-	return res
+	return out.(result.Result)
 }
 
 func (e *env) instanceGroup(id string) string {
@@ -188,13 +203,13 @@ func memberEvent(account, instance string) []byte {
 
 func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 	const member = "210987654321"
-	e := newEnv(t, config.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation")
+	e := newEnv(t, policy.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation")
 	m := memberRDS(t, member)
 	def := mototest.CreateInstance(t, m, "payroll", "sqlserver-ex", "", nil)
 	mototest.SeedTLSParameter(t, m, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
 
-	res, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN)
+	res, err := e.invoke(memberEvent(member, "payroll"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +247,7 @@ func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 
 	// A second event reuses the cached credentials.
 	e.calls.Reset()
-	if _, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN); err != nil {
+	if _, err := e.invoke(memberEvent(member, "payroll")); err != nil {
 		t.Fatal(err)
 	}
 	if c := e.calls.Snapshot(); c["STS.AssumeRole"]+c["STS.GetCallerIdentity"] != 0 {
@@ -243,11 +258,11 @@ func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 // Without a member role, an event from another account is refused, never
 // handled with the function's own credentials on a same-named instance.
 func TestSingleAccountRefusesOtherAccounts(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	def := mototest.CreateInstance(t, e.rds, "payroll", "sqlserver-ex", "", nil)
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
-	res, err := e.engine.Handle(context.Background(), memberEvent("210987654321", "payroll"), functionARN)
+	res, err := e.invoke(memberEvent("210987654321", "payroll"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,13 +276,13 @@ func TestSingleAccountRefusesOtherAccounts(t *testing.T) {
 
 func TestAccountOutsideAllowListIsRefused(t *testing.T) {
 	const member = "210987654321"
-	e := newEnv(t, config.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation", config.EnvAccounts, "123456789012,555555555555")
+	e := newEnv(t, policy.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation", config.EnvAccounts, "123456789012,555555555555")
 	m := memberRDS(t, member)
 	def := mototest.CreateInstance(t, m, "payroll", "sqlserver-ex", "", nil)
 	mototest.SeedTLSParameter(t, m, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
 
-	res, err := e.engine.Handle(context.Background(), memberEvent(member, "payroll"), functionARN)
+	res, err := e.invoke(memberEvent(member, "payroll"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,16 +299,10 @@ func TestAccountOutsideAllowListIsRefused(t *testing.T) {
 	}
 }
 
-func only(t *testing.T, res reconcile.Result) reconcile.InstanceResult {
-	t.Helper()
-	if len(res.Instances) != 1 {
-		t.Fatalf("want one instance result, got %+v", res)
-	}
-	return res.Instances[0]
-}
+func only(t *testing.T, res any) result.Resource { t.Helper(); return fakeaws.Only(t, res) }
 
 func TestDefaultGroupRemediation(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
@@ -368,7 +377,7 @@ func TestDefaultGroupRemediation(t *testing.T) {
 }
 
 func TestCustomGroupKeepsEveryCustomParameter(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	ctx := context.Background()
 	_, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("app-params"),
 		DBParameterGroupFamily: aws.String("sqlserver-se-15.0"), Description: aws.String("owner's settings")})
@@ -415,7 +424,7 @@ func TestCustomGroupKeepsEveryCustomParameter(t *testing.T) {
 }
 
 func TestCompliantCustomGroupCostsTwoRDSCalls(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	ctx := context.Background()
 	if _, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("pg-secure"),
 		DBParameterGroupFamily: aws.String("postgres16"), Description: aws.String("x")}); err != nil {
@@ -438,7 +447,7 @@ func TestCompliantCustomGroupCostsTwoRDSCalls(t *testing.T) {
 }
 
 func TestExemptInstanceIsNeverTouched(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	def := mototest.CreateInstance(t, e.rds, "legacy", "sqlserver-web", "", map[string]string{"forcessl:exempt": "true"})
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
@@ -453,7 +462,7 @@ func TestExemptInstanceIsNeverTouched(t *testing.T) {
 }
 
 func TestReportModeWritesNothing(t *testing.T) {
-	e := newEnv(t, config.ModeReport)
+	e := newEnv(t, policy.ModeReport)
 	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 	e.calls.Reset()
@@ -477,7 +486,7 @@ func TestReportModeWritesNothing(t *testing.T) {
 func TestIdempotent(t *testing.T) {
 	for _, concurrent := range []bool{false, true} {
 		t.Run(fmt.Sprintf("concurrent=%v", concurrent), func(t *testing.T) {
-			e := newEnv(t, config.ModeEnforce)
+			e := newEnv(t, policy.ModeEnforce)
 			def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 			mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 			e.calls.Reset()
@@ -507,26 +516,21 @@ func TestIdempotent(t *testing.T) {
 // once by three engines still converge on one group and one schedule, with
 // no error (the in-process test above shows the single-environment dedupe).
 func TestSeparateEnvironmentsConverge(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 	payload, err := os.ReadFile("../../events/instance-created.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	engines := []*reconcile.Engine{e.engine}
-	for i := 0; i < 2; i++ {
-		// Same clients and settings, its own (empty) locks.
-		engines = append(engines, &reconcile.Engine{Config: e.engine.Config, RDS: e.engine.RDS, Identity: e.engine.Identity,
-			Scheduler: e.engine.Scheduler, Notifier: e.engine.Notifier, Now: e.engine.Now, Log: e.engine.Log})
-	}
+	engines := []*dispatch.Dispatcher{e.d, e.engine(), e.engine()}
 	var wg sync.WaitGroup
 	errs := make([]error, len(engines))
 	for i, en := range engines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = en.Handle(context.Background(), payload, functionARN)
+			_, errs[i] = en.Invoke(context.Background(), payload, functionARN)
 		}()
 	}
 	wg.Wait()
@@ -544,7 +548,7 @@ func TestSeparateEnvironmentsConverge(t *testing.T) {
 }
 
 func TestParameterGroupEventReachesEveryInstance(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	ctx := context.Background()
 	if _, err := e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("shared-sqlserver"),
 		DBParameterGroupFamily: aws.String("sqlserver-se-15.0"), Description: aws.String("x")}); err != nil {
@@ -558,15 +562,15 @@ func TestParameterGroupEventReachesEveryInstance(t *testing.T) {
 	e.calls.Reset()
 
 	res := e.handle("parameter-group-changed.json", "shared-sqlserver")
-	if len(res.Instances) != 3 {
-		t.Fatalf("want the 3 instances on the group, got %+v", res.Instances)
+	if len(res.Resources) != 3 {
+		t.Fatalf("want the 3 instances on the group, got %+v", res.Resources)
 	}
-	for _, ir := range res.Instances {
+	for _, ir := range res.Resources {
 		if ir.Outcome != plan.OutcomeRemediated {
-			t.Errorf("%s: %+v", ir.Instance, ir)
+			t.Errorf("%s: %+v", ir.Name, ir)
 		}
-		if g := e.instanceGroup(ir.Instance); g != "forcessl-shared-sqlserver" {
-			t.Errorf("%s uses %s", ir.Instance, g)
+		if g := e.instanceGroup(ir.Name); g != "forcessl-shared-sqlserver" {
+			t.Errorf("%s uses %s", ir.Name, g)
 		}
 	}
 	c := e.calls.Snapshot()
@@ -586,9 +590,10 @@ func TestParameterGroupEventReachesEveryInstance(t *testing.T) {
 }
 
 func TestBadInputIsAcknowledged(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	for _, payload := range []string{`{`, `{"source":"aws.ec2","detail-type":"x","detail":{}}`, `null`} {
-		res, err := e.engine.Handle(context.Background(), []byte(payload), functionARN)
+		out, err := e.invoke([]byte(payload))
+		res, _ := out.(result.Result)
 		if err != nil || res.Ignored == "" {
 			t.Errorf("payload %q: res %+v err %v; want ignored, no error", payload, res, err)
 		}
@@ -599,7 +604,7 @@ func TestBadInputIsAcknowledged(t *testing.T) {
 }
 
 func TestDeletedInstanceIsAcknowledged(t *testing.T) {
-	e := newEnv(t, config.ModeEnforce)
+	e := newEnv(t, policy.ModeEnforce)
 	ir := only(t, e.handle("instance-created.json", "gone"))
 	if ir.State != plan.NotFound || e.writes() != 0 {
 		t.Errorf("%+v", ir)

@@ -3,58 +3,42 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/forcessl/forcessl/pkg/config"
+	goldenfile "github.com/forcessl/forcessl/internal/golden"
 	"github.com/forcessl/forcessl/pkg/plan"
-	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/result"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var reboot = time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
 
 func sample() Report {
-	a := reconcile.Result{Instances: []reconcile.InstanceResult{
-		{Instance: "orders", State: plan.NonCompliant, Outcome: plan.OutcomeRemediated, Reason: "rds.force_ssl is 0 in parameter group default.sqlserver-se-15.0",
+	a := result.Result{Resources: []result.Resource{
+		{Kind: plan.KindInstance, Name: "orders", State: plan.NonCompliant, Outcome: plan.OutcomeRemediated, Reason: "rds.force_ssl is 0 in parameter group default.sqlserver-se-15.0",
 			Planned: []string{"x"}, Changed: []string{"x"}, RebootAt: &reboot},
-		{Instance: "ledger", State: plan.Compliant, Outcome: plan.OutcomeNone},
-		{Instance: "billing", State: plan.CompliantPendingReboot, Outcome: plan.OutcomeNone, Reason: "rds.force_ssl=1 in forcessl-app, pending reboot", RebootAt: &reboot},
-		{Instance: "legacy", State: plan.Exempt, Outcome: plan.OutcomeNone},
-		{Instance: "erp", State: plan.OutOfScope, Outcome: plan.OutcomeNone},
+		{Kind: plan.KindInstance, Name: "ledger", State: plan.Compliant, Outcome: plan.OutcomeNone},
+		{Kind: plan.KindInstance, Name: "billing", State: plan.CompliantPendingReboot, Outcome: plan.OutcomeNone, Reason: "rds.force_ssl=1 in forcessl-app, pending reboot", RebootAt: &reboot},
+		{Kind: plan.KindInstance, Name: "legacy", State: plan.Exempt, Outcome: plan.OutcomeNone},
+		{Kind: plan.KindInstance, Name: "erp", State: plan.OutOfScope, Outcome: plan.OutcomeNone},
 	}}
-	b := reconcile.Result{Instances: []reconcile.InstanceResult{
-		{Instance: "shop", State: plan.NonCompliant, Outcome: plan.OutcomeRefused, Reason: "forcessl-shop exists in another family"},
-		{Instance: "cache", State: plan.NonCompliant, Outcome: plan.OutcomeFailed, Error: "api error AccessDenied"},
+	b := result.Result{Resources: []result.Resource{
+		{Kind: plan.KindInstance, Name: "shop", State: plan.NonCompliant, Outcome: plan.OutcomeRefused, Reason: "forcessl-shop exists in another family"},
+		{Kind: plan.KindInstance, Name: "cache", State: plan.NonCompliant, Outcome: plan.OutcomeFailed, Error: "api error AccessDenied"},
 	}}
-	return Report{SweepID: "2026-11-26T10:00:00Z", Mode: config.ModeEnforce, Duration: 2 * time.Second, Items: []Item{
+	return Report{SweepID: "2026-11-26T10:00:00Z", Mode: policy.ModeEnforce, Duration: 2 * time.Second, Items: []Item{
 		FromResult("222222222222", "eu-west-1", b, nil),
 		FromResult("111111111111", "us-east-1", a, nil),
-		FromResult("111111111111", "eu-west-1", reconcile.Result{}, nil),
+		FromResult("111111111111", "eu-west-1", result.Result{}, nil),
 	}}
 }
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./pkg/report -update, then review):\n%s", name, got)
-	}
+	goldenfile.Check(t, name, got)
 }
 
 func TestRenderings(t *testing.T) {
@@ -69,6 +53,11 @@ func TestRenderings(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "report.json", js)
+	var csvOut bytes.Buffer
+	if err := CSV(&csvOut, sample()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.csv", csvOut.Bytes())
 	m, err := Digest(r)
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +82,8 @@ func TestCountsAndAttention(t *testing.T) {
 	if !r.NeedsAttention() {
 		t.Error("findings need attention")
 	}
-	clean := Report{Items: []Item{FromResult("111111111111", "us-east-1", reconcile.Result{Instances: []reconcile.InstanceResult{
-		{Instance: "a", State: plan.Compliant}, {Instance: "b", State: plan.Exempt}}}, nil)}}
+	clean := Report{Items: []Item{FromResult("111111111111", "us-east-1", result.Result{Resources: []result.Resource{
+		{Kind: plan.KindInstance, Name: "a", State: plan.Compliant}, {Name: "b", State: plan.Exempt}}}, nil)}}
 	if clean.NeedsAttention() {
 		t.Error("an all-compliant sweep sends no digest")
 	}
@@ -150,12 +139,12 @@ func TestEMF(t *testing.T) {
 
 // A large sweep still fits one SNS message (256 KiB for every body).
 func TestDigestStaysWithinSNSLimits(t *testing.T) {
-	var res reconcile.Result
+	var res result.Result
 	for i := 0; i < 5000; i++ {
-		res.Instances = append(res.Instances, reconcile.InstanceResult{Instance: fmt.Sprintf("db-%05d", i), State: plan.NonCompliant,
+		res.Resources = append(res.Resources, result.Resource{Name: fmt.Sprintf("db-%05d", i), State: plan.NonCompliant,
 			Outcome: plan.OutcomeNone, Reason: strings.Repeat("rds.force_ssl is 0 in parameter group some-long-group-name ", 2)})
 	}
-	m, err := Digest(Report{SweepID: "s", Mode: config.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}})
+	m, err := Digest(Report{SweepID: "s", Mode: policy.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}

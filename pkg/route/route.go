@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 // Kind of route.
@@ -39,7 +39,7 @@ type Settings struct {
 // Decide routes an event from account.
 func Decide(account string, s Settings) Route {
 	switch {
-	case !config.ValidAccount(account):
+	case !request.ValidAccount(account):
 		return Route{Kind: Refused, Account: account, Reason: fmt.Sprintf("%q is not an AWS account ID", account)}
 	case len(s.Allow) > 0 && !slices.Contains(s.Allow, account):
 		return Route{Kind: Refused, Account: account, Reason: "account " + account + " is not in FORCESSL_ACCOUNTS"}

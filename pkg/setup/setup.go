@@ -1,7 +1,7 @@
-// Package setup builds the engine from the configuration and an AWS SDK
-// config: SDK clients with adaptive retry, the notifier, the logger. It is
-// the only place that knows which SDK clients exist, so main stays thin and
-// tests build exactly what production builds.
+// Package setup wires forcessl from its configuration: the SDK clients
+// (built lazily, once, with adaptive retry), the publisher, the engine's
+// parts and the logger. It is the only place that knows which SDK clients
+// exist, so main stays thin and tests build exactly what production builds.
 package setup
 
 import (
@@ -13,14 +13,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/forcessl/forcessl/pkg/config"
-	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/fanout"
+	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/sweep"
 )
@@ -49,69 +46,79 @@ func Logger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// Engine wires the engine.
-func Engine(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *reconcile.Engine {
-	cl := newClients(awsCfg)
-	e := &reconcile.Engine{
-		Config:    cfg,
-		RDS:       cl.RDS,
-		Scheduler: scheduler.NewFromConfig(awsCfg),
-		Now:       time.Now,
-		Log:       log,
-	}
-	// The engine must know its own account to tell it from others (Lambda
-	// gives it away in the function ARN; elsewhere STS is asked once).
-	e.Identity = (&identity{sts: cl.sts}).Get
-	if cfg.TopicARN != "" {
-		e.Notifier = notify.Publisher{SNS: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
-	}
-	return e
+// Options are what a process adds to the configuration.
+type Options struct {
+	// AWS loads the SDK configuration; called once, on first need.
+	AWS func() (aws.Config, error)
+	// Metrics receives the sweep's embedded-metric-format lines (stdout in
+	// Lambda, where CloudWatch reads them); nil: none.
+	Metrics io.Writer
+	Now     func() time.Time // default time.Now
 }
 
-// Sweeper wires the sweep over the same engine. Accounts in scope are
-// FORCESSL_ACCOUNTS when set, else the organization's active accounts in
-// organization mode, else the function's own account; regions are
-// FORCESSL_REGIONS, else the function's region.
-func Sweeper(cfg config.Config, awsCfg aws.Config, e *reconcile.Engine, metrics io.Writer) *sweep.Sweeper {
-	s := &sweep.Sweeper{Engine: e, Regions: cfg.Regions, Metrics: metrics}
-	if len(s.Regions) == 0 {
-		s.Regions = []string{awsCfg.Region}
+// New wires the dispatcher and everything behind it over the SDK. Nothing
+// talks to AWS until a request needs it.
+func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher {
+	cl := newClients(opts.AWS)
+	p := Parts{Clients: cl, HomeRegion: cl.Region, Metrics: opts.Metrics, Now: opts.Now}
+	if cfg.TopicARN != "" {
+		pub := &publisher{clients: cl, topic: cfg.TopicARN}
+		p.Notifier, p.Digests = pub, pub
 	}
+	switch {
+	case len(cfg.Accounts) > 0:
+	case cfg.MemberRoleName != "":
+		p.Accounts = cl.ActiveAccounts
+	}
+	if cfg.SweepQueueURL != "" {
+		p.Queue = queue{cl}
+	}
+	return Wire(cfg, log, p)
+}
+
+// Parts are the pieces that talk to AWS, as the engine sees them.
+type Parts struct {
+	Clients  dispatch.Clients
+	Notifier reconcile.Notifier // nil: no notifications
+	Digests  sweep.Digests      // nil: no sweep digest
+	Queue    sweep.Queue        // nil: sweeps run in-process
+	// Accounts lists the accounts a sweep covers when FORCESSL_ACCOUNTS is
+	// not set (the organization's); nil: the function's own.
+	Accounts   func(context.Context) ([]string, error)
+	HomeRegion func() string
+	Metrics    io.Writer
+	Now        func() time.Time // default time.Now
+}
+
+// Wire assembles the engine from its parts: the dispatcher, the fan-out
+// and reconciler behind it, and the sweeper on the same engine. Accounts a
+// sweep covers are FORCESSL_ACCOUNTS when set, else Parts.Accounts, else
+// the function's own; regions are FORCESSL_REGIONS, else its own region.
+func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	d := &dispatch.Dispatcher{Config: cfg, Clients: p.Clients, Notifier: p.Notifier, Log: log}
+	rec := &reconcile.Reconciler{
+		Mode: cfg.Mode, Now: p.Now, Notifier: p.Notifier,
+		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines},
+	}
+	d.FanOut = &fanout.FanOut{Reconciler: rec, Parallelism: cfg.SweepParallelism}
+	s := &sweep.Sweeper{Mode: cfg.Mode, Now: p.Now, Log: log, Reconcile: d.Request, Regions: cfg.Regions,
+		HomeRegion: p.HomeRegion, Metrics: p.Metrics, Digests: p.Digests, Accounts: p.Accounts}
 	switch {
 	case len(cfg.Accounts) > 0:
 		accounts := cfg.Accounts
 		s.Accounts = func(context.Context) ([]string, error) { return accounts, nil }
-	case cfg.MemberRoleName != "":
-		org := organizations.NewFromConfig(awsCfg)
-		s.Accounts = func(ctx context.Context) ([]string, error) { return activeAccounts(ctx, org) }
-	default:
+	case s.Accounts == nil:
 		s.Accounts = func(ctx context.Context) ([]string, error) {
-			acct, _, err := e.Identity(ctx)
+			acct, _, err := p.Clients.Identity(ctx)
 			return []string{acct}, err
 		}
 	}
-	if cfg.SweepQueueURL != "" {
-		s.Queue, s.QueueURL = sqs.NewFromConfig(awsCfg), cfg.SweepQueueURL
+	if p.Queue != nil && cfg.SweepQueueURL != "" {
+		s.Queue, s.QueueURL = p.Queue, cfg.SweepQueueURL
 	}
-	if p, ok := e.Notifier.(notify.Publisher); ok {
-		s.Digests = p
-	}
-	return s
-}
-
-func activeAccounts(ctx context.Context, org *organizations.Client) ([]string, error) {
-	var ids []string
-	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list organization accounts: %w", err)
-		}
-		for _, a := range page.Accounts {
-			if a.Status == orgtypes.AccountStatusActive {
-				ids = append(ids, aws.ToString(a.Id))
-			}
-		}
-	}
-	return ids, nil
+	d.Sweeper = s
+	return d
 }

@@ -22,9 +22,11 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
-	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/request"
+	"github.com/forcessl/forcessl/pkg/result"
 )
 
 // Queue is the part of SQS the fan-out uses.
@@ -39,11 +41,19 @@ type Digests interface {
 
 // Sweeper runs sweeps.
 type Sweeper struct {
-	Engine *reconcile.Engine
+	Mode policy.Mode
+	Now  func() time.Time
+	Log  *slog.Logger
+	// Reconcile reconciles one account-region request: the event path's
+	// own engine.
+	Reconcile func(ctx context.Context, req request.Request, functionARN string) (result.Result, error)
 	// Accounts lists the accounts in scope (FORCESSL_ACCOUNTS, the
 	// organization's active accounts, or the function's own).
 	Accounts func(context.Context) ([]string, error)
 	Regions  []string
+	// HomeRegion is the function's own region: the one swept when Regions
+	// is empty.
+	HomeRegion func() string
 	Queue    Queue // nil: run every item in this process
 	QueueURL string
 	Digests  Digests   // nil: no digest
@@ -58,30 +68,44 @@ func (s *Sweeper) Items(ctx context.Context, sweepID string) ([]rdsevent.SweepIt
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
+	regions := s.Regions
+	if len(regions) == 0 && s.HomeRegion != nil {
+		regions = []string{s.HomeRegion()}
+	}
 	var items []rdsevent.SweepItem
 	for _, a := range accounts {
-		for _, r := range s.Regions {
+		for _, r := range regions {
 			items = append(items, rdsevent.SweepItem{SweepID: sweepID, Account: a, Region: r})
 		}
 	}
 	return items, nil
 }
 
+// Started is the answer to a sweep start.
+type Started struct {
+	SweepID string        `json:"sweepId"`
+	Items   int           `json:"items"`
+	Queued  bool          `json:"queued"`
+	Report  report.Report `json:"report"`
+}
+
 // Start begins a sweep: enqueues its items, or runs them here when there
 // is no queue and returns the whole report.
-func (s *Sweeper) Start(ctx context.Context, functionARN string) (report.Report, int, error) {
-	started := s.Engine.Now()
-	rep := report.Report{SweepID: started.UTC().Format(time.RFC3339), Mode: s.Engine.Config.Mode}
+func (s *Sweeper) Start(ctx context.Context, functionARN string) (Started, error) {
+	started := s.Now()
+	rep := report.Report{SweepID: started.UTC().Format(time.RFC3339), Mode: s.Mode}
+	st := Started{SweepID: rep.SweepID, Queued: s.Queue != nil}
 	items, err := s.Items(ctx, rep.SweepID)
 	if err != nil {
-		return rep, 0, err
+		return st, err
 	}
-	s.Engine.Log.InfoContext(ctx, "sweep started", "sweepId", rep.SweepID, "items", len(items), "queued", s.Queue != nil)
+	st.Items = len(items)
+	s.Log.InfoContext(ctx, "sweep started", "sweepId", rep.SweepID, "items", len(items), "queued", s.Queue != nil)
 	if s.Queue != nil {
-		return rep, len(items), s.enqueue(ctx, items)
+		return st, s.enqueue(ctx, items)
 	}
 	for i, it := range items {
-		req := rdsevent.Request{Target: rdsevent.TargetAccountRegion, Trigger: rdsevent.TriggerSweep, Cause: "sweep",
+		req := request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Cause: "sweep",
 			SweepID: rep.SweepID, Account: it.Account, Region: it.Region}
 		ri, _ := s.item(ctx, req, functionARN) // an item's error is in its report
 		rep.Items = append(rep.Items, ri)
@@ -89,28 +113,29 @@ func (s *Sweeper) Start(ctx context.Context, functionARN string) (report.Report,
 			s.Progress(i+1, len(items), ri)
 		}
 	}
-	rep.Duration = s.Engine.Now().Sub(started)
-	return rep, len(items), s.digest(ctx, rep)
+	rep.Duration = s.Now().Sub(started)
+	st.Report = rep
+	return st, s.digest(ctx, rep)
 }
 
 // Item reconciles one queued work item and sends its digest. A retryable
 // error is returned, so SQS redelivers the item and, in the end,
 // dead-letters it.
-func (s *Sweeper) Item(ctx context.Context, req rdsevent.Request, functionARN string) (report.Item, error) {
-	started := s.Engine.Now()
+func (s *Sweeper) Item(ctx context.Context, req request.Request, functionARN string) (report.Item, error) {
+	started := s.Now()
 	ri, err := s.item(ctx, req, functionARN)
 	if err != nil {
 		return ri, err
 	}
-	rep := report.Report{SweepID: req.SweepID, Mode: s.Engine.Config.Mode, Items: []report.Item{ri}, Duration: s.Engine.Now().Sub(started)}
+	rep := report.Report{SweepID: req.SweepID, Mode: s.Mode, Items: []report.Item{ri}, Duration: s.Now().Sub(started)}
 	return ri, s.digest(ctx, rep)
 }
 
-func (s *Sweeper) item(ctx context.Context, req rdsevent.Request, functionARN string) (report.Item, error) {
-	res, err := s.Engine.Reconcile(ctx, req, functionARN)
+func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN string) (report.Item, error) {
+	res, err := s.Reconcile(ctx, req, functionARN)
 	ri := report.FromResult(req.Account, req.Region, res, err)
 	if s.Metrics != nil {
-		if line, merr := report.EMF(ri, s.Engine.Now()); merr == nil {
+		if line, merr := report.EMF(ri, s.Now()); merr == nil {
 			fmt.Fprintln(s.Metrics, string(line))
 		}
 	}
@@ -118,8 +143,8 @@ func (s *Sweeper) item(ctx context.Context, req rdsevent.Request, functionARN st
 	if err != nil {
 		level = slog.LevelError
 	}
-	s.Engine.Log.Log(ctx, level, "sweep item", "sweepId", req.SweepID, "account", req.Account, "region", req.Region,
-		"instances", len(res.Instances), "findings", len(ri.Findings), "outcome", outcome(err))
+	s.Log.Log(ctx, level, "sweep item", "sweepId", req.SweepID, "account", req.Account, "region", req.Region,
+		"instances", len(res.Resources), "findings", len(ri.Findings), "outcome", outcome(err))
 	return ri, err
 }
 
@@ -140,7 +165,7 @@ func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
 	}
 	if err := s.Digests.Send(ctx, m); err != nil {
 		// The sweep's work is done; a lost digest must not redo it.
-		s.Engine.Log.ErrorContext(ctx, "digest not sent", "sweepId", rep.SweepID, "error", err.Error())
+		s.Log.ErrorContext(ctx, "digest not sent", "sweepId", rep.SweepID, "error", err.Error())
 	}
 	return nil
 }

@@ -23,11 +23,12 @@ import (
 	"github.com/forcessl/forcessl/pkg/apicount"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/dispatch"
-	"github.com/forcessl/forcessl/pkg/rdsevent"
-	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/request"
+	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/route"
 	"github.com/forcessl/forcessl/pkg/setup"
+	"github.com/forcessl/forcessl/pkg/sweep"
 )
 
 var moto *mototest.Server
@@ -36,9 +37,9 @@ func TestMain(m *testing.M) { mototest.Main(m, &moto) }
 
 const functionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"
 
-func engine(t *testing.T, vars map[string]string, calls *apicount.Counter) (*reconcile.Engine, config.Config) {
+func engine(t *testing.T, vars map[string]string, calls *apicount.Counter) *dispatch.Dispatcher {
 	t.Helper()
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	cfg, err := config.FromMap(vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +47,9 @@ func engine(t *testing.T, vars map[string]string, calls *apicount.Counter) (*rec
 	if calls != nil {
 		awsCfg.APIOptions = append(awsCfg.APIOptions, calls.Middleware())
 	}
-	e := setup.Engine(cfg, awsCfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	e.Now = func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
-	return e, cfg
+	return setup.New(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Options{
+		AWS: func() (aws.Config, error) { return awsCfg, nil }, Metrics: io.Discard,
+		Now: func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }})
 }
 
 func customGroup(t *testing.T, c *rds.Client, name, family, param, value, applyType string) {
@@ -76,11 +77,11 @@ func TestSweepMatchesTheEventPath(t *testing.T) {
 	mototest.CreateInstance(t, c, "erp", "oracle-ee", "", nil)
 
 	calls := apicount.New()
-	e, cfg := engine(t, map[string]string{config.EnvMode: "report"}, calls)
-	s := setup.Sweeper(cfg, moto.Config(t), e, nil)
-	rep, n, err := s.Start(context.Background(), functionARN)
-	if err != nil || n != 1 || len(rep.Items) != 1 {
-		t.Fatalf("sweep: %d items, %+v, %v", n, rep, err)
+	e := engine(t, map[string]string{config.EnvMode: "report"}, calls)
+	st, err := e.Sweeper.Start(context.Background(), functionARN)
+	rep := st.Report
+	if err != nil || st.Items != 1 || len(rep.Items) != 1 {
+		t.Fatalf("sweep: %+v, %v", st, err)
 	}
 	swept := calls.Snapshot()
 
@@ -88,22 +89,22 @@ func TestSweepMatchesTheEventPath(t *testing.T) {
 	for _, f := range rep.Items[0].Findings {
 		byInstance[f.Instance] = f.Bucket
 	}
-	sweepRes, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetAccountRegion, Trigger: rdsevent.TriggerSweep,
+	sweepRes, err := e.Request(context.Background(), request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep,
 		Account: mototest.Account, Region: mototest.Region, Cause: "sweep"}, functionARN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Now the event path, instance by instance, on the same fixtures.
 	for _, id := range []string{"orders", "orders-replica", "ledger", "shop", "legacy", "erp"} {
-		res, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetInstance, Trigger: rdsevent.TriggerChange,
+		res, err := e.Request(context.Background(), request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: mototest.Account, Region: mototest.Region, Instance: id, Cause: "test"}, functionARN)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := res.Instances[0]
-		var sw reconcile.InstanceResult
-		for _, ir := range sweepRes.Instances {
-			if ir.Instance == id {
+		ev := res.Resources[0]
+		var sw result.Resource
+		for _, ir := range sweepRes.Resources {
+			if ir.Name == id {
 				sw = ir
 			}
 		}
@@ -150,35 +151,35 @@ func TestEnforcingSweepMakesTheEventPathsChanges(t *testing.T) {
 	ids := []string{"legacy", "orders", "shop", "shop-2"}
 
 	fixtures()
-	e, _ := engine(t, vars, nil)
-	byEvent := map[string]reconcile.InstanceResult{}
+	e := engine(t, vars, nil)
+	byEvent := map[string]result.Resource{}
 	for _, id := range ids {
-		res, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetInstance, Trigger: rdsevent.TriggerChange,
+		res, err := e.Request(context.Background(), request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: mototest.Account, Region: mototest.Region, Instance: id, Cause: "test"}, functionARN)
 		if err != nil {
 			t.Fatal(err)
 		}
-		byEvent[id] = res.Instances[0]
+		byEvent[id] = res.Resources[0]
 	}
 
 	fixtures()
-	e, _ = engine(t, vars, nil)
-	swept, err := e.Reconcile(context.Background(), rdsevent.Request{Target: rdsevent.TargetAccountRegion, Trigger: rdsevent.TriggerSweep,
+	e = engine(t, vars, nil)
+	swept, err := e.Request(context.Background(), request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep,
 		Account: mototest.Account, Region: mototest.Region, Cause: "sweep"}, functionARN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(swept.Instances) != len(ids) {
-		t.Fatalf("swept %d instances, want %d", len(swept.Instances), len(ids))
+	if len(swept.Resources) != len(ids) {
+		t.Fatalf("swept %d instances, want %d", len(swept.Resources), len(ids))
 	}
 	// Which instance of a shared group goes first (and so makes the group)
 	// is up to the sweep's parallelism: compare the states per instance and
 	// the changes as a whole.
 	var sweptChanges, eventChanges []string
-	for _, sw := range swept.Instances {
-		ev := byEvent[sw.Instance]
+	for _, sw := range swept.Resources {
+		ev := byEvent[sw.Name]
 		if sw.State != ev.State || sw.Outcome != ev.Outcome {
-			t.Errorf("%s: sweep %s/%s; event path %s/%s", sw.Instance, sw.State, sw.Outcome, ev.State, ev.Outcome)
+			t.Errorf("%s: sweep %s/%s; event path %s/%s", sw.Name, sw.State, sw.Outcome, ev.State, ev.Outcome)
 		}
 		sweptChanges = append(sweptChanges, sw.Changed...)
 		eventChanges = append(eventChanges, ev.Changed...)
@@ -220,30 +221,24 @@ func TestFanOutRetriesThenDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, cfg := engine(t, map[string]string{config.EnvMode: "report", config.EnvMemberRoleName: "forcessl-remediation",
+	e := engine(t, map[string]string{config.EnvMode: "report", config.EnvMemberRoleName: "forcessl-remediation",
 		config.EnvAccounts: strings.Join(accounts, ","), config.EnvRegions: strings.Join(regions, ","),
 		config.EnvSweepQueueURL: aws.ToString(work.QueueUrl)}, nil)
 	const failing = "310987654321/eu-west-1"
 	var mu sync.Mutex
 	processed := map[string]int{}
-	real := e.RDS
-	e.RDS = func(ctx context.Context, rt route.Route, region, session string) (reconcile.RDS, error) {
-		key := rt.Account + "/" + region
+	e.Clients = outage{Clients: e.Clients, failing: failing, seen: func(key string) {
 		mu.Lock()
 		processed[key]++
 		mu.Unlock()
-		if key == failing {
-			return nil, errors.New("simulated regional outage")
-		}
-		return real(ctx, rt, region, session)
-	}
-	h := dispatch.Handler{Engine: e, Sweeper: setup.Sweeper(cfg, moto.Config(t), e, io.Discard)}
+	}}
+	h := e
 
 	out, err := h.Invoke(ctx, []byte(`{"detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","region":"us-east-1","detail":{}}`), functionARN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if started := out.(dispatch.SweepStarted); started.Items != 6 || !started.Queued {
+	if started := out.(sweep.Started); started.Items != 6 || !started.Queued {
 		t.Fatalf("sweep start %+v", started)
 	}
 
@@ -300,4 +295,21 @@ func TestFanOutRetriesThenDeadLetters(t *testing.T) {
 	if len(dead.Messages) != 1 || !strings.Contains(aws.ToString(dead.Messages[0].Body), `"account":"310987654321","region":"eu-west-1"`) {
 		t.Errorf("dead-letter queue holds %d messages, want the failing item", len(dead.Messages))
 	}
+}
+
+// outage fails every RDS client of one account-region, as a regional
+// outage would, and counts the clients asked for.
+type outage struct {
+	dispatch.Clients
+	failing string
+	seen    func(key string)
+}
+
+func (o outage) RDS(ctx context.Context, rt route.Route, region, session string) (dispatch.RDS, error) {
+	key := rt.Account + "/" + region
+	o.seen(key)
+	if key == o.failing {
+		return nil, errors.New("simulated regional outage")
+	}
+	return o.Clients.RDS(ctx, rt, region, session)
 }

@@ -1,0 +1,168 @@
+package fakeaws
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/route"
+	"github.com/forcessl/forcessl/pkg/setup"
+)
+
+// Names the harness deploys with.
+const (
+	FunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"
+	RoleARN     = "arn:aws:iam::123456789012:role/forcessl-scheduler"
+)
+
+// Clients serves the fake as every client of the engine, in one account.
+type Clients struct{ AWS *AWS }
+
+func (c Clients) RDS(context.Context, route.Route, string, string) (dispatch.RDS, error) {
+	return c.AWS, nil
+}
+func (c Clients) Scheduler() apply.Scheduler                       { return c.AWS }
+func (c Clients) Identity(context.Context) (string, string, error) { return c.AWS.Account, "aws", nil }
+
+// Recorder is a notifier and digest sender that keeps what it was given.
+type Recorder struct {
+	mu      sync.Mutex
+	Notices []notify.Notice
+	Digests []notify.Message
+}
+
+func (r *Recorder) Publish(_ context.Context, n notify.Notice) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Notices = append(r.Notices, n)
+	return nil
+}
+
+func (r *Recorder) Send(_ context.Context, m notify.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Digests = append(r.Digests, m)
+	return nil
+}
+
+// Take returns the outcomes notified since the last call.
+func (r *Recorder) Take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, n := range r.Notices {
+		out = append(out, n.OutcomeName())
+	}
+	r.Notices = nil
+	return out
+}
+
+// Env is the engine, wired as production wires it (setup.Wire), over the
+// fake, with a clock the test moves.
+type Env struct {
+	AWS   *AWS
+	Notes *Recorder
+	D     *dispatch.Dispatcher
+	Now   time.Time
+}
+
+// NewEnv wires an engine in mode with extra environment variables.
+func NewEnv(t testing.TB, now time.Time, vars map[string]string) *Env {
+	t.Helper()
+	env := map[string]string{config.EnvSchedulerRoleARN: RoleARN}
+	maps.Copy(env, vars)
+	cfg, err := config.FromMap(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{AWS: New(), Notes: &Recorder{}, Now: now}
+	e.D = setup.Wire(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Parts{
+		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes,
+		HomeRegion: func() string { return e.AWS.Region }, Now: func() time.Time { return e.Now }})
+	return e
+}
+
+// AddSQLServer adds an available SQL Server instance on the default group
+// with TLS off, window Sunday 05:00-05:30 UTC.
+func (e *Env) AddSQLServer(id string, mod ...func(*Instance)) {
+	i := &Instance{Engine: "sqlserver-se", Status: "available", Group: DefaultGroup,
+		ApplyStatus: plan.InSync, Window: "sun:05:00-sun:05:30", Tags: map[string]string{}}
+	for _, m := range mod {
+		m(i)
+	}
+	e.AWS.mu.Lock()
+	e.AWS.Instances[id] = i
+	e.AWS.mu.Unlock()
+}
+
+// Invoke hands a payload to the engine as Lambda would.
+func (e *Env) Invoke(t testing.TB, payload []byte) (any, error) {
+	t.Helper()
+	return e.D.Invoke(context.Background(), payload, FunctionARN)
+}
+
+// Event delivers an RDS instance event and returns the instance's result.
+func (e *Env) Event(t testing.TB, eventID, id string) result.Resource {
+	t.Helper()
+	out, err := e.Invoke(t, InstanceEvent(e.AWS.Account, e.AWS.Region, eventID, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Only(t, out)
+}
+
+// InstanceEvent is an RDS DB instance event as EventBridge delivers it.
+func InstanceEvent(account, region, eventID, id string) []byte {
+	return []byte(fmt.Sprintf(`{"version":"0","id":"e1","detail-type":"RDS DB Instance Event","source":"aws.rds","account":%q,
+		"region":%q,"detail":{"SourceArn":"arn:aws:rds:%s:%s:db:%s","EventID":%q}}`, account, region, region, account, id, eventID))
+}
+
+// Only returns the one resource result of an invocation.
+func Only(t testing.TB, out any) result.Resource {
+	t.Helper()
+	res, ok := out.(result.Result)
+	if !ok || len(res.Resources) != 1 {
+		t.Fatalf("want one resource result, got %+v", out)
+	}
+	return res.Resources[0]
+}
+
+// ScheduleAt is the expression of the instance's schedule, "" if none.
+func (e *Env) ScheduleAt(id string) string {
+	if s, ok := e.AWS.Schedule(plan.ScheduleName(e.AWS.Account, e.AWS.Region, id)); ok {
+		return aws.ToString(s.ScheduleExpression)
+	}
+	return ""
+}
+
+// Fire delivers the instance's schedule at the test's clock, as Scheduler
+// would, and deletes it (ActionAfterCompletion DELETE). It fails the test
+// if the schedule is not due now.
+func (e *Env) Fire(t testing.TB, id string) result.Resource {
+	t.Helper()
+	s, ok := e.AWS.Take(plan.ScheduleName(e.AWS.Account, e.AWS.Region, id))
+	if !ok {
+		t.Fatalf("no schedule for %s", id)
+	}
+	if want := apply.AtExpression(e.Now); aws.ToString(s.ScheduleExpression) != want {
+		t.Fatalf("schedule says %s, test fires it at %s", aws.ToString(s.ScheduleExpression), want)
+	}
+	out, err := e.Invoke(t, []byte(aws.ToString(s.Target.Input)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Only(t, out)
+}

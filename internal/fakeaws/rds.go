@@ -1,0 +1,322 @@
+// Package fakeaws is an in-process fake of the AWS behaviour moto does not
+// model: parameter apply status (pending-reboot until a reboot), changes
+// queued for the maintenance window, instances that are not available,
+// default groups that refuse to be copied or modified, and Scheduler
+// deleting a one-time schedule once it has fired. Written from the RDS API
+// reference (see shared/reference/03-rds-api-semantics.md). The sweep,
+// dispatch and reconcile tests share it; production code never imports it.
+package fakeaws
+
+import (
+	"context"
+	"maps"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/smithy-go"
+
+	"github.com/forcessl/forcessl/pkg/plan"
+)
+
+// Param is one parameter of a group.
+type Param struct{ Value, ApplyType, Source string }
+
+// Group is a parameter group.
+type Group struct {
+	Family string
+	Params map[string]Param
+	Tags   map[string]string
+}
+
+// Instance is a DB instance.
+type Instance struct {
+	Engine, Status, Group, ApplyStatus, Window string
+	PendingMods                                bool
+	Tags                                       map[string]string
+}
+
+// AWS is the fake: one account and region of RDS, and Scheduler.
+type AWS struct {
+	Account, Region string
+
+	mu        sync.Mutex
+	Instances map[string]*Instance
+	Groups    map[string]*Group
+	Schedules map[string]*scheduler.CreateScheduleInput
+	Calls     []string
+	Modifies  []*rds.ModifyDBInstanceInput
+	Reboots   []*rds.RebootDBInstanceInput
+	// FailNext makes the next call of an operation fail with an error, once.
+	FailNext map[string]error
+	// Vanish makes the next GetSchedule find its schedule deleted, as
+	// Scheduler does after a one-time schedule fired.
+	Vanish bool
+}
+
+// DefaultGroup is the default SQL Server group every new fake knows.
+const DefaultGroup = "default.sqlserver-se-15.0"
+
+// New returns a fake with the default SQL Server group.
+func New() *AWS {
+	f := &AWS{Account: "123456789012", Region: "us-east-1", Instances: map[string]*Instance{}, Groups: map[string]*Group{},
+		Schedules: map[string]*scheduler.CreateScheduleInput{}, FailNext: map[string]error{}}
+	f.Groups[DefaultGroup] = &Group{Family: "sqlserver-se-15.0", Params: FamilyDefaults(), Tags: map[string]string{}}
+	return f
+}
+
+// FamilyDefaults are the parameters a new SQL Server group starts with.
+func FamilyDefaults() map[string]Param {
+	return map[string]Param{
+		"rds.force_ssl":             {"0", "static", "system"},
+		"max degree of parallelism": {"", "dynamic", "engine-default"},
+	}
+}
+
+// APIError is an AWS error with a code, as the SDK returns one.
+func APIError(code string) error { return &smithy.GenericAPIError{Code: code, Message: code} }
+
+// enter records a call, takes the lock and returns an injected failure.
+// The caller must unlock.
+func (f *AWS) enter(op string) error {
+	f.mu.Lock()
+	f.Calls = append(f.Calls, op)
+	if err, ok := f.FailNext[op]; ok {
+		delete(f.FailNext, op)
+		return err
+	}
+	return nil
+}
+
+// Count returns how many times op was called.
+func (f *AWS) Count(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.Calls {
+		if c == op {
+			n++
+		}
+	}
+	return n
+}
+
+// Set changes an instance under the lock.
+func (f *AWS) Set(id string, mod func(*Instance)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mod(f.Instances[id])
+}
+
+// Get returns a copy of an instance.
+func (f *AWS) Get(id string) Instance {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return *f.Instances[id]
+}
+
+// Maintenance applies what was queued for the window, as RDS does.
+func (f *AWS) Maintenance(id string) { f.Set(id, func(i *Instance) { i.PendingMods = false }) }
+
+func (f *AWS) arn(kind, name string) string {
+	return "arn:aws:rds:" + f.Region + ":" + f.Account + ":" + kind + ":" + name
+}
+
+func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeDBInstances"); err != nil {
+		return nil, err
+	}
+	out := &rds.DescribeDBInstancesOutput{}
+	for id, i := range f.Instances {
+		if in.DBInstanceIdentifier != nil && *in.DBInstanceIdentifier != id {
+			continue
+		}
+		db := rdstypes.DBInstance{DBInstanceIdentifier: aws.String(id), Engine: aws.String(i.Engine),
+			DBInstanceArn:    aws.String(f.arn("db", id)),
+			DBInstanceStatus: aws.String(i.Status), PreferredMaintenanceWindow: aws.String(i.Window),
+			DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: aws.String(i.Group), ParameterApplyStatus: aws.String(i.ApplyStatus)}}}
+		if i.PendingMods {
+			db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: aws.String("db.m5.xlarge")}
+		}
+		for k, v := range i.Tags {
+			db.TagList = append(db.TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		out.DBInstances = append(out.DBInstances, db)
+	}
+	if in.DBInstanceIdentifier != nil && len(out.DBInstances) == 0 {
+		return nil, APIError("DBInstanceNotFound")
+	}
+	return out, nil
+}
+
+func (f *AWS) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeDBParameters"); err != nil {
+		return nil, err
+	}
+	g, ok := f.Groups[aws.ToString(in.DBParameterGroupName)]
+	if !ok {
+		return nil, APIError("DBParameterGroupNotFound")
+	}
+	out := &rds.DescribeDBParametersOutput{}
+	for name, p := range g.Params {
+		if in.Source != nil && *in.Source != p.Source {
+			continue
+		}
+		if len(in.Filters) > 0 && in.Filters[0].Values[0] != name {
+			continue
+		}
+		rp := rdstypes.Parameter{ParameterName: aws.String(name), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}
+		if p.Value != "" {
+			rp.ParameterValue = aws.String(p.Value)
+		}
+		out.Parameters = append(out.Parameters, rp)
+	}
+	return out, nil
+}
+
+func (f *AWS) DescribeDBParameterGroups(_ context.Context, in *rds.DescribeDBParameterGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBParameterGroupsOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeDBParameterGroups"); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(in.DBParameterGroupName)
+	g, ok := f.Groups[name]
+	if !ok {
+		return nil, APIError("DBParameterGroupNotFound")
+	}
+	return &rds.DescribeDBParameterGroupsOutput{DBParameterGroups: []rdstypes.DBParameterGroup{{DBParameterGroupName: aws.String(name),
+		DBParameterGroupFamily: aws.String(g.Family), DBParameterGroupArn: aws.String(f.arn("pg", name))}}}, nil
+}
+
+func (f *AWS) ListTagsForResource(_ context.Context, in *rds.ListTagsForResourceInput, _ ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("ListTagsForResource"); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(in.ResourceName)
+	name = name[strings.LastIndex(name, ":")+1:]
+	out := &rds.ListTagsForResourceOutput{}
+	if g, ok := f.Groups[name]; ok {
+		for k, v := range g.Tags {
+			out.TagList = append(out.TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+	}
+	return out, nil
+}
+
+func tagMap(tags []rdstypes.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+func (f *AWS) CreateDBParameterGroup(_ context.Context, in *rds.CreateDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.CreateDBParameterGroupOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("CreateDBParameterGroup"); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(in.DBParameterGroupName)
+	if _, ok := f.Groups[name]; ok {
+		return nil, APIError("DBParameterGroupAlreadyExists")
+	}
+	f.Groups[name] = &Group{Family: aws.ToString(in.DBParameterGroupFamily), Params: FamilyDefaults(), Tags: tagMap(in.Tags)}
+	return &rds.CreateDBParameterGroupOutput{}, nil
+}
+
+func (f *AWS) CopyDBParameterGroup(_ context.Context, in *rds.CopyDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.CopyDBParameterGroupOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("CopyDBParameterGroup"); err != nil {
+		return nil, err
+	}
+	src := aws.ToString(in.SourceDBParameterGroupIdentifier)
+	if strings.HasPrefix(src, "default.") {
+		return nil, APIError("InvalidParameterValue") // "You can't copy a default DB parameter group."
+	}
+	s, ok := f.Groups[src]
+	if !ok {
+		return nil, APIError("DBParameterGroupNotFound")
+	}
+	name := aws.ToString(in.TargetDBParameterGroupIdentifier)
+	if _, ok := f.Groups[name]; ok {
+		return nil, APIError("DBParameterGroupAlreadyExists")
+	}
+	f.Groups[name] = &Group{Family: s.Family, Params: maps.Clone(s.Params), Tags: tagMap(in.Tags)}
+	return &rds.CopyDBParameterGroupOutput{}, nil
+}
+
+func (f *AWS) ModifyDBParameterGroup(_ context.Context, in *rds.ModifyDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.ModifyDBParameterGroupOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("ModifyDBParameterGroup"); err != nil {
+		return nil, err
+	}
+	name := aws.ToString(in.DBParameterGroupName)
+	if strings.HasPrefix(name, "default.") {
+		return nil, APIError("InvalidParameterValue") // "Cannot modify a default parameter group."
+	}
+	g, ok := f.Groups[name]
+	if !ok {
+		return nil, APIError("DBParameterGroupNotFound")
+	}
+	for _, p := range in.Parameters {
+		cur := g.Params[aws.ToString(p.ParameterName)]
+		if cur.ApplyType == "static" && p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
+			return nil, APIError("InvalidParameterCombination")
+		}
+		g.Params[aws.ToString(p.ParameterName)] = Param{aws.ToString(p.ParameterValue), cur.ApplyType, "user"}
+		if p.ApplyMethod == rdstypes.ApplyMethodPendingReboot {
+			for _, i := range f.Instances {
+				if i.Group == name {
+					i.ApplyStatus = plan.PendingReboot
+				}
+			}
+		}
+	}
+	return &rds.ModifyDBParameterGroupOutput{}, nil
+}
+
+func (f *AWS) ModifyDBInstance(_ context.Context, in *rds.ModifyDBInstanceInput, _ ...func(*rds.Options)) (*rds.ModifyDBInstanceOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("ModifyDBInstance"); err != nil {
+		return nil, err
+	}
+	f.Modifies = append(f.Modifies, in)
+	i, ok := f.Instances[aws.ToString(in.DBInstanceIdentifier)]
+	if !ok {
+		return nil, APIError("DBInstanceNotFound")
+	}
+	if i.Status != "available" {
+		return nil, APIError("InvalidDBInstanceState")
+	}
+	// "The parameter group name itself is changed immediately" whatever
+	// ApplyImmediately says (ModifyDBInstance API reference); the parameters
+	// wait for a reboot. ApplyImmediately also applies everything queued.
+	i.Group, i.ApplyStatus = aws.ToString(in.DBParameterGroupName), plan.PendingReboot
+	if aws.ToBool(in.ApplyImmediately) {
+		i.PendingMods = false
+	}
+	return &rds.ModifyDBInstanceOutput{}, nil
+}
+
+func (f *AWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceInput, _ ...func(*rds.Options)) (*rds.RebootDBInstanceOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("RebootDBInstance"); err != nil {
+		return nil, err
+	}
+	f.Reboots = append(f.Reboots, in)
+	i, ok := f.Instances[aws.ToString(in.DBInstanceIdentifier)]
+	if !ok {
+		return nil, APIError("DBInstanceNotFound")
+	}
+	if i.Status != "available" {
+		return nil, APIError("InvalidDBInstanceState")
+	}
+	i.ApplyStatus = plan.InSync
+	return &rds.RebootDBInstanceOutput{}, nil
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/maintwindow"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/request"
+	"github.com/forcessl/forcessl/pkg/result"
+)
+
+const explainUsage = `forcessl explain [--account A] [--region R] [--format text|json] INSTANCE
+
+Observes one DB instance and prints its state, the reason, and the exact
+steps enforce mode would take, with the reboot time in UTC and in the
+instance's maintenance window. It writes nothing. Exit 1 when the instance
+needs attention.`
+
+func explain(ctx context.Context, args []string, env Env) int {
+	fs := flags("explain", explainUsage, env)
+	account := fs.String("account", "", "the instance's account (default: the credentials' own)")
+	region := fs.String("region", "", "the instance's region (default: the SDK's region)")
+	format := fs.String("format", "text", "text or json")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 1 {
+		return fail(env, usagef("explain takes one instance identifier"))
+	}
+	if *format != "text" && *format != "json" {
+		return fail(env, usagef("--format %q: want text or json", *format))
+	}
+	e, err := loadEngine(ctx, env, nil, true, "warn")
+	if err != nil {
+		return fail(env, err)
+	}
+	req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain",
+		Account: *account, Region: *region, Instance: fs.Arg(0)}
+	if req.Region == "" {
+		cfg, err := e.aws()
+		if err != nil {
+			return fail(env, err)
+		}
+		req.Region = cfg.Region
+	}
+	if req.Account == "" {
+		if req.Account, _, err = e.d.Clients.Identity(ctx); err != nil {
+			return fail(env, err)
+		}
+	}
+	if !request.ValidAccount(req.Account) || !request.ValidRegion(req.Region) {
+		return fail(env, usagef("account %q and region %q must be an account ID and a region", req.Account, req.Region))
+	}
+	res, err := e.d.Request(ctx, req, "")
+	if err != nil {
+		return fail(env, err)
+	}
+	if len(res.Resources) != 1 {
+		return fail(env, fmt.Errorf("no result for %s", req.Instance))
+	}
+	r := res.Resources[0]
+	if *format == "json" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintln(env.Stdout, string(b))
+	} else {
+		explainText(env.Stdout, req, r)
+	}
+	switch r.State {
+	case plan.Compliant, plan.Exempt, plan.OutOfScope, plan.NotFound:
+		if !r.Failed() {
+			return ExitOK
+		}
+	}
+	return ExitFindings
+}
+
+func explainText(w io.Writer, req request.Request, r result.Resource) {
+	line := func(label, format string, a ...any) { fmt.Fprintf(w, "%-9s %s\n", label+":", fmt.Sprintf(format, a...)) }
+	fmt.Fprintf(w, "%s in %s/%s\n", r.Name, req.Account, req.Region)
+	if r.Engine != "" {
+		line("Engine", "%s", r.Engine)
+	}
+	line("State", "%s", r.State)
+	line("Reason", "%s", orNone(r.Reason))
+	if r.Group != "" {
+		line("Group", "%s", r.Group)
+	}
+	if r.Window != "" {
+		line("Window", "%s (UTC)", r.Window)
+	}
+	if r.Error != "" {
+		line("Error", "%s", r.Error)
+	}
+	if len(r.Planned) == 0 {
+		fmt.Fprintln(w, "Enforce mode would change nothing.")
+	} else {
+		fmt.Fprintln(w, "Enforce mode would:")
+		for i, s := range r.Planned {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, s)
+		}
+	}
+	if r.RebootAt != nil {
+		line("Reboot", "%s, %s", r.RebootAt.UTC().Format("Mon 2006-01-02 15:04 UTC"), inWindow(*r.RebootAt, r.Window))
+	}
+}
+
+// inWindow says where a reboot time falls in a maintenance window.
+func inWindow(at time.Time, window string) string {
+	w, err := maintwindow.Parse(window)
+	if err != nil {
+		return "(no maintenance window known)"
+	}
+	end, in := w.Occurrence(at)
+	if !in {
+		return "outside the maintenance window " + window
+	}
+	into := at.Sub(end.Add(-w.Length())).Round(time.Minute)
+	if into == 0 {
+		return "the start of the maintenance window " + window
+	}
+	return fmt.Sprintf("%s into the maintenance window %s", strings.TrimSuffix(into.String(), "0s"), window)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/report"
+)
+
+// SweepOptions are the settings of a sweep or an audit from the command line.
+type SweepOptions struct {
+	Mode     string // "" keeps FORCESSL_MODE
+	Accounts string // comma list; "" keeps FORCESSL_ACCOUNTS
+	Regions  string // comma list; "" keeps FORCESSL_REGIONS
+	Format   string // table | json | csv
+	Output   string // file; "" is stdout
+	// ReadOnly makes it an audit: report mode, no notification, no write
+	// anywhere.
+	ReadOnly bool
+	// FindingsExit makes findings exit 1. The remediator's -sweep flag
+	// predates the exit codes and keeps exiting 0 for scripts that use it.
+	FindingsExit bool
+}
+
+const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
+
+A read-only sweep: reads every DB instance in scope and reports its state.
+It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
+says. JSON and CSV list every resource, compliant ones included, with the
+counts per account and region; the table shows the counts and what needs
+attention. Exit 1 when anything is non-compliant, pending a reboot, failed
+or not covered.`
+
+const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
+
+Reconciles every DB instance in scope, as the scheduled sweep does, from
+here: in enforce mode it remediates and schedules reboots; it sends the
+digest when FORCESSL_TOPIC_ARN is set. Exit 1 when anything needs attention.`
+
+func audit(ctx context.Context, args []string, env Env) int {
+	o := SweepOptions{ReadOnly: true, FindingsExit: true}
+	fs := flags("audit", auditUsage, env)
+	sweepFlags(fs, &o)
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(env, usagef("audit takes no arguments, got %q", fs.Args()))
+	}
+	return Sweep(ctx, env, o)
+}
+
+func sweepCmd(ctx context.Context, args []string, env Env) int {
+	o := SweepOptions{FindingsExit: true}
+	fs := flags("sweep", sweepUsage, env)
+	fs.StringVar(&o.Mode, "mode", "", "report or enforce (required)")
+	sweepFlags(fs, &o)
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if o.Mode == "" {
+		return fail(env, usagef("sweep needs --mode report or --mode enforce"))
+	}
+	return Sweep(ctx, env, o)
+}
+
+func sweepFlags(fs interface {
+	StringVar(*string, string, string, string)
+}, o *SweepOptions) {
+	fs.StringVar(&o.Accounts, "accounts", "", "account IDs to cover, comma separated (default "+config.EnvAccounts+", else the organization or this account)")
+	fs.StringVar(&o.Regions, "regions", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
+	fs.StringVar(&o.Format, "format", "table", "table, json or csv")
+	fs.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
+}
+
+// Sweep runs a whole sweep in this process (no queue round trip) and
+// prints the report.
+func Sweep(ctx context.Context, env Env, o SweepOptions) int {
+	switch o.Format {
+	case "table", "json", "csv":
+	default:
+		return fail(env, usagef("--format %q: want table, json or csv", o.Format))
+	}
+	over := map[string]string{config.EnvSweepQueueURL: ""}
+	for k, v := range map[string]string{config.EnvMode: o.Mode, config.EnvAccounts: o.Accounts, config.EnvRegions: o.Regions} {
+		if v != "" {
+			over[k] = v
+		}
+	}
+	e, err := loadEngine(ctx, env, over, o.ReadOnly, "warn")
+	if err != nil {
+		return fail(env, err)
+	}
+	started := env.now()
+	prog := newProgress(env, started)
+	e.d.Sweeper.Progress = prog.item
+	st, err := e.d.Sweeper.Start(ctx, e.cfg.FunctionARN)
+	prog.done()
+	if err != nil {
+		return fail(env, err)
+	}
+	out := env.Stdout
+	if o.Output != "" {
+		f, err := os.Create(o.Output)
+		if err != nil {
+			return fail(env, err)
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := render(out, o.Format, st.Report); err != nil {
+		return fail(env, err)
+	}
+	if b, err := json.Marshal(e.calls.Snapshot()); err == nil && !o.ReadOnly {
+		fmt.Fprintf(env.Stderr, "api calls: %s\n", b)
+	}
+	if o.FindingsExit && needsAttention(st.Report) {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+func render(w io.Writer, format string, rep report.Report) error {
+	switch format {
+	case "json":
+		b, err := report.JSON(rep)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(b))
+		return err
+	case "csv":
+		return report.CSV(w, rep)
+	}
+	return report.Table(w, rep)
+}
+
+// needsAttention: non-compliant, pending a reboot, failed or not covered.
+// Compliant, exempt and out-of-scope resources are not findings, and
+// neither is a remediation that needs nothing more from anyone.
+func needsAttention(r report.Report) bool {
+	t := r.Totals()
+	if t[report.NonCompliant]+t[report.PendingReboot]+t[report.Failed] > 0 {
+		return true
+	}
+	for _, it := range r.Items {
+		if it.Error != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/request"
+)
+
+// variable is one environment variable: how to read it into a Config
+// (returning what is wrong, or "") and how to write it back.
+type variable struct {
+	name string
+	set  func(c *Config, v string) (problem string)
+	get  func(c Config) string
+}
+
+var variables = []variable{
+	{EnvMode, func(c *Config, v string) string {
+		c.Mode = policy.Mode(v)
+		return oneOf(v, policy.ModeEnforce, policy.ModeReport)
+	}, func(c Config) string { return string(c.Mode) }},
+	{EnvReboot, func(c *Config, v string) string {
+		c.Reboot = policy.RebootPolicy(v)
+		return oneOf(v, policy.RebootWindow, policy.RebootImmediate, policy.RebootNever)
+	}, func(c Config) string { return string(c.Reboot) }},
+	{EnvMinLead, func(c *Config, v string) string {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			return "want a Go duration such as 15m or 1h"
+		case d < 0:
+			return "must not be negative"
+		}
+		c.MinLead = d
+		return ""
+	}, func(c Config) string { return formatDuration(c.MinLead) }},
+	str(EnvFunctionARN, func(c *Config) *string { return &c.FunctionARN }),
+	str(EnvSchedulerRoleARN, func(c *Config) *string { return &c.SchedulerRoleARN }),
+	{EnvScheduleGroup, func(c *Config, v string) string {
+		c.ScheduleGroup = v
+		if !scheduleName(v) {
+			return "want 1-64 of [0-9a-zA-Z-_.]"
+		}
+		return ""
+	}, func(c Config) string { return c.ScheduleGroup }},
+	str(EnvExemptTag, func(c *Config) *string { return &c.ExemptTag }),
+	{EnvEngines, func(c *Config, v string) string {
+		c.Engines = splitList(v)
+		for _, e := range c.Engines {
+			if !slices.Contains(policy.Engines, e) {
+				return fmt.Sprintf("engine %q is not supported (supported: %s)", e, strings.Join(policy.Engines, ","))
+			}
+		}
+		return ""
+	}, func(c Config) string { return strings.Join(c.Engines, ",") }},
+	str(EnvTopicARN, func(c *Config) *string { return &c.TopicARN }),
+	{EnvLogLevel, func(c *Config, v string) string {
+		c.LogLevel = v
+		return oneOf(strings.ToLower(v), "debug", "info", "warn", "error")
+	}, func(c Config) string { return c.LogLevel }},
+	str(EnvMemberRoleName, func(c *Config) *string { return &c.MemberRoleName }),
+	list(EnvAccounts, func(c *Config) *[]string { return &c.Accounts }, request.ValidAccount, "a 12-digit account ID"),
+	list(EnvRegions, func(c *Config) *[]string { return &c.Regions }, request.ValidRegion, "a region name"),
+	str(EnvSweepQueueURL, func(c *Config) *string { return &c.SweepQueueURL }),
+	{EnvSweepParallelism, func(c *Config, v string) string {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxSweepParallelism {
+			return fmt.Sprintf("want a number from 1 to %d", MaxSweepParallelism)
+		}
+		c.SweepParallelism = n
+		return ""
+	}, func(c Config) string { return strconv.Itoa(c.SweepParallelism) }},
+	str(EnvScheduleDLQARN, func(c *Config) *string { return &c.ScheduleDLQARN }),
+}
+
+// str is a free-form string variable.
+func str(name string, field func(*Config) *string) variable {
+	return variable{name,
+		func(c *Config, v string) string { *field(c) = v; return "" },
+		func(c Config) string { return *field(&c) }}
+}
+
+// list is a comma-separated variable whose every entry must pass valid.
+func list(name string, field func(*Config) *[]string, valid func(string) bool, want string) variable {
+	return variable{name, func(c *Config, v string) string {
+		l := splitList(v)
+		*field(c) = l
+		var bad []string
+		for _, e := range l {
+			if !valid(e) {
+				bad = append(bad, strconv.Quote(e))
+			}
+		}
+		if len(bad) > 0 {
+			return strings.Join(bad, ", ") + " is not " + want
+		}
+		return ""
+	}, func(c Config) string { return strings.Join(*field(&c), ",") }}
+}
+
+func oneOf[T ~string](v string, allowed ...T) string {
+	if slices.Contains(allowed, T(v)) {
+		return ""
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return "want " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// formatDuration writes a duration as an operator would (15m, 1h30m, 90s)
+// rather than time.Duration's 15m0s; ParseDuration reads both.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// scheduleName checks Scheduler's name and group pattern ^[0-9a-zA-Z-_.]+$, 1-64.
+func scheduleName(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/observe"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/request"
+	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/route"
+)
+
+// RDS is every RDS call the engine makes.
+type RDS interface {
+	observe.RDS
+	apply.RDS
+}
+
+// Clients makes the SDK clients a request needs; pkg/setup builds them
+// lazily, so an event that is ignored builds none.
+type Clients interface {
+	// RDS returns the client that acts along a route (own credentials, or
+	// a member account's role assumed under session) in a region.
+	RDS(ctx context.Context, rt route.Route, region, session string) (RDS, error)
+	Scheduler() apply.Scheduler
+	// Identity returns the function's own account and partition.
+	Identity(ctx context.Context) (account, partition string, err error)
+}
+
+// Request processes one instance, parameter-group or account-region
+// request in the account and region it names.
+func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionARN string) (result.Result, error) {
+	res := result.Result{Mode: d.Config.Mode, Request: req, Resources: []result.Resource{}}
+	log := d.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", d.Config.Mode)
+	target := d.Config.FunctionARN
+	if target == "" {
+		target = functionARN
+	}
+	rt, err := d.route(ctx, req.Account, target)
+	if err != nil {
+		return res, d.settle(ctx, log, fmt.Errorf("own identity: %w", err))
+	}
+	if rt.Kind == route.Refused {
+		res.Resources = append(res.Resources, d.refuse(ctx, log, req, rt))
+		return res, nil
+	}
+	client, err := d.Clients.RDS(ctx, rt, req.Region, route.SessionName(req.Subject()))
+	if err != nil {
+		return res, d.settle(ctx, log, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err))
+	}
+	sc := reconcile.Scope{Account: req.Account, Region: req.Region, Trigger: req.Trigger, Log: log,
+		Observer: observe.New(client),
+		Executor: &apply.Executor{RDS: client, Scheduler: d.Clients.Scheduler(), Account: req.Account, Region: req.Region,
+			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
+				DeadLetterARN: d.Config.ScheduleDLQARN}},
+	}
+	switch req.Target {
+	case request.TargetInstance:
+		ir, err := d.FanOut.Instance(ctx, sc, req.Instance)
+		res.Resources = append(res.Resources, ir)
+		return res, err
+	case request.TargetParameterGroup:
+		log.InfoContext(ctx, "parameter group changed", "parameterGroup", req.ParameterGroup)
+		res.Resources, err = d.FanOut.Group(ctx, sc, req.ParameterGroup)
+	case request.TargetAccountRegion:
+		sc.Quiet = true // the sweep's digest reports findings, not one message each
+		res.Resources, err = d.FanOut.All(ctx, sc)
+	default:
+		return res, fmt.Errorf("request for %s: not handled here", req.Target)
+	}
+	if res.Resources == nil {
+		res.Resources = []result.Resource{}
+	}
+	return res, d.settle(ctx, log, err)
+}
+
+// settle logs an error that ends a request before (or while) it reached
+// its resources, and judges it the one way (reconcile.Settle).
+func (d *Dispatcher) settle(ctx context.Context, log *slog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	retry := reconcile.Settle(err)
+	if retry == nil {
+		log.ErrorContext(ctx, "permanent error, event acknowledged", "error", err.Error(), "outcome", "failed")
+	}
+	return retry
+}
+
+// route decides whose credentials handle an account. The function's own
+// account comes free from its ARN in Lambda (or FORCESSL_FUNCTION_ARN);
+// otherwise Identity asks STS once.
+func (d *Dispatcher) route(ctx context.Context, account, functionARN string) (route.Route, error) {
+	rs := route.Settings{MemberRole: d.Config.MemberRoleName, Allow: d.Config.Accounts}
+	if parts := strings.Split(functionARN, ":"); len(parts) >= 7 && request.ValidAccount(parts[4]) {
+		rs.Partition, rs.OwnAccount = parts[1], parts[4]
+	} else {
+		// Even a single-account deployment must tell its own account from
+		// others: an event from elsewhere must never be handled with its own
+		// credentials, on a same-named instance of its own.
+		var err error
+		if rs.OwnAccount, rs.Partition, err = d.Clients.Identity(ctx); err != nil {
+			return route.Route{}, err
+		}
+	}
+	return route.Decide(account, rs), nil
+}
+
+// refuse acknowledges an event from an account forcessl must not act in,
+// and says so: nothing is read or changed there.
+func (d *Dispatcher) refuse(ctx context.Context, log *slog.Logger, req request.Request, rt route.Route) result.Resource {
+	name := req.Subject()
+	log.WarnContext(ctx, "account refused", "instance", name, "reason", rt.Reason, "outcome", plan.OutcomeRefused)
+	ir := result.Resource{Kind: plan.KindInstance, Name: name, State: plan.OutOfScope, Outcome: plan.OutcomeRefused, Reason: rt.Reason}
+	if d.Notifier == nil {
+		return ir
+	}
+	n := notify.Notice{Outcome: plan.OutcomeRefused, Account: req.Account, Region: req.Region,
+		Instance: name, State: plan.OutOfScope, Reason: rt.Reason, ExemptTag: d.Config.ExemptTag}
+	if err := d.Notifier.Publish(ctx, n); err != nil {
+		log.ErrorContext(ctx, "notification not sent", "error", err.Error(), "outcome", plan.OutcomeRefused)
+	} else {
+		ir.Notified = true
+	}
+	return ir
+}

@@ -1,0 +1,65 @@
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/policy"
+)
+
+// refuseReuse says why an existing group of the compliant name must not be
+// attached, or "" when it may. A group is reused only when it is in the
+// resource's family and carries exactly the source's custom settings (so no
+// custom parameter is dropped and none is added behind the owner's back),
+// and is either already compliant or ours to fix.
+func (d decision) refuseReuse(c Group, source string) string {
+	src := Group{}
+	if d.o.Source != nil {
+		src = *d.o.Source
+	}
+	if fam := src.Family; fam != "" && c.Family != fam {
+		return fmt.Sprintf("parameter group %s already exists in family %s, but the instance needs family %s", c.Name, c.Family, fam)
+	}
+	if diff := paramDiff(src.UserParams, c.UserParams, d.req.Parameter); len(diff) > 0 {
+		return fmt.Sprintf("parameter group %s already exists but differs from %s in %s; attaching it would change the instance's settings",
+			c.Name, source, strings.Join(diff, ", "))
+	}
+	if !policy.IsOn(c.Params[d.req.Parameter].Value) && !isOurs(c, source) {
+		return fmt.Sprintf("parameter group %s already exists, does not enforce TLS and is not forcessl's", c.Name)
+	}
+	return ""
+}
+
+// isOurs reports whether forcessl made g (from source, when source is set).
+func isOurs(g Group, source string) bool {
+	return g.Tags[paramgroup.TagManagedBy] == paramgroup.ManagedByValue &&
+		(source == "" || g.Tags[paramgroup.TagSourceGroup] == source)
+}
+
+// paramDiff lists the parameters, other than the TLS one, whose user-set
+// values differ between two groups.
+func paramDiff(a, b map[string]string, ignore string) []string {
+	names := map[string]bool{}
+	for k := range maps.Keys(a) {
+		names[k] = true
+	}
+	for k := range maps.Keys(b) {
+		names[k] = true
+	}
+	var diff []string
+	for k := range names {
+		if k == ignore {
+			continue
+		}
+		av, aok := a[k]
+		bv, bok := b[k]
+		if aok != bok || av != bv {
+			diff = append(diff, k)
+		}
+	}
+	slices.Sort(diff)
+	return diff
+}

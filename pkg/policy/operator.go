@@ -1,0 +1,28 @@
+package policy
+
+// Mode says whether the engine may write to the customer's resources.
+type Mode string
+
+const (
+	// ModeReport changes nothing of the customer's (RDS, Scheduler): it
+	// reads, decides and tells what enforce mode would do.
+	ModeReport Mode = "report"
+	// ModeEnforce carries plans out.
+	ModeEnforce Mode = "enforce"
+)
+
+// RebootPolicy says when a pending parameter change is made effective.
+type RebootPolicy string
+
+const (
+	RebootWindow    RebootPolicy = "maintenance-window"
+	RebootImmediate RebootPolicy = "immediate"
+	RebootNever     RebootPolicy = "never"
+)
+
+// Engines is every engine forcessl can enforce TLS on, in the order the
+// documentation lists them; the default scope.
+var Engines = []string{
+	"sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web",
+	"postgres", "mysql", "mariadb",
+}

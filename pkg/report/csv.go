@@ -1,0 +1,50 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSV writes the report as one table a spreadsheet can filter: a
+// "resource" row for every resource (compliant ones included), then a
+// "summary" row of counts per account and region. Columns that do not apply
+// to a row are empty.
+func CSV(w io.Writer, r Report) error {
+	cw := csv.NewWriter(w)
+	head := []string{"record", "account", "region", "kind", "resource", "state", "outcome", "reason", "reboot_at"}
+	for _, b := range Buckets {
+		head = append(head, strings.ReplaceAll(string(b), "-", "_"))
+	}
+	head = append(head, "error")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	blank := make([]string, len(Buckets)+1)
+	items := r.sorted()
+	for _, it := range items {
+		for _, f := range it.Resources {
+			reboot := ""
+			if f.RebootAt != nil {
+				reboot = f.RebootAt.UTC().Format(time.RFC3339)
+			}
+			row := []string{"resource", f.Account, f.Region, string(f.Kind), f.Instance, string(f.Bucket), string(f.Outcome), f.Reason, reboot}
+			if err := cw.Write(append(row, blank...)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, it := range items {
+		row := []string{"summary", it.Account, it.Region, "", "", "", "", "", ""}
+		for _, b := range Buckets {
+			row = append(row, strconv.Itoa(it.Counts[b]))
+		}
+		if err := cw.Write(append(row, it.Error)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

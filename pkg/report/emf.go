@@ -1,0 +1,38 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// EMF renders one CloudWatch embedded-metric-format log line for an item:
+// counts by state, with dimensions account+region and account.
+func EMF(it Item, now time.Time) ([]byte, error) {
+	metrics := []map[string]string{}
+	line := map[string]any{"Account": it.Account, "Region": it.Region}
+	for _, b := range Buckets {
+		name := metricName(b)
+		metrics = append(metrics, map[string]string{"Name": name, "Unit": "Count"})
+		line[name] = it.Counts[b]
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": now.UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  "forcessl",
+			"Dimensions": [][]string{{"Account", "Region"}, {"Account"}},
+			"Metrics":    metrics,
+		}},
+	}
+	return json.Marshal(line)
+}
+
+// metricName is the CloudWatch metric name of a bucket: "non-compliant"
+// becomes "NonCompliant".
+func metricName(b Bucket) string {
+	var out strings.Builder
+	for _, part := range strings.Split(string(b), "-") {
+		out.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return out.String()
+}

@@ -1,0 +1,101 @@
+// Package request holds the identity of a piece of work: what forcessl is
+// asked to look at, in which account and region, and why. Like a
+// controller's reconcile.Request it carries identity only; every fact about
+// the resource is re-read from AWS. It is pure and sits below both the
+// event parser (which produces requests) and the decision code (which reads
+// the trigger), so neither imports the other.
+package request
+
+import "strings"
+
+// Target is what a request asks the engine to look at.
+type Target string
+
+const (
+	// TargetInstance reconciles one DB instance.
+	TargetInstance Target = "instance"
+	// TargetParameterGroup reconciles every instance that uses a group.
+	TargetParameterGroup Target = "parameter-group"
+	// TargetSweep starts a reconciliation sweep of every account and region.
+	TargetSweep Target = "sweep"
+	// TargetAccountRegion reconciles every instance of one account and
+	// region: one work item of a sweep.
+	TargetAccountRegion Target = "account-region"
+)
+
+// Trigger says why the engine is looking; it changes what the engine may do
+// (reboot only from a scheduled action) and what it says (verification).
+type Trigger string
+
+const (
+	TriggerChange    Trigger = "change"    // created, restored, modified
+	TriggerRestarted Trigger = "restarted" // RDS-EVENT-0006: verify the fix took effect
+	TriggerReboot    Trigger = "reboot"    // forcessl's scheduled reboot
+	TriggerRecheck   Trigger = "recheck"   // forcessl's scheduled re-check of a not-ready instance
+	TriggerSweep     Trigger = "sweep"     // periodic reconciliation
+)
+
+// Scheduled reports whether the trigger is one of forcessl's own scheduled
+// actions: only those may reboot or move a schedule.
+func (t Trigger) Scheduled() bool { return t == TriggerReboot || t == TriggerRecheck }
+
+// Request is the identity of the work to do.
+type Request struct {
+	Target         Target  `json:"target"`
+	Trigger        Trigger `json:"trigger"`
+	Account        string  `json:"account"`
+	Region         string  `json:"region"`
+	Instance       string  `json:"instance,omitempty"`
+	ParameterGroup string  `json:"parameterGroup,omitempty"`
+	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or
+	// "CreateDBInstance".
+	Cause   string `json:"cause"`
+	EventID string `json:"eventId,omitempty"`
+	// SweepID ties the work items of one sweep together.
+	SweepID string `json:"sweepId,omitempty"`
+}
+
+// Subject names what a request is about: an instance, a parameter group,
+// or a sweep of a region. It names assumed-role sessions and refusals.
+func (r Request) Subject() string {
+	switch r.Target {
+	case TargetParameterGroup:
+		return "pg-" + r.ParameterGroup
+	case TargetAccountRegion:
+		return "sweep-" + r.Region
+	}
+	return r.Instance
+}
+
+// ValidAccount reports whether s is a 12-digit AWS account ID.
+func ValidAccount(s string) bool { return len(s) == 12 && allIn(s, isDigit) }
+
+// ValidRegion reports whether s looks like an AWS region name: two letters,
+// one or more lowercase words, a number ("us-east-1", "us-gov-west-1").
+// Hand-written rather than a package-level regexp, which every cold start
+// of the function would compile.
+func ValidRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts[0]) != 2 || !allIn(parts[0], isLower) {
+		return false
+	}
+	for _, p := range parts[1 : len(parts)-1] {
+		if p == "" || !allIn(p, isLower) {
+			return false
+		}
+	}
+	last := parts[len(parts)-1]
+	return last != "" && allIn(last, isDigit)
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+func isLower(r rune) bool { return r >= 'a' && r <= 'z' }
+
+func allIn(s string, ok func(rune) bool) bool {
+	for _, r := range s {
+		if !ok(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,43 @@
+// Package result is what a reconcile did, as data: the state and outcome
+// of each resource, the steps planned and made, the message sent. It is
+// pure and low in the tree, so the report, the CLI and the notifications
+// read results without importing the loop that produces them.
+package result
+
+import (
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/request"
+)
+
+// Resource is what happened to one resource (today a DB instance; the JSON
+// keeps the name "instance" that replay scripts read).
+type Resource struct {
+	Kind     plan.Kind    `json:"kind"`
+	Name     string       `json:"instance"`
+	ARN      string       `json:"arn,omitempty"`
+	Engine   string       `json:"engine,omitempty"`
+	Group    string       `json:"parameterGroup,omitempty"`
+	Window   string       `json:"maintenanceWindow,omitempty"`
+	State    plan.State   `json:"state"`
+	Outcome  plan.Outcome `json:"outcome"`
+	Reason   string       `json:"reason"`
+	Planned  []string     `json:"planned,omitempty"`
+	Changed  []string     `json:"changed,omitempty"`
+	RebootAt *time.Time   `json:"rebootAt,omitempty"`
+	Notified bool         `json:"notified"`
+	Error    string       `json:"error,omitempty"`
+}
+
+// Failed reports whether reconciling the resource ended in an error.
+func (r Resource) Failed() bool { return r.Outcome == plan.OutcomeFailed || r.Error != "" }
+
+// Result is what one request did.
+type Result struct {
+	Mode      policy.Mode     `json:"mode"`
+	Request   request.Request `json:"request"`
+	Ignored   string          `json:"ignored,omitempty"`
+	Resources []Resource      `json:"instances"`
+}

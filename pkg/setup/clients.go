@@ -1,0 +1,231 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/publish"
+	"github.com/forcessl/forcessl/pkg/route"
+)
+
+// maxClients bounds the RDS client cache of a long-lived process.
+const maxClients = 512
+
+// clients builds every SDK client on first use and keeps it for the life
+// of the process (warm Lambda invocations reuse them): an event that is
+// ignored, or a compliant instance in the function's own account, builds
+// only what it touches. A member account's client carries its own
+// credentials cache, so its role is assumed once and refreshed before it
+// expires, not on every call.
+type clients struct {
+	aws       func() (aws.Config, error)
+	sts       func() (*sts.Client, error)
+	scheduler func() (*scheduler.Client, error)
+	sns       func() (*sns.Client, error)
+	sqs       func() (*sqs.Client, error)
+	org       func() (*organizations.Client, error)
+
+	mu        sync.Mutex
+	rds       map[string]*rds.Client
+	account   string // the function's own account, once known
+	partition string
+}
+
+func newClients(load func() (aws.Config, error)) *clients {
+	c := &clients{aws: sync.OnceValues(load), rds: map[string]*rds.Client{}}
+	c.sts = lazy(c.aws, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
+	c.scheduler = lazy(c.aws, func(cfg aws.Config) *scheduler.Client { return scheduler.NewFromConfig(cfg) })
+	c.sns = lazy(c.aws, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
+	c.sqs = lazy(c.aws, func(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) })
+	c.org = lazy(c.aws, func(cfg aws.Config) *organizations.Client { return organizations.NewFromConfig(cfg) })
+	return c
+}
+
+// lazy builds a client from the SDK configuration once, on first call.
+func lazy[T any](load func() (aws.Config, error), build func(aws.Config) T) func() (T, error) {
+	return sync.OnceValues(func() (T, error) {
+		cfg, err := load()
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return build(cfg), nil
+	})
+}
+
+// Region is the SDK configuration's region: the function's own.
+func (c *clients) Region() string {
+	cfg, err := c.aws()
+	if err != nil {
+		return ""
+	}
+	return cfg.Region
+}
+
+// RDS returns the client for a route. The member session is named after
+// what is being reconciled, so the member account's CloudTrail shows what
+// forcessl was doing; clients are therefore cached per account, region and
+// session.
+func (c *clients) RDS(_ context.Context, rt route.Route, region, session string) (dispatch.RDS, error) {
+	key := region
+	if rt.Kind == route.Member {
+		key = rt.Account + "/" + region + "/" + session
+	}
+	base, err := c.aws()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.rds[key]; ok {
+		return cl, nil
+	}
+	cfg := base.Copy()
+	switch rt.Kind {
+	case route.Own:
+	case route.Member:
+		stsc, err := c.sts()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsc, rt.RoleARN,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = session }))
+	default:
+		return nil, fmt.Errorf("no RDS access for a %s route", rt.Kind)
+	}
+	if len(c.rds) >= maxClients {
+		clear(c.rds)
+	}
+	cl := rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = region })
+	c.rds[key] = cl
+	return cl, nil
+}
+
+// Identity asks STS once which account and partition the function runs in
+// (a failure is retried on the next call).
+func (c *clients) Identity(ctx context.Context) (string, string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.account != "" {
+		return c.account, c.partition, nil
+	}
+	stsc, err := c.sts()
+	if err != nil {
+		return "", "", err
+	}
+	out, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("get caller identity: %w", err)
+	}
+	c.account, c.partition = aws.ToString(out.Account), "aws"
+	if parts := strings.SplitN(aws.ToString(out.Arn), ":", 3); len(parts) == 3 {
+		c.partition = parts[1]
+	}
+	return c.account, c.partition, nil
+}
+
+// ActiveAccounts lists the organization's active accounts.
+func (c *clients) ActiveAccounts(ctx context.Context) ([]string, error) {
+	org, err := c.org()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list organization accounts: %w", err)
+		}
+		for _, a := range page.Accounts {
+			if a.Status == orgtypes.AccountStatusActive {
+				ids = append(ids, aws.ToString(a.Id))
+			}
+		}
+	}
+	return ids, nil
+}
+
+// Scheduler returns the Scheduler client, built on first call.
+func (c *clients) Scheduler() apply.Scheduler { return schedulerClient{c} }
+
+// schedulerClient defers building the client to its first call.
+type schedulerClient struct{ c *clients }
+
+func (s schedulerClient) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
+	cl, err := s.c.scheduler()
+	if err != nil {
+		return nil, err
+	}
+	return cl.CreateSchedule(ctx, in, o...)
+}
+
+func (s schedulerClient) GetSchedule(ctx context.Context, in *scheduler.GetScheduleInput, o ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error) {
+	cl, err := s.c.scheduler()
+	if err != nil {
+		return nil, err
+	}
+	return cl.GetSchedule(ctx, in, o...)
+}
+
+func (s schedulerClient) UpdateSchedule(ctx context.Context, in *scheduler.UpdateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error) {
+	cl, err := s.c.scheduler()
+	if err != nil {
+		return nil, err
+	}
+	return cl.UpdateSchedule(ctx, in, o...)
+}
+
+// publisher sends notices and digests to the topic, building the SNS
+// client on first use.
+type publisher struct {
+	clients *clients
+	topic   string
+}
+
+func (p *publisher) get() (publish.Publisher, error) {
+	cl, err := p.clients.sns()
+	return publish.Publisher{SNS: cl, TopicARN: p.topic}, err
+}
+
+func (p *publisher) Publish(ctx context.Context, n notify.Notice) error {
+	pub, err := p.get()
+	if err != nil {
+		return err
+	}
+	return pub.Publish(ctx, n)
+}
+
+func (p *publisher) Send(ctx context.Context, m notify.Message) error {
+	pub, err := p.get()
+	if err != nil {
+		return err
+	}
+	return pub.Send(ctx, m)
+}
+
+// queue is the sweep's work queue, building the SQS client on first use.
+type queue struct{ c *clients }
+
+func (q queue) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, o ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	cl, err := q.c.sqs()
+	if err != nil {
+		return nil, err
+	}
+	return cl.SendMessageBatch(ctx, in, o...)
+}

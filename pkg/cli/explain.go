@@ -83,7 +83,9 @@ func explain(ctx context.Context, args []string, env Env) int {
 }
 
 func explainText(w io.Writer, req request.Request, r result.Resource) {
-	line := func(label, format string, a ...any) { fmt.Fprintf(w, "%-9s %s\n", label+":", fmt.Sprintf(format, a...)) }
+	line := func(label, format string, a ...any) {
+		fmt.Fprintf(w, "%-9s %s\n", label+":", fmt.Sprintf(format, a...))
+	}
 	fmt.Fprintf(w, "%s in %s/%s\n", r.Name, req.Account, req.Region)
 	if r.Engine != "" {
 		line("Engine", "%s", r.Engine)

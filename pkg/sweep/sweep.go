@@ -54,10 +54,10 @@ type Sweeper struct {
 	// HomeRegion is the function's own region: the one swept when Regions
 	// is empty.
 	HomeRegion func() string
-	Queue    Queue // nil: run every item in this process
-	QueueURL string
-	Digests  Digests   // nil: no digest
-	Metrics  io.Writer // embedded-metric-format lines (stdout in Lambda); nil: none
+	Queue      Queue // nil: run every item in this process
+	QueueURL   string
+	Digests    Digests   // nil: no digest
+	Metrics    io.Writer // embedded-metric-format lines (stdout in Lambda); nil: none
 	// Progress, when set, is told after each item (the CLI prints it).
 	Progress func(done, total int, it report.Item)
 }

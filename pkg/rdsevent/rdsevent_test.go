@@ -220,3 +220,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestValidName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"orders-sql": true, "default.sqlserver-se-15.0": true, "A1": true, "x": true,
+		"": false, "1db": false, "-db": false, "db_1": false, "db 1": false, "db/1": false,
+		strings.Repeat("a", 255): true, strings.Repeat("a", 256): false,
+	} {
+		if got := validName(s); got != want {
+			t.Errorf("validName(%q) = %v", s, got)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package cli
+
+// The commands end to end: the real engine, through the real SDK clients,
+// against moto.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/forcessl/forcessl/internal/mototest"
+	"github.com/forcessl/forcessl/pkg/apicount"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/report"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) { mototest.Main(m, &moto) }
+
+// Thursday; the instances' window is Sunday 05:00-05:30 UTC.
+var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+type run struct {
+	code           int
+	stdout, stderr string
+	calls          map[string]int
+}
+
+// command runs the forcessl command with vars as its environment.
+func command(t *testing.T, vars map[string]string, args ...string) run {
+	t.Helper()
+	calls := apicount.New()
+	var stdout, stderr bytes.Buffer
+	env := Env{
+		Getenv: func(k string) string { return vars[k] }, Stdout: &stdout, Stderr: &stderr, Now: func() time.Time { return now },
+		LoadAWS: func(context.Context) (aws.Config, error) {
+			cfg := moto.Config(t)
+			cfg.APIOptions = append(cfg.APIOptions, calls.Middleware())
+			return cfg, nil
+		},
+	}
+	code := Main(context.Background(), args, env)
+	return run{code, stdout.String(), stderr.String(), calls.Snapshot()}
+}
+
+// estate: one non-compliant SQL Server instance on its default group, one
+// compliant PostgreSQL instance, one exempt instance.
+func estate(t *testing.T) {
+	t.Helper()
+	moto.Reset(t)
+	c := rds.NewFromConfig(moto.Config(t))
+	def := mototest.CreateInstance(t, c, "orders", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "0", "static")
+	if _, err := c.CreateDBParameterGroup(context.Background(), &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("pg-secure"),
+		DBParameterGroupFamily: aws.String("postgres16"), Description: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, c, "pg-secure", "rds.force_ssl", "1", "dynamic")
+	mototest.CreateInstance(t, c, "ledger", "postgres", "pg-secure", nil)
+	mototest.CreateInstance(t, c, "legacy", "sqlserver-se", "", map[string]string{"forcessl:exempt": "true"})
+}
+
+// An audit lists every resource with its state, compliant ones included,
+// and writes nothing anywhere, even with an enforcing configuration and a
+// topic set.
+func TestAuditListsEveryResourceAndWritesNothing(t *testing.T) {
+	estate(t)
+	vars := map[string]string{config.EnvMode: "enforce", config.EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:forcessl",
+		config.EnvSweepQueueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/sweep"}
+	r := command(t, vars, "audit", "--format", "json", "--accounts", mototest.Account, "--regions", mototest.Region)
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want %d (a non-compliant instance); stderr:\n%s", r.code, ExitFindings, r.stderr)
+	}
+	for op := range r.calls {
+		if name := op[strings.Index(op, ".")+1:]; !strings.HasPrefix(name, "Describe") && !strings.HasPrefix(name, "List") && !strings.HasPrefix(name, "Get") {
+			t.Errorf("audit called %s", op)
+		}
+	}
+	var rep report.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	states := map[string]report.Bucket{}
+	for _, it := range rep.Items {
+		for _, f := range it.Resources {
+			states[f.Instance] = f.Bucket
+		}
+	}
+	want := map[string]report.Bucket{"orders": report.NonCompliant, "ledger": report.Compliant, "legacy": report.Exempt}
+	for id, b := range want {
+		if states[id] != b {
+			t.Errorf("%s is %q in the audit, want %q (all: %v)", id, states[id], b, states)
+		}
+	}
+	if rep.Mode != "report" || rep.Items[0].Counts[report.Compliant] != 1 {
+		t.Errorf("mode %s counts %v", rep.Mode, rep.Items[0].Counts)
+	}
+}
+
+func TestAuditCSVToFile(t *testing.T) {
+	estate(t)
+	out := filepath.Join(t.TempDir(), "tls.csv")
+	r := command(t, nil, "audit", "--format", "csv", "--output", out)
+	if r.code != ExitFindings || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resources, summaries int
+	for _, row := range rows[1:] {
+		switch row[0] {
+		case "resource":
+			resources++
+		case "summary":
+			summaries++
+		}
+	}
+	if resources != 3 || summaries != 1 {
+		t.Errorf("%d resource rows and %d summary rows, want 3 and 1:\n%v", resources, summaries, rows)
+	}
+	if strings.Contains(r.stderr, "\r") {
+		t.Error("progress shown on a non-terminal")
+	}
+}
+
+func TestAuditOfACompliantEstateExitsZero(t *testing.T) {
+	estate(t)
+	c := rds.NewFromConfig(moto.Config(t))
+	if _, err := c.DeleteDBInstance(context.Background(), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("orders"),
+		SkipFinalSnapshot: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if r := command(t, nil, "audit"); r.code != ExitOK || !strings.Contains(r.stdout, "Every instance in scope enforces TLS") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	estate(t)
+	r := command(t, map[string]string{config.EnvMode: "enforce"}, "explain", "--account", mototest.Account, "--region", mototest.Region, "orders")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"State:    non-compliant", "rds.force_ssl is 0", "Enforce mode would:", "1. create parameter group forcessl-",
+		"3. attach parameter group", "Reboot:   Sun 2026-11-29 05:00 UTC, the start of the maintenance window sun:05:00-sun:05:30"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("explain lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for op := range r.calls {
+		if strings.HasPrefix(op, "RDS.Create") || strings.HasPrefix(op, "RDS.Modify") || strings.HasPrefix(op, "Scheduler.") {
+			t.Errorf("explain called %s", op)
+		}
+	}
+	if r := command(t, nil, "explain", "--account", mototest.Account, "--region", mototest.Region, "ledger"); r.code != ExitOK ||
+		!strings.Contains(r.stdout, "Enforce mode would change nothing.") {
+		t.Errorf("compliant: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestUsageAndHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, ExitUsage, "Usage:"},
+		{[]string{"help"}, ExitOK, "Exit codes"},
+		{[]string{"frobnicate"}, ExitUsage, "unknown command"},
+		{[]string{"audit", "--help"}, ExitOK, "writes nothing anywhere"},
+		{[]string{"audit", "--format", "xml"}, ExitUsage, "want table, json or csv"},
+		{[]string{"sweep"}, ExitUsage, "needs --mode"},
+		{[]string{"replay"}, ExitUsage, "one event file"},
+		{[]string{"explain"}, ExitUsage, "one instance"},
+		{[]string{"sweep", "--mode", "fix"}, ExitUsage, "FORCESSL_MODE"},
+	} {
+		r := command(t, nil, tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, output %q; want %d mentioning %q", tt.args, r.code, r.stdout+r.stderr, tt.code, tt.want)
+		}
+	}
+}
+
+func TestReplayIgnoredEventCostsNoCall(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ec2.json")
+	if err := os.WriteFile(file, []byte(`{"source":"aws.ec2","detail-type":"x","detail":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := command(t, nil, "replay", file)
+	if r.code != ExitOK || !strings.Contains(r.stdout, `"ignored"`) || len(r.calls) != 0 {
+		t.Errorf("exit %d calls %v\n%s", r.code, r.calls, r.stdout)
+	}
+}

@@ -12,7 +12,16 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0
 )
 
-require github.com/aws/aws-sdk-go-v2/service/organizations v1.62.8
+require (
+	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.22
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
+	github.com/aws/aws-sdk-go-v2/service/organizations v1.62.8
+)
+
+require (
+	github.com/aws/aws-sdk-go-v2/service/dynamodbstreams v1.48.0 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/endpoint-discovery v1.13.12 // indirect
+)
 
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect

@@ -1,0 +1,68 @@
+// Package state is forcessl's memory: one DynamoDB table (single-table
+// design) holding what it intends, who is working on a resource, what it
+// has said, its sweep runs and its history.
+//
+// # Key schema (public interface: ops query and restore it)
+//
+// Partition key pk (S), sort key sk (S), TTL attribute ttl (N, epoch
+// seconds). Times are stored as RFC 3339 strings in UTC with a fixed
+// nine-digit fraction ("2026-11-26T10:00:00.000000000Z"), so that they sort
+// as strings in the order they happened; absent times are absent
+// attributes.
+//
+// TTL only cleans up. DynamoDB deletes expired items eventually, often
+// days later, so no read relies on it: a lease's expiry is compared in the
+// acquiring write's condition, and nothing else is read by expiry.
+//
+// # Items
+//
+//	item            pk                                      sk                                   ttl
+//	resource state  resource#<account>#<region>#<resourceId> state                                none
+//	history entry   resource#<account>#<region>#<resourceId> history#<at>#<4 hex random>         at + FORCESSL_HISTORY_DAYS
+//	lease           resource#<account>#<region>#<resourceId> lease                                leaseUntil + 1 day
+//	name link       name#<account>#<region>#<kind>#<name>    <resourceId>                         none
+//	sweep run       sweep#<sweepId>                          run                                  startedAt + 30 days
+//	sweep item      sweep#<sweepId>                          item#<account>#<region>              the run's
+//
+// resourceId is RDS's immutable DbiResourceId ("db-…") or
+// DbClusterResourceId ("cluster-…"), never the name, so a rename keeps its
+// history. kind is "db-instance" or "db-cluster".
+//
+// Resource state: kind, name (the current identifier), engine, state,
+// stateSince (when the current state was first seen), lastAction,
+// lastActionAt; intent (M: recordedAt, group, changes (L of S), cause),
+// the change forcessl made that still owes a reboot; notice (M:
+// fingerprint, outcome, firstSent, lastSeen, count), the last message sent;
+// securityHub (M: fingerprint, importedAt); version (N), incremented by
+// every write and checked by it (optimistic concurrency); updatedAt.
+//
+// History entry: at, name (the identifier at that time), trigger (event ID
+// or "sweep <id>"), cause, state, outcome, reason, steps (L of S), changed
+// (L of S). Read a resource's history, oldest first, with a Query on its pk
+// and begins_with(sk, "history#").
+//
+// Lease: owner, leaseUntil (N, epoch milliseconds). Taken with a
+// conditional put, attribute_not_exists(pk) OR leaseUntil < :now OR
+// owner = :me, so a crashed holder blocks the resource only until
+// leaseUntil; released with a delete conditional on the owner.
+//
+// Name link: firstSeen, lastSeen (the earliest and latest sighting of that
+// resource ID under that name). After a blue/green switchover a new
+// resource ID carries the old name: it starts a history of its own, and the
+// name's links lead from one to the other.
+//
+// Sweep run: mode, startedAt, deadline, total (N, work items fanned out),
+// done (N, items recorded), digestSentAt (absent until a caller claims the
+// digest, with a conditional update that only one caller wins).
+//
+// Sweep item: account, region, recordedAt, report (S: the item's report
+// as JSON, opaque to this package). Written in one transaction with the
+// increment of the run's done, the put conditional on the item being new,
+// so an SQS redelivery neither records nor counts twice.
+//
+// # Stores
+//
+// Dynamo is the production Store. Memory keeps the same rows under one
+// mutex, for tests only: it makes every conditional write truly atomic,
+// which the engine's concurrency tests need and moto does not provide.
+package state

@@ -6,9 +6,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/forcessl/forcessl/pkg/plan"
 )
@@ -63,6 +61,33 @@ type Message struct {
 	Attributes map[string]string
 }
 
+// MaxPublishBytes is the most SNS accepts in one Publish by default: "a
+// message can be at most 256 KiB in size (262,144 bytes, not 262,144
+// characters)", and "Amazon SNS validates the combined size of the message
+// body and message attributes" (aws-sdk-go-v2 service/sns v1.48.0,
+// api_op_Publish.go, PublishInput.Message). A topic's MaximumMessageSize can
+// raise it to 1 MiB; forcessl does not assume that. Size measures a Message
+// against it.
+const MaxPublishBytes = 256 * 1024
+
+// attributeType is the SNS data type pkg/publish gives every attribute.
+const attributeType = "String"
+
+// Size is what SNS counts against MaxPublishBytes for m: the
+// MessageStructure=json body (every protocol's copy) plus each attribute's
+// name, data type and value.
+func (m Message) Size() (int, error) {
+	body, err := m.Body()
+	if err != nil {
+		return 0, err
+	}
+	n := len(body)
+	for k, v := range m.Attributes {
+		n += len(k) + len(attributeType) + len(v)
+	}
+	return n, nil
+}
+
 // Body is the MessageStructure=json document SNS receives for m, one body
 // per protocol: email subscribers get the text, AWS Chatbot (an https
 // subscriber) the custom-notification JSON, SQS and Lambda subscribers the
@@ -73,8 +98,6 @@ func (m Message) Body() (string, error) {
 	})
 	return string(body), err
 }
-
-const maxSubject = 99 // SNS: "less than 100 characters"
 
 // Render builds every shape of a notice.
 func Render(n Notice) (Message, error) {
@@ -129,19 +152,9 @@ func title(n Notice) string {
 	return fmt.Sprintf("forcessl: %s %s", n.Instance, n.Outcome)
 }
 
-// subject is "[forcessl] <outcome> <instance> (<account> <region>)", always
-// under 100 characters and on one line.
+// subject is "[forcessl] <outcome> <instance> (<account> <region>)": ASCII,
+// on one line and at most MaxSubject bytes; a long instance name is
+// shortened, the account and region are kept.
 func subject(n Notice) string {
-	suffix := fmt.Sprintf(" (%s %s)", n.Account, n.Region)
-	head := "[forcessl] " + n.OutcomeName() + " "
-	inst := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, n.Instance)
-	if room := maxSubject - utf8.RuneCountInString(head+suffix); utf8.RuneCountInString(inst) > room {
-		inst = string([]rune(inst)[:max(room-1, 0)]) + "…"
-	}
-	return head + inst + suffix
+	return Subject("[forcessl] "+n.OutcomeName()+" ", n.Instance, fmt.Sprintf(" (%s %s)", n.Account, n.Region))
 }

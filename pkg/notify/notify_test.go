@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/forcessl/forcessl/internal/golden"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -85,23 +84,97 @@ func TestChatbotSchema(t *testing.T) {
 	}
 }
 
+// isASCIISubject: printable ASCII, on one line, at most MaxSubject bytes.
+func isASCIISubject(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return len(s) <= MaxSubject
+}
+
 func TestSubject(t *testing.T) {
-	n := base()
-	n.Instance = strings.Repeat("i", 63) // the longest DB instance identifier
-	for _, o := range []plan.Outcome{plan.OutcomeRemediated, plan.OutcomeRebootPlanned, plan.OutcomeFailed} {
-		n.Outcome = o
-		s := subject(n)
-		if utf8.RuneCountInString(s) >= 100 || strings.ContainsAny(s, "\n\r") {
-			t.Errorf("subject %q (%d chars)", s, utf8.RuneCountInString(s))
+	long := strings.Repeat("i", 63) // the longest DB instance identifier
+	tests := []struct {
+		name                      string
+		outcome                   plan.Outcome
+		report                    bool
+		instance, account, region string
+		want                      string // "" : only the invariants are checked
+	}{
+		{"short", plan.OutcomeRemediated, false, "orders-sql", "123456789012", "eu-west-1", "[forcessl] remediated orders-sql (123456789012 eu-west-1)"},
+		{"63-char instance, remediated", plan.OutcomeRemediated, false, long, "123456789012", "ap-southeast-2", ""},
+		{"63-char instance, reboot-planned", plan.OutcomeRebootPlanned, false, long, "123456789012", "ap-southeast-2", ""},
+		{"63-char instance, report-finding", plan.OutcomeNone, true, long, "123456789012", "us-gov-west-1", ""},
+		{"63-char instance, failed", plan.OutcomeFailed, false, long, "123456789012", "eu-west-1", ""},
+		{"line break", plan.OutcomeFailed, false, "evil\nname", "123456789012", "eu-west-1", "[forcessl] failed evil name (123456789012 eu-west-1)"},
+		{"control characters dropped, NEL is a line break", plan.OutcomeFailed, false, "a\x00b\x1bc\x7fd\u0085e", "123456789012", "eu-west-1", "[forcessl] failed abcd e (123456789012 eu-west-1)"},
+		{"bidi override and zero-width space dropped", plan.OutcomeFailed, false, "db\u202egpj.exe\u200b", "123456789012", "eu-west-1", "[forcessl] failed dbgpj.exe (123456789012 eu-west-1)"},
+		{"non-ASCII replaced", plan.OutcomeFailed, false, "café–db…", "123456789012", "eu-west-1", "[forcessl] failed caf?-db... (123456789012 eu-west-1)"},
+		{"invalid UTF-8", plan.OutcomeFailed, false, "db\xff\xfe", "123456789012", "eu-west-1", "[forcessl] failed db?? (123456789012 eu-west-1)"},
+		{"long non-ASCII instance", plan.OutcomeFailed, false, strings.Repeat("é", 80), "123456789012", "eu-west-1", ""},
+		{"absurd account and region: the whole subject is cut", plan.OutcomeFailed, false, "db", strings.Repeat("1", 60), strings.Repeat("r", 60), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := base()
+			n.Outcome, n.Report, n.Instance, n.Account, n.Region = tt.outcome, tt.report, tt.instance, tt.account, tt.region
+			s := subject(n)
+			if !isASCIISubject(s) {
+				t.Errorf("subject %q (%d bytes) is not ASCII on one line within %d bytes", s, len(s), MaxSubject)
+			}
+			if strings.Contains(s, "…") {
+				t.Errorf("subject %q shortened with a non-ASCII ellipsis", s)
+			}
+			if tt.want != "" && s != tt.want {
+				t.Errorf("subject = %q, want %q", s, tt.want)
+			}
+			if len(tt.account+tt.region) < 40 && (!strings.HasSuffix(s, " ("+tt.account+" "+tt.region+")") || !strings.HasPrefix(s, "[forcessl] "+n.OutcomeName()+" ")) {
+				t.Errorf("subject %q must keep the outcome, account and region", s)
+			}
+			if len("[forcessl] "+n.OutcomeName()+" "+ASCII(tt.instance)+" ("+tt.account+" "+tt.region+")") > MaxSubject && !strings.Contains(s, "...") {
+				t.Errorf("shortened subject %q does not say so with ...", s)
+			}
+			m, err := Render(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != s {
+				t.Errorf("Render's subject %q, want %q", m.Subject, s)
+			}
+		})
+	}
+}
+
+func TestSubjectHelper(t *testing.T) {
+	tests := []struct{ prefix, text, suffix, want string }{
+		{"[forcessl] ", "TLS sweep: 3 need attention", "", "[forcessl] TLS sweep: 3 need attention"},
+		{"", "tab\there\r\nand\u2028there", "", "tab here  and there"},
+		{"[x] ", strings.Repeat("a", 200), " (tail)", "[x] " + strings.Repeat("a", MaxSubject-len("[x] ")-len(" (tail)")-3) + "... (tail)"},
+		{strings.Repeat("p", 60), "text", strings.Repeat("s", 60), strings.Repeat("p", 60) + "text" + strings.Repeat("s", 32) + "..."},
+		{"", strings.Repeat("x", MaxSubject), "", strings.Repeat("x", MaxSubject)},
+		{"", strings.Repeat("x", MaxSubject+1), "", strings.Repeat("x", MaxSubject-3) + "..."},
+		{"", "“quoted” — «fr» • 2×3 → ‘x’", "", `"quoted" - "fr" * 2x3 -> 'x'`},
+	}
+	for _, tt := range tests {
+		got := Subject(tt.prefix, tt.text, tt.suffix)
+		if got != tt.want {
+			t.Errorf("Subject(%q, %q, %q) =\n %q, want\n %q", tt.prefix, tt.text, tt.suffix, got, tt.want)
 		}
-		if !strings.Contains(s, n.Account) || !strings.Contains(s, n.Region) {
-			t.Errorf("subject %q must name the account and region", s)
+		if !isASCIISubject(got) {
+			t.Errorf("Subject(%q, %q, %q) = %q: not an ASCII subject", tt.prefix, tt.text, tt.suffix, got)
 		}
 	}
-	n.Instance = "evil\nname"
-	if strings.Contains(subject(n), "\n") {
-		t.Error("control characters must not reach the subject")
-	}
+}
+
+func FuzzSubject(f *testing.F) {
+	f.Add("[forcessl] ", "café\n…", " (123456789012 eu-west-1)")
+	f.Fuzz(func(t *testing.T, prefix, text, suffix string) {
+		if s := Subject(prefix, text, suffix); !isASCIISubject(s) {
+			t.Fatalf("Subject(%q, %q, %q) = %q", prefix, text, suffix, s)
+		}
+	})
 }
 
 func TestEmailSaysWhatToDo(t *testing.T) {
@@ -118,5 +191,17 @@ func TestEmailSaysWhatToDo(t *testing.T) {
 	m, _ = Render(r)
 	if !strings.Contains(m.Email, "would do in enforce mode") || m.Attributes["outcome"] != "report-finding" || m.Attributes["severity"] != "high" {
 		t.Errorf("report-mode message: %+v", m.Attributes)
+	}
+}
+
+func TestSize(t *testing.T) {
+	m, err := Render(base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := m.Body()
+	want := len(body) + len("outcome"+"String"+"remediated") + len("severity"+"String"+"medium") + len("account"+"String"+"123456789012")
+	if n, err := m.Size(); err != nil || n != want || n > MaxPublishBytes {
+		t.Errorf("Size = %d, %v; want %d", n, err, want)
 	}
 }

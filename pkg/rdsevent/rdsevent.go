@@ -213,7 +213,10 @@ func parseAPICall(env envelope) (request.Request, error) {
 	if c.ErrorCode != "" {
 		return request.Request{}, ignore("%s failed with %s: nothing changed", c.EventName, c.ErrorCode)
 	}
-	account, region := first(c.RecipientAccountID, env.Account), first(c.AWSRegion, env.Region)
+	account, region, err := apiCallOrigin(env, c)
+	if err != nil {
+		return request.Request{}, err
+	}
 	req := request.Request{Trigger: request.TriggerChange, Account: account, Region: region, Cause: c.EventName}
 	switch {
 	case slices.Contains(InstanceAPICalls, c.EventName):
@@ -259,11 +262,17 @@ func parseAPICall(env envelope) (request.Request, error) {
 // Scheduled is the detail of forcessl's own scheduled actions. The engine
 // writes it as the Scheduler target input; account and region travel with
 // it so schedules can live in a central account.
+//
+// Versions before the state table wrote account, region and instance
+// name only; such schedules may still be pending in deployed accounts and
+// are accepted. ResourceID, when present, is what the action acts on: the
+// instance may have been renamed since it was scheduled.
 type Scheduled struct {
-	Action   request.Trigger `json:"action"`
-	Account  string          `json:"account"`
-	Region   string          `json:"region"`
-	Instance string          `json:"instance"`
+	Action     request.Trigger `json:"action"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"`
+	Instance   string          `json:"instance"`
+	ResourceID string          `json:"resourceId,omitempty"`
 }
 
 // ScheduledPayload renders the event a schedule delivers for s.
@@ -285,7 +294,7 @@ func parseScheduled(env envelope) (request.Request, error) {
 		return request.Request{}, ignore("unknown scheduled action %q", s.Action)
 	}
 	return request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
-		Instance: s.Instance, Cause: "scheduled-" + string(s.Action)}, nil
+		Instance: s.Instance, ResourceID: s.ResourceID, Cause: "scheduled-" + string(s.Action)}, nil
 }
 
 // SweepItem is one account and region of a sweep, as queued on SQS.

@@ -199,7 +199,7 @@ func TestScheduledPayloadRoundTrip(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, p := range []string{"testdata/eventbridge-rds-db-parameter-group-event-0037.json",
 		"testdata/eventbridge-cloudtrail-envelope-CreateDBInstance-CONSTRUCTED.json",
-		"../../events/instance-created.json", "../../events/scheduled-reboot.json"} {
+		"../../events/instance-created.json", "../../events/scheduled-reboot.json", "../../events/cloudtrail-create-db-instance.json"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -207,6 +207,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{}`))
+	f.Add([]byte(cloudTrailEvent("", "", "111122223333", "eu-west-1", "ResetDBParameterGroup",
+		map[string]any{"dBParameterGroupName": "arn:aws:rds:eu-west-1:111122223333:pg:pg-2"}, map[string]any{"dBInstanceArn": "arn:aws:rds:eu-west-1:111122223333:db:x"})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, err := Parse(b)
 		if err != nil {
@@ -230,5 +232,108 @@ func TestValidName(t *testing.T) {
 		if got := validName(s); got != want {
 			t.Errorf("validName(%q) = %v", s, got)
 		}
+	}
+}
+
+// cloudTrailEvent builds an "AWS API Call via CloudTrail" event; an empty
+// account or region is left out.
+func cloudTrailEvent(envAccount, envRegion, recipient, awsRegion, name string, request, response map[string]any) string {
+	detail := map[string]any{"eventSource": "rds.amazonaws.com", "eventName": name, "requestParameters": request}
+	if response != nil {
+		detail["responseElements"] = response
+	}
+	if recipient != "" {
+		detail["recipientAccountId"] = recipient
+	}
+	if awsRegion != "" {
+		detail["awsRegion"] = awsRegion
+	}
+	env := map[string]any{"version": "0", "id": "z", "detail-type": DetailAPICall, "source": "aws.rds", "detail": detail}
+	if envAccount != "" {
+		env["account"] = envAccount
+	}
+	if envRegion != "" {
+		env["region"] = envRegion
+	}
+	b, _ := json.Marshal(env)
+	return string(b)
+}
+
+// CloudTrail events get RDS events' same-origin guard: recipientAccountId,
+// awsRegion and the ARNs naming what forcessl acts on must match the
+// envelope's account and region.
+func TestAPICallSameOrigin(t *testing.T) {
+	const (
+		acct, other   = "111122223333", "999999999999"
+		region, away  = "eu-west-1", "us-east-1"
+		arn           = "arn:aws:rds:eu-west-1:111122223333:db:sales-db"
+		otherAcctARN  = "arn:aws:rds:eu-west-1:999999999999:db:sales-db"
+		otherRegARN   = "arn:aws:rds:us-east-1:111122223333:db:sales-db"
+		pgARN         = "arn:aws:rds:eu-west-1:111122223333:pg:pg-2"
+		otherAcctPG   = "arn:aws:rds:eu-west-1:999999999999:pg:pg-2"
+		otherRegionPG = "arn:aws:rds:us-east-1:111122223333:pg:pg-2"
+	)
+	type m = map[string]any
+	created := m{"dBInstanceArn": arn, "dBInstanceIdentifier": "sales-db"}
+	tests := []struct {
+		name        string
+		payload     string
+		wantName    string // instance or parameter group, in acct/region
+		wantIgnored string // substring of the reason
+	}{
+		{"everything agrees", cloudTrailEvent(acct, region, acct, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, created), "sales-db", ""},
+		{"envelope without account and region: the record's", cloudTrailEvent("", "", acct, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, created), "sales-db", ""},
+		{"nothing but the ARN says where", cloudTrailEvent("", "", "", "", "CreateDBInstance", m{}, created), "sales-db", ""},
+		{"record without recipientAccountId and awsRegion: the envelope's", cloudTrailEvent(acct, region, "", "", "ModifyDBInstance", m{"dBInstanceIdentifier": "sales-db"}, nil), "sales-db", ""},
+		{"rename whose old ARN agrees", cloudTrailEvent(acct, region, acct, region, "ModifyDBInstance", m{"dBInstanceIdentifier": "sales-db", "newDBInstanceIdentifier": "new-name"}, created), "new-name", ""},
+		{"parameter group by ARN", cloudTrailEvent(acct, region, acct, region, "ResetDBParameterGroup", m{"dBParameterGroupName": pgARN}, nil), "pg-2", ""},
+		{"cross-region replica: the source ARN may be elsewhere", cloudTrailEvent(acct, region, acct, region, "CreateDBInstanceReadReplica",
+			m{"dBInstanceIdentifier": "sales-db", "sourceDBInstanceIdentifier": "arn:aws:rds:us-east-1:111122223333:db:primary"}, created), "sales-db", ""},
+		{"restore from a snapshot shared by another account", cloudTrailEvent(acct, region, acct, region, "RestoreDBInstanceFromDBSnapshot",
+			m{"dBInstanceIdentifier": "sales-db", "dBSnapshotIdentifier": "arn:aws:rds:eu-west-1:999999999999:snapshot:s1"}, created), "sales-db", ""},
+
+		{"recipientAccountId is another account", cloudTrailEvent(acct, region, other, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, nil), "",
+			`recipientAccountId names account "999999999999", the envelope "111122223333"`},
+		{"awsRegion is another region", cloudTrailEvent(acct, region, acct, away, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, nil), "",
+			`awsRegion names region "us-east-1", the envelope "eu-west-1"`},
+		{"instance ARN in another account", cloudTrailEvent(acct, region, acct, region, "CreateDBInstance", m{}, m{"dBInstanceArn": otherAcctARN}), "",
+			`responseElements.dBInstanceArn names account "999999999999", the envelope "111122223333"`},
+		{"instance ARN in another region", cloudTrailEvent(acct, region, acct, region, "CreateDBInstance", m{}, m{"dBInstanceArn": otherRegARN}), "",
+			`responseElements.dBInstanceArn names region "us-east-1", the envelope "eu-west-1"`},
+		{"rename of an instance in another account", cloudTrailEvent(acct, region, acct, region, "ModifyDBInstance",
+			m{"dBInstanceIdentifier": "sales-db", "newDBInstanceIdentifier": "new-name"}, m{"dBInstanceArn": otherAcctARN}), "", "responseElements.dBInstanceArn names account"},
+		{"instance identifier given as another account's ARN", cloudTrailEvent(acct, region, acct, region, "ModifyDBInstance", m{"dBInstanceIdentifier": otherAcctARN}, nil), "",
+			`requestParameters.dBInstanceIdentifier names account "999999999999"`},
+		{"restore target in another region", cloudTrailEvent(acct, region, acct, region, "RestoreDBInstanceToPointInTime", m{"targetDBInstanceIdentifier": otherRegARN}, nil), "",
+			`requestParameters.targetDBInstanceIdentifier names region "us-east-1"`},
+		{"parameter group ARN in another account", cloudTrailEvent(acct, region, acct, region, "ModifyDBParameterGroup", m{"dBParameterGroupName": otherAcctPG}, nil), "",
+			`requestParameters.dBParameterGroupName names account "999999999999"`},
+		{"parameter group ARN in another region", cloudTrailEvent(acct, region, acct, region, "ModifyDBParameterGroup", m{"dBParameterGroupName": otherRegionPG}, nil), "",
+			`requestParameters.dBParameterGroupName names region "us-east-1"`},
+		{"envelope silent, record and ARN disagree", cloudTrailEvent("", "", acct, region, "CreateDBInstance", m{}, m{"dBInstanceArn": otherAcctARN}), "",
+			`responseElements.dBInstanceArn names account "999999999999", recipientAccountId "111122223333"`},
+		{"parameter group ARN of the wrong kind", cloudTrailEvent(acct, region, acct, region, "ModifyDBParameterGroup", m{"dBParameterGroupName": arn}, nil), "",
+			"requestParameters.dBParameterGroupName: SourceArn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.payload))
+			if tt.wantIgnored != "" {
+				if !errors.Is(err, ErrIgnored) || !strings.Contains(err.Error(), tt.wantIgnored) {
+					t.Fatalf("Parse = %+v, %v; want ErrIgnored containing %q", got, err, tt.wantIgnored)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := got.Instance
+			if got.Target == request.TargetParameterGroup {
+				name = got.ParameterGroup
+			}
+			if name != tt.wantName || got.Account != acct || got.Region != region {
+				t.Errorf("Parse = %+v; want %s in %s/%s", got, tt.wantName, acct, region)
+			}
+		})
 	}
 }

@@ -31,12 +31,9 @@ const (
 // Buckets in report order.
 var Buckets = []Bucket{Compliant, PendingReboot, Remediated, NonCompliant, Exempt, OutOfScope, Failed}
 
-// Digest size limits: SNS accepts 256 KiB for every body of a message
-// together (email twice, Chatbot, record).
-const (
-	maxEmailFindings = 200
-	maxRecordBytes   = 64 * 1024
-)
+// maxEmailFindings is how many instances a digest's email lists at most
+// (digest.go has the byte budgets that keep it within SNS's limit).
+const maxEmailFindings = 200
 
 // attention are the buckets whose instances are listed.
 var attention = []Bucket{NonCompliant, PendingReboot, Remediated, Failed}

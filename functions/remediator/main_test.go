@@ -130,8 +130,12 @@ func TestLambdaUnderRuntimeInterfaceEmulator(t *testing.T) {
 		t.Errorf("instance still on %s", g)
 	}
 	// The schedule targets the function.
-	s, err := sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"),
-		Name: aws.String(plan.ScheduleName(mototest.Account, mototest.Region, "orders-sql"))})
+	list, err := sched.ListSchedules(context.Background(), &scheduler.ListSchedulesInput{GroupName: aws.String("forcessl"),
+		NamePrefix: aws.String(plan.SchedulePrefixFor(mototest.Account, mototest.Region, aws.ToString(out.DBInstances[0].DbiResourceId)))})
+	if err != nil || len(list.Schedules) != 1 {
+		t.Fatalf("want one schedule for the instance, got %+v, %v", list, err)
+	}
+	s, err := sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"), Name: list.Schedules[0].Name})
 	if err != nil {
 		t.Fatalf("schedule: %v", err)
 	}

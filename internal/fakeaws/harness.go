@@ -2,10 +2,13 @@ package fakeaws
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,7 +37,7 @@ type Clients struct{ AWS *AWS }
 func (c Clients) RDS(context.Context, route.Route, string, string) (dispatch.RDS, error) {
 	return c.AWS, nil
 }
-func (c Clients) Scheduler() apply.Scheduler                       { return c.AWS }
+func (c Clients) Scheduler() dispatch.Scheduler                    { return c.AWS }
 func (c Clients) Identity(context.Context) (string, string, error) { return c.AWS.Account, "aws", nil }
 
 // Recorder is a notifier and digest sender that keeps what it was given.
@@ -98,7 +101,7 @@ func NewEnv(t testing.TB, now time.Time, vars map[string]string) *Env {
 // AddSQLServer adds an available SQL Server instance on the default group
 // with TLS off, window Sunday 05:00-05:30 UTC.
 func (e *Env) AddSQLServer(id string, mod ...func(*Instance)) {
-	i := &Instance{Engine: "sqlserver-se", Status: "available", Group: DefaultGroup,
+	i := &Instance{ResourceID: ResourceID(id), Engine: "sqlserver-se", Status: "available", Group: DefaultGroup,
 		ApplyStatus: plan.InSync, Window: "sun:05:00-sun:05:30", Tags: map[string]string{}}
 	for _, m := range mod {
 		m(i)
@@ -140,29 +143,46 @@ func Only(t testing.TB, out any) result.Resource {
 	return res.Resources[0]
 }
 
-// ScheduleAt is the expression of the instance's schedule, "" if none.
-func (e *Env) ScheduleAt(id string) string {
-	if s, ok := e.AWS.Schedule(plan.ScheduleName(e.AWS.Account, e.AWS.Region, id)); ok {
-		return aws.ToString(s.ScheduleExpression)
-	}
-	return ""
+// ResourceID is the DbiResourceId the fake gives an instance created
+// under id.
+func ResourceID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "db-" + strings.ToUpper(hex.EncodeToString(sum[:]))[:26]
 }
 
-// Fire delivers the instance's schedule at the test's clock, as Scheduler
-// would, and deletes it (ActionAfterCompletion DELETE). It fails the test
-// if the schedule is not due now.
+// schedules lists the names of the instance's schedules.
+func (e *Env) schedules(id string) []string {
+	return e.AWS.Names(plan.SchedulePrefixFor(e.AWS.Account, e.AWS.Region, e.AWS.Get(id).ResourceID))
+}
+
+// ScheduleAt is the expression of the instance's schedules ("" if none,
+// comma separated if several).
+func (e *Env) ScheduleAt(id string) string {
+	var exprs []string
+	for _, name := range e.schedules(id) {
+		if s, ok := e.AWS.Schedule(name); ok {
+			exprs = append(exprs, aws.ToString(s.ScheduleExpression))
+		}
+	}
+	return strings.Join(exprs, ",")
+}
+
+// Fire delivers the instance's schedule that is due at the test's clock,
+// as Scheduler would, and deletes it (ActionAfterCompletion DELETE). It
+// fails the test if none is due now.
 func (e *Env) Fire(t testing.TB, id string) result.Resource {
 	t.Helper()
-	s, ok := e.AWS.Take(plan.ScheduleName(e.AWS.Account, e.AWS.Region, id))
-	if !ok {
-		t.Fatalf("no schedule for %s", id)
+	want := apply.AtExpression(e.Now)
+	for _, name := range e.schedules(id) {
+		if s, ok := e.AWS.Schedule(name); ok && aws.ToString(s.ScheduleExpression) == want {
+			e.AWS.Take(name)
+			out, err := e.Invoke(t, []byte(aws.ToString(s.Target.Input)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return Only(t, out)
+		}
 	}
-	if want := apply.AtExpression(e.Now); aws.ToString(s.ScheduleExpression) != want {
-		t.Fatalf("schedule says %s, test fires it at %s", aws.ToString(s.ScheduleExpression), want)
-	}
-	out, err := e.Invoke(t, []byte(aws.ToString(s.Target.Input)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Only(t, out)
+	t.Fatalf("no schedule of %s is due at %s (schedules: %s)", id, want, e.ScheduleAt(id))
+	return result.Resource{}
 }

@@ -10,6 +10,7 @@ package fakeaws
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,6 +35,7 @@ type Group struct {
 
 // Instance is a DB instance.
 type Instance struct {
+	ResourceID                                 string // DbiResourceId: survives renames
 	Engine, Status, Group, ApplyStatus, Window string
 	PendingMods                                bool
 	Tags                                       map[string]string
@@ -52,9 +54,6 @@ type AWS struct {
 	Reboots   []*rds.RebootDBInstanceInput
 	// FailNext makes the next call of an operation fail with an error, once.
 	FailNext map[string]error
-	// Vanish makes the next GetSchedule find its schedule deleted, as
-	// Scheduler does after a one-time schedule fired.
-	Vanish bool
 }
 
 // DefaultGroup is the default SQL Server group every new fake knows.
@@ -132,10 +131,10 @@ func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 	}
 	out := &rds.DescribeDBInstancesOutput{}
 	for id, i := range f.Instances {
-		if in.DBInstanceIdentifier != nil && *in.DBInstanceIdentifier != id {
+		if in.DBInstanceIdentifier != nil && *in.DBInstanceIdentifier != id || !matches(in.Filters, i) {
 			continue
 		}
-		db := rdstypes.DBInstance{DBInstanceIdentifier: aws.String(id), Engine: aws.String(i.Engine),
+		db := rdstypes.DBInstance{DBInstanceIdentifier: aws.String(id), Engine: aws.String(i.Engine), DbiResourceId: aws.String(i.ResourceID),
 			DBInstanceArn:    aws.String(f.arn("db", id)),
 			DBInstanceStatus: aws.String(i.Status), PreferredMaintenanceWindow: aws.String(i.Window),
 			DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: aws.String(i.Group), ParameterApplyStatus: aws.String(i.ApplyStatus)}}}
@@ -151,6 +150,25 @@ func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 		return nil, APIError("DBInstanceNotFound")
 	}
 	return out, nil
+}
+
+// matches applies DescribeDBInstances filters (dbi-resource-id only).
+func matches(filters []rdstypes.Filter, i *Instance) bool {
+	for _, fl := range filters {
+		if aws.ToString(fl.Name) == "dbi-resource-id" && !slices.Contains(fl.Values, i.ResourceID) {
+			return false
+		}
+	}
+	return true
+}
+
+// Rename changes an instance's identifier, as ModifyDBInstance with
+// NewDBInstanceIdentifier does once applied; its resource ID stays.
+func (f *AWS) Rename(old, new string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Instances[new] = f.Instances[old]
+	delete(f.Instances, old)
 }
 
 func (f *AWS) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error) {
@@ -291,7 +309,7 @@ func (f *AWS) ModifyDBInstance(_ context.Context, in *rds.ModifyDBInstanceInput,
 	if !ok {
 		return nil, APIError("DBInstanceNotFound")
 	}
-	if i.Status != "available" {
+	if i.Status != "available" && i.Status != "storage-optimization" {
 		return nil, APIError("InvalidDBInstanceState")
 	}
 	// "The parameter group name itself is changed immediately" whatever

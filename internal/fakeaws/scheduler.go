@@ -2,9 +2,13 @@ package fakeaws
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 )
 
 func (f *AWS) CreateSchedule(_ context.Context, in *scheduler.CreateScheduleInput, _ ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
@@ -24,10 +28,6 @@ func (f *AWS) GetSchedule(_ context.Context, in *scheduler.GetScheduleInput, _ .
 	if err := f.enter("GetSchedule"); err != nil {
 		return nil, err
 	}
-	if f.Vanish {
-		f.Vanish = false
-		delete(f.Schedules, aws.ToString(in.Name))
-	}
 	s, ok := f.Schedules[aws.ToString(in.Name)]
 	if !ok {
 		return nil, APIError("ResourceNotFoundException")
@@ -35,13 +35,30 @@ func (f *AWS) GetSchedule(_ context.Context, in *scheduler.GetScheduleInput, _ .
 	return &scheduler.GetScheduleOutput{State: s.State, Name: s.Name, ScheduleExpression: s.ScheduleExpression, Target: s.Target}, nil
 }
 
-func (f *AWS) UpdateSchedule(_ context.Context, in *scheduler.UpdateScheduleInput, _ ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error) {
+func (f *AWS) ListSchedules(_ context.Context, in *scheduler.ListSchedulesInput, _ ...func(*scheduler.Options)) (*scheduler.ListSchedulesOutput, error) {
 	defer f.mu.Unlock()
-	if err := f.enter("UpdateSchedule"); err != nil {
+	if err := f.enter("ListSchedules"); err != nil {
 		return nil, err
 	}
-	f.Schedules[aws.ToString(in.Name)] = &scheduler.CreateScheduleInput{Name: in.Name, ScheduleExpression: in.ScheduleExpression, Target: in.Target, State: in.State}
-	return &scheduler.UpdateScheduleOutput{}, nil
+	out := &scheduler.ListSchedulesOutput{}
+	for _, name := range slices.Sorted(maps.Keys(f.Schedules)) {
+		if strings.HasPrefix(name, aws.ToString(in.NamePrefix)) {
+			out.Schedules = append(out.Schedules, schedtypes.ScheduleSummary{Name: aws.String(name)})
+		}
+	}
+	return out, nil
+}
+
+func (f *AWS) DeleteSchedule(_ context.Context, in *scheduler.DeleteScheduleInput, _ ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DeleteSchedule"); err != nil {
+		return nil, err
+	}
+	if _, ok := f.Schedules[aws.ToString(in.Name)]; !ok {
+		return nil, APIError("ResourceNotFoundException")
+	}
+	delete(f.Schedules, aws.ToString(in.Name))
+	return &scheduler.DeleteScheduleOutput{}, nil
 }
 
 // Schedule returns the schedule of that name, if any.
@@ -60,4 +77,17 @@ func (f *AWS) Take(name string) (*scheduler.CreateScheduleInput, bool) {
 	s, ok := f.Schedules[name]
 	delete(f.Schedules, name)
 	return s, ok
+}
+
+// Names lists the schedules whose names start with prefix, sorted.
+func (f *AWS) Names(prefix string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(f.Schedules)) {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ package mototest
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"net"
 	"net/http"
@@ -45,9 +46,28 @@ const Region = "us-east-1"
 type Server struct {
 	Endpoint string
 	cmd      *exec.Cmd
+	script   string
 }
 
-// Start launches `python3 -m moto.server` on a free loopback port and waits
+// serverPy runs moto.server with the gaps moto_server.py describes closed.
+//
+//go:embed moto_server.py
+var serverPy []byte
+
+// serverScript writes moto_server.py where python can run it.
+func serverScript() (string, error) {
+	f, err := os.CreateTemp("", "forcessl-moto-*.py")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Write(serverPy); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// Start launches moto's server (moto_server.py) on a free loopback port and waits
 // until it answers. Call Stop when done.
 func Start() (*Server, error) {
 	python := os.Getenv("FORCESSL_PYTHON")
@@ -60,12 +80,16 @@ func Start() (*Server, error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	script, err := serverScript()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(python, script, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto (%s -m moto.server): %w", python, err)
+		return nil, fmt.Errorf("start moto (%s %s): %w", python, script, err)
 	}
-	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, script: script}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(60 * time.Second)
@@ -102,6 +126,7 @@ func Main(m *testing.M, s **Server) {
 func (s *Server) Stop() {
 	if s != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
+		_ = os.Remove(s.script)
 	}
 }
 

@@ -38,9 +38,11 @@ type Executor struct {
 	Region    string
 }
 
-// ErrGroupExists means the compliant group's name is already taken: the
-// caller must look at that group and decide again.
-var ErrGroupExists = errors.New("parameter group already exists")
+// GroupExistsError means a group's name is already taken: the caller must
+// look at that group and decide again.
+type GroupExistsError struct{ Name string }
+
+func (e *GroupExistsError) Error() string { return "parameter group " + e.Name + " already exists" }
 
 // Result says what a plan changed.
 type Result struct {
@@ -54,7 +56,8 @@ func (e *Executor) Apply(ctx context.Context, p plan.Plan) (Result, error) {
 	var res Result
 	for _, step := range p.Steps {
 		changed, err := e.do(ctx, step)
-		if errors.Is(err, ErrGroupExists) {
+		var taken *GroupExistsError
+		if errors.As(err, &taken) {
 			return res, err
 		}
 		if err != nil {
@@ -79,7 +82,7 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 			Description:            aws.String(fmt.Sprintf("forcessl: %s defaults with TLS enforced (replaces %s)", s.Family, s.Source)),
 			Tags:                   tags(s.Source),
 		})
-		return true, groupExists(err)
+		return true, groupExists(s.Name, err)
 	case plan.CopyGroup:
 		_, err := e.RDS.CopyDBParameterGroup(ctx, &rds.CopyDBParameterGroupInput{
 			SourceDBParameterGroupIdentifier:  aws.String(s.Source),
@@ -87,7 +90,7 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 			TargetDBParameterGroupDescription: aws.String(fmt.Sprintf("forcessl: copy of %s with TLS enforced", s.Source)),
 			Tags:                              tags(s.Source),
 		})
-		return true, groupExists(err)
+		return true, groupExists(s.Name, err)
 	case plan.SetParameter:
 		_, err := e.RDS.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{
 			DBParameterGroupName: aws.String(s.Group),
@@ -111,8 +114,10 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 			ForceFailover:        aws.Bool(false),
 		})
 		return true, err
-	case plan.Schedule:
-		return e.schedule(ctx, s)
+	case plan.CreateSchedule:
+		return e.createSchedule(ctx, s)
+	case plan.DeleteSchedule:
+		return e.deleteSchedule(ctx, s)
 	}
 	return false, fmt.Errorf("unknown step %T", step)
 }
@@ -131,15 +136,17 @@ func kindOf(step plan.Step) plan.Kind {
 		return s.Target.Kind
 	case plan.Reboot:
 		return s.Target.Kind
-	case plan.Schedule:
+	case plan.CreateSchedule:
 		return s.Target.Kind
+	case plan.DeleteSchedule:
+		return plan.KindInstance // a name only: any kind's schedule
 	}
 	return ""
 }
 
-func groupExists(err error) error {
+func groupExists(name string, err error) error {
 	if awserr.Is(err, "DBParameterGroupAlreadyExists", "DBParameterGroupAlreadyExistsFault") {
-		return ErrGroupExists
+		return &GroupExistsError{Name: name}
 	}
 	return err
 }

@@ -15,11 +15,10 @@ import (
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 )
 
-// Scheduler is the part of EventBridge Scheduler the engine uses.
+// Scheduler is the part of EventBridge Scheduler the engine writes with.
 type Scheduler interface {
 	CreateSchedule(context.Context, *scheduler.CreateScheduleInput, ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error)
-	GetSchedule(context.Context, *scheduler.GetScheduleInput, ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error)
-	UpdateSchedule(context.Context, *scheduler.UpdateScheduleInput, ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error)
+	DeleteSchedule(context.Context, *scheduler.DeleteScheduleInput, ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error)
 }
 
 // ScheduleTarget is where schedules deliver: this function, invoked by
@@ -37,21 +36,20 @@ type ScheduleTarget struct {
 // ScheduleExpressionTimezone, which we always set to UTC.
 func AtExpression(t time.Time) string { return "at(" + t.UTC().Format("2006-01-02T15:04:05") + ")" }
 
-// schedule creates the instance's schedule. When one exists already
-// (ConflictException) it is kept, unless the step may move it: then it is
-// read and, if it says something else, replaced. A schedule that vanished
-// between the two calls (Scheduler deletes a schedule once it has fired) is
-// created again.
-func (e *Executor) schedule(ctx context.Context, s plan.Schedule) (bool, error) {
+// createSchedule creates a one-time schedule. Names are per resource and
+// fire time (plan.ScheduleName), so a schedule is never updated: one of
+// that name existing already (ConflictException) is this very schedule.
+// The payload carries the resource's immutable ID, so the action finds the
+// instance through a rename.
+func (e *Executor) createSchedule(ctx context.Context, s plan.CreateSchedule) (bool, error) {
 	if e.Target.FunctionARN == "" || e.Target.RoleARN == "" {
 		return false, awserr.Terminal(errors.New("no schedule target: set FORCESSL_FUNCTION_ARN (outside Lambda) and FORCESSL_SCHEDULER_ROLE_ARN"))
 	}
 	payload, err := rdsevent.ScheduledPayload(rdsevent.Scheduled{Action: s.Action, Account: e.Account, Region: e.Region,
-		Instance: s.Target.ID})
+		Instance: s.Target.ID, ResourceID: s.Target.ResourceID})
 	if err != nil {
 		return false, err
 	}
-	expr := AtExpression(s.At)
 	target := &schedtypes.Target{
 		Arn:     aws.String(e.Target.FunctionARN),
 		RoleArn: aws.String(e.Target.RoleARN),
@@ -64,48 +62,27 @@ func (e *Executor) schedule(ctx context.Context, s plan.Schedule) (bool, error) 
 		// An invocation Scheduler finally gives up on lands here, not nowhere.
 		target.DeadLetterConfig = &schedtypes.DeadLetterConfig{Arn: aws.String(e.Target.DeadLetterARN)}
 	}
-	desc := aws.String(fmt.Sprintf("forcessl %s of %s/%s/%s", s.Action, e.Account, e.Region, s.Target.ID))
-	create := func() error {
-		_, err := e.Scheduler.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
-			Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group),
-			ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String("UTC"),
-			FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
-			ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
-			State:                 schedtypes.ScheduleStateEnabled,
-			Target:                target, Description: desc,
-		})
-		return err
-	}
-	err = create()
-	if err == nil {
-		return true, nil
-	}
-	if !awserr.Is(err, "ConflictException") {
-		return false, err
-	}
-	if !s.Move {
-		return false, nil
-	}
-	got, err := e.Scheduler.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group)})
-	if awserr.Is(err, "ResourceNotFoundException") {
-		return true, create()
-	}
-	if err != nil {
-		return false, fmt.Errorf("read existing schedule %s: %w", s.Name, err)
-	}
-	if aws.ToString(got.ScheduleExpression) == expr && got.State == schedtypes.ScheduleStateEnabled && got.Target != nil &&
-		aws.ToString(got.Target.Input) == aws.ToString(target.Input) && aws.ToString(got.Target.Arn) == e.Target.FunctionARN &&
-		aws.ToString(got.Target.RoleArn) == e.Target.RoleARN {
-		return false, nil
-	}
-	// UpdateSchedule replaces the whole schedule, so send every field.
-	_, err = e.Scheduler.UpdateSchedule(ctx, &scheduler.UpdateScheduleInput{
+	_, err = e.Scheduler.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
 		Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group),
-		ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String("UTC"),
+		ScheduleExpression: aws.String(AtExpression(s.At)), ScheduleExpressionTimezone: aws.String("UTC"),
 		FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
 		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
 		State:                 schedtypes.ScheduleStateEnabled,
-		Target:                target, Description: desc,
+		Target:                target,
+		Description:           aws.String(fmt.Sprintf("forcessl %s of %s/%s/%s (%s)", s.Action, e.Account, e.Region, s.Target.ID, s.Target.ResourceID)),
 	})
+	if awserr.Is(err, "ConflictException") {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// deleteSchedule deletes a superseded schedule; one already gone (fired,
+// and deleted by Scheduler) is done.
+func (e *Executor) deleteSchedule(ctx context.Context, s plan.DeleteSchedule) (bool, error) {
+	_, err := e.Scheduler.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(s.Name), GroupName: aws.String(e.Target.Group)})
+	if awserr.Is(err, "ResourceNotFoundException") {
+		return false, nil
+	}
 	return err == nil, err
 }

@@ -22,13 +22,19 @@ type RDS interface {
 	apply.RDS
 }
 
+// Scheduler is every EventBridge Scheduler call the engine makes.
+type Scheduler interface {
+	observe.Schedules
+	apply.Scheduler
+}
+
 // Clients makes the SDK clients a request needs; pkg/setup builds them
 // lazily, so an event that is ignored builds none.
 type Clients interface {
 	// RDS returns the client that acts along a route (own credentials, or
 	// a member account's role assumed under session) in a region.
 	RDS(ctx context.Context, rt route.Route, region, session string) (RDS, error)
-	Scheduler() apply.Scheduler
+	Scheduler() Scheduler
 	// Identity returns the function's own account and partition.
 	Identity(ctx context.Context) (account, partition string, err error)
 }
@@ -54,15 +60,16 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 	if err != nil {
 		return res, d.settle(ctx, log, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err))
 	}
-	sc := reconcile.Scope{Account: req.Account, Region: req.Region, Trigger: req.Trigger, Log: log,
-		Observer: observe.New(client),
-		Executor: &apply.Executor{RDS: client, Scheduler: d.Clients.Scheduler(), Account: req.Account, Region: req.Region,
+	sched := d.Clients.Scheduler()
+	sc := reconcile.Scope{Account: req.Account, Region: req.Region, Trigger: req.Trigger, EventTime: req.EventTime, Log: log,
+		Observer: observe.New(client, sched, req.Account, req.Region, d.Config.ScheduleGroup),
+		Executor: &apply.Executor{RDS: client, Scheduler: sched, Account: req.Account, Region: req.Region,
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
 	switch req.Target {
 	case request.TargetInstance:
-		ir, err := d.FanOut.Instance(ctx, sc, req.Instance)
+		ir, err := d.FanOut.One(ctx, sc, plan.Ref{Kind: plan.KindInstance, ID: req.Instance, ResourceID: req.ResourceID})
 		res.Resources = append(res.Resources, ir)
 		return res, err
 	case request.TargetParameterGroup:

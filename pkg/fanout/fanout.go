@@ -28,10 +28,10 @@ type FanOut struct {
 	locks sync.Map // key -> *sync.Mutex
 }
 
-// Instance reconciles one instance.
-func (f *FanOut) Instance(ctx context.Context, sc reconcile.Scope, id string) (result.Resource, error) {
+// One reconciles one resource.
+func (f *FanOut) One(ctx context.Context, sc reconcile.Scope, ref plan.Ref) (result.Resource, error) {
 	sc.Shared = f.shared(sc)
-	return f.one(ctx, sc, plan.Ref{Kind: plan.KindInstance, ID: id}, nil)
+	return f.one(ctx, sc, ref, nil)
 }
 
 // Group reconciles every instance using a parameter group. RDS stores group

@@ -27,33 +27,56 @@ type RDS interface {
 	ListTagsForResource(context.Context, *rds.ListTagsForResourceInput, ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error)
 }
 
-// Observer reads one account and region. It remembers each group's
-// parameters for its lifetime (one request), so resources that share a
-// group cost one read.
+// Observer reads one account and region: its RDS, and forcessl's
+// schedules for it (which live in forcessl's own account). It remembers
+// each group's parameters for its lifetime (one request), so resources
+// that share a group cost one read.
 type Observer struct {
-	RDS RDS
+	RDS       RDS
+	Schedules Schedules
+	// Account, Region and ScheduleGroup locate the resources' schedules.
+	Account, Region, ScheduleGroup string
 
 	mu     sync.Mutex
 	params map[string]plan.Parameter // group + "\x00" + name
 }
 
-// New returns an Observer over client.
-func New(client RDS) *Observer { return &Observer{RDS: client, params: map[string]plan.Parameter{}} }
+// New returns an Observer over an account and region's RDS client, and
+// the Scheduler client of forcessl's schedule group.
+func New(client RDS, sched Schedules, account, region, scheduleGroup string) *Observer {
+	return &Observer{RDS: client, Schedules: sched, Account: account, Region: region, ScheduleGroup: scheduleGroup,
+		params: map[string]plan.Parameter{}}
+}
 
-// Resource reads one resource of the given kind. A missing one is
-// Found=false, not an error.
+// Resource reads one resource. A missing one is Found=false, not an
+// error. With a resource ID the answer must be that resource: the name is
+// tried first (the usual case, one indexed call), and when it now belongs
+// to another resource or to none (a rename, or a blue/green switchover that
+// gave the name to the green instance) the immutable ID finds the current
+// name (filter dbi-resource-id).
 func (o *Observer) Resource(ctx context.Context, ref plan.Ref) (plan.Resource, bool, error) {
 	if ref.Kind != plan.KindInstance {
 		return plan.Resource{}, false, awserr.Terminal(fmt.Errorf("observe %s %s: not supported", ref.Kind, ref.ID))
 	}
-	out, err := o.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(ref.ID)})
+	if ref.ID != "" {
+		r, found, err := o.describe(ctx, ref.ID, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(ref.ID)})
+		if err != nil || ref.ResourceID == "" || found && r.ResourceID == ref.ResourceID {
+			return r, found, err
+		}
+	}
+	return o.describe(ctx, ref.ResourceID, &rds.DescribeDBInstancesInput{
+		Filters: []types.Filter{{Name: aws.String("dbi-resource-id"), Values: []string{ref.ResourceID}}}})
+}
+
+func (o *Observer) describe(ctx context.Context, what string, in *rds.DescribeDBInstancesInput) (plan.Resource, bool, error) {
+	out, err := o.RDS.DescribeDBInstances(ctx, in)
 	if awserr.Is(err, "DBInstanceNotFound", "DBInstanceNotFoundFault") {
 		return plan.Resource{}, false, nil
 	}
 	if err != nil {
-		return plan.Resource{}, false, awserr.Classify(fmt.Errorf("describe instance %s: %w", ref.ID, err))
+		return plan.Resource{}, false, awserr.Classify(fmt.Errorf("describe instance %s: %w", what, err))
 	}
-	if len(out.DBInstances) == 0 {
+	if len(out.DBInstances) != 1 {
 		return plan.Resource{}, false, nil
 	}
 	return toResource(out.DBInstances[0]), true, nil
@@ -82,6 +105,7 @@ func toResource(db types.DBInstance) plan.Resource {
 	in := plan.Resource{
 		Kind:              plan.KindInstance,
 		ID:                aws.ToString(db.DBInstanceIdentifier),
+		ResourceID:        aws.ToString(db.DbiResourceId),
 		ARN:               aws.ToString(db.DBInstanceArn),
 		Engine:            aws.ToString(db.Engine),
 		Status:            aws.ToString(db.DBInstanceStatus),

@@ -49,7 +49,7 @@ func (p *pagedParams) DescribeDBParameters(_ context.Context, in *rds.DescribeDB
 func TestParameterFilterAndFallback(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		c := &pagedParams{refuseFilter: refuse}
-		o := New(c)
+		o := New(c, nil, "111122223333", "eu-west-1", "forcessl")
 		p, err := o.Parameter(context.Background(), "g", "rds.force_ssl")
 		if err != nil || !p.Found || p.Value != "1" || p.ApplyType != "static" {
 			t.Fatalf("refuse=%v: %+v %v", refuse, p, err)

@@ -18,35 +18,39 @@ import (
 // Fill reads what Decide asked for (need) into o: the protocol of plan.Need.
 func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) error {
 	req, _ := policy.For(o.Resource.Engine)
-	if need&plan.NeedParams != 0 {
+	if need.Params {
 		p, err := ob.Parameter(ctx, o.Resource.Group, req.Parameter)
 		if err != nil {
 			return err
 		}
 		o.Params = map[string]plan.Parameter{req.Parameter: p}
 	}
-	if need&plan.NeedGroups != 0 {
-		current := o.Resource.Group
-		target := paramgroup.CompliantName(current)
-		c, err := ob.Group(ctx, target, req.Parameter)
+	for _, name := range need.Groups {
+		g, err := ob.Group(ctx, name, req.Parameter)
 		if err != nil {
 			return err
 		}
-		o.Candidate = &c
-		switch family, isDefault := paramgroup.FamilyOfDefault(current); {
-		case target == current:
-			o.Source = &c
-		case isDefault:
-			// A default group carries no user settings, and its name says
-			// its family: nothing to read.
-			o.Source = &plan.Group{Name: current, Exists: true, Family: family, UserParams: map[string]string{}}
-		default:
-			src, err := ob.Group(ctx, current, req.Parameter)
-			if err != nil {
-				return err
-			}
-			o.Source = &src
+		if o.Groups == nil {
+			o.Groups = map[string]*plan.Group{}
 		}
+		o.Groups[name] = &g
+	}
+	if need.Schedules {
+		s, err := ob.ScheduledActions(ctx, *o)
+		if err != nil {
+			return err
+		}
+		o.Schedules = s
+	}
+	if need.Users != "" {
+		users, err := ob.Instances(ctx, func(r plan.Resource) bool { return strings.EqualFold(r.Group, need.Users) })
+		if err != nil {
+			return err
+		}
+		if o.Users == nil {
+			o.Users = map[string][]plan.Resource{}
+		}
+		o.Users[need.Users] = users
 	}
 	return nil
 }
@@ -110,8 +114,15 @@ func (ob *Observer) Forget(group string) {
 }
 
 // Group reads an existing group in full: family, tags, the parameter name
-// and user-set parameters. Exists is false when there is no such group.
+// and user-set parameters. Exists is false when there is no such group. A
+// default group's name says its family, and it carries no user settings
+// and no tags of ours: only its parameter is read.
 func (ob *Observer) Group(ctx context.Context, name, param string) (plan.Group, error) {
+	if family, ok := paramgroup.FamilyOfDefault(name); ok {
+		p, err := ob.Parameter(ctx, name, param)
+		return plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}, UserParams: map[string]string{},
+			Params: map[string]plan.Parameter{param: p}}, err
+	}
 	out, err := ob.RDS.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(name)})
 	if awserr.Is(err, "DBParameterGroupNotFound", "DBParameterGroupNotFoundFault") {
 		return plan.Group{Name: name}, nil
@@ -124,20 +135,15 @@ func (ob *Observer) Group(ctx context.Context, name, param string) (plan.Group, 
 	}
 	pg := out.DBParameterGroups[0]
 	g := plan.Group{Name: name, Exists: true, Family: aws.ToString(pg.DBParameterGroupFamily), Tags: map[string]string{}}
-	if paramgroup.IsDefault(name) {
-		// Default groups carry no user settings and no tags of ours.
-		g.UserParams = map[string]string{}
-	} else {
-		tags, err := ob.RDS.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: pg.DBParameterGroupArn})
-		if err != nil {
-			return plan.Group{}, awserr.Classify(fmt.Errorf("list tags of parameter group %s: %w", name, err))
-		}
-		for _, t := range tags.TagList {
-			g.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-		if g.UserParams, err = ob.UserParams(ctx, name); err != nil {
-			return plan.Group{}, err
-		}
+	tags, err := ob.RDS.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: pg.DBParameterGroupArn})
+	if err != nil {
+		return plan.Group{}, awserr.Classify(fmt.Errorf("list tags of parameter group %s: %w", name, err))
+	}
+	for _, t := range tags.TagList {
+		g.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	if g.UserParams, err = ob.UserParams(ctx, name); err != nil {
+		return plan.Group{}, err
 	}
 	p, err := ob.Parameter(ctx, name, param)
 	g.Params = map[string]plan.Parameter{param: p}

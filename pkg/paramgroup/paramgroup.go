@@ -93,3 +93,22 @@ func Valid(name string) bool {
 	}
 	return true
 }
+
+// OwnName is the compliant group forcessl gives one resource alone, when
+// the group it would share serves a resource forcessl must not change: the
+// compliant name of its source group and the resource's immutable ID,
+// still a valid RDS name.
+func OwnName(source, resourceID string) string {
+	suffix := "-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(resourceID))
+	suffix = strings.TrimRight(strings.ReplaceAll(suffix, "--", "-"), "-")
+	base := CompliantName(source)
+	if len(base)+len(suffix) > maxLen {
+		base = strings.TrimRight(base[:maxLen-len(suffix)], "-")
+	}
+	return base + suffix
+}

@@ -75,3 +75,20 @@ func FuzzCompliantName(f *testing.F) {
 		}
 	})
 }
+
+func TestOwnName(t *testing.T) {
+	for _, tt := range []struct{ source, rid string }{
+		{"forcessl-app-params", "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U"},
+		{"default.sqlserver-se-15.0", "db-ABC"},
+		{strings.Repeat("a", 255), "db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U"},
+		{"app_params", "cluster-XYZ--"},
+	} {
+		n := OwnName(tt.source, tt.rid)
+		if !Valid(n) || !IsOurs(n) || n == CompliantName(tt.source) {
+			t.Errorf("OwnName(%q, %q) = %q: not a valid group name of its own", tt.source, tt.rid, n)
+		}
+		if OwnName(tt.source, tt.rid) != n || OwnName(tt.source, tt.rid+"X") == n {
+			t.Errorf("OwnName must be deterministic and per resource")
+		}
+	}
+}

@@ -19,10 +19,11 @@ const (
 	// IdleRecheckDelay is for states that last (stopped, storage-full):
 	// look once a day rather than every few minutes.
 	IdleRecheckDelay = 24 * time.Hour
-	// SettleDelay lets a just-attached group settle before an immediate
-	// reboot: RDS shows the instance as modifying for a moment after
-	// ModifyDBInstance, and RebootDBInstance needs it available.
-	SettleDelay = 2 * time.Minute
+	// SettleDelay is the least time between forcessl's last change to a
+	// group and an immediate reboot. No AWS text gives a figure for
+	// reboots; the ModifyDBParameterGroup reference asks for 5 minutes
+	// before a new instance uses a changed group, so forcessl waits as long.
+	SettleDelay = 5 * time.Minute
 	// RebootMargin is the least time left in a window for forcessl to start
 	// a reboot; later it moves the reboot to the next window instead.
 	RebootMargin = 5 * time.Minute
@@ -47,17 +48,20 @@ const (
 func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	now = now.UTC()
 	if !o.Found {
-		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the instance does not exist (deleted?)"}, 0
+		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the instance does not exist (deleted?)"}, Need{}
 	}
 	in := o.Resource
 	if sc := policy.Classify(in.Engine, in.ClusterID, s.Engines); !sc.InScope {
-		return Plan{State: OutOfScope, Outcome: OutcomeNone, Reason: sc.Reason}, 0
+		return Plan{State: OutOfScope, Outcome: OutcomeNone, Reason: sc.Reason}, Need{}
 	}
-	if strings.EqualFold(strings.TrimSpace(in.Tags[s.ExemptTag]), "true") {
-		return Plan{State: Exempt, Outcome: OutcomeNone, Reason: "tagged " + s.ExemptTag + "=true"}, 0
+	if exempt(in, s.ExemptTag) {
+		return Plan{State: Exempt, Outcome: OutcomeNone, Reason: "tagged " + s.ExemptTag + "=true"}, Need{}
+	}
+	if ReadinessOf(in.Status) == Gone {
+		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the instance is being deleted (" + in.Status + ")"}, Need{}
 	}
 	if o.Params == nil {
-		return Plan{}, NeedParams
+		return Plan{}, Need{Params: true}
 	}
 	req, _ := policy.For(in.Engine)
 	d := decision{o: o, s: s, now: now, req: req, tls: o.Params[req.Parameter]}
@@ -66,18 +70,14 @@ func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	}
 	switch in.ApplyStatus {
 	case InSync:
-		p := d.plan(Compliant, OutcomeNone, fmt.Sprintf("%s=%s in %s and in effect", req.Parameter, d.tls.Value, in.Group))
-		if o.Trigger == request.TriggerRestarted && paramgroup.IsOurs(in.Group) {
-			p.Outcome = OutcomeVerified
-		}
-		return p, 0
+		return d.inSync(), Need{}
 	case PendingReboot:
-		return d.pendingReboot(), 0
+		return d.pendingReboot()
 	case FailedToApply:
 		return d.plan(CompliantPendingReboot, OutcomeFailed,
-			fmt.Sprintf("RDS reports parameter group %s as failed-to-apply; a person must look at it", in.Group)), 0
+			fmt.Sprintf("RDS reports parameter group %s as failed-to-apply; a person must look at it", in.Group)), Need{}
 	default: // applying, pending-database-upgrade: RDS is still at work
-		return d.wait(CompliantPendingReboot, "parameter group "+in.Group+" is "+in.ApplyStatus), 0
+		return d.wait(CompliantPendingReboot, "parameter group "+in.Group+" is "+in.ApplyStatus)
 	}
 }
 
@@ -93,64 +93,41 @@ func (d decision) plan(st State, out Outcome, reason string, steps ...Step) Plan
 	return Plan{State: st, Outcome: out, Reason: reason, Requirement: d.req, Steps: steps}
 }
 
-func (d decision) remediate() (Plan, Need) {
+func exempt(r Resource, tag string) bool { return strings.EqualFold(strings.TrimSpace(r.Tags[tag]), "true") }
+
+// inSync: TLS is on and in effect. An open intent is satisfied; that is the
+// news ("verified"), told once. Without a memory, a restart on a forcessl
+// group is the best sign there is.
+func (d decision) inSync() Plan {
 	in := d.o.Resource
-	if !d.tls.Found {
-		// RDS lists every parameter of a family: one that is missing does not
-		// exist for this engine version, and setting it would fail.
-		return d.plan(NonCompliant, OutcomeRefused, fmt.Sprintf("parameter group %s has no %s parameter: this engine version cannot enforce TLS through it (upgrade the engine, or exempt the instance)",
-			in.Group, d.req.Parameter)), 0
+	p := d.plan(Compliant, OutcomeNone, fmt.Sprintf("%s=%s in %s and in effect", d.req.Parameter, d.tls.Value, in.Group))
+	switch m := d.o.Memory; {
+	case m == nil:
+		if d.o.Trigger == request.TriggerRestarted && paramgroup.IsOurs(in.Group) {
+			p.Outcome = OutcomeVerified
+		}
+	case m.Intent != nil:
+		p.Outcome, p.Intent.Close = OutcomeVerified, "in effect: the group is in sync"
 	}
-	why := fmt.Sprintf("%s is %s in parameter group %s", d.req.Parameter, valueOrUnset(d.tls), in.Group)
-	if in.Status != "available" {
-		return d.wait(NotReady, why+", and the instance is "+in.Status), 0
-	}
-	current, target := in.Group, paramgroup.CompliantName(in.Group)
-	set := SetParameter{Kind: in.Kind, Group: target, Name: d.req.Parameter, Value: d.req.Value, ApplyMethod: applyMethod(d.tls.ApplyType)}
+	return p
+}
 
-	if target == current {
-		// Already on a group in our namespace that someone turned TLS off in:
-		// fix it in place, but only if it really is ours.
-		if d.o.Candidate == nil {
-			return Plan{}, NeedGroups
-		}
-		if !isOurs(*d.o.Candidate, "") {
-			return d.plan(NonCompliant, OutcomeRefused, why+"; "+current+" is named like a forcessl group but is not tagged "+
-				paramgroup.TagManagedBy+"="+paramgroup.ManagedByValue+", so forcessl will not modify it"), 0
-		}
-		if set.ApplyMethod != applyPendingReboot {
-			return d.remediated(why, []Step{set}, ""), 0
-		}
-		reboot, note := d.rebootSteps()
-		return d.remediated(why, append([]Step{set}, reboot...), note), 0
+// wait plans a re-check of a resource that cannot be acted on now.
+func (d decision) wait(st State, reason string) (Plan, Need) {
+	if d.o.Schedules == nil {
+		return Plan{}, Need{Schedules: true}
 	}
+	delay := RecheckDelay
+	if ReadinessOf(d.o.Resource.Status) == Idle {
+		delay = IdleRecheckDelay
+	}
+	return d.plan(st, OutcomeWaiting, reason+"; looking again later",
+		d.schedule(ceilMinute(d.now.Add(delay)), request.TriggerRecheck)...), Need{}
+}
 
-	attach := AttachGroup{Target: in.Ref(), Group: target, ApplyImmediately: !in.PendingModified}
-	// The compliant group is assumed absent until observed: creating it is
-	// the common case, and a name found taken (ErrGroupExists) makes the
-	// reconciler observe the groups and decide again.
-	if c := d.o.Candidate; c != nil && c.Exists {
-		if reason := d.refuseReuse(*c, current); reason != "" {
-			return d.plan(NonCompliant, OutcomeRefused, why+"; "+reason), 0
-		}
-		steps := []Step{}
-		if !policy.IsOn(c.Params[d.req.Parameter].Value) {
-			steps = append(steps, set)
-		}
-		reboot, note := d.rebootSteps()
-		return d.remediated(why, append(append(steps, attach), reboot...), note), 0
-	}
-
-	var create Step = CopyGroup{Kind: in.Kind, Name: target, Source: current}
-	if paramgroup.IsDefault(current) {
-		family, ok := paramgroup.FamilyOfDefault(current)
-		if !ok {
-			return d.plan(NonCompliant, OutcomeFailed, why+"; cannot tell the family of default group "+current), 0
-		}
-		create = CreateGroup{Kind: in.Kind, Name: target, Family: family, Source: current}
-	}
-	reboot, note := d.rebootSteps()
-	return d.remediated(why, append([]Step{create, set, attach}, reboot...), note), 0
+// ready reports whether the instance can be modified or rebooted now.
+func (d decision) ready() bool {
+	return ReadinessOf(d.o.Resource.Status) == Ready && d.o.Refused != RefusedBusy
 }
 
 func (d decision) remediated(why string, steps []Step, note string) Plan {
@@ -158,15 +135,22 @@ func (d decision) remediated(why string, steps []Step, note string) Plan {
 		why += "; " + note
 	}
 	p := d.plan(NonCompliant, OutcomeRemediated, why, steps...)
-	for _, s := range steps {
-		if sc, ok := s.(Schedule); ok {
-			p.RebootAt = sc.At
-		}
+	p.RebootAt = rebootTime(steps)
+	if at, ok := d.scheduledReboot(); ok && p.RebootAt.IsZero() {
+		p.RebootAt = at // kept, never moved by an ordinary event
 	}
 	return p
 }
 
-const applyPendingReboot = "pending-reboot"
+// rebootTime is when steps schedule a reboot, if they do.
+func rebootTime(steps []Step) time.Time {
+	for _, s := range steps {
+		if sc, ok := s.(CreateSchedule); ok && sc.Action == request.TriggerReboot {
+			return sc.At
+		}
+	}
+	return time.Time{}
+}
 
 // applyMethod is pending-reboot for static parameters and immediate for
 // dynamic ones: RDS for SQL Server rejects pending-reboot on dynamic
@@ -177,6 +161,8 @@ func applyMethod(applyType string) string {
 	}
 	return applyPendingReboot
 }
+
+const applyPendingReboot = "pending-reboot"
 
 func valueOrUnset(p Parameter) string {
 	if p.Value == "" {

@@ -16,9 +16,11 @@ import (
 // custom parameter is dropped and none is added behind the owner's back),
 // and is either already compliant or ours to fix.
 func (d decision) refuseReuse(c Group, source string) string {
-	src := Group{}
-	if d.o.Source != nil {
-		src = *d.o.Source
+	src := Group{UserParams: map[string]string{}}
+	if family, ok := paramgroup.FamilyOfDefault(source); ok {
+		src.Family = family // a default group carries no user settings
+	} else if g := d.o.group(source); g != nil {
+		src = *g
 	}
 	if fam := src.Family; fam != "" && c.Family != fam {
 		return fmt.Sprintf("parameter group %s already exists in family %s, but the instance needs family %s", c.Name, c.Family, fam)

@@ -1,61 +1,79 @@
 package plan
 
-// Need is what Decide must see before it can decide: a set of facts,
-// each read by pkg/observe into Observed.
+import (
+	"slices"
+	"strings"
+)
+
+// Need is what Decide must see before it can decide: facts pkg/observe
+// reads into Observed.
 //
 // The observe/decide protocol, in full:
 //
 //  1. The reconciler observes the resource itself (one describe call) and
 //     calls Decide.
-//  2. Decide returns either a Plan with Need 0, or a non-zero Need and no
-//     plan. A Need names only facts Observed does not hold yet (a nil
-//     field), so the reconciler reads exactly those and calls Decide again.
-//  3. Because every round fills at least one nil field and there are as
-//     many fields as Need bits, the loop ends after at most one round per
-//     bit. Decide asking again for a fact it was given is a bug, and the
-//     reconciler stops with an error rather than loop.
+//  2. Decide returns either a Plan and a zero Need, or a Need and no plan.
+//     A Need names only facts Observed does not hold yet, so the
+//     reconciler reads exactly those (Need.Missing) and calls Decide again.
+//  3. Every round adds facts and there are finitely many (the parameters,
+//     the schedules, and the few groups a decision can involve), so the
+//     loop ends after a handful of rounds. Decide asking again for a fact
+//     it was given is a bug: the reconciler stops with an error rather
+//     than loop.
 //  4. The reconciler carries out the plan (enforce mode only) and tells
 //     people. A compliant group not observed is assumed not to exist, so
-//     the common remediation creates it without reading first; if the
-//     create finds the name taken (by an earlier run, or another Lambda
-//     environment just now), the reconciler re-reads the resource, observes
-//     the groups (NeedGroups) and decides again.
+//     the common remediation creates it without reading first; if a create
+//     finds the name taken (an earlier run, or another Lambda environment
+//     just now), the reconciler re-reads the resource, observes that group
+//     and decides again. If RDS refuses a step because the instance is not
+//     available, it sets Observed.Refused and decides again.
 //
 // Reads are ordered from cheap and common to rare: an exempt or
-// out-of-scope resource needs nothing; a compliant one only its
-// parameters; only a remediation that reuses or fixes a group reads groups.
-type Need uint8
+// out-of-scope resource needs nothing more; a compliant one its
+// parameters; a remediation its schedules; only reusing, fixing or sharing
+// an existing group reads groups and their users.
+type Need struct {
+	Params    bool     // the policy's parameters in the resource's group
+	Groups    []string // these parameter groups, in full
+	Schedules bool     // forcessl's scheduled actions for the resource
+	Users     string   // every resource using this group
+}
 
-const (
-	// NeedParams asks for the policy's parameters in the resource's
-	// current group (Observed.Params).
-	NeedParams Need = 1 << iota
-	// NeedGroups asks for the compliant candidate and the current group in
-	// full (Observed.Candidate, Observed.Source: filled together).
-	NeedGroups
-)
+// Zero reports whether nothing is needed: Decide has decided.
+func (n Need) Zero() bool { return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" }
 
-// Missing is the part of n that o does not hold yet: what to observe. A
-// non-zero Need whose Missing is zero means Decide asked again for facts it
-// was given.
+// Missing is the part of n that o does not hold yet: what to observe.
 func (n Need) Missing(o Observed) Need {
-	if o.Params != nil {
-		n &^= NeedParams
+	var m Need
+	m.Params = n.Params && o.Params == nil
+	m.Schedules = n.Schedules && o.Schedules == nil
+	for _, g := range n.Groups {
+		if o.group(g) == nil && !slices.Contains(m.Groups, g) {
+			m.Groups = append(m.Groups, g)
+		}
 	}
-	if o.Candidate != nil {
-		n &^= NeedGroups
+	if _, seen := o.Users[n.Users]; n.Users != "" && !seen {
+		m.Users = n.Users
 	}
-	return n
+	return m
 }
 
 func (n Need) String() string {
-	switch n {
-	case 0:
-		return "nothing"
-	case NeedParams:
-		return "parameters"
-	case NeedGroups:
-		return "groups"
+	var parts []string
+	if n.Params {
+		parts = append(parts, "parameters")
 	}
-	return "parameters and groups"
+	if n.Schedules {
+		parts = append(parts, "schedules")
+	}
+	if len(n.Groups) > 0 {
+		parts = append(parts, "groups "+strings.Join(n.Groups, ", "))
+	}
+	if n.Users != "" {
+		parts = append(parts, "users of "+n.Users)
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, " and ")
 }

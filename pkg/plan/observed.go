@@ -24,9 +24,14 @@ const (
 
 // Resource is what the engine knows of a DB instance (or cluster).
 type Resource struct {
-	Kind      Kind
-	ID        string
-	ARN       string
+	Kind Kind
+	ID   string // the identifier, which a rename changes
+	// ResourceID is RDS's immutable identity (DbiResourceId): schedules,
+	// re-checks and memory follow it through renames, and a blue/green
+	// switchover's new instance (another ResourceID under the old name) is
+	// never mistaken for the old one.
+	ResourceID string
+	ARN        string
 	Engine    string
 	Status    string // DBInstanceStatus: available, creating, modifying, ...
 	ClusterID string // a DB instance's cluster, if it is a member of one
@@ -40,12 +45,15 @@ type Resource struct {
 }
 
 // Ref names the resource a step acts on.
-func (r Resource) Ref() Ref { return Ref{Kind: r.Kind, ID: r.ID} }
+func (r Resource) Ref() Ref { return Ref{Kind: r.Kind, ID: r.ID, ResourceID: r.ResourceID} }
 
-// Ref is a resource's identity as steps carry it.
+// Ref is a resource's identity as requests and steps carry it: the
+// identifier to call RDS with and, when known, the immutable resource ID
+// that resolves the current identifier after a rename.
 type Ref struct {
-	Kind Kind
-	ID   string
+	Kind       Kind
+	ID         string
+	ResourceID string
 }
 
 // Parameter is one parameter as DescribeDBParameters reports it. Found is
@@ -70,22 +78,51 @@ type Group struct {
 	UserParams map[string]string
 }
 
+// ScheduledAction is one of forcessl's one-time schedules for a resource.
+type ScheduledAction struct {
+	Name   string
+	At     time.Time
+	Action request.Trigger
+	// Legacy marks a schedule named by a version before the state table
+	// (one name per instance identifier): accepted, never created.
+	Legacy bool
+}
+
 // Observed is everything Decide looks at. The fields below Resource are
 // filled only when Decide asks for them (see Need): nil means "not
 // observed yet", so an out-of-scope or exempt instance costs one call.
 type Observed struct {
 	Account, Region string
 	Trigger         request.Trigger
-	Found           bool // the resource exists
-	Resource        Resource
-	// Params are the policy's parameters in Resource.Group (NeedParams).
+	// EventTime is when the triggering event happened (zero if unknown):
+	// a restart after forcessl's change closes the change's intent.
+	EventTime time.Time
+	Found     bool // the resource exists
+	Resource  Resource
+	// Params are the policy's parameters in Resource.Group (Need.Params).
 	Params map[string]Parameter
-	// Source is the resource's current group, for its family and custom
-	// settings, and Candidate the compliant group of the derived name
-	// (NeedGroups). A group is reused only when it carries exactly the
-	// source's settings plus TLS.
-	Source    *Group
-	Candidate *Group
+	// Groups are parameter groups observed in full, by name (Need.Groups);
+	// a group looked for and not found is there with Exists false. A
+	// compliant group not observed is assumed not to exist.
+	Groups map[string]*Group
+	// Schedules are forcessl's scheduled actions for the resource
+	// (Need.Schedules); empty, not nil, when there are none.
+	Schedules []ScheduledAction
+	// Users are the resources using a group (Need.Users), by group name.
+	Users map[string][]Resource
+	// Memory is what forcessl remembers of the resource; nil when it runs
+	// without a state table.
+	Memory *Memory
+	// Refused says how RDS refused the plan's last attempt, if it did.
+	Refused RefusedBy
+}
+
+// group returns an observed group, or nil.
+func (o Observed) group(name string) *Group {
+	if o.Groups == nil {
+		return nil
+	}
+	return o.Groups[name]
 }
 
 // Settings are the operator's choices that shape a decision.

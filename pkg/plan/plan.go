@@ -35,6 +35,9 @@ const (
 	OutcomeRefused       Outcome = "refused"   // will not act without a human
 	OutcomeFailed        Outcome = "failed"
 	OutcomeWaiting       Outcome = "waiting" // not ready: re-check scheduled, nobody told
+	// OutcomeOwnerPending: the owner's own change waits for a reboot on a
+	// forcessl group; forcessl will not reboot for it (told once).
+	OutcomeOwnerPending Outcome = "owner-change-pending"
 )
 
 // Plan is a decision: the state observed, the steps that make it right, and
@@ -48,6 +51,8 @@ type Plan struct {
 	Steps       []Step
 	// RebootAt is when the reboot is scheduled, if it is.
 	RebootAt time.Time
+	// Intent is what the plan does to forcessl's memory of an owed reboot.
+	Intent IntentChange
 }
 
 // Writes reports whether carrying the plan out changes anything in AWS.
@@ -111,15 +116,19 @@ type AttachGroup struct {
 	ApplyImmediately bool
 }
 
-// Schedule creates or moves the resource's one-time schedule.
-type Schedule struct {
+// CreateSchedule creates a one-time schedule that delivers Action for
+// Target at At. A schedule of that name existing already is done.
+type CreateSchedule struct {
 	Name   string
 	Target Ref
 	At     time.Time
 	Action request.Trigger // reboot | recheck
-	// Move allows replacing an existing schedule of this name; otherwise an
-	// existing one is kept as it is.
-	Move bool
+}
+
+// DeleteSchedule deletes a schedule a newer one supersedes; one already
+// gone (fired and deleted by Scheduler) is done.
+type DeleteSchedule struct {
+	Name string
 }
 
 // Reboot restarts the instance without failover, which is what makes a
@@ -151,7 +160,8 @@ func (s AttachGroup) Describe() string {
 	}
 	return fmt.Sprintf("attach %s %s to %s %s", s.Target.Kind.group(), s.Group, s.Target.ID, when)
 }
-func (s Schedule) Describe() string {
+func (s CreateSchedule) Describe() string {
 	return fmt.Sprintf("schedule %s at %s", s.Action, s.At.UTC().Format(time.RFC3339))
 }
+func (s DeleteSchedule) Describe() string { return "delete superseded schedule " + s.Name }
 func (s Reboot) Describe() string { return fmt.Sprintf("reboot %s without failover", s.Target.ID) }

@@ -1,10 +1,7 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,57 +11,130 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
-// idleStatuses are instance states that do not end by themselves soon.
-var idleStatuses = []string{"stopped", "stopping", "storage-full", "inaccessible-encryption-credentials",
-	"inaccessible-encryption-credentials-recoverable", "incompatible-parameters", "incompatible-network",
-	"incompatible-option-group", "incompatible-restore", "failed", "restore-error"}
-
-// wait schedules a re-check of a resource that cannot be acted on now.
-func (d decision) wait(st State, reason string) Plan {
-	delay := RecheckDelay
-	if slices.Contains(idleStatuses, d.o.Resource.Status) {
-		delay = IdleRecheckDelay
-	}
-	return d.plan(st, OutcomeWaiting, reason+"; looking again later",
-		d.schedule(ceilMinute(d.now.Add(delay)), request.TriggerRecheck))
-}
-
-// rebootSteps plans the reboot that follows attaching (or fixing) a group,
-// or says why there is none. It never reboots in the same run: the instance
-// is briefly modifying right after ModifyDBInstance, so even "immediate"
-// goes through a short schedule. A reboot does not apply the owner's queued
-// modifications, so it need not wait for them.
-func (d decision) rebootSteps() ([]Step, string) {
+// rebootSteps plans the reboot that follows forcessl's change to a group.
+// It never reboots in the same run: every reboot is a scheduled action,
+// and only a scheduled action reboots. A reboot does not apply the owner's
+// queued modifications, so it need not wait for them.
+func (d decision) rebootSteps() []Step {
 	switch d.rebootPolicy() {
 	case policy.RebootNever:
-		return nil, "reboot policy is never: the owner reboots"
+		return nil
 	case policy.RebootImmediate:
-		return []Step{d.schedule(ceilMinute(d.now.Add(SettleDelay)), request.TriggerReboot)}, ""
+		return d.schedule(ceilMinute(d.now.Add(SettleDelay)), request.TriggerReboot)
 	}
 	w, err := maintwindow.Parse(d.o.Resource.MaintenanceWindow)
 	if err != nil {
-		return nil, "no reboot scheduled: " + err.Error()
+		return nil
 	}
-	return []Step{d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot)}, ""
+	return d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot)
 }
 
-func (d decision) pendingReboot() Plan {
+// rebootNote says why rebootSteps plans no reboot, or "".
+func (d decision) rebootNote() string {
+	if d.rebootPolicy() == policy.RebootNever {
+		return "reboot policy is never: the owner reboots"
+	}
+	if d.rebootPolicy() == policy.RebootWindow {
+		if _, err := maintwindow.Parse(d.o.Resource.MaintenanceWindow); err != nil {
+			return "no reboot scheduled: " + err.Error()
+		}
+	}
+	return ""
+}
+
+// pendingReboot: TLS is on in the group but waits for a restart.
+func (d decision) pendingReboot() (Plan, Need) {
 	in := d.o.Resource
 	why := fmt.Sprintf("%s=%s in %s, pending reboot", d.req.Parameter, d.tls.Value, in.Group)
 	if !paramgroup.IsOurs(in.Group) {
 		// The pending change is in the owner's own group and may be any of
 		// their static parameters: rebooting for it is their call, not ours.
-		return d.plan(CompliantPendingReboot, OutcomeNone, why+"; the group is the owner's, so the owner reboots (forcessl reboots only for groups it manages)")
+		return d.plan(CompliantPendingReboot, OutcomeNone, why+"; the group is the owner's, so the owner reboots (forcessl reboots only for groups it manages)"), Need{}
 	}
+	if d.o.Schedules == nil {
+		return Plan{}, Need{Schedules: true}
+	}
+	if m := d.o.Memory; m != nil && m.Intent != nil && d.o.Trigger == request.TriggerRestarted && d.o.EventTime.After(m.Intent.RecordedAt) {
+		// No RDS API gives a last-restart time: a restart event later than
+		// the intent is the proof that forcessl's change is in effect. What
+		// is still pending is someone else's.
+		p := d.plan(CompliantPendingReboot, OutcomeVerified, why+"; TLS enforcement took effect at the restart, "+
+			"and what is still pending is not forcessl's change")
+		p.Intent.Close = "restarted at " + d.o.EventTime.UTC().Format(time.RFC3339)
+		return p, Need{}
+	}
+	intent, seeded := d.openIntent()
+	if !intent {
+		return d.ownerPending(why), Need{}
+	}
+	var p Plan
 	switch d.rebootPolicy() {
 	case policy.RebootNever:
-		return d.plan(CompliantPendingReboot, OutcomeNone, why+"; reboot policy is never: the owner reboots")
+		p = d.plan(CompliantPendingReboot, OutcomeNone, why+"; reboot policy is never: the owner reboots")
 	case policy.RebootImmediate:
-		if in.Status != "available" {
-			return d.wait(CompliantPendingReboot, why+"; instance is "+in.Status)
-		}
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, Reboot{Target: in.Ref()})
+		p = d.rebootImmediately(why)
+	default:
+		p = d.rebootInWindow(why)
 	}
+	if seeded != nil {
+		p.Intent.Record, p.Intent.Seed = seeded, true
+	}
+	return p, Need{}
+}
+
+// openIntent reports whether forcessl's own change is what is pending. With
+// no memory (no state table) every pending reboot on a forcessl group is
+// taken as forcessl's, as versions before the table did. A resource with no
+// record yet whose reboot is already scheduled is an upgrade from such a
+// version: that schedule is forcessl's intent, recorded now, never dropped.
+func (d decision) openIntent() (open bool, seed *Intent) {
+	m := d.o.Memory
+	switch {
+	case m == nil || m.Intent != nil:
+		return true, nil
+	case !m.Known:
+		if at, ok := d.scheduledReboot(); ok {
+			return true, &Intent{RecordedAt: d.now, Group: d.o.Resource.Group, Cause: "seeded from the reboot scheduled for " +
+				at.UTC().Format(time.RFC3339) + " by an earlier version"}
+		}
+	}
+	return false, nil
+}
+
+// ownerPending: the group is forcessl's, but what waits for a restart is
+// the owner's own change (made after forcessl's took effect): not
+// forcessl's to reboot for. Told once.
+func (d decision) ownerPending(why string) Plan {
+	g := d.o.Resource.Group
+	return d.plan(CompliantPendingReboot, OutcomeOwnerPending, why+fmt.Sprintf("; TLS enforcement is already in effect, "+
+		"and the change that waits for a reboot is yours: your change to %s waits for a reboot; forcessl will not reboot for it", g))
+}
+
+// rebootImmediately: policy immediate. Only forcessl's scheduled action
+// reboots, at least SettleDelay after forcessl's last change to the group;
+// an ordinary event or a sweep makes sure such an action is scheduled.
+func (d decision) rebootImmediately(why string) Plan {
+	in := d.o.Resource
+	if !d.o.Trigger.Scheduled() {
+		at := d.now
+		if m := d.o.Memory; m != nil && m.Intent != nil && m.Intent.RecordedAt.After(at.Add(-SettleDelay)) {
+			at = m.Intent.RecordedAt
+		}
+		return d.scheduled(why, d.schedule(ceilMinute(at.Add(SettleDelay)), request.TriggerReboot), OutcomeRebootPlanned)
+	}
+	if d.ready() {
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why+"; reboot policy is immediate", Reboot{Target: in.Ref()})
+	}
+	p, _ := d.wait(CompliantPendingReboot, why+"; instance is "+d.busyWord())
+	return p
+}
+
+// rebootInWindow: policy maintenance-window. Only forcessl's scheduled
+// action reboots, inside the window with RebootMargin left; if the instance
+// is busy it looks again inside the window, and moves to the next one only
+// when this one is used up.
+func (d decision) rebootInWindow(why string) Plan {
+	in := d.o.Resource
 	w, err := maintwindow.Parse(in.MaintenanceWindow)
 	if err != nil {
 		return d.plan(CompliantPendingReboot, OutcomeFailed, why+"; "+err.Error())
@@ -75,25 +145,37 @@ func (d decision) pendingReboot() Plan {
 		switch {
 		// Queued modifications are applied by RDS in the window: give it one
 		// look's time to apply them, so the instance has one outage, not two.
-		case in.Status == "available" && (!in.PendingModified || d.o.Trigger == request.TriggerRecheck):
+		case d.ready() && (!in.PendingModified || d.o.Trigger == request.TriggerRecheck):
 			return d.plan(CompliantPendingReboot, OutcomeRebooted, why+"; inside the maintenance window", Reboot{Target: in.Ref()})
 		case !recheck.Add(RebootMargin).After(end):
-			busy := in.Status
-			if in.Status == "available" {
+			busy := d.busyWord()
+			if d.ready() {
 				busy = "about to apply its queued modifications"
 			}
 			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; instance is "+busy+", looking again inside the window",
-				d.schedule(recheck, request.TriggerRecheck))
+				d.schedule(recheck, request.TriggerRecheck)...)
 		}
 	}
-	at := w.NextStart(d.now.Add(d.s.MinLead))
 	out := OutcomeRebootPlanned
 	if d.o.Trigger == request.TriggerReboot || d.o.Trigger == request.TriggerRecheck && inWindow {
 		out = OutcomePostponed
-		why += "; could not reboot in this window (instance " + in.Status + ")"
+		why += "; could not reboot in this window (instance " + d.busyWord() + ")"
 	}
-	p := d.plan(CompliantPendingReboot, out, why, d.schedule(at, request.TriggerReboot))
-	p.RebootAt = at
+	return d.scheduled(why, d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot), out)
+}
+
+// scheduled is a plan whose news is a reboot newly scheduled (out); when
+// steps are empty an existing schedule is kept, which is no news, and the
+// plan reports that schedule's time.
+func (d decision) scheduled(why string, steps []Step, out Outcome) Plan {
+	p := d.plan(CompliantPendingReboot, out, why, steps...)
+	p.RebootAt = rebootTime(steps)
+	if len(steps) == 0 {
+		p.Outcome = OutcomeNone
+		if at, ok := d.scheduledReboot(); ok {
+			p.RebootAt = at
+		}
+	}
 	return p
 }
 
@@ -108,35 +190,4 @@ func (d decision) rebootPolicy() policy.RebootPolicy {
 		return policy.RebootNever
 	}
 	return d.s.Reboot
-}
-
-// schedule plans the resource's schedule. Only forcessl's own scheduled
-// actions may move an existing schedule; any other event keeps the one
-// there, so a stream of events can never push a reboot back.
-func (d decision) schedule(at time.Time, action request.Trigger) Schedule {
-	in := d.o.Resource
-	return Schedule{Name: ScheduleName(d.o.Account, d.o.Region, in.ID), Target: in.Ref(), At: at, Action: action,
-		Move: d.o.Trigger.Scheduled()}
-}
-
-// SchedulePrefix starts every schedule forcessl creates, so IAM can confine
-// its Scheduler writes to them.
-const SchedulePrefix = "forcessl-"
-
-// ScheduleName is the one Scheduler schedule forcessl keeps per resource:
-// deterministic, so a second run finds it instead of adding another, and
-// within Scheduler's 64-character [0-9a-zA-Z-_.] limit.
-func ScheduleName(account, region, id string) string {
-	sum := sha256.Sum256([]byte(account + "/" + region + "/" + id))
-	if len(id) > 45 {
-		id = id[:45]
-	}
-	return SchedulePrefix + id + "-" + hex.EncodeToString(sum[:])[:8]
-}
-
-func ceilMinute(t time.Time) time.Time {
-	if r := t.Truncate(time.Minute); !r.Equal(t) {
-		return r.Add(time.Minute)
-	}
-	return t
 }

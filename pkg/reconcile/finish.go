@@ -23,12 +23,14 @@ func Settle(err error) error {
 	return err
 }
 
-// finish records the result, tells people and logs: one message per state
-// change this run made, none when nothing changed.
-func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err error) (res result.Resource, retry error) {
-	ir := &r.res
+// result is the run's result for a plan.
+func (r *run) result(o plan.Observed, p plan.Plan) result.Resource {
+	ir := r.res
 	ir.State, ir.Outcome, ir.Reason, ir.Changed = p.State, p.Outcome, p.Reason, r.changed
 	ir.ARN, ir.Engine, ir.Group, ir.Window = o.Resource.ARN, o.Resource.Engine, o.Resource.Group, o.Resource.MaintenanceWindow
+	if o.Found {
+		ir.Name = o.Resource.ID // the current identifier: the request may have named it before a rename
+	}
 	ir.Planned = nil
 	for _, s := range p.Steps {
 		ir.Planned = append(ir.Planned, s.Describe())
@@ -37,6 +39,22 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 		at := p.RebootAt
 		ir.RebootAt = &at
 	}
+	if r.known {
+		since := r.prev.StateSince
+		if r.prev.State != string(p.State) {
+			since = r.Now().UTC()
+		}
+		ir.StateSince, ir.LastAction = &since, r.prev.LastAction
+	}
+	return ir
+}
+
+// finish records the result, tells people, remembers and logs: one
+// message per state change this run made and one per finding, none when
+// nothing changed.
+func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err error) (res result.Resource, retry error) {
+	r.res = r.result(o, p)
+	ir := &r.res
 	report := r.Mode != policy.ModeEnforce
 	if err != nil {
 		ir.Error = err.Error()
@@ -47,13 +65,16 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 		ir.Outcome, p.Outcome = plan.OutcomeFailed, plan.OutcomeFailed
 		r.log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
 			"code", awserr.Code(err), "state", ir.State)
-		if !r.sc.Quiet {
+		if !r.sc.Quiet && r.tell(p, err) {
 			ir.Notified = r.notify(ctx, r.notice(o, p, report, err.Error()))
 		}
-		return *ir, nil
+		return *ir, r.remember(ctx, o, p, *ir)
 	}
-	if r.shouldNotify(p, report) {
+	if r.shouldNotify(p, report) && r.tell(p, nil) {
 		ir.Notified = r.notify(ctx, r.notice(o, p, report, ""))
+	}
+	if err := r.remember(ctx, o, p, *ir); err != nil {
+		return *ir, err
 	}
 	level := slog.LevelInfo
 	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || report && p.State == plan.NonCompliant {
@@ -65,15 +86,49 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 }
 
 // shouldNotify: one message per state change this run made, none when
-// nothing changed, so duplicate events do not spam.
+// nothing changed, so duplicate events do not spam; findings unless a
+// sweep's digest carries them.
 func (r *run) shouldNotify(p plan.Plan, report bool) bool {
-	switch p.Outcome {
-	case plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed:
+	switch {
+	case isFinding(p.Outcome):
 		return !r.sc.Quiet
-	case plan.OutcomeRemediated, plan.OutcomeRebooted, plan.OutcomeRebootPlanned, plan.OutcomePostponed:
+	case p.Outcome == plan.OutcomeRemediated, p.Outcome == plan.OutcomeRebooted, p.Outcome == plan.OutcomeRebootPlanned,
+		p.Outcome == plan.OutcomePostponed:
 		return report && !r.sc.Quiet || len(r.changed) > 0
 	}
 	return false
+}
+
+// mayTell reports, before acting, whether the plan may end in a message.
+func (r *run) mayTell(p plan.Plan) bool {
+	return r.shouldNotify(p, r.Mode != policy.ModeEnforce) || !r.sc.Quiet && p.Writes()
+}
+
+// tell applies the memory to a notice that would be sent: each thing is
+// said once. Without a memory every notice is sent.
+func (r *run) tell(p plan.Plan, err error) bool {
+	if !r.known && r.Store == nil {
+		return true
+	}
+	name := string(p.Outcome)
+	if r.Mode != policy.ModeEnforce && err == nil && !isFinding(p.Outcome) {
+		name = "report-finding"
+	}
+	return r.tellOnce(name, fingerprint(name, p.Reason, err), len(r.changed) > 0)
+}
+
+// remember writes the run's memory; failing to keep an intent for a change
+// made is worth a retry (the retry finds the change done and records it).
+func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir result.Resource) error {
+	err := r.record(ctx, o, p, ir)
+	if err == nil {
+		return nil
+	}
+	r.log.ErrorContext(ctx, "state not recorded", "error", err.Error())
+	if len(ir.Changed) > 0 {
+		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
+	}
+	return nil
 }
 
 func (r *run) notify(ctx context.Context, n notify.Notice) bool {

@@ -134,27 +134,36 @@ func TestEventsNeverPushTheRebootBack(t *testing.T) {
 	}
 }
 
-// When Scheduler has already deleted a schedule that just fired, a moving
-// write creates it again rather than giving up.
-func TestScheduleDeletedMeanwhileIsCreatedAgain(t *testing.T) {
+// Scheduler deletes a one-time schedule once it has fired. A follow-up
+// written under that schedule's name could be deleted with it: every fire
+// time gets a name of its own, and the fired one is never written to.
+func TestFollowUpNeverReusesTheFiredSchedulesName(t *testing.T) {
 	e := newFakeEnv(t, "enforce", nil)
 	e.AddSQLServer("orders")
 	e.Event(t, "RDS-EVENT-0005", "orders")
+	rid := e.AWS.Get("orders").ResourceID
+	fired := plan.ScheduleName(e.AWS.Account, e.AWS.Region, rid, nextWindow, request.TriggerReboot)
+	if _, ok := e.AWS.Schedule(fired); !ok {
+		t.Fatalf("no reboot schedule %s: %v", fired, e.AWS.Names(""))
+	}
 	e.Now = nextWindow
 	e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "modifying" })
-	// The schedule still exists at CreateSchedule, is gone at GetSchedule.
-	e.AWS.Vanish = true
-	name := plan.ScheduleName(e.AWS.Account, e.AWS.Region, "orders")
-	input := e.AWS.Schedules[name].Target.Input
-	out, err := e.Invoke(t, []byte(aws.ToString(input)))
+	// Scheduler invokes the target; the schedule is still there while the
+	// function runs (deleted after), so the engine sees it.
+	s, _ := e.AWS.Schedule(fired)
+	out, err := e.Invoke(t, []byte(aws.ToString(s.Target.Input)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeWaiting {
 		t.Fatalf("%+v", ir)
 	}
-	if e.AWS.Count("CreateSchedule") != 3 { // remediation, conflict, re-create
-		t.Errorf("calls %v", e.AWS.Calls)
+	if e.AWS.Count("UpdateSchedule") != 0 {
+		t.Error("a schedule was updated")
+	}
+	recheck := plan.ScheduleName(e.AWS.Account, e.AWS.Region, rid, nextWindow.Add(plan.RecheckDelay), request.TriggerRecheck)
+	if got := e.AWS.Names(plan.SchedulePrefixFor(e.AWS.Account, e.AWS.Region, rid)); len(got) != 1 || got[0] != recheck {
+		t.Errorf("want only the re-check under its own name (the fired one superseded), got %v", got)
 	}
 }
 
@@ -208,7 +217,7 @@ func TestReportModeMakesNoWriteEvenWhenNotReady(t *testing.T) {
 	e.Event(t, "RDS-EVENT-0005", "a")
 	e.Event(t, "RDS-EVENT-0005", "b")
 	for _, op := range e.AWS.Calls {
-		if !strings.HasPrefix(op, "Describe") {
+		if !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Get") {
 			t.Errorf("report mode called %s", op)
 		}
 	}
@@ -221,25 +230,51 @@ func TestImmediateRebootPolicyByTag(t *testing.T) {
 	e := newFakeEnv(t, "enforce", nil)
 	e.AddSQLServer("dev", func(i *fakeaws.Instance) { i.Tags[plan.RebootTag] = "immediate" })
 	e.Event(t, "RDS-EVENT-0005", "dev")
-	if got := e.ScheduleAt("dev"); got != "at(2026-11-26T10:02:00)" {
+	if got := e.ScheduleAt("dev"); got != "at(2026-11-26T10:05:00)" {
 		t.Fatalf("schedule %s", got)
 	}
+	// forcessl's own follow-up events (0011 group attached, the CloudTrail
+	// ModifyDBInstance) and a sweep arrive seconds later: none reboots.
+	e.Now = now.Add(20 * time.Second)
+	for _, id := range []string{"RDS-EVENT-0011", "RDS-EVENT-0092"} {
+		if ir := e.Event(t, id, "dev"); ir.Outcome == plan.OutcomeRebooted {
+			t.Fatalf("%s rebooted the instance seconds after the attach", id)
+		}
+	}
+	if len(e.AWS.Reboots) != 0 {
+		t.Fatal("rebooted by an ordinary event")
+	}
 	e.Now = now.Add(plan.SettleDelay)
-	if ir := e.Fire(t, "dev"); ir.Outcome != plan.OutcomeRebooted {
+	if ir := e.Fire(t, "dev"); ir.Outcome != plan.OutcomeRebooted || len(e.AWS.Reboots) != 1 {
 		t.Fatalf("%+v", ir)
+	}
+}
+
+// At the account's parameter group quota, the remediation is refused with
+// a message saying how to make room, not failed with an error code.
+func TestQuotaIsARefusal(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders")
+	e.AWS.FailNext["CreateDBParameterGroup"] = fakeaws.APIError("DBParameterGroupQuotaExceeded")
+	ir := e.Event(t, "RDS-EVENT-0005", "orders")
+	if ir.Outcome != plan.OutcomeRefused || !strings.Contains(ir.Reason, "quota") || len(ir.Changed) != 0 {
+		t.Errorf("%+v", ir)
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"refused"}) {
+		t.Errorf("notices %v", got)
 	}
 }
 
 func TestPermanentErrorIsToldAndAcknowledged(t *testing.T) {
 	e := newFakeEnv(t, "enforce", nil)
 	e.AddSQLServer("orders")
-	e.AWS.FailNext["CreateDBParameterGroup"] = fakeaws.APIError("DBParameterGroupQuotaExceeded")
+	e.AWS.FailNext["CreateDBParameterGroup"] = fakeaws.APIError("AccessDenied")
 	out, err := e.Invoke(t, []byte(`{"detail-type":"RDS DB Instance Event","source":"aws.rds","account":"123456789012","region":"us-east-1",
 		"detail":{"SourceArn":"arn:aws:rds:us-east-1:123456789012:db:orders","EventID":"RDS-EVENT-0005"}}`))
 	if err != nil {
 		t.Fatalf("a permanent error must be acknowledged, got %v", err)
 	}
-	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeFailed || !strings.Contains(ir.Error, "DBParameterGroupQuotaExceeded") {
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeFailed || !strings.Contains(ir.Error, "AccessDenied") {
 		t.Errorf("%+v", ir)
 	}
 	if got := e.Notes.Take(); !equal(got, []string{"failed"}) {
@@ -277,9 +312,98 @@ func TestScheduledActionCarriesAccountAndRegion(t *testing.T) {
 	e := newFakeEnv(t, "enforce", nil)
 	e.AddSQLServer("orders")
 	e.Event(t, "RDS-EVENT-0005", "orders")
-	s := e.AWS.Schedules[plan.ScheduleName(e.AWS.Account, e.AWS.Region, "orders")]
+	rid := e.AWS.Get("orders").ResourceID
+	s, _ := e.AWS.Schedule(plan.ScheduleName(e.AWS.Account, e.AWS.Region, rid, nextWindow, request.TriggerReboot))
 	req, err := rdsevent.Parse([]byte(aws.ToString(s.Target.Input)))
-	if err != nil || req.Account != "123456789012" || req.Region != "us-east-1" || req.Trigger != request.TriggerReboot {
+	if err != nil || req.Account != "123456789012" || req.Region != "us-east-1" || req.Trigger != request.TriggerReboot ||
+		req.ResourceID != rid || req.Instance != "orders" {
 		t.Fatalf("schedule input %s -> %+v %v", aws.ToString(s.Target.Input), req, err)
+	}
+}
+
+// A rename queued for the window (or applied since) does not lose the
+// instance: its schedule carries the immutable resource ID, which finds
+// the current name when the action fires.
+func TestRenameIsFollowedByResourceID(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.AWS.Rename("orders", "orders-v2")
+	e.Now = nextWindow
+	ir := e.Fire(t, "orders-v2")
+	if ir.Outcome != plan.OutcomeRebooted || ir.Name != "orders-v2" || len(e.AWS.Reboots) != 1 ||
+		aws.ToString(e.AWS.Reboots[0].DBInstanceIdentifier) != "orders-v2" {
+		t.Fatalf("%+v, reboots %d", ir, len(e.AWS.Reboots))
+	}
+}
+
+// After a blue/green switchover the green instance (another resource ID)
+// carries the old name. The blue instance's schedule acts on the blue
+// instance, under its new name, never on the green one.
+func TestBlueGreenSwitchoverNeverActsOnTheWrongInstance(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	blue := e.AWS.Get("orders")
+	e.AWS.Rename("orders", "orders-old1")
+	e.AddSQLServer("orders", func(i *fakeaws.Instance) {
+		i.ResourceID = "db-GREENGREENGREENGREENGREEN"
+		i.Group, i.ApplyStatus = blue.Group, plan.PendingReboot
+	})
+	e.Now = nextWindow
+	ir := e.Fire(t, "orders-old1")
+	if ir.Name != "orders-old1" {
+		t.Fatalf("the blue instance's schedule acted on %q", ir.Name)
+	}
+	for _, r := range e.AWS.Reboots {
+		if aws.ToString(r.DBInstanceIdentifier) == "orders" {
+			t.Fatal("rebooted the green instance through the blue one's schedule")
+		}
+	}
+}
+
+// Schedules written by the version before resource IDs (account, region,
+// instance name) are still pending in deployed accounts: accepted.
+func TestLegacySchedulePayloadIsAccepted(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders", func(i *fakeaws.Instance) {
+		i.Group, i.ApplyStatus = "forcessl-default-sqlserver-se-15-0-168f9a23", plan.PendingReboot
+	})
+	e.AWS.Groups["forcessl-default-sqlserver-se-15-0-168f9a23"] = &fakeaws.Group{Family: "sqlserver-se-15.0",
+		Params: map[string]fakeaws.Param{"rds.force_ssl": {Value: "1", ApplyType: "static", Source: "user"}}, Tags: map[string]string{}}
+	e.Now = nextWindow
+	legacy := `{"version":"0","detail-type":"forcessl Scheduled Action","source":"forcessl","account":"123456789012","region":"us-east-1",
+		"resources":[],"detail":{"action":"reboot","account":"123456789012","region":"us-east-1","instance":"orders"}}`
+	out, err := e.Invoke(t, []byte(legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("%+v", ir)
+	}
+}
+
+// storage-optimization keeps serving and can last more than a day: the
+// reboot is attempted in the window, and when RDS refuses it
+// (InvalidDBInstanceState) forcessl looks again inside the same window
+// rather than postponing a week.
+func TestStorageOptimizationIsRetriedInsideTheWindow(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders", func(i *fakeaws.Instance) { i.Status = "storage-optimization" })
+	if ir := e.Event(t, "RDS-EVENT-0005", "orders"); ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("storage optimization must not stop the remediation: %+v", ir)
+	}
+	e.Now = nextWindow
+	ir := e.Fire(t, "orders")
+	if ir.Outcome != plan.OutcomeWaiting || e.ScheduleAt("orders") != "at(2026-11-29T05:10:00)" {
+		t.Fatalf("refused reboot: %+v, schedules %s", ir, e.ScheduleAt("orders"))
+	}
+	if e.AWS.Count("RebootDBInstance") != 1 {
+		t.Errorf("the reboot must be attempted: calls %v", e.AWS.Calls)
+	}
+	e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "available" })
+	e.Now = nextWindow.Add(plan.RecheckDelay)
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("%+v", ir)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/apply"
@@ -24,6 +25,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // Notifier publishes a notice.
@@ -47,6 +49,13 @@ type Reconciler struct {
 	Settings plan.Settings
 	Notifier Notifier // nil: notifications off
 	Now      func() time.Time
+	// Store is forcessl's memory (the state table); nil runs without one:
+	// no intents, no leases, no de-duplicated notices.
+	Store state.Store
+	// HistoryFor is how long history entries are kept.
+	HistoryFor time.Duration
+	// Sleep waits between tries for a lease (time.Sleep when nil).
+	Sleep func(time.Duration)
 }
 
 // Scope is one request's view of an account and region: the clients that
@@ -54,6 +63,7 @@ type Reconciler struct {
 type Scope struct {
 	Account, Region string
 	Trigger         request.Trigger
+	EventTime       time.Time // when the triggering event happened, if known
 	Observer        *observe.Observer
 	Executor        *apply.Executor
 	Shared          Shared
@@ -61,29 +71,58 @@ type Scope struct {
 	// Quiet suppresses per-resource findings, refusals and failures: a
 	// sweep's digest reports them. Changes are still told one by one.
 	Quiet bool
+	// Cause says who triggered the request (an event ID, a sweep run) for
+	// the history.
+	Cause string
+	// DeferBusy: a resource another run holds the lease of is left to that
+	// run (a sweep), rather than the request retried (an event).
+	DeferBusy bool
 }
 
 // Reconcile reconciles one resource. listed, when not nil, is the resource
 // as a listing saw it (sweep, parameter-group event): it saves a read, and
 // the resource is read again before anything is changed. The error is
 // non-nil only when a retry can help.
+//
+// With a state table, a plan that writes or may tell people something is
+// carried out under the resource's lease, so duplicate events handled at
+// once by several Lambda environments make one set of changes and one
+// message; a compliant resource costs its reads and one table read.
 func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, listed *plan.Resource) (result.Resource, error) {
 	run := &run{Reconciler: r, sc: sc, log: sc.Log.With("instance", ref.ID),
 		res: result.Resource{Kind: ref.Kind, Name: ref.ID}}
-	o := plan.Observed{Account: sc.Account, Region: sc.Region, Trigger: sc.Trigger}
+	o := plan.Observed{Account: sc.Account, Region: sc.Region, Trigger: sc.Trigger, EventTime: sc.EventTime}
 	var p plan.Plan
 	err := run.observe(ctx, &o, ref, listed)
 	if err == nil {
 		defer sc.Shared.LockGroup(o.Resource.Group)()
-		run.seed(&o)
 		p, err = run.decide(ctx, &o)
 	}
-	if err == nil && listed != nil && run.writes(p) {
+	fresh := listed == nil
+	if err == nil && run.mustHold(o, p) {
+		var release func()
+		var moved bool
+		release, moved, err = run.hold(ctx, &o)
+		if errors.Is(err, errBusy) && sc.DeferBusy {
+			run.log.InfoContext(ctx, "resource left to the run that holds its lease", "outcome", "deferred")
+			p.Steps, p.Outcome, p.Reason = nil, plan.OutcomeNone, p.Reason+"; deferred to another forcessl run that holds its lease"
+			return run.result(o, p), nil
+		}
+		if err == nil {
+			defer release()
+			if moved && fresh {
+				// Another run acted meanwhile: look again.
+				if err = run.observe(ctx, &o, ref, nil); err == nil {
+					p, err = run.decide(ctx, &o)
+				}
+			}
+		}
+	}
+	if err == nil && !fresh && run.writes(p) {
 		// Decided from a listing taken earlier: re-read the resource before
 		// changing anything, so a tag or status set since (exempt,
 		// deleting) is honoured.
 		if err = run.observe(ctx, &o, ref, nil); err == nil {
-			run.seed(&o)
 			p, err = run.decide(ctx, &o)
 		}
 	}
@@ -100,27 +139,35 @@ type run struct {
 	log     *slog.Logger
 	res     result.Resource
 	changed []string
+	// prev is the resource's memory as last read (known: it exists), and
+	// mark the notice mark this run leaves.
+	prev  state.Resource
+	known bool
+	mark  *state.NoticeMark
 }
 
 // observe reads the resource afresh (or takes it from a listing): every
 // fact Decide asked for before is forgotten.
 func (r *run) observe(ctx context.Context, o *plan.Observed, ref plan.Ref, listed *plan.Resource) error {
-	o.Params, o.Source, o.Candidate = nil, nil, nil
+	o.Params, o.Groups, o.Schedules, o.Users, o.Refused = nil, nil, nil, nil, plan.NotRefused
 	if listed != nil {
 		o.Resource, o.Found = *listed, true
-		return nil
+	} else {
+		var err error
+		if o.Resource, o.Found, err = r.sc.Observer.Resource(ctx, ref); err != nil {
+			return err
+		}
 	}
-	var err error
-	o.Resource, o.Found, err = r.sc.Observer.Resource(ctx, ref)
-	return err
+	r.seed(o)
+	return r.recall(ctx, o)
 }
 
 // seed gives Decide the compliant group this request made already for the
 // same source group: by construction it carries the source's settings.
 func (r *run) seed(o *plan.Observed) {
 	if g, ok := r.sc.Shared.Made(paramgroup.CompliantName(o.Resource.Group)); ok {
-		o.Candidate = &g
-		o.Source = &plan.Group{Name: o.Resource.Group, Exists: true, Family: g.Family, UserParams: g.UserParams}
+		o.Groups = map[string]*plan.Group{g.Name: &g,
+			o.Resource.Group: {Name: o.Resource.Group, Exists: true, Family: g.Family, UserParams: g.UserParams}}
 	}
 }
 
@@ -129,11 +176,11 @@ func (r *run) seed(o *plan.Observed) {
 func (r *run) decide(ctx context.Context, o *plan.Observed) (plan.Plan, error) {
 	for {
 		p, need := plan.Decide(*o, r.Settings, r.Now())
-		if need == 0 {
+		if need.Zero() {
 			return p, nil
 		}
-		if need.Missing(*o) != need {
-			return p, awserr.Terminal(fmt.Errorf("decide asked again for %s it was given (a bug)", need))
+		if missing := need.Missing(*o); !reflect.DeepEqual(missing, need) {
+			return p, awserr.Terminal(fmt.Errorf("decide asked for %s, of which only %s was missing (a bug)", need, missing))
 		}
 		if err := r.sc.Observer.Fill(ctx, o, need); err != nil {
 			return p, err
@@ -143,25 +190,42 @@ func (r *run) decide(ctx context.Context, o *plan.Observed) (plan.Plan, error) {
 
 func (r *run) writes(p plan.Plan) bool { return r.Mode == policy.ModeEnforce && p.Writes() }
 
-// act carries the plan out in enforce mode. When the compliant group's
-// name is found taken (an earlier run, or another Lambda environment just
-// now), it re-reads the resource and the groups and decides once more.
+// act carries the plan out in enforce mode. When the world answers that it
+// changed under the plan, it observes again and decides once more: a
+// compliant group's name found taken (an earlier run, or another Lambda
+// environment just now), the instance refusing the change
+// (InvalidDBInstanceState), or no room for another group (quota).
 func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan, error) {
 	for attempt := 0; r.writes(p); attempt++ {
 		res, err := r.sc.Executor.Apply(ctx, p)
 		r.changed = append(r.changed, res.Changed...)
 		if len(res.Changed) > 0 {
-			r.sc.Observer.Forget(paramgroup.CompliantName(o.Resource.Group))
-			r.remember(*o, p)
+			r.sc.Observer.Forget(p.TargetGroup())
+			r.rememberMade(*o, p)
 		}
-		if !errors.Is(err, apply.ErrGroupExists) || attempt > 0 {
+		if err == nil || attempt > 0 {
 			return p, err
 		}
+		var taken *apply.GroupExistsError
+		var refused plan.RefusedBy
+		switch {
+		case errors.As(err, &taken):
+		case awserr.Is(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault"):
+			refused = plan.RefusedBusy
+		case awserr.Is(err, "DBParameterGroupQuotaExceeded", "DBParameterGroupQuotaExceededFault"):
+			refused = plan.RefusedQuota
+		default:
+			return p, err
+		}
+		r.log.InfoContext(ctx, "the plan met a change; looking again", "error", err.Error())
 		if err := r.observe(ctx, o, o.Resource.Ref(), nil); err != nil {
 			return p, err
 		}
-		if err := r.sc.Observer.Fill(ctx, o, plan.NeedGroups); err != nil {
-			return p, err
+		o.Refused = refused
+		if taken != nil {
+			if err := r.sc.Observer.Fill(ctx, o, plan.Need{Groups: []string{taken.Name}}); err != nil {
+				return p, err
+			}
 		}
 		if p, err = r.decide(ctx, o); err != nil {
 			return p, err
@@ -170,9 +234,9 @@ func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan
 	return p, nil
 }
 
-// remember records a compliant group this run created from the resource's
+// rememberMade records a compliant group this run created from the resource's
 // group, for the other resources of the request.
-func (r *run) remember(o plan.Observed, p plan.Plan) {
+func (r *run) rememberMade(o plan.Observed, p plan.Plan) {
 	for _, s := range p.Steps {
 		var name, source, family string
 		switch s := s.(type) {
@@ -184,8 +248,8 @@ func (r *run) remember(o plan.Observed, p plan.Plan) {
 			continue
 		}
 		var user map[string]string
-		if o.Source != nil {
-			user = o.Source.UserParams
+		if src := o.Groups[source]; src != nil {
+			user = src.UserParams
 		}
 		r.sc.Shared.Remember(plan.Group{Name: name, Exists: true, Family: family, UserParams: user,
 			Tags:   map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: source},

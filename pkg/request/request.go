@@ -6,7 +6,10 @@
 // the trigger), so neither imports the other.
 package request
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Target is what a request asks the engine to look at.
 type Target string
@@ -41,12 +44,18 @@ func (t Trigger) Scheduled() bool { return t == TriggerReboot || t == TriggerRec
 
 // Request is the identity of the work to do.
 type Request struct {
-	Target         Target  `json:"target"`
-	Trigger        Trigger `json:"trigger"`
-	Account        string  `json:"account"`
-	Region         string  `json:"region"`
-	Instance       string  `json:"instance,omitempty"`
-	ParameterGroup string  `json:"parameterGroup,omitempty"`
+	Target   Target  `json:"target"`
+	Trigger  Trigger `json:"trigger"`
+	Account  string  `json:"account"`
+	Region   string  `json:"region"`
+	Instance string  `json:"instance,omitempty"`
+	// ResourceID is the instance's immutable DbiResourceId, when the event
+	// carries it (CloudTrail responses, forcessl's own scheduled actions):
+	// it finds the instance through a rename.
+	ResourceID     string `json:"resourceId,omitempty"`
+	ParameterGroup string `json:"parameterGroup,omitempty"`
+	// EventTime is when the event happened, when it says (zero otherwise).
+	EventTime time.Time `json:"eventTime,omitzero"`
 	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or
 	// "CreateDBInstance".
 	Cause   string `json:"cause"`

@@ -27,8 +27,12 @@ type Resource struct {
 	Planned  []string     `json:"planned,omitempty"`
 	Changed  []string     `json:"changed,omitempty"`
 	RebootAt *time.Time   `json:"rebootAt,omitempty"`
-	Notified bool         `json:"notified"`
-	Error    string       `json:"error,omitempty"`
+	// StateSince is when forcessl first saw the current state, and
+	// LastAction what it last changed (with a state table only).
+	StateSince *time.Time `json:"stateSince,omitempty"`
+	LastAction string     `json:"lastAction,omitempty"`
+	Notified   bool       `json:"notified"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // Failed reports whether reconciling the resource ended in an error.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -16,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/forcessl/forcessl/pkg/apply"
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/publish"
@@ -25,6 +25,10 @@ import (
 
 // maxClients bounds the RDS client cache of a long-lived process.
 const maxClients = 512
+
+// CredentialsExpiryWindow is how long before they expire assumed-role
+// credentials are refreshed (aws.CredentialsCacheOptions.ExpiryWindow).
+const CredentialsExpiryWindow = time.Minute
 
 // clients builds every SDK client on first use and keeps it for the life
 // of the process (warm Lambda invocations reuse them): an event that is
@@ -103,8 +107,11 @@ func (c *clients) RDS(_ context.Context, rt route.Route, region, session string)
 		if err != nil {
 			return nil, err
 		}
+		// Refreshed a minute before they expire, so a call made just before
+		// expiry never fails with ExpiredTokenException.
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsc, rt.RoleARN,
-			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = session }))
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = session }),
+			func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = CredentialsExpiryWindow })
 	default:
 		return nil, fmt.Errorf("no RDS access for a %s route", rt.Kind)
 	}
@@ -162,7 +169,7 @@ func (c *clients) ActiveAccounts(ctx context.Context) ([]string, error) {
 }
 
 // Scheduler returns the Scheduler client, built on first call.
-func (c *clients) Scheduler() apply.Scheduler { return schedulerClient{c} }
+func (c *clients) Scheduler() dispatch.Scheduler { return schedulerClient{c} }
 
 // schedulerClient defers building the client to its first call.
 type schedulerClient struct{ c *clients }
@@ -175,6 +182,14 @@ func (s schedulerClient) CreateSchedule(ctx context.Context, in *scheduler.Creat
 	return cl.CreateSchedule(ctx, in, o...)
 }
 
+func (s schedulerClient) DeleteSchedule(ctx context.Context, in *scheduler.DeleteScheduleInput, o ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error) {
+	cl, err := s.c.scheduler()
+	if err != nil {
+		return nil, err
+	}
+	return cl.DeleteSchedule(ctx, in, o...)
+}
+
 func (s schedulerClient) GetSchedule(ctx context.Context, in *scheduler.GetScheduleInput, o ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error) {
 	cl, err := s.c.scheduler()
 	if err != nil {
@@ -183,12 +198,12 @@ func (s schedulerClient) GetSchedule(ctx context.Context, in *scheduler.GetSched
 	return cl.GetSchedule(ctx, in, o...)
 }
 
-func (s schedulerClient) UpdateSchedule(ctx context.Context, in *scheduler.UpdateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.UpdateScheduleOutput, error) {
+func (s schedulerClient) ListSchedules(ctx context.Context, in *scheduler.ListSchedulesInput, o ...func(*scheduler.Options)) (*scheduler.ListSchedulesOutput, error) {
 	cl, err := s.c.scheduler()
 	if err != nil {
 		return nil, err
 	}
-	return cl.UpdateSchedule(ctx, in, o...)
+	return cl.ListSchedules(ctx, in, o...)
 }
 
 // publisher sends notices and digests to the topic, building the SNS

@@ -93,7 +93,9 @@ func (d decision) plan(st State, out Outcome, reason string, steps ...Step) Plan
 	return Plan{State: st, Outcome: out, Reason: reason, Requirement: d.req, Steps: steps}
 }
 
-func exempt(r Resource, tag string) bool { return strings.EqualFold(strings.TrimSpace(r.Tags[tag]), "true") }
+func exempt(r Resource, tag string) bool {
+	return strings.EqualFold(strings.TrimSpace(r.Tags[tag]), "true")
+}
 
 // inSync: TLS is on and in effect. An open intent is satisfied; that is the
 // news ("verified"), told once. Without a memory, a restart on a forcessl

@@ -332,7 +332,7 @@ func TestDecidePendingReboot(t *testing.T) {
 			obs: sqlServer(compliantPending, func(o *Observed) { o.Trigger = request.TriggerSweep }), settings: immediate,
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(SettleDelay), request.TriggerReboot)}},
 		{name: "policy immediate, forcessl's change 2 minutes ago: the reboot waits SettleDelay after that change",
-			obs: sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-2 * time.Minute), Group: "forcessl-app-params"}})),
+			obs:      sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-2 * time.Minute), Group: "forcessl-app-params"}})),
 			settings: immediate, state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(3*time.Minute), request.TriggerReboot)}},
 		{name: "policy immediate, the scheduled action: reboot", obs: sqlServer(compliantPending, scheduledReboot), settings: immediate,
 			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
@@ -392,7 +392,7 @@ func TestDecideMemory(t *testing.T) {
 			obs:   sqlServer(compliantPending, remembers(Memory{Known: true, Intent: intent})),
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(sunday0500, request.TriggerReboot)}, intent: noIntentChange},
 		{name: "our group pending but our change already in effect: the owner's change waits; never reboot for it",
-			obs:   sqlServer(compliantPending, scheduledReboot, remembers(Memory{Known: true})), now: sunday0500,
+			obs: sqlServer(compliantPending, scheduledReboot, remembers(Memory{Known: true})), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeOwnerPending, reason: "your change to forcessl-app-params waits for a reboot; forcessl will not reboot for it"},
 		{name: "first met after an upgrade, a reboot schedule left pending by the earlier version: that is our intent, recorded",
 			obs: sqlServer(compliantPending, remembers(Memory{}), func(o *Observed) {

@@ -32,9 +32,9 @@ type Resource struct {
 	// never mistaken for the old one.
 	ResourceID string
 	ARN        string
-	Engine    string
-	Status    string // DBInstanceStatus: available, creating, modifying, ...
-	ClusterID string // a DB instance's cluster, if it is a member of one
+	Engine     string
+	Status     string // DBInstanceStatus: available, creating, modifying, ...
+	ClusterID  string // a DB instance's cluster, if it is a member of one
 	// Group and ApplyStatus describe the resource's parameter group (RDS
 	// allows exactly one per instance).
 	Group             string

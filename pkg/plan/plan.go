@@ -164,4 +164,4 @@ func (s CreateSchedule) Describe() string {
 	return fmt.Sprintf("schedule %s at %s", s.Action, s.At.UTC().Format(time.RFC3339))
 }
 func (s DeleteSchedule) Describe() string { return "delete superseded schedule " + s.Name }
-func (s Reboot) Describe() string { return fmt.Sprintf("reboot %s without failover", s.Target.ID) }
+func (s Reboot) Describe() string         { return fmt.Sprintf("reboot %s without failover", s.Target.ID) }

@@ -195,4 +195,3 @@ func (d decision) busyWord() string {
 	}
 	return d.o.Resource.Status
 }
-

@@ -23,6 +23,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/route"
 	"github.com/forcessl/forcessl/pkg/setup"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // Names the harness deploys with.
@@ -80,10 +81,15 @@ type Env struct {
 	Notes *Recorder
 	D     *dispatch.Dispatcher
 	Now   time.Time
+	// Store is the engine's memory (state.NewMemory: atomic, like
+	// DynamoDB's conditional writes); nil: none.
+	Store state.Store
+	cfg   config.Config
 }
 
-// NewEnv wires an engine in mode with extra environment variables.
-func NewEnv(t testing.TB, now time.Time, vars map[string]string) *Env {
+// NewEnv wires an engine with environment variables vars (the scheduler
+// role is set), over a new fake, and, when store is not nil, that memory.
+func NewEnv(t testing.TB, now time.Time, vars map[string]string, store ...state.Store) *Env {
 	t.Helper()
 	env := map[string]string{config.EnvSchedulerRoleARN: RoleARN}
 	maps.Copy(env, vars)
@@ -91,11 +97,22 @@ func NewEnv(t testing.TB, now time.Time, vars map[string]string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{AWS: New(), Notes: &Recorder{}, Now: now}
-	e.D = setup.Wire(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Parts{
-		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes,
-		HomeRegion: func() string { return e.AWS.Region }, Now: func() time.Time { return e.Now }})
+	e := &Env{AWS: New(), Notes: &Recorder{}, Now: now, cfg: cfg}
+	if len(store) > 0 {
+		e.Store = store[0]
+	}
+	e.D = e.Environment()
 	return e
+}
+
+// Environment wires another engine over the same fake, memory, recorder
+// and clock: what a second Lambda environment is (its own process locks).
+func (e *Env) Environment() *dispatch.Dispatcher {
+	d := setup.Wire(e.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Parts{
+		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes, Store: e.Store,
+		HomeRegion: func() string { return e.AWS.Region }, Now: func() time.Time { return e.Now }})
+	d.FanOut.Reconciler.Sleep = func(time.Duration) { time.Sleep(20 * time.Millisecond) }
+	return d
 }
 
 // AddSQLServer adds an available SQL Server instance on the default group

@@ -19,22 +19,28 @@ import (
 // Environment variables: the public interface ops script against and the
 // CDK app sets. Keep the names stable; extend rather than rename.
 const (
-	EnvMode             = "FORCESSL_MODE"               // enforce | report (default report)
-	EnvReboot           = "FORCESSL_REBOOT"             // maintenance-window (default) | immediate | never
-	EnvMinLead          = "FORCESSL_MIN_LEAD"           // Go duration, default 15m
-	EnvFunctionARN      = "FORCESSL_FUNCTION_ARN"       // schedule target; default: the invoked function ARN
-	EnvSchedulerRoleARN = "FORCESSL_SCHEDULER_ROLE_ARN" // role EventBridge Scheduler assumes to invoke the function
-	EnvScheduleGroup    = "FORCESSL_SCHEDULE_GROUP"     // schedule group (default "forcessl")
-	EnvExemptTag        = "FORCESSL_EXEMPT_TAG"         // tag key; value "true" exempts (default forcessl:exempt)
-	EnvEngines          = "FORCESSL_ENGINES"            // comma list of engines in scope
-	EnvTopicARN         = "FORCESSL_TOPIC_ARN"          // SNS topic for notifications; empty disables
-	EnvLogLevel         = "FORCESSL_LOG_LEVEL"          // debug | info (default) | warn | error
-	EnvMemberRoleName   = "FORCESSL_MEMBER_ROLE_NAME"   // role assumed in member accounts (organization mode)
-	EnvAccounts         = "FORCESSL_ACCOUNTS"           // optional allow-list of account IDs
-	EnvRegions          = "FORCESSL_REGIONS"            // regions a sweep covers (default: the function's region)
-	EnvSweepQueueURL    = "FORCESSL_SWEEP_QUEUE_URL"    // SQS queue for sweep work items; empty sweeps inline
-	EnvSweepParallelism = "FORCESSL_SWEEP_PARALLELISM"  // instances reconciled at once per work item (default 4)
-	EnvScheduleDLQARN   = "FORCESSL_SCHEDULE_DLQ_ARN"   // optional SQS dead-letter queue for schedule invocations
+	EnvMode             = "FORCESSL_MODE"                   // enforce | report (default report)
+	EnvReboot           = "FORCESSL_REBOOT"                 // maintenance-window (default) | immediate | never
+	EnvMinLead          = "FORCESSL_MIN_LEAD"               // Go duration, default 15m
+	EnvFunctionARN      = "FORCESSL_FUNCTION_ARN"           // schedule target; default: the invoked function ARN
+	EnvSchedulerRoleARN = "FORCESSL_SCHEDULER_ROLE_ARN"     // role EventBridge Scheduler assumes to invoke the function
+	EnvScheduleGroup    = "FORCESSL_SCHEDULE_GROUP"         // schedule group (default "forcessl")
+	EnvExemptTag        = "FORCESSL_EXEMPT_TAG"             // tag key; value "true" exempts (default forcessl:exempt)
+	EnvEngines          = "FORCESSL_ENGINES"                // comma list of engines in scope
+	EnvTopicARN         = "FORCESSL_TOPIC_ARN"              // SNS topic for notifications; empty disables
+	EnvLogLevel         = "FORCESSL_LOG_LEVEL"              // debug | info (default) | warn | error
+	EnvMemberRoleName   = "FORCESSL_MEMBER_ROLE_NAME"       // role assumed in member accounts (organization mode)
+	EnvAccounts         = "FORCESSL_ACCOUNTS"               // optional allow-list of account IDs
+	EnvRegions          = "FORCESSL_REGIONS"                // regions a sweep covers (default: the function's region)
+	EnvSweepQueueURL    = "FORCESSL_SWEEP_QUEUE_URL"        // SQS queue for sweep work items; empty sweeps inline
+	EnvSweepParallelism = "FORCESSL_SWEEP_PARALLELISM"      // instances reconciled at once per work item (default 4)
+	EnvScheduleDLQARN   = "FORCESSL_SCHEDULE_DLQ_ARN"       // optional SQS dead-letter queue for schedule invocations
+	EnvStateTable       = "FORCESSL_STATE_TABLE"            // DynamoDB state table; empty: no memory (local replays)
+	EnvHistoryDays      = "FORCESSL_HISTORY_DAYS"           // days history entries are kept (default 400)
+	EnvTargetOUs        = "FORCESSL_TARGET_OUS"             // organization mode: the OUs (or root) whose accounts a sweep covers
+	EnvSweepItemPar     = "FORCESSL_SWEEP_ITEM_PARALLELISM" // account-regions an in-process sweep works on at once (default 16)
+	EnvSweepMaxReceives = "FORCESSL_SWEEP_MAX_RECEIVES"     // deliveries of a work item before SQS dead-letters it (default 3)
+	EnvSweepDeadline    = "FORCESSL_SWEEP_DEADLINE"         // when a fanned-out sweep's digest goes out at the latest (default 3h)
 )
 
 // Defaults of the variables that have one.
@@ -47,6 +53,13 @@ const (
 	DefaultLogLevel         = "info"
 	DefaultSweepParallelism = 4
 	MaxSweepParallelism     = 64
+	DefaultHistoryDays      = 400
+	// DefaultSweepItemParallelism bounds the account-regions an in-process
+	// sweep (the CLI's) works on at once.
+	DefaultSweepItemParallelism = 16
+	MaxSweepItemParallelism     = 256
+	DefaultSweepMaxReceives     = 3
+	DefaultSweepDeadline        = 3 * time.Hour
 )
 
 // Config is everything the engine needs to know that is not AWS state.
@@ -67,6 +80,13 @@ type Config struct {
 	SweepQueueURL    string
 	SweepParallelism int
 	ScheduleDLQARN   string
+	StateTable       string
+	HistoryDays      int
+	TargetOUs        []string
+	// SweepItemParallelism: account-regions swept at once in-process.
+	SweepItemParallelism int
+	SweepMaxReceives     int
+	SweepDeadline        time.Duration
 }
 
 // Defaults is the configuration of an empty environment.
@@ -80,6 +100,11 @@ func Defaults() Config {
 		Engines:          slices.Clone(policy.Engines),
 		LogLevel:         DefaultLogLevel,
 		SweepParallelism: DefaultSweepParallelism,
+		HistoryDays:      DefaultHistoryDays,
+
+		SweepItemParallelism: DefaultSweepItemParallelism,
+		SweepMaxReceives:     DefaultSweepMaxReceives,
+		SweepDeadline:        DefaultSweepDeadline,
 	}
 }
 

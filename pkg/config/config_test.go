@@ -48,6 +48,10 @@ func TestFromEnv(t *testing.T) {
 		{"negative lead", map[string]string{EnvMinLead: "-5m"}, EnvMinLead, "negative"},
 		{"unknown engine", map[string]string{EnvEngines: "postgres, oracle-ee"}, EnvEngines, "oracle-ee"},
 		{"engine list trimmed", map[string]string{EnvEngines: " postgres , mysql ,"}, "", ""},
+		{"bad history days", map[string]string{EnvHistoryDays: "0"}, EnvHistoryDays, "1 to 3650"},
+		{"bad target OU", map[string]string{EnvTargetOUs: "ou-ab12-cdef3456,acme"}, EnvTargetOUs, `"acme" is not an organizational unit`},
+		{"bad item parallelism", map[string]string{EnvSweepItemPar: "1000"}, EnvSweepItemPar, "1 to 256"},
+		{"bad deadline", map[string]string{EnvSweepDeadline: "0s"}, EnvSweepDeadline, "positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +94,8 @@ func TestEnvRoundTrip(t *testing.T) {
 			EnvEngines: "postgres,mysql", EnvTopicARN: "arn:aws:sns:eu-west-1:111111111111:t", EnvLogLevel: "debug",
 			EnvMemberRoleName: "r", EnvAccounts: "111111111111,222222222222", EnvRegions: "eu-west-1,us-east-1",
 			EnvSweepQueueURL: "https://sqs.eu-west-1.amazonaws.com/111111111111/q", EnvSweepParallelism: "9",
-			EnvScheduleDLQARN: "arn:aws:sqs:eu-west-1:111111111111:d"},
+			EnvScheduleDLQARN: "arn:aws:sqs:eu-west-1:111111111111:d", EnvStateTable: "forcessl-state", EnvHistoryDays: "30",
+			EnvTargetOUs: "ou-ab12-cdef3456,r-ab12", EnvSweepItemPar: "32", EnvSweepMaxReceives: "5", EnvSweepDeadline: "90m"},
 	} {
 		c, err := FromMap(env)
 		if err != nil {
@@ -104,7 +109,7 @@ func TestEnvRoundTrip(t *testing.T) {
 			t.Errorf("round trip\n got %+v\nwant %+v", back, c)
 		}
 		for k, v := range env {
-			if k != EnvMinLead && c.Env()[k] != v {
+			if k != EnvMinLead && k != EnvSweepDeadline && c.Env()[k] != v {
 				t.Errorf("Env()[%s] = %q, want %q", k, c.Env()[k], v)
 			}
 		}

@@ -67,15 +67,58 @@ var variables = []variable{
 	list(EnvAccounts, func(c *Config) *[]string { return &c.Accounts }, request.ValidAccount, "a 12-digit account ID"),
 	list(EnvRegions, func(c *Config) *[]string { return &c.Regions }, request.ValidRegion, "a region name"),
 	str(EnvSweepQueueURL, func(c *Config) *string { return &c.SweepQueueURL }),
-	{EnvSweepParallelism, func(c *Config, v string) string {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxSweepParallelism {
-			return fmt.Sprintf("want a number from 1 to %d", MaxSweepParallelism)
-		}
-		c.SweepParallelism = n
-		return ""
-	}, func(c Config) string { return strconv.Itoa(c.SweepParallelism) }},
+	number(EnvSweepParallelism, func(c *Config) *int { return &c.SweepParallelism }, 1, MaxSweepParallelism),
 	str(EnvScheduleDLQARN, func(c *Config) *string { return &c.ScheduleDLQARN }),
+	str(EnvStateTable, func(c *Config) *string { return &c.StateTable }),
+	number(EnvHistoryDays, func(c *Config) *int { return &c.HistoryDays }, 1, 3650),
+	list(EnvTargetOUs, func(c *Config) *[]string { return &c.TargetOUs }, validOU, "an organizational unit ID (ou-…) or root ID (r-…)"),
+	number(EnvSweepItemPar, func(c *Config) *int { return &c.SweepItemParallelism }, 1, MaxSweepItemParallelism),
+	number(EnvSweepMaxReceives, func(c *Config) *int { return &c.SweepMaxReceives }, 1, 1000),
+	{EnvSweepDeadline, func(c *Config, v string) string {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return "want a positive Go duration such as 3h"
+		}
+		c.SweepDeadline = d
+		return ""
+	}, func(c Config) string { return formatDuration(c.SweepDeadline) }},
+}
+
+// number is an integer variable between min and max.
+func number(name string, field func(*Config) *int, min, max int) variable {
+	return variable{name, func(c *Config, v string) string {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return fmt.Sprintf("want a number from %d to %d", min, max)
+		}
+		*field(c) = n
+		return ""
+	}, func(c Config) string {
+		if n := *field(&c); n != 0 {
+			return strconv.Itoa(n)
+		}
+		return ""
+	}}
+}
+
+// validOU accepts an organizational unit ID or a root ID (Organizations API patterns).
+func validOU(s string) bool {
+	rest, isOU := strings.CutPrefix(s, "ou-")
+	if !isOU {
+		root, ok := strings.CutPrefix(s, "r-")
+		return ok && len(root) >= 4 && len(root) <= 32 && lowerAlnum(root)
+	}
+	a, b, ok := strings.Cut(rest, "-")
+	return ok && len(a) >= 4 && len(a) <= 32 && len(b) >= 8 && len(b) <= 32 && lowerAlnum(a) && lowerAlnum(b)
+}
+
+func lowerAlnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // str is a free-form string variable.

@@ -62,6 +62,7 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 	}
 	sched := d.Clients.Scheduler()
 	sc := reconcile.Scope{Account: req.Account, Region: req.Region, Trigger: req.Trigger, EventTime: req.EventTime, Log: log,
+		Cause: cause(req),
 		Observer: observe.New(client, sched, req.Account, req.Region, d.Config.ScheduleGroup),
 		Executor: &apply.Executor{RDS: client, Scheduler: sched, Account: req.Account, Region: req.Region,
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
@@ -76,7 +77,9 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 		log.InfoContext(ctx, "parameter group changed", "parameterGroup", req.ParameterGroup)
 		res.Resources, err = d.FanOut.Group(ctx, sc, req.ParameterGroup)
 	case request.TargetAccountRegion:
-		sc.Quiet = true // the sweep's digest reports findings, not one message each
+		// The sweep's digest reports findings, not one message each; a
+		// resource another run holds is left to it.
+		sc.Quiet, sc.DeferBusy = true, true
 		res.Resources, err = d.FanOut.All(ctx, sc)
 	default:
 		return res, fmt.Errorf("request for %s: not handled here", req.Target)
@@ -136,4 +139,16 @@ func (d *Dispatcher) refuse(ctx context.Context, log *slog.Logger, req request.R
 		ir.Notified = true
 	}
 	return ir
+}
+
+// cause says, for the history, what triggered a request: the event (and
+// its ID) or the sweep run.
+func cause(req request.Request) string {
+	switch {
+	case req.SweepID != "":
+		return "sweep " + req.SweepID
+	case req.EventID != "":
+		return req.Cause + " (event " + req.EventID + ")"
+	}
+	return req.Cause
 }

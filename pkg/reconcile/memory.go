@@ -81,8 +81,9 @@ func (r *run) mustHold(o plan.Observed, p plan.Plan) bool {
 // other holder acted): then the caller observes and decides again.
 func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved bool, err error) {
 	k := r.key(*o)
-	deadline := r.Now().Add(LeaseWait)
-	for {
+	// Tries are counted, not timed against the clock: the lease's own
+	// times come from r.Now, which a test may hold still.
+	for try := 0; ; try++ {
 		now := r.Now()
 		ok, err := r.Store.Acquire(ctx, k, owner, now, now.Add(LeaseFor))
 		if err != nil {
@@ -91,7 +92,7 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 		if ok {
 			break
 		}
-		if !now.Before(deadline) {
+		if try == int(LeaseWait/leaseRetryIn) {
 			return nil, false, errBusy
 		}
 		r.sleep(leaseRetryIn)

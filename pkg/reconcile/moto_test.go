@@ -32,6 +32,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/setup"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 var moto *mototest.Server
@@ -619,5 +620,52 @@ func TestDeletedInstanceIsAcknowledged(t *testing.T) {
 	ir := only(t, e.handle("instance-created.json", "gone"))
 	if ir.State != plan.NotFound || e.writes() != 0 {
 		t.Errorf("%+v", ir)
+	}
+}
+
+// The state table end to end: DynamoDB (moto), the real SDK clients.
+func TestMemoryInTheStateTable(t *testing.T) {
+	e := newEnv(t, policy.ModeEnforce, config.EnvStateTable, "forcessl-state")
+	table := mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	e.calls.Reset()
+
+	if ir := only(t, e.handle("instance-created.json", "orders-sql")); ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("%+v", ir)
+	}
+	c := e.calls.Snapshot()
+	t.Logf("default-group remediation with the state table: %d calls %v", e.calls.Total(), c)
+	if c["DynamoDB.PutItem"] < 2 || c["DynamoDB.DeleteItem"] != 1 { // lease taken and released, state written
+		t.Errorf("calls %v", c)
+	}
+	st := state.NewDynamo(table, "forcessl-state")
+	k := state.Key{Account: mototest.Account, Region: mototest.Region, ResourceID: e.resourceID("orders-sql")}
+	mem, ok, err := st.Resource(context.Background(), k)
+	if err != nil || !ok || mem.Intent == nil || mem.State != string(plan.NonCompliant) || mem.Name != "orders-sql" || mem.LastAction == "" {
+		t.Fatalf("state %+v %v %v", mem, ok, err)
+	}
+	if h, err := st.History(context.Background(), k); err != nil || len(h) != 1 || h[0].Outcome != "remediated" ||
+		!strings.Contains(h[0].Trigger, "RDS-EVENT-0005") {
+		t.Errorf("history %+v %v", h, err)
+	}
+	if len(e.notices()) != 1 {
+		t.Error("want one message")
+	}
+
+	// A compliant instance costs its two RDS reads and one table read.
+	if _, err := e.rds.CreateDBParameterGroup(context.Background(), &rds.CreateDBParameterGroupInput{DBParameterGroupName: aws.String("pg-secure"),
+		DBParameterGroupFamily: aws.String("postgres16"), Description: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mototest.SeedTLSParameter(t, e.rds, "pg-secure", "rds.force_ssl", "1", "dynamic")
+	mototest.CreateInstance(t, e.rds, "ledger", "postgres", "pg-secure", nil)
+	e.handle("instance-created.json", "ledger") // first sight: recorded
+	e.calls.Reset()
+	if ir := only(t, e.handle("instance-created.json", "ledger")); ir.State != plan.Compliant {
+		t.Fatalf("%+v", ir)
+	}
+	if c := e.calls.Snapshot(); e.calls.Total("RDS") != 2 || e.calls.Total("DynamoDB") != 1 || e.calls.Total() != 3 {
+		t.Errorf("a compliant instance cost %v, want 2 RDS reads and 1 table read", c)
 	}
 }

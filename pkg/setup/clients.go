@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -43,6 +44,7 @@ type clients struct {
 	sns       func() (*sns.Client, error)
 	sqs       func() (*sqs.Client, error)
 	org       func() (*organizations.Client, error)
+	dynamodb  func() (*dynamodb.Client, error)
 
 	mu        sync.Mutex
 	rds       map[string]*rds.Client
@@ -57,6 +59,7 @@ func newClients(load func() (aws.Config, error)) *clients {
 	c.sns = lazy(c.aws, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
 	c.sqs = lazy(c.aws, func(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) })
 	c.org = lazy(c.aws, func(cfg aws.Config) *organizations.Client { return organizations.NewFromConfig(cfg) })
+	c.dynamodb = lazy(c.aws, func(cfg aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) })
 	return c
 }
 
@@ -175,35 +178,25 @@ func (c *clients) Scheduler() dispatch.Scheduler { return schedulerClient{c} }
 type schedulerClient struct{ c *clients }
 
 func (s schedulerClient) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, o ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
-	cl, err := s.c.scheduler()
-	if err != nil {
-		return nil, err
-	}
-	return cl.CreateSchedule(ctx, in, o...)
+	return with(s.c.scheduler, func(cl *scheduler.Client) (*scheduler.CreateScheduleOutput, error) {
+		return cl.CreateSchedule(ctx, in, o...)
+	})
 }
 
 func (s schedulerClient) DeleteSchedule(ctx context.Context, in *scheduler.DeleteScheduleInput, o ...func(*scheduler.Options)) (*scheduler.DeleteScheduleOutput, error) {
-	cl, err := s.c.scheduler()
-	if err != nil {
-		return nil, err
-	}
-	return cl.DeleteSchedule(ctx, in, o...)
+	return with(s.c.scheduler, func(cl *scheduler.Client) (*scheduler.DeleteScheduleOutput, error) {
+		return cl.DeleteSchedule(ctx, in, o...)
+	})
 }
 
 func (s schedulerClient) GetSchedule(ctx context.Context, in *scheduler.GetScheduleInput, o ...func(*scheduler.Options)) (*scheduler.GetScheduleOutput, error) {
-	cl, err := s.c.scheduler()
-	if err != nil {
-		return nil, err
-	}
-	return cl.GetSchedule(ctx, in, o...)
+	return with(s.c.scheduler, func(cl *scheduler.Client) (*scheduler.GetScheduleOutput, error) { return cl.GetSchedule(ctx, in, o...) })
 }
 
 func (s schedulerClient) ListSchedules(ctx context.Context, in *scheduler.ListSchedulesInput, o ...func(*scheduler.Options)) (*scheduler.ListSchedulesOutput, error) {
-	cl, err := s.c.scheduler()
-	if err != nil {
-		return nil, err
-	}
-	return cl.ListSchedules(ctx, in, o...)
+	return with(s.c.scheduler, func(cl *scheduler.Client) (*scheduler.ListSchedulesOutput, error) {
+		return cl.ListSchedules(ctx, in, o...)
+	})
 }
 
 // publisher sends notices and digests to the topic, building the SNS
@@ -238,9 +231,44 @@ func (p *publisher) Send(ctx context.Context, m notify.Message) error {
 type queue struct{ c *clients }
 
 func (q queue) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, o ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	cl, err := q.c.sqs()
+	return with(q.c.sqs, func(cl *sqs.Client) (*sqs.SendMessageBatchOutput, error) { return cl.SendMessageBatch(ctx, in, o...) })
+}
+
+// table is the state table's client, built on first use.
+type table struct{ c *clients }
+
+func (t table) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.GetItemOutput, error) { return cl.GetItem(ctx, in, o...) })
+}
+
+func (t table) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.PutItemOutput, error) { return cl.PutItem(ctx, in, o...) })
+}
+
+func (t table) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.UpdateItemOutput, error) { return cl.UpdateItem(ctx, in, o...) })
+}
+
+func (t table) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.DeleteItemOutput, error) { return cl.DeleteItem(ctx, in, o...) })
+}
+
+func (t table) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.TransactWriteItemsOutput, error) {
+		return cl.TransactWriteItems(ctx, in, o...)
+	})
+}
+
+func (t table) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return with(t.c.dynamodb, func(cl *dynamodb.Client) (*dynamodb.QueryOutput, error) { return cl.Query(ctx, in, o...) })
+}
+
+// with calls f on a lazily built client, or returns why it could not be
+// built.
+func with[C any, O any](client func() (C, error), f func(C) (*O, error)) (*O, error) {
+	cl, err := client()
 	if err != nil {
 		return nil, err
 	}
-	return cl.SendMessageBatch(ctx, in, o...)
+	return f(cl)
 }

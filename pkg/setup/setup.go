@@ -19,6 +19,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/fanout"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/state"
 	"github.com/forcessl/forcessl/pkg/sweep"
 )
 
@@ -73,12 +74,16 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 	if cfg.SweepQueueURL != "" {
 		p.Queue = queue{cl}
 	}
+	if cfg.StateTable != "" {
+		p.Store = state.NewDynamo(table{cl}, cfg.StateTable)
+	}
 	return Wire(cfg, log, p)
 }
 
 // Parts are the pieces that talk to AWS, as the engine sees them.
 type Parts struct {
 	Clients  dispatch.Clients
+	Store    state.Store        // nil: no memory
 	Notifier reconcile.Notifier // nil: no notifications
 	Digests  sweep.Digests      // nil: no sweep digest
 	Queue    sweep.Queue        // nil: sweeps run in-process
@@ -100,8 +105,12 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 	}
 	d := &dispatch.Dispatcher{Config: cfg, Clients: p.Clients, Notifier: p.Notifier, Log: log}
 	rec := &reconcile.Reconciler{
-		Mode: cfg.Mode, Now: p.Now, Notifier: p.Notifier,
+		Mode: cfg.Mode, Now: p.Now, Notifier: p.Notifier, Store: p.Store, HistoryFor: time.Duration(cfg.HistoryDays) * 24 * time.Hour,
 		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines},
+	}
+	if p.Store == nil {
+		log.Info("no state table (" + config.EnvStateTable + " unset): forcessl runs without memory: a pending reboot on a " +
+			"forcessl group counts as its own, findings repeat per event, leases and history are off")
 	}
 	d.FanOut = &fanout.FanOut{Reconciler: rec, Parallelism: cfg.SweepParallelism}
 	s := &sweep.Sweeper{Mode: cfg.Mode, Now: p.Now, Log: log, Reconcile: d.Request, Regions: cfg.Regions,

@@ -39,28 +39,7 @@ func TestDynamo(t *testing.T) {
 func newTable(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	moto.Reset(t)
-	c := dynamodb.NewFromConfig(moto.Config(t))
-	ctx := t.Context()
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		t.Fatalf("create table: %v", err)
-	}
-	_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("ttl"), Enabled: aws.Bool(true)}})
-	if err != nil {
-		t.Fatalf("enable TTL: %v", err)
-	}
-	return c
+	return mototest.CreateStateTable(t, moto.Config(t), table)
 }
 
 // queryCounter counts Query calls, to prove History reads every page.

@@ -1,5 +1,6 @@
 // Command infra is the forcessl CDK app: `npx cdk synth|deploy` from the
-// repository root runs it (see cdk.json).
+// repository root runs it (see cdk.json). It reads the context, builds the
+// stack (package stack holds the constructs) and synthesizes.
 package main
 
 import (
@@ -8,23 +9,25 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/infra/stack"
 )
 
 func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	settings, err := SettingsFromContext(app.Node())
+	settings, err := stack.SettingsFromContext(app.Node())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "forcessl: invalid context:\n%v\n", err)
 		jsii.Close()
 		os.Exit(1)
 	}
-	root, err := FindModuleRoot(".")
+	root, err := stack.FindModuleRoot(".")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "forcessl:", err)
 		jsii.Close()
 		os.Exit(1)
 	}
-	NewForceSSLStack(app, "ForceSSL", &ForceSSLStackProps{Settings: settings, ModuleRoot: root})
+	stack.NewForceSSL(app, "ForceSSL", &stack.ForceSSLProps{Settings: settings, ModuleRoot: root})
 	app.Synth(nil)
 }

@@ -1,6 +1,7 @@
-package main
+package stack
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/policy"
@@ -48,20 +50,41 @@ const (
 	CtxStackSetCallAs = "stackSetCallAs"
 )
 
-// Defaults for every context key that has one. Those the engine also
-// defaults come from pkg/config so the two never drift.
+// contextKeys is every key SettingsFromContext reads.
+var contextKeys = []string{
+	CtxMode, CtxReboot, CtxMinLead, CtxEngines, CtxExemptTag, CtxNotifyEmails, CtxSlackWorkspaceID,
+	CtxSlackChannelID, CtxLogRetentionDays, CtxLogLevel,
+	CtxSweepSchedule, CtxSweepConcurrency, CtxSweepParallelism, CtxSweepRegions,
+	CtxOrgID, CtxTargetOUs, CtxRegions, CtxMemberRoleName, CtxAccounts, CtxStackSetCallAs,
+}
+
+// functionKeys are the context keys that set one of the function's
+// variables as typed; lists are normalised first (functionConfig), and the
+// rest of the function's configuration names the stack's own resources
+// (DeployTime).
+var functionKeys = []struct{ key, variable string }{
+	{CtxMode, config.EnvMode},
+	{CtxReboot, config.EnvReboot},
+	{CtxMinLead, config.EnvMinLead},
+	{CtxExemptTag, config.EnvExemptTag},
+	{CtxLogLevel, config.EnvLogLevel},
+	{CtxSweepParallelism, config.EnvSweepParallelism},
+}
+
+// Defaults of the context keys that are the CDK app's own. The function's
+// defaults are the engine's (config.Defaults).
 const (
-	DefaultMinLead          = "15m"
 	DefaultLogRetentionDays = 30
-	DefaultLogLevel         = "info"
-	DefaultMemberRoleName   = "forcessl-remediation"
-	DefaultStackSetCallAs   = "SELF"
-	DefaultSweepSchedule    = "rate(1 day)"
+	// DefaultMemberRoleName is the member accounts' remediation role
+	// (organization mode only: the engine has no default, a single account
+	// needs no role).
+	DefaultMemberRoleName = "forcessl-remediation"
+	DefaultStackSetCallAs = "SELF"
+	DefaultSweepSchedule  = "rate(1 day)"
 	// DefaultSweepConcurrency is the SQS event source's maximum concurrency:
 	// 2 is the least SQS event source mappings accept, and keeps a sweep's
 	// RDS API calls (and their throttling) well below what events need.
 	DefaultSweepConcurrency = 2
-	DefaultSweepParallelism = 4
 	// MaxSweepConcurrency bounds the work items reconciled at once. Each one
 	// reserves a concurrent execution (see Settings.ReservedConcurrency),
 	// taken from the account's Lambda concurrency quota.
@@ -70,50 +93,39 @@ const (
 
 // Settings is the validated deploy-time configuration of the stack.
 type Settings struct {
-	Mode             policy.Mode
-	Reboot           policy.RebootPolicy
-	MinLead          string // Go duration, validated by config.FromEnv
-	Engines          []string
-	ExemptTag        string
+	// Function is the function's configuration, read from context by the
+	// engine's own loader. The variables that name the stack's own resources
+	// (DeployTime) are empty here: the stack sets them.
+	Function config.Config
+
 	NotifyEmails     []string
 	SlackWorkspaceID string
 	SlackChannelID   string
 	LogRetentionDays int
-	LogLevel         string
 
 	// Sweep: a scheduled rule starts it; the function enqueues one work item
-	// per account × region and consumes them at most SweepConcurrency at a
-	// time, each reconciling SweepParallelism parameter groups at once.
-	SweepSchedule    string   // EventBridge schedule expression, rate(…) or cron(…)
-	SweepConcurrency int      // SQS event source maximum concurrency (2..MaxSweepConcurrency)
-	SweepParallelism int      // FORCESSL_SWEEP_PARALLELISM (1..64, checked by pkg/config)
-	SweepRegions     []string // explicit FORCESSL_REGIONS; see Settings.SweptRegions
+	// per account × region (Function.Regions) and consumes them at most
+	// SweepConcurrency at a time, each reconciling Function.SweepParallelism
+	// parameter groups at once.
+	SweepSchedule    string // EventBridge schedule expression, rate(…) or cron(…)
+	SweepConcurrency int    // SQS event source maximum concurrency (2..MaxSweepConcurrency)
 
 	// Organization mode (OrgID != ""): member accounts forward their RDS
 	// events to a central bus; a StackSet deploys the forwarding rules and
-	// the remediation role to TargetOUs × Regions.
+	// the remediation role (Function.MemberRoleName) to TargetOUs × Regions.
 	OrgID          string
 	TargetOUs      []string
 	Regions        []string // Regions[0] holds the member accounts' IAM role
-	MemberRoleName string
-	Accounts       []string // optional allow-list of account IDs (FORCESSL_ACCOUNTS)
 	StackSetCallAs string   // SELF (management account) or DELEGATED_ADMIN
 }
 
 // DefaultSettings are the settings of a deploy with no context at all.
 func DefaultSettings() Settings {
 	return Settings{
-		Mode:             policy.ModeReport,
-		Reboot:           policy.RebootWindow,
-		MinLead:          DefaultMinLead,
-		Engines:          slices.Clone(policy.Engines),
-		ExemptTag:        config.DefaultExemptTag,
+		Function:         config.Defaults(),
 		LogRetentionDays: DefaultLogRetentionDays,
-		LogLevel:         DefaultLogLevel,
 		SweepSchedule:    DefaultSweepSchedule,
 		SweepConcurrency: DefaultSweepConcurrency,
-		SweepParallelism: DefaultSweepParallelism,
-		MemberRoleName:   DefaultMemberRoleName,
 		StackSetCallAs:   DefaultStackSetCallAs,
 	}
 }
@@ -122,83 +134,81 @@ func DefaultSettings() Settings {
 func (s Settings) Org() bool { return s.OrgID != "" }
 
 // Enforcing reports whether the function is allowed to change RDS.
-func (s Settings) Enforcing() bool { return s.Mode == policy.ModeEnforce }
+func (s Settings) Enforcing() bool { return s.Function.Mode == policy.ModeEnforce }
 
 // SlackEnabled reports whether a Chatbot Slack channel is configured.
 func (s Settings) SlackEnabled() bool { return s.SlackWorkspaceID != "" }
 
+// DeployTime are the function's variables that name the stack's own
+// resources, known only as tokens when the stack is built.
+type DeployTime struct {
+	SchedulerRoleARN string
+	TopicARN         string
+	SweepQueueURL    string
+	ScheduleDLQARN   string
+}
+
+// FunctionConfig is the function's whole configuration: the settings from
+// context with the deploy-time references set. FunctionARN stays empty: the
+// function falls back to its invoked ARN, and setting it from the
+// function's own Arn attribute would be a circular reference.
+func (s Settings) FunctionConfig(refs DeployTime) config.Config {
+	c := s.Function
+	c.SchedulerRoleARN = refs.SchedulerRoleARN
+	c.TopicARN = refs.TopicARN
+	c.SweepQueueURL = refs.SweepQueueURL
+	c.ScheduleDLQARN = refs.ScheduleDLQARN
+	return c
+}
+
+// placeholders stand for the deploy-time references while the context is
+// validated (enforce mode requires the scheduler role, for instance).
+var placeholders = DeployTime{
+	SchedulerRoleARN: "arn:aws:iam::000000000000:role/validation-placeholder",
+	TopicARN:         "arn:aws:sns:us-east-1:000000000000:validation-placeholder",
+	SweepQueueURL:    "https://sqs.us-east-1.amazonaws.com/000000000000/validation-placeholder",
+	ScheduleDLQARN:   "arn:aws:sqs:us-east-1:000000000000:validation-placeholder",
+}
+
 // SettingsFromContext reads every context key once, fills defaults and
-// validates. All errors are reported together.
+// validates. All errors are reported together, each naming the key.
 func SettingsFromContext(node constructs.Node) (Settings, error) {
-	get := func(key string) (string, error) {
-		return contextString(node.TryGetContext(&key))
-	}
 	s := DefaultSettings()
 	var errs []error
-	str := func(key string, dst *string) {
-		v, err := get(key)
+	ctx := map[string]string{}
+	for _, key := range contextKeys {
+		v, err := contextString(node.TryGetContext(jsii.String(key)))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("context %s: %w", key, err))
-			return
-		}
-		if v != "" {
-			*dst = v
-		}
-	}
-	var mode, reboot, engines, emails, retention string
-	var sweepConcurrency, sweepParallelism, sweepRegions string
-	var orgID, ous, regions, roleName, accounts, callAs string
-	str(CtxMode, &mode)
-	str(CtxReboot, &reboot)
-	str(CtxMinLead, &s.MinLead)
-	str(CtxEngines, &engines)
-	str(CtxExemptTag, &s.ExemptTag)
-	str(CtxNotifyEmails, &emails)
-	str(CtxSlackWorkspaceID, &s.SlackWorkspaceID)
-	str(CtxSlackChannelID, &s.SlackChannelID)
-	str(CtxLogRetentionDays, &retention)
-	str(CtxLogLevel, &s.LogLevel)
-	str(CtxSweepSchedule, &s.SweepSchedule)
-	str(CtxSweepConcurrency, &sweepConcurrency)
-	str(CtxSweepParallelism, &sweepParallelism)
-	str(CtxSweepRegions, &sweepRegions)
-	str(CtxOrgID, &orgID)
-	str(CtxTargetOUs, &ous)
-	str(CtxRegions, &regions)
-	str(CtxMemberRoleName, &roleName)
-	str(CtxAccounts, &accounts)
-	str(CtxStackSetCallAs, &callAs)
-	if mode != "" {
-		s.Mode = policy.Mode(mode)
-	}
-	if reboot != "" {
-		s.Reboot = policy.RebootPolicy(reboot)
-	}
-	if l := splitList(engines); len(l) > 0 {
-		s.Engines = l
-	}
-	s.NotifyEmails = splitList(emails)
-	for _, n := range []struct {
-		key, v, want string
-		dst          *int
-	}{
-		{CtxLogRetentionDays, retention, "a number of days", &s.LogRetentionDays},
-		{CtxSweepConcurrency, sweepConcurrency, "a number", &s.SweepConcurrency},
-		{CtxSweepParallelism, sweepParallelism, "a number", &s.SweepParallelism},
-	} {
-		if n.v == "" {
 			continue
 		}
-		if v, err := strconv.Atoi(n.v); err != nil {
-			errs = append(errs, fmt.Errorf("context %s=%q: not %s", n.key, n.v, n.want))
-		} else {
-			*n.dst = v
+		ctx[key] = v
+	}
+
+	s.NotifyEmails = splitList(ctx[CtxNotifyEmails])
+	s.SlackWorkspaceID, s.SlackChannelID = ctx[CtxSlackWorkspaceID], ctx[CtxSlackChannelID]
+	if v := ctx[CtxSweepSchedule]; v != "" {
+		s.SweepSchedule = v
+	}
+	for _, n := range []struct {
+		key, want string
+		dst       *int
+	}{
+		{CtxLogRetentionDays, "a number of days", &s.LogRetentionDays},
+		{CtxSweepConcurrency, "a number", &s.SweepConcurrency},
+	} {
+		if v := ctx[n.key]; v != "" {
+			if i, err := strconv.Atoi(v); err != nil {
+				errs = append(errs, fmt.Errorf("context %s=%q: not %s", n.key, v, n.want))
+			} else {
+				*n.dst = i
+			}
 		}
 	}
-	s.SweepRegions = uniq(splitList(sweepRegions))
+
 	// Organization keys: all three or none; the optional ones only with them.
-	s.OrgID, s.TargetOUs, s.Regions = orgID, splitList(ous), uniq(splitList(regions))
-	given := map[string]bool{CtxOrgID: orgID != "", CtxTargetOUs: len(s.TargetOUs) > 0, CtxRegions: len(s.Regions) > 0}
+	s.OrgID, s.TargetOUs, s.Regions = ctx[CtxOrgID], splitList(ctx[CtxTargetOUs]), uniq(splitList(ctx[CtxRegions]))
+	given := map[string]bool{CtxOrgID: s.OrgID != "", CtxTargetOUs: len(s.TargetOUs) > 0, CtxRegions: len(s.Regions) > 0}
 	if given[CtxOrgID] || given[CtxTargetOUs] || given[CtxRegions] {
 		var missing []string
 		for _, k := range []string{CtxOrgID, CtxTargetOUs, CtxRegions} {
@@ -212,26 +222,85 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 			s.OrgID = "" // report only this, not follow-on errors
 		}
 	} else {
-		for _, kv := range [][2]string{{CtxMemberRoleName, roleName}, {CtxAccounts, accounts}, {CtxStackSetCallAs, callAs}} {
-			if kv[1] != "" {
+		for _, k := range []string{CtxMemberRoleName, CtxAccounts, CtxStackSetCallAs} {
+			if ctx[k] != "" {
 				errs = append(errs, fmt.Errorf("context %s only applies to an organization deployment (with %s, %s and %s)",
-					kv[0], CtxOrgID, CtxTargetOUs, CtxRegions))
+					k, CtxOrgID, CtxTargetOUs, CtxRegions))
 			}
 		}
 	}
-	if s.Org() {
-		if roleName != "" {
-			s.MemberRoleName = roleName
-		}
-		if callAs != "" {
-			s.StackSetCallAs = callAs
-		}
-		s.Accounts = uniq(splitList(accounts))
+	if s.Org() && ctx[CtxStackSetCallAs] != "" {
+		s.StackSetCallAs = ctx[CtxStackSetCallAs]
 	}
-	if err := s.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+
+	fn, sources, err := s.functionConfig(ctx)
+	s.Function = fn
+	errs = append(errs, contextErrors(err, sources)...)
+	errs = append(errs, s.validate(sources)...)
 	return s, errors.Join(errs...)
+}
+
+// functionConfig reads the function's part of the context the way the
+// function reads its environment: each value goes, under the variable it
+// sets, through config.FromMap, the engine's own loader and rules, together
+// with placeholders for the deploy-time references. sources maps each
+// variable set from context to the key it came from.
+func (s Settings) functionConfig(ctx map[string]string) (c config.Config, sources map[string]string, err error) {
+	env := map[string]string{}
+	sources = map[string]string{}
+	set := func(key, variable, value string) {
+		if value != "" {
+			env[variable], sources[variable] = value, key
+		}
+	}
+	for _, k := range functionKeys {
+		set(k.key, k.variable, ctx[k.key])
+	}
+	set(CtxEngines, config.EnvEngines, strings.Join(splitList(ctx[CtxEngines]), ","))
+	// FORCESSL_REGIONS: the regions a sweep covers. sweepRegions if given,
+	// else in organization mode the StackSet's regions (where member
+	// accounts have the remediation role), else unset: the engine's
+	// default, the function's own region (a token here).
+	set(CtxSweepRegions, config.EnvRegions, strings.Join(uniq(splitList(ctx[CtxSweepRegions])), ","))
+	if s.Org() {
+		if env[config.EnvRegions] == "" {
+			set(CtxRegions, config.EnvRegions, strings.Join(s.Regions, ","))
+		}
+		set(CtxMemberRoleName, config.EnvMemberRoleName, cmp.Or(ctx[CtxMemberRoleName], DefaultMemberRoleName))
+		set(CtxAccounts, config.EnvAccounts, strings.Join(uniq(splitList(ctx[CtxAccounts])), ","))
+	}
+	env[config.EnvSchedulerRoleARN] = placeholders.SchedulerRoleARN
+	env[config.EnvTopicARN] = placeholders.TopicARN
+	env[config.EnvSweepQueueURL] = placeholders.SweepQueueURL
+	env[config.EnvScheduleDLQARN] = placeholders.ScheduleDLQARN
+	c, err = config.FromMap(env)
+	// The stack sets the real references.
+	c.SchedulerRoleARN, c.TopicARN, c.SweepQueueURL, c.ScheduleDLQARN = "", "", "", ""
+	return c, sources, err
+}
+
+// contextErrors speaks in context keys: the operator typed -c mode=…, not
+// FORCESSL_MODE. Each of the engine's *config.FieldError is wrapped, its
+// text unchanged, with the key its value came from.
+func contextErrors(err error, sources map[string]string) []error {
+	if err == nil {
+		return nil
+	}
+	all := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		all = j.Unwrap()
+	}
+	var out []error
+	for _, e := range all {
+		var fe *config.FieldError
+		if errors.As(e, &fe) && sources[fe.Var] != "" {
+			out = append(out, fmt.Errorf("context %s: %w", sources[fe.Var], fe))
+		} else {
+			// Not from context: a deploy-time reference (a bug of this app).
+			out = append(out, fmt.Errorf("function environment: %w", e))
+		}
+	}
+	return out
 }
 
 // retentionDays maps the day counts CloudWatch Logs accepts (and CDK
@@ -262,35 +331,17 @@ var (
 	roleNameRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) // IAM RoleName
 )
 
-// Validate checks every setting. The engine's own rules (mode, reboot,
-// minimum lead, engines) are applied by running pkg/config.FromEnv on the
-// exact environment the function will receive, so a value the function
-// would reject at start-up fails the synth instead.
-func (s Settings) Validate() error {
+// validate checks what the engine's loader does not: settings of the stack
+// itself, and function settings the engine accepts as free text but AWS
+// does not (tag key, role name). sources says which keys the engine
+// already checked.
+func (s Settings) validate(sources map[string]string) []error {
 	var errs []error
-	env := s.FunctionEnv(FunctionEnvRefs{
-		SchedulerRoleARN: "arn:aws:iam::000000000000:role/validation-placeholder",
-		TopicARN:         "arn:aws:sns:us-east-1:000000000000:validation-placeholder",
-		SweepQueueURL:    "https://sqs.us-east-1.amazonaws.com/000000000000/validation-placeholder",
-		ScheduleDLQARN:   "arn:aws:sqs:us-east-1:000000000000:validation-placeholder",
-	})
-	// The regions are checked below under the key the operator typed
-	// (sweepRegions or, in organization mode, regions).
-	delete(env, config.EnvRegions)
-	if _, err := config.FromEnv(func(k string) string { return env[k] }); err != nil {
-		// Speak in context keys: the operator typed -c mode=…, not FORCESSL_MODE.
-		errs = append(errs, errors.New(envToContext.Replace(err.Error())))
-	}
 	if _, ok := retentionDays[s.LogRetentionDays]; !ok {
 		errs = append(errs, fmt.Errorf("context %s=%d: want one of %v", CtxLogRetentionDays, s.LogRetentionDays, slices.Sorted(maps.Keys(retentionDays))))
 	}
-	switch s.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("context %s=%q: want debug, info, warn or error", CtxLogLevel, s.LogLevel))
-	}
-	if !tagKeyRe.MatchString(s.ExemptTag) || strings.HasPrefix(strings.ToLower(s.ExemptTag), "aws:") {
-		errs = append(errs, fmt.Errorf("context %s=%q: not a valid tag key", CtxExemptTag, s.ExemptTag))
+	if t := s.Function.ExemptTag; !tagKeyRe.MatchString(t) || strings.HasPrefix(strings.ToLower(t), "aws:") {
+		errs = append(errs, fmt.Errorf("context %s=%q: not a valid tag key", CtxExemptTag, t))
 	}
 	for _, e := range s.NotifyEmails {
 		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
@@ -299,7 +350,7 @@ func (s Settings) Validate() error {
 	}
 	errs = append(errs, s.validateSweep()...)
 	if s.Org() {
-		errs = append(errs, s.validateOrg()...)
+		errs = append(errs, s.validateOrg(sources[config.EnvRegions] == CtxRegions)...)
 	}
 	switch {
 	case (s.SlackWorkspaceID == "") != (s.SlackChannelID == ""):
@@ -309,7 +360,7 @@ func (s Settings) Validate() error {
 	case s.SlackChannelID != "" && !slackChannelRe.MatchString(s.SlackChannelID):
 		errs = append(errs, fmt.Errorf("context %s=%q: want the channel ID (e.g. C0123ABCD), not its name", CtxSlackChannelID, s.SlackChannelID))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 var (
@@ -330,20 +381,6 @@ func (s Settings) SweepInterval() time.Duration {
 	n, _ := strconv.Atoi(m[1])
 	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[m[2]]
 	return time.Duration(n) * unit
-}
-
-// SweptRegions are the regions a sweep covers (FORCESSL_REGIONS): sweepRegions
-// if given, else in organization mode the StackSet's regions (where member
-// accounts have the remediation role), else none, i.e. the engine's default,
-// the function's own region (a token here, so it is not written out).
-func (s Settings) SweptRegions() []string {
-	switch {
-	case len(s.SweepRegions) > 0:
-		return s.SweepRegions
-	case s.Org():
-		return s.Regions
-	}
-	return nil
 }
 
 // ReservedConcurrency is the function's reserved concurrency: the sweep's
@@ -368,22 +405,23 @@ func (s Settings) validateSweep() []error {
 		errs = append(errs, fmt.Errorf("context %s=%d: want 2 to %d (SQS event sources accept no less than 2)",
 			CtxSweepConcurrency, s.SweepConcurrency, MaxSweepConcurrency))
 	}
-	for _, r := range s.SweepRegions {
-		switch {
-		case !request.ValidRegion(r):
-			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxSweepRegions, r))
-		case s.Org() && !slices.Contains(s.Regions, r):
+	if s.Org() {
+		for _, r := range s.Function.Regions {
 			// The member accounts' remediation role may read RDS only in
 			// the StackSet's regions: an item elsewhere would fail and end
-			// in the dead-letter queue.
-			errs = append(errs, fmt.Errorf("context %s: %q is not one of context %s (member accounts are covered only there)",
-				CtxSweepRegions, r, CtxRegions))
+			// in the dead-letter queue. (Region names: the engine's rule.)
+			if request.ValidRegion(r) && !slices.Contains(s.Regions, r) {
+				errs = append(errs, fmt.Errorf("context %s: %q is not one of context %s (member accounts are covered only there)",
+					CtxSweepRegions, r, CtxRegions))
+			}
 		}
 	}
 	return errs
 }
 
-func (s Settings) validateOrg() []error {
+// validateOrg checks the organization keys. regionsChecked: the engine
+// already checked regions as the function's FORCESSL_REGIONS.
+func (s Settings) validateOrg(regionsChecked bool) []error {
 	var errs []error
 	if !orgIDRe.MatchString(s.OrgID) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an organization ID (o-…)", CtxOrgID, s.OrgID))
@@ -393,79 +431,22 @@ func (s Settings) validateOrg() []error {
 			errs = append(errs, fmt.Errorf("context %s: %q is not an organizational unit ID (ou-…-…) or root ID (r-…)", CtxTargetOUs, ou))
 		}
 	}
-	for _, r := range s.Regions {
-		if !request.ValidRegion(r) {
-			errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxRegions, r))
+	if !regionsChecked {
+		for _, r := range s.Regions {
+			if !request.ValidRegion(r) {
+				errs = append(errs, fmt.Errorf("context %s: %q is not a region code (e.g. eu-west-1)", CtxRegions, r))
+			}
 		}
 	}
-	if !roleNameRe.MatchString(s.MemberRoleName) {
-		errs = append(errs, fmt.Errorf("context %s=%q: not a valid IAM role name", CtxMemberRoleName, s.MemberRoleName))
+	if !roleNameRe.MatchString(s.Function.MemberRoleName) {
+		errs = append(errs, fmt.Errorf("context %s=%q: not a valid IAM role name", CtxMemberRoleName, s.Function.MemberRoleName))
 	}
-	// accounts is checked by the engine's own rules (Validate runs
-	// pkg/config on the function's environment).
 	switch s.StackSetCallAs {
 	case "SELF", "DELEGATED_ADMIN":
 	default:
 		errs = append(errs, fmt.Errorf("context %s=%q: want SELF (management account) or DELEGATED_ADMIN", CtxStackSetCallAs, s.StackSetCallAs))
 	}
 	return errs
-}
-
-var envToContext = strings.NewReplacer(
-	config.EnvMode, "context "+CtxMode,
-	config.EnvReboot, "context "+CtxReboot,
-	config.EnvMinLead, "context "+CtxMinLead,
-	config.EnvEngines, "context "+CtxEngines,
-	config.EnvExemptTag, "context "+CtxExemptTag,
-	config.EnvLogLevel, "context "+CtxLogLevel,
-	config.EnvMemberRoleName, "context "+CtxMemberRoleName,
-	config.EnvAccounts, "context "+CtxAccounts,
-	config.EnvSweepParallelism, "context "+CtxSweepParallelism,
-)
-
-// FunctionEnvRefs are the deploy-time values (tokens) the environment needs.
-type FunctionEnvRefs struct {
-	SchedulerRoleARN string
-	TopicARN         string
-	SweepQueueURL    string
-	ScheduleDLQARN   string
-}
-
-// FunctionEnv is the remediator's environment. FORCESSL_FUNCTION_ARN is left
-// unset on purpose: the function falls back to its invoked ARN, and setting
-// it from the function's own Arn attribute would be a circular reference.
-//
-// The sweep always goes through the work queue in Lambda (the in-process
-// sweep is for local runs). FORCESSL_REGIONS is set only when the sweep
-// covers more than the function's own region (SweptRegions).
-//
-// In organization mode it also names the member accounts' remediation role
-// and, if given, the account allow-list.
-func (s Settings) FunctionEnv(refs FunctionEnvRefs) map[string]string {
-	env := map[string]string{
-		config.EnvMode:             string(s.Mode),
-		config.EnvReboot:           string(s.Reboot),
-		config.EnvMinLead:          s.MinLead,
-		config.EnvSchedulerRoleARN: refs.SchedulerRoleARN,
-		config.EnvScheduleGroup:    config.DefaultScheduleGroup,
-		config.EnvExemptTag:        s.ExemptTag,
-		config.EnvEngines:          strings.Join(s.Engines, ","),
-		config.EnvTopicARN:         refs.TopicARN,
-		config.EnvLogLevel:         s.LogLevel,
-		config.EnvSweepQueueURL:    refs.SweepQueueURL,
-		config.EnvSweepParallelism: strconv.Itoa(s.SweepParallelism),
-		config.EnvScheduleDLQARN:   refs.ScheduleDLQARN,
-	}
-	if r := s.SweptRegions(); len(r) > 0 {
-		env[config.EnvRegions] = strings.Join(r, ",")
-	}
-	if s.Org() {
-		env[config.EnvMemberRoleName] = s.MemberRoleName
-		if len(s.Accounts) > 0 {
-			env[config.EnvAccounts] = strings.Join(s.Accounts, ",")
-		}
-	}
-	return env
 }
 
 // contextString accepts what context can hold: a string from -c, or a

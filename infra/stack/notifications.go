@@ -1,8 +1,10 @@
-package main
+package stack
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -19,7 +21,9 @@ type NotificationsProps struct {
 }
 
 // Notifications is an SNS topic encrypted with its own customer managed key,
-// reachable over TLS only, fanned out to email and (optionally) Slack.
+// reachable over TLS only, fanned out to email and (optionally) Slack. The
+// function publishes to it (GrantPublish), and every alarm notifies it
+// (NewAlarm).
 type Notifications struct {
 	constructs.Construct
 	Topic awssns.Topic
@@ -152,4 +156,20 @@ func (n *Notifications) GrantPublish(role awsiam.IRole) {
 		Resources:  jsii.Strings("*"), // key policy: "*" is this key
 		Conditions: viaSNS,
 	}), nil)
+}
+
+// NewAlarm adds, in scope, an alarm that notifies the topic: one period of
+// 5 minutes, missing data not breaching.
+func (n *Notifications) NewAlarm(scope constructs.Construct, id, description string, metric awscloudwatch.IMetric,
+	threshold float64, op awscloudwatch.ComparisonOperator) awscloudwatch.Alarm {
+	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: op,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(n.Topic))
+	return a
 }

@@ -1,14 +1,13 @@
-package main
+package stack
 
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -52,15 +51,26 @@ func SweepMetrics() EMFSchema {
 
 // DashboardProps are what the dashboard shows.
 type DashboardProps struct {
-	Function            awslambda.IFunction
+	Remediator *Remediator
+	Sweep      *Sweep
+	// ReservedConcurrency and SweepInterval (the period compliance counts
+	// are aggregated over: one point per sweep) come from the settings.
 	ReservedConcurrency int
-	Timeout             time.Duration
-	SweepQueue          awssqs.IQueue
-	SweepDeadLetters    awssqs.IQueue
-	DeadLetters         awssqs.IQueue
-	// SweepInterval is the period compliance counts are aggregated over:
-	// one point per sweep.
-	SweepInterval time.Duration
+	SweepInterval       time.Duration
+}
+
+// Dashboard is the CloudWatch dashboard "forcessl-<region>": sweep
+// compliance, the function, the sweep queue and both dead-letter queues.
+type Dashboard struct {
+	constructs.Construct
+	Board awscloudwatch.Dashboard // the construct's default child
+}
+
+// metricName is the sweep metric (as the engine names it in its EMF lines)
+// of a report bucket: EMF lists one metric per bucket, in report.Buckets
+// order.
+func metricName(schema EMFSchema, b report.Bucket) string {
+	return schema.Metrics[slices.Index(report.Buckets, b)]
 }
 
 // searchExpr is a CloudWatch SEARCH over the sweep metrics of one dimension
@@ -81,8 +91,10 @@ func searchExpr(ns, dims, metric, stat string, period time.Duration) string {
 //   - "By account" uses the [Account] set: its Sum over the period adds the
 //     account's regions (Maximum would show only its largest region); a
 //     retried item does count twice there.
-func NewDashboard(scope constructs.Construct, id string, props DashboardProps) awscloudwatch.Dashboard {
+func NewDashboard(scope constructs.Construct, id string, props DashboardProps) *Dashboard {
 	schema := SweepMetrics()
+	fn := props.Remediator.Function
+	sweepQueue, sweepDeadLetters := props.Sweep.Queue, props.Sweep.DeadLetters
 	ns := schema.Namespace
 	period := props.SweepInterval
 	// Sweeps more often than hourly are shown hourly: a sweep of many
@@ -117,9 +129,9 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 		return m.With(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five, Label: jsii.String(label)})
 	}
 	zero := &awscloudwatch.YAxisProps{Min: jsii.Number(0)}
-	fn := props.Function
 
-	d := awscloudwatch.NewDashboard(scope, &id, &awscloudwatch.DashboardProps{
+	db := &Dashboard{Construct: constructs.NewConstruct(scope, &id)}
+	d := awscloudwatch.NewDashboard(db.Construct, jsii.String("Default"), &awscloudwatch.DashboardProps{
 		DashboardName:   awscdk.Fn_Sub(jsii.String("forcessl-${AWS::Region}"), nil),
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(14)),
 	})
@@ -147,17 +159,17 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Non-compliant instances by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount("NonCompliant")}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.NonCompliant))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Pending reboot by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount("PendingReboot")}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.PendingReboot))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Failed instances by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount("Failed")}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.Failed))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 	)
 	d.AddWidgets(
@@ -180,7 +192,7 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 			},
 			LeftYAxis: zero,
 			LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{
-				Value: jsii.Number(float64(props.Timeout.Milliseconds())), Label: jsii.String("timeout"),
+				Value: jsii.Number(float64(functionTimeout.Milliseconds())), Label: jsii.String("timeout"),
 			}},
 		}),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
@@ -203,11 +215,11 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 			Title: jsii.String("Sweep queue"),
 			Width: jsii.Number(12), Height: jsii.Number(6),
 			Left: &[]awscloudwatch.IMetric{
-				peak(props.SweepQueue.MetricApproximateNumberOfMessagesVisible(nil), "Waiting work items"),
-				peak(props.SweepQueue.MetricApproximateNumberOfMessagesNotVisible(nil), "Work items in flight"),
+				peak(sweepQueue.MetricApproximateNumberOfMessagesVisible(nil), "Waiting work items"),
+				peak(sweepQueue.MetricApproximateNumberOfMessagesNotVisible(nil), "Work items in flight"),
 			},
 			Right: &[]awscloudwatch.IMetric{
-				peak(props.SweepQueue.MetricApproximateAgeOfOldestMessage(nil), "Age of oldest item (s)"),
+				peak(sweepQueue.MetricApproximateAgeOfOldestMessage(nil), "Age of oldest item (s)"),
 			},
 			LeftYAxis: zero, RightYAxis: zero,
 		}),
@@ -215,13 +227,14 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 			Title: jsii.String("Dead-letter queues"),
 			Width: jsii.Number(12), Height: jsii.Number(6),
 			Left: &[]awscloudwatch.IMetric{
-				peak(props.SweepDeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Sweep work items"),
-				peak(props.DeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Events"),
+				peak(sweepDeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Sweep work items"),
+				peak(props.Remediator.DeadLetters.MetricApproximateNumberOfMessagesVisible(nil), "Events"),
 			},
 			LeftYAxis: zero,
 		}),
 	)
-	return d
+	db.Board = d
+	return db
 }
 
 // humanDuration renders whole days, hours or minutes ("1 day", "12 hours").

@@ -1,0 +1,183 @@
+package stack
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/forcessl/forcessl/pkg/config"
+)
+
+func TestOrgResourceCounts(t *testing.T) {
+	// GIVEN an organization deployment WHEN synthesized THEN bus, policy,
+	// StackSet, and 3 more rules to the one function
+	tpl := orgStack(t).template
+	for typ, n := range map[string]float64{
+		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
+		"AWS::Events::Rule": 7, "AWS::Lambda::Permission": 7, "AWS::Lambda::Function": 1, "AWS::IAM::Role": 2,
+	} {
+		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
+	}
+}
+
+func TestOrgBusPolicy(t *testing.T) {
+	// GIVEN an organization WHEN synthesized THEN only its principals may put events on the bus
+	f := orgStack(t)
+	bus := logicalID(f.stack, f.stack.Organization.Bus)
+	f.template.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{"Name": CentralEventBusName})
+	f.template.HasResourceProperties(jsii.String("AWS::Events::EventBusPolicy"), assertions.Match_ObjectEquals(&map[string]any{
+		"EventBusName": map[string]any{"Ref": bus},
+		"StatementId":  "PutEventsFromOrganization",
+		"Statement": map[string]any{
+			"Sid": "PutEventsFromOrganization", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+			"Resource":  map[string]any{"Fn::GetAtt": []any{bus, "Arn"}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-abc123def4"}},
+		},
+	}))
+}
+
+func TestOrgCentralRules(t *testing.T) {
+	// GIVEN an allow-list WHEN synthesized THEN the central bus rules filter on it,
+	// and the default-bus rules stay as in a single account
+	f := orgStack(t)
+	fn := logicalID(f.stack, f.stack.Remediator.Function)
+	dlq := logicalID(f.stack, f.stack.Remediator.DeadLetters)
+	if len(f.stack.Organization.Rules) != 3 {
+		t.Fatalf("%d central bus rules, want 3", len(f.stack.Organization.Rules))
+	}
+	for _, p := range eventPatterns(nil) {
+		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventBusName": map[string]any{"Ref": logicalID(f.stack, f.stack.Organization.Bus)},
+			"EventPattern": map[string]any{
+				"source": *p.pattern.Source, "detail-type": *p.pattern.DetailType,
+				// The allow-list is applied in the pattern too.
+				"account": []any{"111111111111", "222222222222"},
+			},
+			"Targets": []any{map[string]any{
+				"Arn":              map[string]any{"Fn::GetAtt": []any{fn, "Arn"}},
+				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{dlq, "Arn"}}},
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": eventRetryAttempts, "MaximumEventAgeInSeconds": 7200},
+				"Id":               assertions.Match_AnyValue(),
+			}},
+		})
+	}
+	// The default-bus rules are still there, without an account filter.
+	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
+		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
+	}, jsii.Number(3))
+}
+
+func TestOrgFunction(t *testing.T) {
+	// GIVEN organization mode (enforce, and report from a delegated admin) WHEN
+	// synthesized THEN the member variables, AssumeRole within the organization,
+	// and RDS access in every member region
+	for _, tc := range []struct {
+		f        *fixture
+		roleName string
+		accounts any
+	}{
+		{orgStack(t), DefaultMemberRoleName, "111111111111,222222222222"},
+		{orgReportStack(t), "ops-forcessl", assertions.Match_Absent()},
+	} {
+		tc.f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": map[string]any{
+				config.EnvMemberRoleName: tc.roleName,
+				config.EnvAccounts:       tc.accounts,
+			}},
+		})
+		sts := functionStatements(t, tc.f)
+		if got := sts["AssumeMemberRemediationRole"]; !jsonEq(got, map[string]any{
+			"Sid": "AssumeMemberRemediationRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::*:role/" + tc.roleName}}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": "o-abc123def4"}},
+		}) {
+			t.Errorf("AssumeMemberRemediationRole = %v", got)
+		}
+	}
+	// Own-account RDS access covers the central region and the member regions.
+	if got := resourceSuffixes(functionStatements(t, orgStack(t))["RebootInstances"]); len(got) != 3 {
+		t.Errorf("RebootInstances resources = %v, want own region + 2 member regions", got)
+	}
+}
+
+func TestStackSet(t *testing.T) {
+	// GIVEN organization mode WHEN synthesized THEN the StackSet's properties,
+	// parameters and inline member template
+	f := orgStack(t)
+	f.template.HasResource(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
+		"DependsOn": assertions.Match_ArrayWith(&[]any{*f.stack.GetLogicalId(f.stack.Organization.BusPolicy)}),
+		"Properties": map[string]any{
+			"StackSetName":     MemberStackSetName,
+			"PermissionModel":  "SERVICE_MANAGED",
+			"CallAs":           "SELF",
+			"AutoDeployment":   map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false},
+			"Capabilities":     []any{"CAPABILITY_NAMED_IAM"},
+			"ManagedExecution": map[string]any{"Active": true},
+			"OperationPreferences": map[string]any{
+				"RegionConcurrencyType": "PARALLEL", "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+				"MaxConcurrentPercentage": 50, "FailureTolerancePercentage": 10,
+			},
+			"StackInstancesGroup": []any{map[string]any{
+				"DeploymentTargets": assertions.Match_ObjectEquals(&map[string]any{
+					"OrganizationalUnitIds": []any{"ou-ab12-cdef3456", "ou-ab12-7890abcd"}}),
+				"Regions": []any{"us-east-1", "eu-west-1"},
+			}},
+			"Parameters": []any{
+				map[string]any{"ParameterKey": ParamCentralEventBusArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Organization.Bus), "Arn"}}},
+				map[string]any{"ParameterKey": ParamCentralFunctionRoleArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Role), "Arn"}}},
+				map[string]any{"ParameterKey": ParamCentralAccountID, "ParameterValue": map[string]any{"Ref": "AWS::AccountId"}},
+				map[string]any{"ParameterKey": ParamCentralRegion, "ParameterValue": map[string]any{"Ref": "AWS::Region"}},
+				map[string]any{"ParameterKey": ParamPrimaryRegion, "ParameterValue": "us-east-1"},
+			},
+			"TemplateBody": f.stack.Organization.MemberTemplate,
+			"TemplateURL":  assertions.Match_Absent(),
+		},
+	})
+	orgReportStack(t).template.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
+		"CallAs": "DELEGATED_ADMIN",
+		"StackInstancesGroup": []any{map[string]any{
+			"DeploymentTargets": map[string]any{"OrganizationalUnitIds": []any{"r-ab12"}},
+			"Regions":           []any{"eu-west-1"},
+		}},
+	})
+	for name, f := range map[string]*fixture{"enforce": f, "report": orgReportStack(t)} {
+		body := f.stack.Organization.MemberTemplate
+		if n := len(body); n > MaxTemplateBodyBytes {
+			t.Errorf("%s: member template is %d bytes, over the TemplateBody limit %d", name, n, MaxTemplateBodyBytes)
+		}
+		// The embedded body is the member stack's synthesized template.
+		_, m := member(t, f)
+		if want := assertions.Template_FromStack(f.stack.Organization.Member.Stack, nil).ToJSON(); !jsonEq(m, *want) {
+			t.Errorf("%s: TemplateBody differs from the member stack's template", name)
+		}
+		// The member template is also a file of the cloud assembly (cfn-lint
+		// checks it in CI).
+		files, _ := filepath.Glob(filepath.Join(*f.app.Outdir(), "assembly-ForceSSLMember", "*.template.json"))
+		if len(files) != 1 {
+			t.Errorf("%s: member template files in the assembly: %v", name, files)
+		}
+	}
+}
+
+// TestOrgNagClean: cdk-nag is clean on the central stack in organization
+// mode and on the member stack.
+func TestOrgNagClean(t *testing.T) {
+	// GIVEN organization mode WHEN synthesized THEN cdk-nag is clean on both stacks
+	for name, f := range map[string]*fixture{"org": orgStack(t), "org-report": orgReportStack(t)} {
+		for _, st := range []awscdk.Stack{f.stack.Stack, f.stack.Organization.Member.Stack} {
+			ann := assertions.Annotations_FromStack(st)
+			for _, found := range []*[]*cxapi.SynthesisMessage{
+				ann.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				ann.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+			} {
+				for _, m := range *found {
+					t.Errorf("%s %s: %s: %v", name, *st.StackName(), *m.Id, m.Entry.Data)
+				}
+			}
+		}
+	}
+}

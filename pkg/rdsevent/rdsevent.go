@@ -30,6 +30,9 @@ const (
 	SourceRDS            = "aws.rds"
 	SourceForcessl       = "forcessl"
 	SourceEvents         = "aws.events"
+	// CloudTrailSource is detail.eventSource of RDS API calls delivered
+	// through CloudTrail.
+	CloudTrailSource = "rds.amazonaws.com"
 )
 
 // InstanceEvents maps the RDS-EVENT IDs we act on to their trigger, with the
@@ -207,7 +210,7 @@ func parseAPICall(env envelope) (request.Request, error) {
 	if err := json.Unmarshal(env.Detail, &c); err != nil {
 		return request.Request{}, ignore("malformed CloudTrail detail: %v", err)
 	}
-	if c.EventSource != "rds.amazonaws.com" {
+	if c.EventSource != CloudTrailSource {
 		return request.Request{}, ignore("API call from %q, not rds.amazonaws.com", c.EventSource)
 	}
 	if c.ErrorCode != "" {

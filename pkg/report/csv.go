@@ -18,11 +18,11 @@ func CSV(w io.Writer, r Report) error {
 	for _, b := range Buckets {
 		head = append(head, strings.ReplaceAll(string(b), "-", "_"))
 	}
-	head = append(head, "error")
+	head = append(head, "coverage", "error")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
-	blank := make([]string, len(Buckets)+1)
+	blank := make([]string, len(Buckets)+2)
 	items := r.sorted()
 	for _, it := range items {
 		for _, f := range it.Resources {
@@ -41,7 +41,11 @@ func CSV(w io.Writer, r Report) error {
 		for _, b := range Buckets {
 			row = append(row, strconv.Itoa(it.Counts[b]))
 		}
-		if err := cw.Write(append(row, it.Error)); err != nil {
+		coverage := "covered"
+		if it.NotCovered {
+			coverage = "not-covered"
+		}
+		if err := cw.Write(append(row, coverage, it.Error)); err != nil {
 			return err
 		}
 	}

@@ -90,8 +90,12 @@ func digest(r Report, lim limits) (notify.Message, error) {
 	}
 	bad := t[NonCompliant] + t[PendingReboot] + t[Failed]
 	title := fmt.Sprintf("TLS sweep: %d need attention, %d remediated, %d compliant in %d account(s)", bad, t[Remediated], t[Compliant], len(accounts))
+	if n := r.NotCovered(); n > 0 {
+		// First, so a subject cut at 99 characters still says it.
+		title = fmt.Sprintf("TLS sweep: %d account-region(s) NOT COVERED, ", n) + strings.TrimPrefix(title, "TLS sweep: ")
+	}
 	severity := "info"
-	if bad > 0 {
+	if bad > 0 || r.NotCovered() > 0 {
 		severity = "high"
 	}
 	acct := "multiple"
@@ -213,6 +217,9 @@ func regionLine(it Item) string {
 }
 
 func errorLine(it Item) string {
+	if it.NotCovered {
+		return "    NOT COVERED (forcessl could not read this account-region): " + field(it.Error, maxError) + "\n"
+	}
 	return "    sweep failed here: " + field(it.Error, maxError) + "\n"
 }
 
@@ -361,7 +368,11 @@ func chat(items []Item, title, sweepID, mode string, lim limits) ([]byte, error)
 		for _, rf := range sel {
 			it := items[rf.item]
 			if rf.finding < 0 {
-				lines = append(lines, fmt.Sprintf("`%s/%s` sweep failed: %s", field(it.Account, maxName), field(it.Region, maxName), field(it.Error, maxReason)))
+				what := "sweep failed"
+				if it.NotCovered {
+					what = "NOT COVERED"
+				}
+				lines = append(lines, fmt.Sprintf("`%s/%s` %s: %s", field(it.Account, maxName), field(it.Region, maxName), what, field(it.Error, maxReason)))
 				continue
 			}
 			f := it.Findings[rf.finding]

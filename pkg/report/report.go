@@ -62,6 +62,21 @@ type Item struct {
 	// Resources lists every resource seen, in name order.
 	Resources []Finding `json:"resources"`
 	Error     string    `json:"error,omitempty"`
+	// NotCovered: forcessl could not read this account-region at all
+	// (AssumeRole refused, access denied, region not enabled); Error says
+	// why. Its resources are unknown, not compliant: a coverage finding.
+	NotCovered bool `json:"notCovered,omitempty"`
+}
+
+// NotCovered counts the account-regions forcessl could not read.
+func (r Report) NotCovered() int {
+	n := 0
+	for _, it := range r.Items {
+		if it.NotCovered {
+			n++
+		}
+	}
+	return n
 }
 
 // Report is one sweep.

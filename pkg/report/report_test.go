@@ -124,7 +124,7 @@ func TestEMF(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := v.AWS.CloudWatchMetrics[0]
-	if v.AWS.Timestamp != 1700000000000 || m.Namespace != "forcessl" || len(m.Metrics) != len(Buckets) || v.Account != "111111111111" ||
+	if v.AWS.Timestamp != 1700000000000 || m.Namespace != "forcessl" || len(m.Metrics) != len(Buckets)+1 || v.Account != "111111111111" ||
 		v.Compliant != 1 || v.Remediated != 1 {
 		t.Errorf("EMF line %s", line)
 	}
@@ -156,4 +156,37 @@ func TestDigestStaysWithinSNSLimits(t *testing.T) {
 		t.Error("the email must say how many instances it left out")
 	}
 	checkDigest(t, Report{SweepID: "s", Mode: policy.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}}, m)
+}
+
+// An account-region forcessl could not read is a coverage finding, in
+// every rendering, and a metric the CDK app alarms on.
+func TestNotCovered(t *testing.T) {
+	rep := Report{SweepID: "s", Mode: policy.ModeEnforce, Items: []Item{
+		FromResult("111111111111", "us-east-1", result.Result{}, nil),
+		{Account: "222222222222", Region: "us-east-1", Counts: map[Bucket]int{}, NotCovered: true,
+			Error: "assume arn:aws:iam::222222222222:role/forcessl-remediation: AccessDenied"},
+	}}
+	var table, csvOut bytes.Buffer
+	if err := Table(&table, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := CSV(&csvOut, rep); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Digest(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"table": table.String(), "csv": csvOut.String(), "digest": m.Email, "subject": m.Subject} {
+		if !strings.Contains(strings.ToLower(out), "not covered") && !strings.Contains(out, "not-covered") {
+			t.Errorf("%s does not say the account-region is not covered:\n%s", name, out)
+		}
+	}
+	if m.Attributes["severity"] != "high" || rep.NotCovered() != 1 {
+		t.Errorf("severity %s", m.Attributes["severity"])
+	}
+	line, _ := EMF(rep.Items[1], time.Unix(0, 0))
+	if !strings.Contains(string(line), `"NotCovered":1`) {
+		t.Errorf("EMF %s", line)
+	}
 }

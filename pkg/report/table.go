@@ -26,7 +26,10 @@ func Table(w io.Writer, r Report) error {
 	}
 	for _, it := range r.sorted() {
 		note := ""
-		if it.Error != "" {
+		switch {
+		case it.NotCovered:
+			note = "\tNOT COVERED: " + it.Error
+		case it.Error != "":
 			note = "\tERROR: " + it.Error
 		}
 		row(it.Account, it.Region, it.Counts, note)

@@ -35,7 +35,7 @@ def main():
         session = boto3.Session(**base)
         if account != args.own_account:
             creds = session.client("sts", endpoint_url=args.endpoint).assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/audit", RoleSessionName="audit")["Credentials"]
+                RoleArn=f"arn:aws:iam::{account}:role/forcessl-remediation", RoleSessionName="audit")["Credentials"]
             session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                     aws_session_token=creds["SessionToken"], region_name=args.region)
         rds = session.client("rds", endpoint_url=args.endpoint)

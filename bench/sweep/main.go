@@ -178,6 +178,9 @@ func seed(moto *mototest.Server, n, groups, params int) {
 		go func() {
 			defer wg.Done()
 			c := rds.NewFromConfig(moto.ConfigAs(tb{}, acct, mototest.Region))
+			if acct != mototest.Account {
+				moto.Role(tb{}, acct, "forcessl-remediation") // what the StackSet creates
+			}
 			var names []string
 			for g := ai; g < groups; g += len(accounts) {
 				family, engine := "sqlserver-se-15.0", "sqlserver-se"

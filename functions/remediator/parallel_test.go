@@ -96,7 +96,9 @@ func TestParallelProcessesMakeOneSetOfChanges(t *testing.T) {
 	// exactly one message).
 	outcomes := map[string]int{}
 	for _, m := range inbox.Drain(t) {
-		var env struct{ MessageAttributes map[string]struct{ Value string } }
+		var env struct {
+			MessageAttributes map[string]struct{ Value string }
+		}
 		if err := json.Unmarshal([]byte(m), &env); err != nil {
 			t.Fatal(err)
 		}

@@ -9,13 +9,19 @@
 #    atomic across threads (the condition is checked, then the item
 #    written). DynamoDB's are: forcessl's leases rely on it. Every write
 #    (and the reads between them) runs under one lock here.
+# 3. moto's STS AssumeRole succeeds for a role that does not exist ("the
+#    role does not need to exist", moto/sts/models.py); AWS answers
+#    AccessDenied. forcessl reports such an account as not covered.
 import random
 import string
 import sys
 import threading
 
 from moto.dynamodb import models as dynamodb
+from moto.iam.models import iam_backends
 from moto.rds import models
+from moto.sts import models as sts
+from moto.sts.exceptions import STSClientError
 
 _init = models.DBInstance.__init__
 
@@ -41,6 +47,20 @@ def _atomic(method):
 for _name in ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query"):
     setattr(dynamodb.DynamoDBBackend, _name, _atomic(getattr(dynamodb.DynamoDBBackend, _name)))
 
-from moto.server import main  # noqa: E402  (after the patch, on purpose)
+_assume_role = sts.STSBackend.assume_role
+
+
+def _assume_existing_role(self, region_name, role_session_name, role_arn, *args, **kwargs):
+    account = role_arn.split(":")[4]
+    try:
+        iam_backends[account]["aws"].get_role_by_arn(arn=role_arn)
+    except Exception:
+        raise STSClientError("AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + role_arn)
+    return _assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs)
+
+
+sts.STSBackend.assume_role = _assume_existing_role
+
+from moto.server import main  # noqa: E402  (after the patches, on purpose)
 
 main(sys.argv[1:])

@@ -23,11 +23,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/forcessl/forcessl/pkg/setup"
 )
@@ -247,8 +248,8 @@ func (in *Inbox) Drain(t TB) []string {
 	}
 }
 
-// ConfigAs is an SDK config acting in another account: moto isolates
-// accounts by the credentials its STS AssumeRole hands out.
+// ConfigAs is an SDK config acting in another account and region: moto
+// picks the account from the x-moto-account-id header.
 func (s *Server) ConfigAs(t TB, account, region string) aws.Config {
 	t.Helper()
 	cfg := s.Config(t)
@@ -256,14 +257,21 @@ func (s *Server) ConfigAs(t TB, account, region string) aws.Config {
 	if account == Account {
 		return cfg
 	}
-	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/test-admin"), RoleSessionName: aws.String("test")})
-	if err != nil {
-		t.Fatalf("assume role in %s: %v", account, err)
-	}
-	c := out.Credentials
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	cfg.APIOptions = append(cfg.APIOptions, smithyhttp.AddHeaderValue("x-moto-account-id", account))
 	return cfg
+}
+
+// Role creates an IAM role in an account, as the StackSet creates the
+// remediation role in each member account: AssumeRole of a role that does
+// not exist is refused (moto_server.py), as on AWS.
+func (s *Server) Role(t TB, account, name string) {
+	t.Helper()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + Account + `:root"},"Action":"sts:AssumeRole"}]}`
+	_, err := iam.NewFromConfig(s.ConfigAs(t, account, Region)).CreateRole(context.Background(), &iam.CreateRoleInput{
+		RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatalf("create role %s in %s: %v", name, account, err)
+	}
 }
 
 // CreateStateTable creates forcessl's state table with its public key

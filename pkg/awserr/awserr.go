@@ -38,6 +38,10 @@ var permanent = []string{
 	"ValidationException", "ResourceNotFoundException", "ServiceQuotaExceededException",
 	"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
 	"NotFound", "InvalidParameter", "KMSAccessDenied", "KMSDisabled", "KMSNotFound",
+	// An account or region forcessl cannot reach: the member role refuses
+	// to be assumed, or the region is not enabled for the account (opt-in
+	// regions answer with an invalid token; STS with RegionDisabled).
+	"InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure", "OptInRequired", "RegionDisabledException",
 }
 
 // Permanent reports whether retrying err is pointless.

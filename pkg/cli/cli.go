@@ -101,7 +101,7 @@ func loadEngine(ctx context.Context, env Env, overrides map[string]string, readO
 		c.APIOptions = append(c.APIOptions, e.calls.Middleware())
 		return c, err
 	})
-	e.d = setup.New(cfg, setup.Logger(env.Stderr, cfg.LogLevel), setup.Options{AWS: e.aws, Now: env.Now})
+	e.d = setup.New(cfg, setup.Logger(env.Stderr, cfg.LogLevel), setup.Options{AWS: e.aws, Now: env.Now, ReadOnly: readOnly})
 	return e, nil
 }
 
@@ -113,7 +113,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	cmds := map[string]func(context.Context, []string, Env) int{
-		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain,
+		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain, "history": history,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -136,6 +136,7 @@ Usage:
   forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
   forcessl replay  FILE
   forcessl explain [--account A] [--region R] INSTANCE
+  forcessl history [--account A] [--region R] INSTANCE
 
 Every command uses the standard AWS credential chain and the FORCESSL_*
 environment (see README). "forcessl COMMAND --help" describes one command.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apicount"
@@ -206,5 +207,61 @@ func TestReplayIgnoredEventCostsNoCall(t *testing.T) {
 	r := command(t, nil, "replay", file)
 	if r.code != ExitOK || !strings.Contains(r.stdout, `"ignored"`) || len(r.calls) != 0 {
 		t.Errorf("exit %d calls %v\n%s", r.code, r.calls, r.stdout)
+	}
+}
+
+// An account whose remediation role does not exist (deleted, or never
+// deployed there) is not covered: the audit says so and exits 1; it never
+// shows up as an account with nothing in it.
+func TestAuditReportsAnAccountItCannotRead(t *testing.T) {
+	estate(t)
+	const member = "210987654321"
+	r := command(t, map[string]string{config.EnvMemberRoleName: "forcessl-remediation"},
+		"audit", "--accounts", mototest.Account+","+member, "--regions", mototest.Region)
+	if r.code != ExitFindings || !strings.Contains(r.stdout, "NOT COVERED") || !strings.Contains(r.stdout, member) ||
+		!strings.Contains(r.stdout, "AccessDenied") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// With the role in place, the account is covered.
+	moto.Role(t, member, "forcessl-remediation")
+	r = command(t, map[string]string{config.EnvMemberRoleName: "forcessl-remediation"},
+		"audit", "--format", "json", "--accounts", mototest.Account+","+member, "--regions", mototest.Region)
+	if strings.Contains(r.stdout, `"notCovered": true`) {
+		t.Errorf("covered once the role exists:\n%s", r.stdout)
+	}
+}
+
+// history prints what forcessl decided and did, from the state table,
+// following the resource through a rename.
+func TestHistory(t *testing.T) {
+	estate(t)
+	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	vars := map[string]string{config.EnvMode: "enforce", config.EnvStateTable: "forcessl-state",
+		config.EnvSchedulerRoleARN: "arn:aws:iam::123456789012:role/s", config.EnvFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:f"}
+	event := filepath.Join(t.TempDir(), "created.json")
+	payload := `{"version":"0","id":"ev-42","detail-type":"RDS DB Instance Event","source":"aws.rds","account":"123456789012","region":"us-east-1",
+		"detail":{"SourceArn":"arn:aws:rds:us-east-1:123456789012:db:orders","EventID":"RDS-EVENT-0005"}}`
+	if err := os.WriteFile(event, []byte(payload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scheduler.NewFromConfig(moto.Config(t)).CreateScheduleGroup(context.Background(),
+		&scheduler.CreateScheduleGroupInput{Name: aws.String("forcessl")}); err != nil {
+		t.Fatal(err)
+	}
+	if r := command(t, vars, "replay", event); r.code != ExitOK || !strings.Contains(r.stdout, `"outcome": "remediated"`) {
+		t.Fatalf("replay: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := command(t, vars, "history", "--account", mototest.Account, "--region", mototest.Region, "orders")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "remediated") || !strings.Contains(r.stdout, "RDS-EVENT-0005 (event ev-42)") ||
+		!strings.Contains(r.stdout, "did: create parameter group") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The audit's evidence: every resource with the time it entered its state.
+	r = command(t, map[string]string{config.EnvStateTable: "forcessl-state"}, "audit", "--format", "json")
+	if !strings.Contains(r.stdout, `"since"`) || !strings.Contains(r.stdout, `"lastAction": "create parameter group`) {
+		t.Errorf("the audit must carry the state's first-seen time and the last action:\n%s", r.stdout)
+	}
+	if r := command(t, nil, "history", "orders"); r.code != ExitUsage || !strings.Contains(r.stderr, "FORCESSL_STATE_TABLE") {
+		t.Errorf("without a table: exit %d %s", r.code, r.stderr)
 	}
 }

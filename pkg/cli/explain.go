@@ -39,22 +39,9 @@ func explain(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain",
-		Account: *account, Region: *region, Instance: fs.Arg(0)}
-	if req.Region == "" {
-		cfg, err := e.aws()
-		if err != nil {
-			return fail(env, err)
-		}
-		req.Region = cfg.Region
-	}
-	if req.Account == "" {
-		if req.Account, _, err = e.d.Clients.Identity(ctx); err != nil {
-			return fail(env, err)
-		}
-	}
-	if !request.ValidAccount(req.Account) || !request.ValidRegion(req.Region) {
-		return fail(env, usagef("account %q and region %q must be an account ID and a region", req.Account, req.Region))
+	req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain", Instance: fs.Arg(0)}
+	if req.Account, req.Region, err = e.where(ctx, *account, *region); err != nil {
+		return fail(env, err)
 	}
 	res, err := e.d.Request(ctx, req, "")
 	if err != nil {
@@ -136,4 +123,26 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// where fills in the account (the credentials' own) and region (the SDK's)
+// a command works in when its flags leave them out.
+func (e *engine) where(ctx context.Context, account, region string) (string, string, error) {
+	if region == "" {
+		cfg, err := e.aws()
+		if err != nil {
+			return "", "", err
+		}
+		region = cfg.Region
+	}
+	if account == "" {
+		var err error
+		if account, _, err = e.d.Clients.Identity(ctx); err != nil {
+			return "", "", err
+		}
+	}
+	if !request.ValidAccount(account) || !request.ValidRegion(region) {
+		return "", "", usagef("account %q and region %q must be an account ID and a region", account, region)
+	}
+	return account, region, nil
 }

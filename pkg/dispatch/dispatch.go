@@ -10,8 +10,10 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -53,6 +55,8 @@ func (d *Dispatcher) Invoke(ctx context.Context, payload []byte, functionARN str
 		return d.Sweeper.Start(ctx, functionARN)
 	case request.TargetAccountRegion:
 		return d.Sweeper.Item(ctx, req, functionARN)
+	case request.TargetSweepDeadline:
+		return nil, d.Sweeper.AtDeadline(ctx, req)
 	}
 	return d.Request(ctx, req, functionARN)
 }
@@ -71,29 +75,54 @@ func sqsBatch(payload []byte) (events.SQSEvent, bool) {
 	return ev, true
 }
 
-// batch processes SQS records; a record that fails with a retryable error
-// is reported as a batch item failure (the event source mapping must enable
-// ReportBatchItemFailures), the rest are deleted from the queue.
+// batch processes the sweep queue's records; a record that fails with a
+// retryable error is reported as a batch item failure (the event source
+// mapping must enable ReportBatchItemFailures), the rest are deleted from
+// the queue. The queue carries only forcessl's own sweep work: anything
+// else, or a work item for an account or region out of scope, is logged
+// and dropped, never reconciled.
 func (d *Dispatcher) batch(ctx context.Context, ev events.SQSEvent, functionARN string) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
 		req, err := rdsevent.Parse([]byte(rec.Body))
+		if err == nil {
+			err = d.queued(req)
+		}
 		if err != nil {
-			d.Log.WarnContext(ctx, "queued message ignored", "messageId", rec.MessageId, "reason", err.Error(), "outcome", "ignored")
+			d.Log.WarnContext(ctx, "queued message dropped", "messageId", rec.MessageId, "reason", err.Error(), "outcome", "ignored")
 			continue
 		}
+		req.Delivery, _ = strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
 		var rerr error
-		switch req.Target {
-		case request.TargetSweep:
-			_, rerr = d.Sweeper.Start(ctx, functionARN)
-		case request.TargetAccountRegion:
+		if req.Target == request.TargetSweepDeadline {
+			rerr = d.Sweeper.AtDeadline(ctx, req)
+		} else {
 			_, rerr = d.Sweeper.Item(ctx, req, functionARN)
-		default:
-			_, rerr = d.Request(ctx, req, functionARN)
 		}
-		if rerr != nil && !errors.Is(rerr, rdsevent.ErrIgnored) {
+		if rerr != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
 	return resp
+}
+
+// queued checks that a queued request is sweep work in scope.
+func (d *Dispatcher) queued(req request.Request) error {
+	switch {
+	case req.Target == request.TargetSweepDeadline:
+		return nil
+	case req.Target != request.TargetAccountRegion:
+		return fmt.Errorf("a %s request on the sweep queue: only sweep work items belong there", req.Target)
+	case len(d.Config.Accounts) > 0 && !slices.Contains(d.Config.Accounts, req.Account):
+		return fmt.Errorf("sweep item for account %s, not in %s", req.Account, config.EnvAccounts)
+	case !d.regionInScope(req.Region):
+		return fmt.Errorf("sweep item for region %s, not in %s", req.Region, config.EnvRegions)
+	}
+	return nil
+}
+
+// regionInScope: FORCESSL_REGIONS, when set, is the allow-list of regions
+// forcessl covers, for events and sweeps alike.
+func (d *Dispatcher) regionInScope(region string) bool {
+	return len(d.Config.Regions) == 0 || slices.Contains(d.Config.Regions, region)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/awserr"
+	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/observe"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -52,17 +54,20 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 	if err != nil {
 		return res, d.settle(ctx, log, fmt.Errorf("own identity: %w", err))
 	}
+	if rt.Kind != route.Refused && !d.regionInScope(req.Region) {
+		rt = route.Route{Kind: route.Refused, Account: req.Account, Reason: "region " + req.Region + " is not in " + config.EnvRegions}
+	}
 	if rt.Kind == route.Refused {
 		res.Resources = append(res.Resources, d.refuse(ctx, log, req, rt))
 		return res, nil
 	}
 	client, err := d.Clients.RDS(ctx, rt, req.Region, route.SessionName(req.Subject()))
 	if err != nil {
-		return res, d.settle(ctx, log, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err))
+		return res, d.unreachable(ctx, log, &res, fmt.Errorf("RDS client for %s/%s: %w", req.Account, req.Region, err))
 	}
 	sched := d.Clients.Scheduler()
 	sc := reconcile.Scope{Account: req.Account, Region: req.Region, Trigger: req.Trigger, EventTime: req.EventTime, Log: log,
-		Cause: cause(req),
+		Cause:    cause(req),
 		Observer: observe.New(client, sched, req.Account, req.Region, d.Config.ScheduleGroup),
 		Executor: &apply.Executor{RDS: client, Scheduler: sched, Account: req.Account, Region: req.Region,
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
@@ -86,8 +91,19 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 	}
 	if res.Resources == nil {
 		res.Resources = []result.Resource{}
+		if err != nil { // the listing itself failed
+			return res, d.unreachable(ctx, log, &res, err)
+		}
 	}
 	return res, d.settle(ctx, log, err)
+}
+
+// unreachable records why a request could not reach its resources at all:
+// an error no retry fixes means the account or region cannot be read, a
+// coverage finding for the sweep's report.
+func (d *Dispatcher) unreachable(ctx context.Context, log *slog.Logger, res *result.Result, err error) error {
+	res.Failure, res.NotCovered = err.Error(), awserr.IsTerminal(err)
+	return d.settle(ctx, log, err)
 }
 
 // settle logs an error that ends a request before (or while) it reached

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/forcessl/forcessl/pkg/request"
 )
@@ -26,6 +27,7 @@ const (
 	DetailScheduled      = "forcessl Scheduled Action"
 	DetailSweep          = "forcessl Sweep"
 	DetailSweepItem      = "forcessl Sweep Item"
+	DetailSweepDeadline  = "forcessl Sweep Deadline"
 	DetailTimer          = "Scheduled Event" // an EventBridge scheduled rule with no input
 	SourceRDS            = "aws.rds"
 	SourceForcessl       = "forcessl"
@@ -86,6 +88,7 @@ type envelope struct {
 	DetailType string          `json:"detail-type"`
 	Source     string          `json:"source"`
 	Account    string          `json:"account"`
+	Time       string          `json:"time,omitempty"`
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
@@ -115,6 +118,13 @@ func Parse(payload []byte) (request.Request, error) {
 		req, err = parseScheduled(env)
 	case env.Source == SourceForcessl && env.DetailType == DetailSweep, env.Source == SourceEvents && env.DetailType == DetailTimer:
 		return request.Request{Target: request.TargetSweep, Trigger: request.TriggerSweep, Cause: "sweep", EventID: env.ID}, nil
+	case env.Source == SourceForcessl && env.DetailType == DetailSweepDeadline:
+		var d SweepDeadline
+		if err := json.Unmarshal(env.Detail, &d); err != nil || d.SweepID == "" {
+			return request.Request{}, ignore("malformed sweep deadline: %s", env.Detail)
+		}
+		return request.Request{Target: request.TargetSweepDeadline, Trigger: request.TriggerSweep, Cause: "sweep-deadline",
+			SweepID: d.SweepID, EventID: env.ID}, nil
 	case env.Source == SourceForcessl && env.DetailType == DetailSweepItem:
 		req, err = parseSweepItem(env)
 	default:
@@ -124,6 +134,11 @@ func Parse(payload []byte) (request.Request, error) {
 		return request.Request{}, err
 	}
 	req.EventID = env.ID
+	// When the event happened (a restart after forcessl's change closes its
+	// intent); a time that does not parse is left out, never guessed.
+	if t, err := time.Parse(time.RFC3339, env.Time); err == nil {
+		req.EventTime = t.UTC()
+	}
 	return req, validate(req)
 }
 
@@ -315,6 +330,21 @@ func SweepItemPayload(it SweepItem) ([]byte, error) {
 	}
 	return json.Marshal(envelope{Version: "0", DetailType: DetailSweepItem, Source: SourceForcessl,
 		Account: it.Account, Region: it.Region, Resources: []string{}, Detail: detail})
+}
+
+// SweepDeadline is the message that, at a fanned-out sweep's deadline,
+// sends its digest with whatever has reported.
+type SweepDeadline struct {
+	SweepID string `json:"sweepId"`
+}
+
+// SweepDeadlinePayload renders the deadline message of a sweep.
+func SweepDeadlinePayload(d SweepDeadline) ([]byte, error) {
+	detail, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(envelope{Version: "0", DetailType: DetailSweepDeadline, Source: SourceForcessl, Resources: []string{}, Detail: detail})
 }
 
 func parseSweepItem(env envelope) (request.Request, error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forcessl/forcessl/pkg/request"
 )
@@ -60,7 +61,7 @@ func TestParseSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.EventID = ""
+			got.EventID, got.EventTime = "", time.Time{} // checked in TestEventTime
 			if got != *tt.want {
 				t.Errorf("Parse =\n %+v\nwant\n %+v", got, *tt.want)
 			}
@@ -335,5 +336,30 @@ func TestAPICallSameOrigin(t *testing.T) {
 				t.Errorf("Parse = %+v; want %s in %s/%s", got, tt.wantName, acct, region)
 			}
 		})
+	}
+}
+
+func TestSweepDeadlineRoundTrip(t *testing.T) {
+	b, err := SweepDeadlinePayload(SweepDeadline{SweepID: "2026-11-26T10:00:00Z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := Parse(b)
+	if err != nil || req.Target != request.TargetSweepDeadline || req.SweepID != "2026-11-26T10:00:00Z" {
+		t.Fatalf("%+v %v", req, err)
+	}
+	if _, err := Parse([]byte(`{"source":"forcessl","detail-type":"forcessl Sweep Deadline","detail":{}}`)); !errors.Is(err, ErrIgnored) {
+		t.Errorf("a deadline without a sweep must be ignored, got %v", err)
+	}
+}
+
+func TestEventTime(t *testing.T) {
+	req, err := Parse(read(t, "../../events/instance-restarted.json"))
+	if err != nil || !req.EventTime.Equal(time.Date(2026, 11, 29, 5, 2, 10, 0, time.UTC)) {
+		t.Fatalf("%+v %v", req, err)
+	}
+	noTime := strings.Replace(string(read(t, "../../events/instance-created.json")), `"time": "2026-11-26T10:00:00Z",`, `"time": "yesterday",`, 1)
+	if req, err := Parse([]byte(noTime)); err != nil || !req.EventTime.IsZero() {
+		t.Errorf("an unreadable time is left out: %+v %v", req, err)
 	}
 }

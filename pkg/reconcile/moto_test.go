@@ -215,6 +215,7 @@ func memberEvent(account, instance string) []byte {
 func TestMemberAccountIsRemediatedThroughItsRole(t *testing.T) {
 	const member = "210987654321"
 	e := newEnv(t, policy.ModeEnforce, config.EnvMemberRoleName, "forcessl-remediation")
+	moto.Role(t, member, "forcessl-remediation")
 	m := memberRDS(t, member)
 	def := mototest.CreateInstance(t, m, "payroll", "sqlserver-ex", "", nil)
 	mototest.SeedTLSParameter(t, m, def, "rds.force_ssl", "0", "static")

@@ -14,7 +14,7 @@ import (
 // to a row are empty.
 func CSV(w io.Writer, r Report) error {
 	cw := csv.NewWriter(w)
-	head := []string{"record", "account", "region", "kind", "resource", "state", "outcome", "reason", "reboot_at"}
+	head := []string{"record", "account", "region", "kind", "resource", "state", "outcome", "reason", "reboot_at", "state_since", "last_action"}
 	for _, b := range Buckets {
 		head = append(head, strings.ReplaceAll(string(b), "-", "_"))
 	}
@@ -26,18 +26,15 @@ func CSV(w io.Writer, r Report) error {
 	items := r.sorted()
 	for _, it := range items {
 		for _, f := range it.Resources {
-			reboot := ""
-			if f.RebootAt != nil {
-				reboot = f.RebootAt.UTC().Format(time.RFC3339)
-			}
-			row := []string{"resource", f.Account, f.Region, string(f.Kind), f.Instance, string(f.Bucket), string(f.Outcome), f.Reason, reboot}
+			row := []string{"resource", f.Account, f.Region, string(f.Kind), f.Instance, string(f.Bucket), string(f.Outcome), f.Reason,
+				stamp(f.RebootAt), stamp(f.Since), f.LastAction}
 			if err := cw.Write(append(row, blank...)); err != nil {
 				return err
 			}
 		}
 	}
 	for _, it := range items {
-		row := []string{"summary", it.Account, it.Region, "", "", "", "", "", ""}
+		row := []string{"summary", it.Account, it.Region, "", "", "", "", "", "", "", ""}
 		for _, b := range Buckets {
 			row = append(row, strconv.Itoa(it.Counts[b]))
 		}
@@ -51,4 +48,11 @@ func CSV(w io.Writer, r Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

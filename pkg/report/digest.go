@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/forcessl/forcessl/pkg/notify"
@@ -111,7 +112,7 @@ func digest(r Report, lim limits) (notify.Message, error) {
 		return notify.Message{}, err
 	}
 
-	items := r.sorted()
+	items := aged(r.sorted(), r.start())
 	sweepID, mode := field(r.SweepID, maxSweepID), field(string(r.Mode), maxName)
 	m.Email = email(items, title, sweepID, mode, r.Mode != policy.ModeEnforce, lim)
 	if m.Chatbot, err = chat(items, title, sweepID, mode, lim); err != nil {
@@ -229,6 +230,26 @@ func findingLine(f Finding) string {
 		s += fmt.Sprintf(" (reboot %s)", when(f.RebootAt))
 	}
 	return s + "\n"
+}
+
+// aged returns the items with each persisting finding's reason followed by
+// its age, from the state table: the digest's reminder. Findings from the
+// last day get none: they are news, not reminders.
+func aged(items []Item, asOf time.Time) []Item {
+	out := slices.Clone(items)
+	for i := range out {
+		out[i].Findings = slices.Clone(out[i].Findings)
+		for j, f := range out[i].Findings {
+			if f.Since == nil || asOf.IsZero() {
+				continue
+			}
+			if days := int(asOf.Sub(*f.Since).Hours() / 24); days >= 1 {
+				out[i].Findings[j].Reason = fmt.Sprintf("%s (%s for %d day(s), first seen %s)", f.Reason, f.Bucket, days,
+					f.Since.UTC().Format("2006-01-02"))
+			}
+		}
+	}
+	return out
 }
 
 func regionMore(n int) string {

@@ -51,6 +51,10 @@ type Finding struct {
 	Outcome  plan.Outcome `json:"outcome,omitempty"`
 	Reason   string       `json:"reason"`
 	RebootAt *time.Time   `json:"rebootAt,omitempty"`
+	// Since is when forcessl first saw the current state, and LastAction
+	// what it last changed (from the state table).
+	Since      *time.Time `json:"since,omitempty"`
+	LastAction string     `json:"lastAction,omitempty"`
 }
 
 // Item is the report of one account and region.
@@ -66,6 +70,12 @@ type Item struct {
 	// (AssumeRole refused, access denied, region not enabled); Error says
 	// why. Its resources are unknown, not compliant: a coverage finding.
 	NotCovered bool `json:"notCovered,omitempty"`
+}
+
+// start is when the sweep started: its ID is that time (RFC 3339).
+func (r Report) start() time.Time {
+	t, _ := time.Parse(time.RFC3339, r.SweepID)
+	return t
 }
 
 // NotCovered counts the account-regions forcessl could not read.
@@ -122,10 +132,10 @@ func FromResult(account, region string, res result.Result, err error) Item {
 			reason = ir.Error
 		}
 		f := Finding{Account: account, Region: region, Kind: ir.Kind, Instance: ir.Name, Bucket: b, Outcome: ir.Outcome,
-			Reason: reason, RebootAt: ir.RebootAt}
+			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction}
 		it.Resources = append(it.Resources, f)
 		if slices.Contains(attention, b) {
-			f.Kind, f.Outcome = "", "" // the digest's record stays as it was
+			f.Kind, f.Outcome, f.LastAction = "", "", "" // the digest's record stays as it was
 			it.Findings = append(it.Findings, f)
 		}
 	}

@@ -190,3 +190,28 @@ func TestNotCovered(t *testing.T) {
 		t.Errorf("EMF %s", line)
 	}
 }
+
+// A finding that persists is carried by the digest as a reminder, with its
+// age from the state table.
+func TestDigestRemindsWithAge(t *testing.T) {
+	since := time.Date(2026, 11, 14, 3, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	res := result.Result{Resources: []result.Resource{
+		{Kind: plan.KindInstance, Name: "old", State: plan.NonCompliant, Reason: "rds.force_ssl is 0", StateSince: &since},
+		{Kind: plan.KindInstance, Name: "new", State: plan.NonCompliant, Reason: "rds.force_ssl is 0", StateSince: &recent},
+	}}
+	rep := Report{SweepID: "2026-11-26T10:00:00Z", Mode: policy.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}}
+	m, err := Digest(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Email, "- old [non-compliant] rds.force_ssl is 0 (non-compliant for 12 day(s), first seen 2026-11-14)") {
+		t.Errorf("no reminder with the age:\n%s", m.Email)
+	}
+	if strings.Contains(m.Email, "- new [non-compliant] rds.force_ssl is 0 (") {
+		t.Errorf("a finding from the last hour is news, not a reminder:\n%s", m.Email)
+	}
+	if rep.Items[0].Findings[0].Reason != "rds.force_ssl is 0" {
+		t.Error("rendering changed the report")
+	}
+}

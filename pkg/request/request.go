@@ -24,6 +24,9 @@ const (
 	// TargetAccountRegion reconciles every instance of one account and
 	// region: one work item of a sweep.
 	TargetAccountRegion Target = "account-region"
+	// TargetSweepDeadline sends a fanned-out sweep's digest with whatever
+	// has reported, if its items have not sent it by then.
+	TargetSweepDeadline Target = "sweep-deadline"
 )
 
 // Trigger says why the engine is looking; it changes what the engine may do
@@ -62,6 +65,10 @@ type Request struct {
 	EventID string `json:"eventId,omitempty"`
 	// SweepID ties the work items of one sweep together.
 	SweepID string `json:"sweepId,omitempty"`
+	// Delivery counts the deliveries of a queued work item (SQS's
+	// ApproximateReceiveCount; 0 when not queued): the last one records a
+	// failure instead of leaving it to a retry.
+	Delivery int `json:"delivery,omitempty"`
 }
 
 // Subject names what a request is about: an instance, a parameter group,

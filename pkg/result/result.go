@@ -44,4 +44,10 @@ type Result struct {
 	Request   request.Request `json:"request"`
 	Ignored   string          `json:"ignored,omitempty"`
 	Resources []Resource      `json:"instances"`
+	// Failure says why the request could not reach its resources at all
+	// (a listing or the credentials failed); NotCovered that no retry will
+	// help: the account or region cannot be read (role refused, access
+	// denied, region not enabled).
+	Failure    string `json:"failure,omitempty"`
+	NotCovered bool   `json:"notCovered,omitempty"`
 }

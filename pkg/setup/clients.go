@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -149,26 +150,78 @@ func (c *clients) Identity(ctx context.Context) (string, string, error) {
 	return c.account, c.partition, nil
 }
 
-// ActiveAccounts lists the organization's active accounts.
-func (c *clients) ActiveAccounts(ctx context.Context) ([]string, error) {
+// Accounts lists the active accounts a sweep covers in organization mode:
+// those under the target OUs (or roots), recursively, or with none given
+// the whole organization; never the management account, which is covered
+// only when FORCESSL_ACCOUNTS lists it.
+func (c *clients) Accounts(ctx context.Context, ous []string) ([]string, error) {
 	org, err := c.org()
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list organization accounts: %w", err)
+	return Accounts(ctx, org, ous)
+}
+
+// Accounts lists, through org, the active accounts under the OUs or roots
+// ous, recursively (the whole organization when ous is empty), without the
+// management account.
+func Accounts(ctx context.Context, org *organizations.Client, ous []string) ([]string, error) {
+	desc, err := org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe the organization: %w", err)
+	}
+	management := aws.ToString(desc.Organization.MasterAccountId)
+	var found []orgtypes.Account
+	switch {
+	case len(ous) == 0:
+		p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list organization accounts: %w", err)
+			}
+			found = append(found, page.Accounts...)
 		}
-		for _, a := range page.Accounts {
-			if a.Status == orgtypes.AccountStatusActive {
-				ids = append(ids, aws.ToString(a.Id))
+	default:
+		if found, err = accountsUnder(ctx, org, ous); err != nil {
+			return nil, err
+		}
+	}
+	var ids []string
+	for _, a := range found {
+		if id := aws.ToString(a.Id); a.Status == orgtypes.AccountStatusActive && id != management && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// accountsUnder walks the OU tree below each parent (breadth first).
+func accountsUnder(ctx context.Context, org *organizations.Client, parents []string) ([]orgtypes.Account, error) {
+	var found []orgtypes.Account
+	for queue := slices.Clone(parents); len(queue) > 0; queue = queue[1:] {
+		parent := queue[0]
+		accounts := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+		for accounts.HasMorePages() {
+			page, err := accounts.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list the accounts of %s: %w", parent, err)
+			}
+			found = append(found, page.Accounts...)
+		}
+		ous := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
+		for ous.HasMorePages() {
+			page, err := ous.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list the organizational units of %s: %w", parent, err)
+			}
+			for _, ou := range page.OrganizationalUnits {
+				queue = append(queue, aws.ToString(ou.Id))
 			}
 		}
 	}
-	return ids, nil
+	return found, nil
 }
 
 // Scheduler returns the Scheduler client, built on first call.

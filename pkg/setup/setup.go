@@ -55,6 +55,9 @@ type Options struct {
 	// Lambda, where CloudWatch reads them); nil: none.
 	Metrics io.Writer
 	Now     func() time.Time // default time.Now
+	// ReadOnly gives the engine a read-only view of the state table
+	// (audit, explain): it reads forcessl's memory and writes nothing.
+	ReadOnly bool
 }
 
 // New wires the dispatcher and everything behind it over the SDK. Nothing
@@ -66,16 +69,18 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 		pub := &publisher{clients: cl, topic: cfg.TopicARN}
 		p.Notifier, p.Digests = pub, pub
 	}
-	switch {
-	case len(cfg.Accounts) > 0:
-	case cfg.MemberRoleName != "":
-		p.Accounts = cl.ActiveAccounts
+	if len(cfg.Accounts) == 0 && cfg.MemberRoleName != "" {
+		ous := cfg.TargetOUs
+		p.Accounts = func(ctx context.Context) ([]string, error) { return cl.Accounts(ctx, ous) }
 	}
 	if cfg.SweepQueueURL != "" {
 		p.Queue = queue{cl}
 	}
 	if cfg.StateTable != "" {
 		p.Store = state.NewDynamo(table{cl}, cfg.StateTable)
+		if opts.ReadOnly {
+			p.Store = state.ReadOnly(p.Store)
+		}
 	}
 	return Wire(cfg, log, p)
 }
@@ -114,7 +119,8 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 	}
 	d.FanOut = &fanout.FanOut{Reconciler: rec, Parallelism: cfg.SweepParallelism}
 	s := &sweep.Sweeper{Mode: cfg.Mode, Now: p.Now, Log: log, Reconcile: d.Request, Regions: cfg.Regions,
-		HomeRegion: p.HomeRegion, Metrics: p.Metrics, Digests: p.Digests, Accounts: p.Accounts}
+		HomeRegion: p.HomeRegion, Metrics: p.Metrics, Digests: p.Digests, Accounts: p.Accounts, Store: p.Store,
+		Deadline: cfg.SweepDeadline, MaxReceives: cfg.SweepMaxReceives, Parallelism: cfg.SweepItemParallelism}
 	switch {
 	case len(cfg.Accounts) > 0:
 		accounts := cfg.Accounts

@@ -71,15 +71,16 @@ type nameItem struct {
 }
 
 type runItem struct {
-	PK           string `dynamodbav:"pk"`
-	SK           string `dynamodbav:"sk"`
-	Mode         string `dynamodbav:"mode,omitempty"`
-	StartedAt    string `dynamodbav:"startedAt"`
-	Deadline     string `dynamodbav:"deadline,omitempty"`
-	Total        int    `dynamodbav:"total"`
-	Done         int    `dynamodbav:"done"`
-	DigestSentAt string `dynamodbav:"digestSentAt,omitempty"`
-	TTL          int64  `dynamodbav:"ttl"`
+	PK           string   `dynamodbav:"pk"`
+	SK           string   `dynamodbav:"sk"`
+	Mode         string   `dynamodbav:"mode,omitempty"`
+	StartedAt    string   `dynamodbav:"startedAt"`
+	Deadline     string   `dynamodbav:"deadline,omitempty"`
+	Total        int      `dynamodbav:"total"`
+	Done         int      `dynamodbav:"done"`
+	DigestSentAt string   `dynamodbav:"digestSentAt,omitempty"`
+	Expected     []string `dynamodbav:"expected,omitempty"`
+	TTL          int64    `dynamodbav:"ttl"`
 }
 
 type recordItem struct {
@@ -172,13 +173,13 @@ func (it nameItem) link() (NameLink, error) {
 func toRunItem(r Run) runItem {
 	return runItem{PK: runPK(r.SweepID), SK: skRun, Mode: r.Mode, StartedAt: fmtTime(r.StartedAt),
 		Deadline: fmtTime(r.Deadline), Total: r.Total, Done: r.Done, DigestSentAt: fmtTime(r.DigestSentAt),
-		TTL: epochSeconds(r.StartedAt.Add(runTTL))}
+		Expected: r.Expected, TTL: epochSeconds(r.StartedAt.Add(runTTL))}
 }
 
 func (it runItem) run(sweepID string) (Run, error) {
 	var p times
 	r := Run{SweepID: sweepID, Mode: it.Mode, StartedAt: p.at(it.StartedAt), Deadline: p.at(it.Deadline),
-		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt)}
+		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt), Expected: it.Expected}
 	if p.err != nil {
 		return Run{}, fmt.Errorf("sweep run %s: %w", sweepID, p.err)
 	}

@@ -77,6 +77,9 @@ type Run struct {
 	StartedAt, Deadline time.Time
 	Total, Done         int
 	DigestSentAt        time.Time
+	// Expected names the work items ("account/region"), so a digest sent
+	// at the deadline can say which ones never reported.
+	Expected []string
 }
 
 // ItemRecord is one sweep work item's result. Report is opaque to this

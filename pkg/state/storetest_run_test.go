@@ -11,7 +11,8 @@ import (
 
 func testRun(t *testing.T, s state.Store) {
 	ctx := t.Context()
-	run := state.Run{SweepID: "s1", Mode: "enforce", StartedAt: at(0), Deadline: at(time.Hour), Total: 2}
+	run := state.Run{SweepID: "s1", Mode: "enforce", StartedAt: at(0), Deadline: at(time.Hour), Total: 2,
+		Expected: []string{"111111111111/eu-west-1", "222222222222/eu-west-1"}}
 	if err := s.StartRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,17 @@
 // Package sweep reconciles every instance in every account and region in
 // scope, periodically, so an instance whose event was missed does not stay
-// plaintext. It uses exactly the event path's engine (reconcile.Engine) on
-// each instance; only the enumeration and the report are its own.
+// plaintext. It uses exactly the event path's engine on each instance (the
+// dispatcher's Request, through Reconcile); only the enumeration, the
+// fan-out, coverage and the report are its own.
 //
 // In Lambda a sweep fans out on AWS's own machinery: the scheduled start
 // enqueues one SQS work item per account and region, and the function
 // consumes them with bounded concurrency; failed items are retried and end
-// in the dead-letter queue. Without a queue (local runs, one small account)
-// the items run in the same process.
+// in the dead-letter queue. With the state table each item records its
+// result under the run, once however often SQS delivers it, and whichever
+// records the last one sends the run's one digest; a deadline message sends
+// it with what has reported if an item never does. Without a queue (the
+// CLI, one small account) the items run in this process, several at once.
 package sweep
 
 import (
@@ -15,11 +19,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/policy"
@@ -27,6 +30,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/report"
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // Queue is the part of SQS the fan-out uses.
@@ -48,7 +52,7 @@ type Sweeper struct {
 	// own engine.
 	Reconcile func(ctx context.Context, req request.Request, functionARN string) (result.Result, error)
 	// Accounts lists the accounts in scope (FORCESSL_ACCOUNTS, the
-	// organization's active accounts, or the function's own).
+	// accounts under the target OUs, or the function's own).
 	Accounts func(context.Context) ([]string, error)
 	Regions  []string
 	// HomeRegion is the function's own region: the one swept when Regions
@@ -58,8 +62,26 @@ type Sweeper struct {
 	QueueURL   string
 	Digests    Digests   // nil: no digest
 	Metrics    io.Writer // embedded-metric-format lines (stdout in Lambda); nil: none
+	// Store holds the runs of fanned-out sweeps, so each sends one digest;
+	// nil: each work item sends its own (no memory).
+	Store state.Store
+	// Deadline is how long after its start a fanned-out sweep's digest goes
+	// out at the latest; MaxReceives the deliveries of an item before SQS
+	// dead-letters it (its last delivery records a failure as not covered).
+	Deadline    time.Duration
+	MaxReceives int
+	// Parallelism bounds the account-regions swept at once in this process.
+	Parallelism int
 	// Progress, when set, is told after each item (the CLI prints it).
 	Progress func(done, total int, it report.Item)
+}
+
+// Started is the answer to a sweep start.
+type Started struct {
+	SweepID string        `json:"sweepId"`
+	Items   int           `json:"items"`
+	Queued  bool          `json:"queued"`
+	Report  report.Report `json:"report"`
 }
 
 // Items enumerates the work: one item per account and region.
@@ -81,14 +103,6 @@ func (s *Sweeper) Items(ctx context.Context, sweepID string) ([]rdsevent.SweepIt
 	return items, nil
 }
 
-// Started is the answer to a sweep start.
-type Started struct {
-	SweepID string        `json:"sweepId"`
-	Items   int           `json:"items"`
-	Queued  bool          `json:"queued"`
-	Report  report.Report `json:"report"`
-}
-
 // Start begins a sweep: enqueues its items, or runs them here when there
 // is no queue and returns the whole report.
 func (s *Sweeper) Start(ctx context.Context, functionARN string) (Started, error) {
@@ -102,57 +116,89 @@ func (s *Sweeper) Start(ctx context.Context, functionARN string) (Started, error
 	st.Items = len(items)
 	s.Log.InfoContext(ctx, "sweep started", "sweepId", rep.SweepID, "items", len(items), "queued", s.Queue != nil)
 	if s.Queue != nil {
-		return st, s.enqueue(ctx, items)
+		return st, s.fanOut(ctx, rep.SweepID, started, items)
 	}
-	for i, it := range items {
-		req := request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Cause: "sweep",
-			SweepID: rep.SweepID, Account: it.Account, Region: it.Region}
-		ri, _ := s.item(ctx, req, functionARN) // an item's error is in its report
-		rep.Items = append(rep.Items, ri)
-		if s.Progress != nil {
-			s.Progress(i+1, len(items), ri)
-		}
-	}
+	rep.Items = s.inProcess(ctx, items, functionARN)
 	rep.Duration = s.Now().Sub(started)
 	st.Report = rep
 	return st, s.digest(ctx, rep)
 }
 
-// Item reconciles one queued work item and sends its digest. A retryable
-// error is returned, so SQS redelivers the item and, in the end,
-// dead-letters it.
-func (s *Sweeper) Item(ctx context.Context, req request.Request, functionARN string) (report.Item, error) {
-	started := s.Now()
-	ri, err := s.item(ctx, req, functionARN)
-	if err != nil {
-		return ri, err
+// inProcess sweeps the items here, Parallelism at a time; progress and the
+// report stay the same whatever the order they finish in.
+func (s *Sweeper) inProcess(ctx context.Context, items []rdsevent.SweepItem, functionARN string) []report.Item {
+	out := make([]report.Item, len(items))
+	sem := make(chan struct{}, max(s.Parallelism, 1))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	done := 0
+	for i, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			req := request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Cause: "sweep",
+				SweepID: it.SweepID, Account: it.Account, Region: it.Region}
+			ri, _ := s.item(ctx, req, functionARN, true) // an item's error is in its report
+			out[i] = ri
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if s.Progress != nil {
+				s.Progress(done, len(items), ri)
+			}
+		}()
 	}
-	rep := report.Report{SweepID: req.SweepID, Mode: s.Mode, Items: []report.Item{ri}, Duration: s.Now().Sub(started)}
-	return ri, s.digest(ctx, rep)
+	wg.Wait()
+	return out
 }
 
-func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN string) (report.Item, error) {
+// Item reconciles one queued work item. A retryable error is returned, so
+// SQS delivers the item again and, in the end, dead-letters it; on its
+// last delivery the failure is also recorded, as not covered, so the run's
+// digest counts it.
+func (s *Sweeper) Item(ctx context.Context, req request.Request, functionARN string) (report.Item, error) {
+	started := s.Now()
+	last := req.Delivery > 0 && req.Delivery >= s.MaxReceives
+	ri, err := s.item(ctx, req, functionARN, last)
+	if err != nil && !last {
+		return ri, err
+	}
+	if s.Store == nil {
+		rep := report.Report{SweepID: req.SweepID, Mode: s.Mode, Items: []report.Item{ri}, Duration: s.Now().Sub(started)}
+		return ri, joinErr(err, s.digest(ctx, rep))
+	}
+	return ri, joinErr(err, s.record(ctx, req.SweepID, ri))
+}
+
+// item reconciles one account-region and makes its report: an
+// account-region that cannot be read at all (terminal: role refused,
+// access denied, region not enabled), or still failing on its last try, is
+// not covered.
+func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN string, last bool) (report.Item, error) {
 	res, err := s.Reconcile(ctx, req, functionARN)
 	ri := report.FromResult(req.Account, req.Region, res, err)
+	switch {
+	case res.NotCovered:
+		ri.NotCovered, ri.Error = true, res.Failure
+	case err != nil && last:
+		ri.NotCovered, ri.Error = true, "still failing on the last try: "+err.Error()
+	}
 	if s.Metrics != nil {
 		if line, merr := report.EMF(ri, s.Now()); merr == nil {
 			fmt.Fprintln(s.Metrics, string(line))
 		}
 	}
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelError
+	level, outcome := slog.LevelInfo, "swept"
+	switch {
+	case ri.NotCovered:
+		level, outcome = slog.LevelError, "not-covered"
+	case err != nil:
+		level, outcome = slog.LevelError, "retry"
 	}
 	s.Log.Log(ctx, level, "sweep item", "sweepId", req.SweepID, "account", req.Account, "region", req.Region,
-		"instances", len(res.Resources), "findings", len(ri.Findings), "outcome", outcome(err))
+		"instances", len(res.Resources), "findings", len(ri.Findings), "outcome", outcome, "error", ri.Error)
 	return ri, err
-}
-
-func outcome(err error) string {
-	if err != nil {
-		return "retry"
-	}
-	return "swept"
 }
 
 func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
@@ -170,23 +216,9 @@ func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
 	return nil
 }
 
-func (s *Sweeper) enqueue(ctx context.Context, items []rdsevent.SweepItem) error {
-	for start := 0; start < len(items); start += 10 { // SQS batch limit
-		var entries []sqstypes.SendMessageBatchRequestEntry
-		for i, it := range items[start:min(start+10, len(items))] {
-			body, err := rdsevent.SweepItemPayload(it)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(start + i)), MessageBody: aws.String(string(body))})
-		}
-		out, err := s.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: entries})
-		if err != nil {
-			return fmt.Errorf("enqueue sweep items: %w", err)
-		}
-		if len(out.Failed) > 0 {
-			return fmt.Errorf("enqueue sweep items: %d of %d refused (first: %s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Message))
-		}
+func joinErr(a, b error) error {
+	if a != nil {
+		return a
 	}
-	return nil
+	return b
 }

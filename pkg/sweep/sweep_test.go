@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -204,6 +205,9 @@ func TestFanOutRetriesThenDeadLetters(t *testing.T) {
 	for _, a := range accounts {
 		for _, r := range regions {
 			c := rds.NewFromConfig(moto.ConfigAs(t, a, r))
+			if r == regions[0] && a != mototest.Account {
+				moto.Role(t, a, "forcessl-remediation")
+			}
 			def := mototest.CreateInstance(t, c, "db-"+r, "sqlserver-se", "", nil)
 			mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "1", "static")
 		}
@@ -312,4 +316,27 @@ func (o outage) RDS(ctx context.Context, rt route.Route, region, session string)
 		return nil, errors.New("simulated regional outage")
 	}
 	return o.Clients.RDS(ctx, rt, region, session)
+}
+
+// A work item for an account forcessl cannot read (its remediation role
+// does not exist) is not covered: recorded so, acknowledged (no retry can
+// help), and counted in the NotCovered metric the CDK app alarms on.
+func TestUnreadableAccountIsNotCovered(t *testing.T) {
+	moto.Reset(t)
+	const member = "210987654321"
+	e := engine(t, map[string]string{config.EnvMode: "report", config.EnvMemberRoleName: "forcessl-remediation",
+		config.EnvAccounts: mototest.Account + "," + member}, nil)
+	var metrics bytes.Buffer
+	e.Sweeper.Metrics = &metrics
+	ri, err := e.Sweeper.Item(context.Background(), request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep,
+		Account: member, Region: mototest.Region, SweepID: "s1", Delivery: 1}, functionARN)
+	if err != nil {
+		t.Fatalf("a terminal failure must be acknowledged, got %v", err)
+	}
+	if !ri.NotCovered || !strings.Contains(ri.Error, "AccessDenied") {
+		t.Errorf("%+v", ri)
+	}
+	if !strings.Contains(metrics.String(), `"NotCovered":1`) {
+		t.Errorf("EMF %s", metrics.String())
+	}
 }

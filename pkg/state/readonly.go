@@ -1,0 +1,31 @@
+package state
+
+import (
+	"context"
+	"time"
+)
+
+// ReadOnly is a view of a store that reads and never writes: what
+// `forcessl audit` and `explain` use, which may read forcessl's memory but
+// must write nothing at all. Writes succeed without effect; a lease is
+// "taken" without a write (a read-only run makes no change to guard).
+func ReadOnly(s Store) Store { return readOnly{s} }
+
+type readOnly struct{ Store }
+
+func (readOnly) PutResource(context.Context, Resource) error { return nil }
+func (readOnly) AppendHistory(context.Context, Key, HistoryEntry, time.Duration) error {
+	return nil
+}
+func (readOnly) LinkName(context.Context, string, string, string, string, string, time.Time) error {
+	return nil
+}
+func (readOnly) Acquire(context.Context, Key, string, time.Time, time.Time) (bool, error) {
+	return true, nil
+}
+func (readOnly) Release(context.Context, Key, string) error { return nil }
+func (readOnly) StartRun(context.Context, Run) error        { return nil }
+func (readOnly) RecordItem(context.Context, string, ItemRecord) (bool, Run, error) {
+	return false, Run{}, nil
+}
+func (readOnly) ClaimDigest(context.Context, string, time.Time) (bool, error) { return false, nil }

@@ -36,6 +36,25 @@ type Executor struct {
 	Target    ScheduleTarget
 	Account   string
 	Region    string
+	// Session, when set, gives the RDS client whose assumed-role session
+	// is named after one resource: a member account's CloudTrail then says
+	// which instance each of forcessl's writes was for, even in a sweep
+	// whose reads share one session.
+	Session func(ctx context.Context, resource string) (RDS, error)
+}
+
+// For returns the executor that writes for one resource.
+func (e *Executor) For(ctx context.Context, resource string) (*Executor, error) {
+	if e.Session == nil {
+		return e, nil
+	}
+	client, err := e.Session(ctx, resource)
+	if err != nil {
+		return nil, awserr.Classify(fmt.Errorf("RDS client for %s: %w", resource, err))
+	}
+	w := *e
+	w.RDS, w.Session = client, nil
+	return &w, nil
 }
 
 // GroupExistsError means a group's name is already taken: the caller must

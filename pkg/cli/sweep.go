@@ -18,6 +18,7 @@ type SweepOptions struct {
 	Regions  string // comma list; "" keeps FORCESSL_REGIONS
 	Format   string // table | json | csv
 	Output   string // file; "" is stdout
+	Parallel string // account-regions at once; "" keeps FORCESSL_SWEEP_ITEM_PARALLELISM
 	// ReadOnly makes it an audit: report mode, no notification, no write
 	// anywhere.
 	ReadOnly bool
@@ -26,7 +27,7 @@ type SweepOptions struct {
 	FindingsExit bool
 }
 
-const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
+const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
 
 A read-only sweep: reads every DB instance in scope and reports its state.
 It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
@@ -35,7 +36,7 @@ counts per account and region; the table shows the counts and what needs
 attention. Exit 1 when anything is non-compliant, pending a reboot, failed
 or not covered.`
 
-const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
+const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
 
 Reconciles every DB instance in scope, as the scheduled sweep does, from
 here: in enforce mode it remediates and schedules reboots; it sends the
@@ -75,6 +76,8 @@ func sweepFlags(fs interface {
 	fs.StringVar(&o.Regions, "regions", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
 	fs.StringVar(&o.Format, "format", "table", "table, json or csv")
 	fs.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
+	fs.StringVar(&o.Parallel, "parallel", "", fmt.Sprintf("account-regions swept at once (default %s, else %d)",
+		config.EnvSweepItemPar, config.DefaultSweepItemParallelism))
 }
 
 // Sweep runs a whole sweep in this process (no queue round trip) and
@@ -86,7 +89,8 @@ func Sweep(ctx context.Context, env Env, o SweepOptions) int {
 		return fail(env, usagef("--format %q: want table, json or csv", o.Format))
 	}
 	over := map[string]string{config.EnvSweepQueueURL: ""}
-	for k, v := range map[string]string{config.EnvMode: o.Mode, config.EnvAccounts: o.Accounts, config.EnvRegions: o.Regions} {
+	for k, v := range map[string]string{config.EnvMode: o.Mode, config.EnvAccounts: o.Accounts, config.EnvRegions: o.Regions,
+		config.EnvSweepItemPar: o.Parallel} {
 		if v != "" {
 			over[k] = v
 		}

@@ -73,6 +73,13 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
+	if rt.Kind == route.Member && req.Target != request.TargetInstance {
+		// Reads share the request's session; each write is made under a
+		// session named after its resource, for the member's CloudTrail.
+		sc.Executor.Session = func(ctx context.Context, resource string) (apply.RDS, error) {
+			return d.Clients.RDS(ctx, rt, req.Region, route.SessionName(resource))
+		}
+	}
 	switch req.Target {
 	case request.TargetInstance:
 		ir, err := d.FanOut.One(ctx, sc, plan.Ref{Kind: plan.KindInstance, ID: req.Instance, ResourceID: req.ResourceID})

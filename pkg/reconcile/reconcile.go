@@ -197,7 +197,11 @@ func (r *run) writes(p plan.Plan) bool { return r.Mode == policy.ModeEnforce && 
 // (InvalidDBInstanceState), or no room for another group (quota).
 func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan, error) {
 	for attempt := 0; r.writes(p); attempt++ {
-		res, err := r.sc.Executor.Apply(ctx, p)
+		exec, err := r.sc.Executor.For(ctx, o.Resource.ID)
+		if err != nil {
+			return p, err
+		}
+		res, err := exec.Apply(ctx, p)
 		r.changed = append(r.changed, res.Changed...)
 		if len(res.Changed) > 0 {
 			r.sc.Observer.Forget(p.TargetGroup())

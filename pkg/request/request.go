@@ -72,13 +72,14 @@ type Request struct {
 }
 
 // Subject names what a request is about: an instance, a parameter group,
-// or a sweep of a region. It names assumed-role sessions and refusals.
+// or a sweep. It names assumed-role sessions (a sweep's reads share one
+// session per account across its regions) and refusals.
 func (r Request) Subject() string {
 	switch r.Target {
 	case TargetParameterGroup:
 		return "pg-" + r.ParameterGroup
 	case TargetAccountRegion:
-		return "sweep-" + r.Region
+		return "sweep"
 	}
 	return r.Instance
 }

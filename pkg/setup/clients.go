@@ -49,12 +49,13 @@ type clients struct {
 
 	mu        sync.Mutex
 	rds       map[string]*rds.Client
+	creds     map[string]*aws.CredentialsCache // role ARN + session
 	account   string // the function's own account, once known
 	partition string
 }
 
 func newClients(load func() (aws.Config, error)) *clients {
-	c := &clients{aws: sync.OnceValues(load), rds: map[string]*rds.Client{}}
+	c := &clients{aws: sync.OnceValues(load), rds: map[string]*rds.Client{}, creds: map[string]*aws.CredentialsCache{}}
 	c.sts = lazy(c.aws, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
 	c.scheduler = lazy(c.aws, func(cfg aws.Config) *scheduler.Client { return scheduler.NewFromConfig(cfg) })
 	c.sns = lazy(c.aws, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
@@ -111,16 +112,25 @@ func (c *clients) RDS(_ context.Context, rt route.Route, region, session string)
 		if err != nil {
 			return nil, err
 		}
-		// Refreshed a minute before they expire, so a call made just before
-		// expiry never fails with ExpiredTokenException.
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsc, rt.RoleARN,
-			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = session }),
-			func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = CredentialsExpiryWindow })
+		// One session per role and session name, shared by the clients of
+		// every region (a sweep assumes a member's role once, not once per
+		// region), refreshed a minute before it expires, so a call made
+		// just before expiry never fails with ExpiredTokenException. The
+		// SDK's STS client calls the regional endpoint, whose tokens are
+		// valid in opt-in regions too.
+		ck := rt.RoleARN + "\x00" + session
+		if c.creds[ck] == nil {
+			c.creds[ck] = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsc, rt.RoleARN,
+				func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = session }),
+				func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = CredentialsExpiryWindow })
+		}
+		cfg.Credentials = c.creds[ck]
 	default:
 		return nil, fmt.Errorf("no RDS access for a %s route", rt.Kind)
 	}
 	if len(c.rds) >= maxClients {
 		clear(c.rds)
+		clear(c.creds)
 	}
 	cl := rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = region })
 	c.rds[key] = cl

@@ -340,3 +340,46 @@ func TestUnreadableAccountIsNotCovered(t *testing.T) {
 		t.Errorf("EMF %s", metrics.String())
 	}
 }
+
+// A report sweep assumes each member account's role once, whatever the
+// number of its regions; an enforcing sweep writes under sessions named
+// after each resource (the member's CloudTrail says which instance each
+// write was for).
+func TestOneSessionPerAccountAndNamedSessionsForWrites(t *testing.T) {
+	moto.Reset(t)
+	const member = "210987654321"
+	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
+	moto.Role(t, member, "forcessl-remediation")
+	for _, r := range regions {
+		c := rds.NewFromConfig(moto.ConfigAs(t, member, r))
+		def := mototest.CreateInstance(t, c, "db-a", "sqlserver-se", "", nil)
+		mototest.SeedTLSParameter(t, c, def, "rds.force_ssl", "0", "static")
+		mototest.CreateInstance(t, c, "db-b", "sqlserver-se", "", nil)
+	}
+	vars := map[string]string{config.EnvMemberRoleName: "forcessl-remediation", config.EnvAccounts: member,
+		config.EnvRegions: strings.Join(regions, ",")}
+
+	calls := apicount.New()
+	vars[config.EnvMode] = "report"
+	if _, err := engine(t, vars, calls).Sweeper.Start(context.Background(), functionARN); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Snapshot()["STS.AssumeRole"]; n != 1 {
+		t.Errorf("a report sweep of one account in %d regions assumed its role %d times, want 1", len(regions), n)
+	}
+
+	calls = apicount.New()
+	vars[config.EnvMode], vars[config.EnvSchedulerRoleARN], vars[config.EnvRegions] = "enforce", "arn:aws:iam::123456789012:role/s", "us-east-1"
+	if _, err := scheduler.NewFromConfig(moto.Config(t)).CreateScheduleGroup(context.Background(),
+		&scheduler.CreateScheduleGroupInput{Name: aws.String("forcessl")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine(t, vars, calls).Sweeper.Start(context.Background(), functionARN); err != nil {
+		t.Fatal(err)
+	}
+	// One session for the sweep's reads, one per instance written (db-a,
+	// db-b: they share a group made once; each is attached under its own).
+	if n := calls.Snapshot()["STS.AssumeRole"]; n != 3 {
+		t.Errorf("%d AssumeRole calls, want 1 for the reads and 1 per instance written: %v", n, calls.Snapshot())
+	}
+}

@@ -50,7 +50,7 @@ type clients struct {
 	mu        sync.Mutex
 	rds       map[string]*rds.Client
 	creds     map[string]*aws.CredentialsCache // role ARN + session
-	account   string // the function's own account, once known
+	account   string                           // the function's own account, once known
 	partition string
 }
 

@@ -217,6 +217,7 @@ type apiCall struct {
 	ResponseElements *struct {
 		DBInstanceArn        string `json:"dBInstanceArn"`
 		DBInstanceIdentifier string `json:"dBInstanceIdentifier"`
+		DbiResourceID        string `json:"dbiResourceId"`
 	} `json:"responseElements"`
 }
 
@@ -239,6 +240,12 @@ func parseAPICall(env envelope) (request.Request, error) {
 	switch {
 	case slices.Contains(InstanceAPICalls, c.EventName):
 		req.Target = request.TargetInstance
+		if r := c.ResponseElements; r != nil {
+			// The immutable ID finds the instance whatever its name is when
+			// the engine looks (a rename queued for the window is not
+			// applied yet).
+			req.ResourceID = r.DbiResourceID
+		}
 		if n := c.RequestParameters.NewDBInstanceIdentifier; n != "" {
 			// A rename: the response still names the old identifier (the new
 			// one is in its pendingModifiedValues), so take the request's.

@@ -363,3 +363,14 @@ func TestEventTime(t *testing.T) {
 		t.Errorf("an unreadable time is left out: %+v %v", req, err)
 	}
 }
+
+// A rename queued for the window names an instance that does not exist
+// yet: the request carries the resource ID, which finds it by its old name.
+func TestRenameCarriesTheResourceID(t *testing.T) {
+	ev := apiCallEvent("ModifyDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new-name"},`+
+		`"responseElements":{"dBInstanceIdentifier":"old","dbiResourceId":"db-ABCDEFGHIJKLMNOPQRSTUVWXYZ","dBInstanceArn":"arn:aws:rds:eu-west-1:111122223333:db:old"}`)
+	req, err := Parse([]byte(ev))
+	if err != nil || req.Instance != "new-name" || req.ResourceID != "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ" {
+		t.Fatalf("%+v %v", req, err)
+	}
+}

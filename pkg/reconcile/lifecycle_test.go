@@ -5,6 +5,7 @@ package reconcile_test
 // us), against the in-process fake of internal/fakeaws.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -405,5 +406,24 @@ func TestStorageOptimizationIsRetriedInsideTheWindow(t *testing.T) {
 	e.Now = nextWindow.Add(plan.RecheckDelay)
 	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
 		t.Fatalf("%+v", ir)
+	}
+}
+
+// A CloudTrail rename queued for the window: the new name does not exist
+// yet; the resource ID in the event finds the instance under its old one.
+func TestQueuedRenameIsFoundByResourceID(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddSQLServer("orders")
+	rid := e.AWS.Get("orders").ResourceID
+	ev := fmt.Sprintf(`{"version":"0","id":"r1","detail-type":"AWS API Call via CloudTrail","source":"aws.rds","account":"123456789012",
+		"region":"us-east-1","detail":{"eventSource":"rds.amazonaws.com","eventName":"ModifyDBInstance","awsRegion":"us-east-1",
+		"recipientAccountId":"123456789012","requestParameters":{"dBInstanceIdentifier":"orders","newDBInstanceIdentifier":"orders-v2"},
+		"responseElements":{"dBInstanceIdentifier":"orders","dbiResourceId":%q}}}`, rid)
+	out, err := e.Invoke(t, []byte(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeRemediated || ir.Name != "orders" {
+		t.Fatalf("the queued rename must not lose the instance: %+v", ir)
 	}
 }

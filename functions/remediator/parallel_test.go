@@ -48,34 +48,35 @@ func TestParallelProcessesMakeOneSetOfChanges(t *testing.T) {
 		"FORCESSL_STATE_TABLE=forcessl-state", "FORCESSL_LOG_LEVEL=error")
 
 	const n = 6
-	calls := make([]map[string]int, n)
-	failed := make([]bool, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	run := func(i int) {
+	// run is one Lambda invocation of the event: its API calls, and
+	// whether it failed (a process that waited out the lease asks for a
+	// retry).
+	run := func(i int) (map[string]int, bool) {
 		cmd := exec.Command(bin, "-event", "../../events/instance-created.json")
 		cmd.Env = env
 		out, err := cmd.Output()
-		failed[i] = err != nil // a process that waited out the lease asks for a retry
 		var rep struct {
 			APICalls map[string]int `json:"apiCalls"`
 		}
 		if jerr := json.Unmarshal(out, &rep); jerr != nil {
 			t.Errorf("process %d printed %s (%v, %v)", i, out, err, jerr)
 		}
-		calls[i] = rep.APICalls
+		return rep.APICalls, err != nil
 	}
+	calls := make([]map[string]int, n)
+	failed := make([]bool, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); <-start; run(i) }()
+		go func() { defer wg.Done(); <-start; calls[i], failed[i] = run(i) }()
 	}
 	close(start)
 	wg.Wait()
 	for i := 0; i < n; i++ {
 		if failed[i] {
-			extra := map[string]int{}
-			calls = append(calls, extra)
-			run(len(calls) - 1) // Lambda's retry of that event
+			retry, _ := run(n + i) // Lambda's retry of that event
+			calls = append(calls, retry)
 		}
 	}
 	total := map[string]int{}

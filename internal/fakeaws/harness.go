@@ -144,6 +144,27 @@ func (e *Env) Event(t testing.TB, eventID, id string) result.Resource {
 	return Only(t, out)
 }
 
+// AddAurora adds an available Aurora PostgreSQL 15.4 cluster on its
+// default cluster group (rds.force_ssl=0), window Sunday 05:00-05:30 UTC,
+// with members: the first the writer.
+func (e *Env) AddAurora(id string, members ...string) {
+	e.AWS.AddCluster(id, &Cluster{Engine: "aurora-postgresql", EngineVersion: "15.4", Mode: "provisioned", Status: "available",
+		Group: DefaultAuroraPostgresGroup, Window: "sun:05:00-sun:05:30"}, members...)
+}
+
+// ClusterEvent delivers an RDS DB cluster event and returns the
+// cluster's result.
+func (e *Env) ClusterEvent(t testing.TB, eventID, id string) result.Resource {
+	t.Helper()
+	out, err := e.Invoke(t, []byte(fmt.Sprintf(`{"version":"0","id":"e2","detail-type":"RDS DB Cluster Event","source":"aws.rds",
+		"account":%q,"region":%q,"detail":{"SourceArn":"arn:aws:rds:%s:%s:cluster:%s","EventID":%q}}`,
+		e.AWS.Account, e.AWS.Region, e.AWS.Region, e.AWS.Account, id, eventID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Only(t, out)
+}
+
 // InstanceEvent is an RDS DB instance event as EventBridge delivers it.
 func InstanceEvent(account, region, eventID, id string) []byte {
 	return []byte(fmt.Sprintf(`{"version":"0","id":"e1","detail-type":"RDS DB Instance Event","source":"aws.rds","account":%q,
@@ -167,9 +188,18 @@ func ResourceID(id string) string {
 	return "db-" + strings.ToUpper(hex.EncodeToString(sum[:]))[:26]
 }
 
-// schedules lists the names of the instance's schedules.
+// schedules lists the names of the resource's schedules (a cluster, or
+// else an instance, of that identifier).
 func (e *Env) schedules(id string) []string {
-	return e.AWS.Names(plan.SchedulePrefixFor(e.AWS.Account, e.AWS.Region, e.AWS.Get(id).ResourceID))
+	e.AWS.mu.Lock()
+	rid := ""
+	if c, ok := e.AWS.Clusters[id]; ok {
+		rid = c.ResourceID
+	} else if i, ok := e.AWS.Instances[id]; ok {
+		rid = i.ResourceID
+	}
+	e.AWS.mu.Unlock()
+	return e.AWS.Names(plan.SchedulePrefixFor(e.AWS.Account, e.AWS.Region, rid))
 }
 
 // ScheduleAt is the expression of the instance's schedules ("" if none,

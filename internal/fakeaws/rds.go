@@ -39,6 +39,10 @@ type Instance struct {
 	Engine, Status, Group, ApplyStatus, Window string
 	PendingMods                                bool
 	Tags                                       map[string]string
+	// A cluster member's cluster, its DBClusterParameterGroupStatus, and
+	// whether it is the writer.
+	Cluster, ClusterApplyStatus string
+	Writer                      bool
 }
 
 // AWS is the fake: one account and region of RDS, and Scheduler.
@@ -48,10 +52,16 @@ type AWS struct {
 	mu        sync.Mutex
 	Instances map[string]*Instance
 	Groups    map[string]*Group
-	Schedules map[string]*scheduler.CreateScheduleInput
-	Calls     []string
-	Modifies  []*rds.ModifyDBInstanceInput
-	Reboots   []*rds.RebootDBInstanceInput
+	// Clusters and ClusterGroups: DB cluster parameter groups are a
+	// namespace of their own.
+	Clusters      map[string]*Cluster
+	ClusterGroups map[string]*Group
+	Schedules     map[string]*scheduler.CreateScheduleInput
+	Calls         []string
+	Modifies      []*rds.ModifyDBInstanceInput
+	Reboots       []*rds.RebootDBInstanceInput
+	// ClusterReboots records RebootDBCluster calls.
+	ClusterReboots []*rds.RebootDBClusterInput
 	// FailNext makes the next call of an operation fail with an error, once.
 	FailNext map[string]error
 }
@@ -62,7 +72,11 @@ const DefaultGroup = "default.sqlserver-se-15.0"
 // New returns a fake with the default SQL Server group.
 func New() *AWS {
 	f := &AWS{Account: "123456789012", Region: "us-east-1", Instances: map[string]*Instance{}, Groups: map[string]*Group{},
+		Clusters: map[string]*Cluster{}, ClusterGroups: map[string]*Group{},
 		Schedules: map[string]*scheduler.CreateScheduleInput{}, FailNext: map[string]error{}}
+	f.ClusterGroups[DefaultAuroraPostgresGroup] = &Group{Family: "aurora-postgresql15", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
+	f.ClusterGroups[DefaultAuroraMySQLGroup] = &Group{Family: "aurora-mysql8.0", Params: AuroraMySQLDefaults(), Tags: map[string]string{}}
+	f.ClusterGroups[DefaultMultiAZPostgresGroup] = &Group{Family: "postgres16", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
 	f.Groups[DefaultGroup] = &Group{Family: "sqlserver-se-15.0", Params: FamilyDefaults(), Tags: map[string]string{}}
 	return f
 }
@@ -138,6 +152,9 @@ func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 			DBInstanceArn:    aws.String(f.arn("db", id)),
 			DBInstanceStatus: aws.String(i.Status), PreferredMaintenanceWindow: aws.String(i.Window),
 			DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: aws.String(i.Group), ParameterApplyStatus: aws.String(i.ApplyStatus)}}}
+		if i.Cluster != "" {
+			db.DBClusterIdentifier = aws.String(i.Cluster)
+		}
 		if i.PendingMods {
 			db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: aws.String("db.m5.xlarge")}
 		}
@@ -152,11 +169,19 @@ func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 	return out, nil
 }
 
-// matches applies DescribeDBInstances filters (dbi-resource-id only).
+// matches applies DescribeDBInstances filters (dbi-resource-id and
+// db-cluster-id).
 func matches(filters []rdstypes.Filter, i *Instance) bool {
 	for _, fl := range filters {
-		if aws.ToString(fl.Name) == "dbi-resource-id" && !slices.Contains(fl.Values, i.ResourceID) {
-			return false
+		switch aws.ToString(fl.Name) {
+		case "dbi-resource-id":
+			if !slices.Contains(fl.Values, i.ResourceID) {
+				return false
+			}
+		case "db-cluster-id":
+			if !slices.Contains(fl.Values, i.Cluster) {
+				return false
+			}
 		}
 	}
 	return true
@@ -216,13 +241,26 @@ func (f *AWS) ListTagsForResource(_ context.Context, in *rds.ListTagsForResource
 	if err := f.enter("ListTagsForResource"); err != nil {
 		return nil, err
 	}
-	name := aws.ToString(in.ResourceName)
-	name = name[strings.LastIndex(name, ":")+1:]
-	out := &rds.ListTagsForResourceOutput{}
-	if g, ok := f.Groups[name]; ok {
-		for k, v := range g.Tags {
-			out.TagList = append(out.TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	arn := aws.ToString(in.ResourceName)
+	name := arn[strings.LastIndex(arn, ":")+1:]
+	var tags map[string]string
+	switch {
+	case strings.Contains(arn, ":cluster-pg:"):
+		if g, ok := f.ClusterGroups[name]; ok {
+			tags = g.Tags
 		}
+	case strings.Contains(arn, ":cluster:"):
+		if c, ok := f.Clusters[name]; ok {
+			tags = c.Tags
+		}
+	default:
+		if g, ok := f.Groups[name]; ok {
+			tags = g.Tags
+		}
+	}
+	out := &rds.ListTagsForResourceOutput{}
+	for k, v := range tags {
+		out.TagList = append(out.TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	return out, nil
 }
@@ -336,5 +374,6 @@ func (f *AWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceInput,
 		return nil, APIError("InvalidDBInstanceState")
 	}
 	i.ApplyStatus = plan.InSync
+	f.rebootMember(i)
 	return &rds.RebootDBInstanceOutput{}, nil
 }

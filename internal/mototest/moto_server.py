@@ -1,4 +1,4 @@
-# Runs moto's server with two gaps closed, so the tests see what AWS
+# Runs moto's server with a few gaps closed, so the tests see what AWS
 # documents. Tests only.
 #
 # 1. moto gives every DB instance the same DbiResourceId
@@ -12,6 +12,9 @@
 # 3. moto's STS AssumeRole succeeds for a role that does not exist ("the
 #    role does not need to exist", moto/sts/models.py); AWS answers
 #    AccessDenied. forcessl reports such an account as not covered.
+# 4. moto's DescribeDBClusters does not know the db-cluster-resource-id
+#    filter (InvalidParameterValue); RDS documents it. forcessl finds a
+#    renamed cluster by it.
 import random
 import string
 import sys
@@ -22,6 +25,8 @@ from moto.iam.models import iam_backends
 from moto.rds import models
 from moto.sts import models as sts
 from moto.sts.exceptions import STSClientError
+
+models.DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = models.FilterDef(["db_cluster_resource_id"], "DB Cluster Resource Ids")
 
 _init = models.DBInstance.__init__
 

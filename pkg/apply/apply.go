@@ -26,6 +26,17 @@ type RDS interface {
 	ModifyDBParameterGroup(context.Context, *rds.ModifyDBParameterGroupInput, ...func(*rds.Options)) (*rds.ModifyDBParameterGroupOutput, error)
 	ModifyDBInstance(context.Context, *rds.ModifyDBInstanceInput, ...func(*rds.Options)) (*rds.ModifyDBInstanceOutput, error)
 	RebootDBInstance(context.Context, *rds.RebootDBInstanceInput, ...func(*rds.Options)) (*rds.RebootDBInstanceOutput, error)
+	ClusterRDS
+}
+
+// ClusterRDS is the write side of the RDS API for DB clusters.
+type ClusterRDS interface {
+	CreateDBClusterParameterGroup(context.Context, *rds.CreateDBClusterParameterGroupInput, ...func(*rds.Options)) (*rds.CreateDBClusterParameterGroupOutput, error)
+	CopyDBClusterParameterGroup(context.Context, *rds.CopyDBClusterParameterGroupInput, ...func(*rds.Options)) (*rds.CopyDBClusterParameterGroupOutput, error)
+	ModifyDBClusterParameterGroup(context.Context, *rds.ModifyDBClusterParameterGroupInput, ...func(*rds.Options)) (*rds.ModifyDBClusterParameterGroupOutput, error)
+	ModifyDBCluster(context.Context, *rds.ModifyDBClusterInput, ...func(*rds.Options)) (*rds.ModifyDBClusterOutput, error)
+	RebootDBCluster(context.Context, *rds.RebootDBClusterInput, ...func(*rds.Options)) (*rds.RebootDBClusterOutput, error)
+	DescribeDBClusters(context.Context, *rds.DescribeDBClustersInput, ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
 }
 
 // Executor performs plans for one instance's account and region. Schedules
@@ -90,15 +101,15 @@ func (e *Executor) Apply(ctx context.Context, p plan.Plan) (Result, error) {
 }
 
 func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
-	if k := kindOf(step); k != plan.KindInstance {
-		return false, awserr.Terminal(fmt.Errorf("%s: %s is not supported yet", step.Describe(), k))
+	if kindOf(step) == plan.KindCluster {
+		return e.cluster(ctx, step)
 	}
 	switch s := step.(type) {
 	case plan.CreateGroup:
 		_, err := e.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
 			DBParameterGroupName:   aws.String(s.Name),
 			DBParameterGroupFamily: aws.String(s.Family),
-			Description:            aws.String(fmt.Sprintf("forcessl: %s defaults with TLS enforced (replaces %s)", s.Family, s.Source)),
+			Description:            aws.String(createdFrom(s)),
 			Tags:                   tags(s.Source),
 		})
 		return true, groupExists(s.Name, err)
@@ -106,19 +117,13 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 		_, err := e.RDS.CopyDBParameterGroup(ctx, &rds.CopyDBParameterGroupInput{
 			SourceDBParameterGroupIdentifier:  aws.String(s.Source),
 			TargetDBParameterGroupIdentifier:  aws.String(s.Name),
-			TargetDBParameterGroupDescription: aws.String(fmt.Sprintf("forcessl: copy of %s with TLS enforced", s.Source)),
+			TargetDBParameterGroupDescription: aws.String(copiedFrom(s)),
 			Tags:                              tags(s.Source),
 		})
 		return true, groupExists(s.Name, err)
 	case plan.SetParameter:
 		_, err := e.RDS.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{
-			DBParameterGroupName: aws.String(s.Group),
-			Parameters: []rdstypes.Parameter{{
-				ParameterName:  aws.String(s.Name),
-				ParameterValue: aws.String(s.Value),
-				ApplyMethod:    rdstypes.ApplyMethod(s.ApplyMethod),
-			}},
-		})
+			DBParameterGroupName: aws.String(s.Group), Parameters: parameter(s)})
 		return true, err
 	case plan.AttachGroup:
 		_, err := e.RDS.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
@@ -141,6 +146,19 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 	return false, fmt.Errorf("unknown step %T", step)
 }
 
+func createdFrom(s plan.CreateGroup) string {
+	return fmt.Sprintf("forcessl: %s defaults with TLS enforced (replaces %s)", s.Family, s.Source)
+}
+
+func copiedFrom(s plan.CopyGroup) string {
+	return fmt.Sprintf("forcessl: copy of %s with TLS enforced", s.Source)
+}
+
+func parameter(s plan.SetParameter) []rdstypes.Parameter {
+	return []rdstypes.Parameter{{ParameterName: aws.String(s.Name), ParameterValue: aws.String(s.Value),
+		ApplyMethod: rdstypes.ApplyMethod(s.ApplyMethod)}}
+}
+
 // kindOf is the kind of resource a step acts on: the seam where DB cluster
 // steps will call the cluster APIs.
 func kindOf(step plan.Step) plan.Kind {
@@ -155,12 +173,11 @@ func kindOf(step plan.Step) plan.Kind {
 		return s.Target.Kind
 	case plan.Reboot:
 		return s.Target.Kind
-	case plan.CreateSchedule:
+	case plan.RebootCluster:
 		return s.Target.Kind
-	case plan.DeleteSchedule:
-		return plan.KindInstance // a name only: any kind's schedule
 	}
-	return ""
+	return "" // schedules are the same for every kind
+
 }
 
 func groupExists(name string, err error) error {

@@ -45,8 +45,11 @@ func (e *Executor) createSchedule(ctx context.Context, s plan.CreateSchedule) (b
 	if e.Target.FunctionARN == "" || e.Target.RoleARN == "" {
 		return false, awserr.Terminal(errors.New("no schedule target: set FORCESSL_FUNCTION_ARN (outside Lambda) and FORCESSL_SCHEDULER_ROLE_ARN"))
 	}
-	payload, err := rdsevent.ScheduledPayload(rdsevent.Scheduled{Action: s.Action, Account: e.Account, Region: e.Region,
-		Instance: s.Target.ID, ResourceID: s.Target.ResourceID})
+	act := rdsevent.Scheduled{Action: s.Action, Account: e.Account, Region: e.Region, Instance: s.Target.ID, ResourceID: s.Target.ResourceID}
+	if s.Target.Kind == plan.KindCluster {
+		act.Instance, act.Cluster = "", s.Target.ID
+	}
+	payload, err := rdsevent.ScheduledPayload(act)
 	if err != nil {
 		return false, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apicount"
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/report"
 )
 
@@ -69,6 +70,10 @@ func estate(t *testing.T) {
 	mototest.SeedTLSParameter(t, c, "pg-secure", "rds.force_ssl", "1", "dynamic")
 	mototest.CreateInstance(t, c, "ledger", "postgres", "pg-secure", nil)
 	mototest.CreateInstance(t, c, "legacy", "sqlserver-se", "", map[string]string{"forcessl:exempt": "true"})
+	// A compliant Aurora cluster: it and not its two members is a resource.
+	mototest.EnsureClusterGroup(t, c, "aurora-secure", "aurora-postgresql15")
+	mototest.SeedClusterParameter(t, c, "aurora-secure", "rds.force_ssl", "1", "static", "0,1")
+	mototest.CreateCluster(t, c, "payments", "aurora-postgresql", "15.4", "aurora-secure", 2, nil)
 }
 
 // An audit lists every resource with its state, compliant ones included,
@@ -97,14 +102,20 @@ func TestAuditListsEveryResourceAndWritesNothing(t *testing.T) {
 			states[f.Instance] = f.Bucket
 		}
 	}
-	want := map[string]report.Bucket{"orders": report.NonCompliant, "ledger": report.Compliant, "legacy": report.Exempt}
+	want := map[string]report.Bucket{"orders": report.NonCompliant, "ledger": report.Compliant, "legacy": report.Exempt, "payments": report.Compliant}
 	for id, b := range want {
 		if states[id] != b {
 			t.Errorf("%s is %q in the audit, want %q (all: %v)", id, states[id], b, states)
 		}
 	}
-	if rep.Mode != "report" || rep.Items[0].Counts[report.Compliant] != 1 {
+	if len(states) != 4 {
+		t.Errorf("resources %v: cluster members are not resources of their own", states)
+	}
+	if rep.Mode != "report" || rep.Items[0].Counts[report.Compliant] != 2 {
 		t.Errorf("mode %s counts %v", rep.Mode, rep.Items[0].Counts)
+	}
+	if k := rep.Items[0].Kinds; k[plan.KindInstance] != 3 || k[plan.KindCluster] != 1 {
+		t.Errorf("counts per type %v", k)
 	}
 }
 
@@ -133,8 +144,8 @@ func TestAuditCSVToFile(t *testing.T) {
 			summaries++
 		}
 	}
-	if resources != 3 || summaries != 1 {
-		t.Errorf("%d resource rows and %d summary rows, want 3 and 1:\n%v", resources, summaries, rows)
+	if resources != 4 || summaries != 1 {
+		t.Errorf("%d resource rows and %d summary rows, want 4 and 1:\n%v", resources, summaries, rows)
 	}
 	if strings.Contains(r.stderr, "\r") {
 		t.Error("progress shown on a non-terminal")
@@ -148,7 +159,7 @@ func TestAuditOfACompliantEstateExitsZero(t *testing.T) {
 		SkipFinalSnapshot: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if r := command(t, nil, "audit"); r.code != ExitOK || !strings.Contains(r.stdout, "Every instance in scope enforces TLS") {
+	if r := command(t, nil, "audit"); r.code != ExitOK || !strings.Contains(r.stdout, "Every resource in scope enforces TLS") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -173,6 +184,13 @@ func TestExplain(t *testing.T) {
 	if r := command(t, nil, "explain", "--account", mototest.Account, "--region", mototest.Region, "ledger"); r.code != ExitOK ||
 		!strings.Contains(r.stdout, "Enforce mode would change nothing.") {
 		t.Errorf("compliant: exit %d\n%s", r.code, r.stdout)
+	}
+	// A cluster, by its name or through one of its members.
+	for _, args := range [][]string{{"--cluster", "payments"}, {"payments-2"}} {
+		r := command(t, nil, append([]string{"explain", "--account", mototest.Account, "--region", mototest.Region}, args...)...)
+		if r.code != ExitOK || !strings.Contains(r.stdout, "DB cluster payments in") || !strings.Contains(r.stdout, "payments-1 (writer)") {
+			t.Errorf("explain %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 

@@ -14,23 +14,25 @@ import (
 	"github.com/forcessl/forcessl/pkg/result"
 )
 
-const explainUsage = `forcessl explain [--account A] [--region R] [--format text|json] INSTANCE
+const explainUsage = `forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
 
-Observes one DB instance and prints its state, the reason, and the exact
-steps enforce mode would take, with the reboot time in UTC and in the
-instance's maintenance window. It writes nothing. Exit 1 when the instance
-needs attention.`
+Observes one DB instance (or, with --cluster, one DB cluster) and prints its
+state, the reason, and the exact steps enforce mode would take, with the
+reboot time in UTC and in the maintenance window. A cluster member's
+instance is explained as its cluster, whose parameter group holds its TLS
+switch. It writes nothing. Exit 1 when the resource needs attention.`
 
 func explain(ctx context.Context, args []string, env Env) int {
 	fs := flags("explain", explainUsage, env)
 	account := fs.String("account", "", "the instance's account (default: the credentials' own)")
 	region := fs.String("region", "", "the instance's region (default: the SDK's region)")
 	format := fs.String("format", "text", "text or json")
+	cluster := fs.Bool("cluster", false, "ID names a DB cluster")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() != 1 {
-		return fail(env, usagef("explain takes one instance identifier"))
+		return fail(env, usagef("explain takes one instance or cluster identifier"))
 	}
 	if *format != "text" && *format != "json" {
 		return fail(env, usagef("--format %q: want text or json", *format))
@@ -40,6 +42,9 @@ func explain(ctx context.Context, args []string, env Env) int {
 		return fail(env, err)
 	}
 	req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain", Instance: fs.Arg(0)}
+	if *cluster {
+		req.Target, req.Instance, req.Cluster = request.TargetCluster, "", fs.Arg(0)
+	}
 	if req.Account, req.Region, err = e.where(ctx, *account, *region); err != nil {
 		return fail(env, err)
 	}
@@ -48,7 +53,7 @@ func explain(ctx context.Context, args []string, env Env) int {
 		return fail(env, err)
 	}
 	if len(res.Resources) != 1 {
-		return fail(env, fmt.Errorf("no result for %s", req.Instance))
+		return fail(env, fmt.Errorf("no result for %s", fs.Arg(0)))
 	}
 	r := res.Resources[0]
 	if *format == "json" {
@@ -73,9 +78,20 @@ func explainText(w io.Writer, req request.Request, r result.Resource) {
 	line := func(label, format string, a ...any) {
 		fmt.Fprintf(w, "%-9s %s\n", label+":", fmt.Sprintf(format, a...))
 	}
-	fmt.Fprintf(w, "%s in %s/%s\n", r.Name, req.Account, req.Region)
+	noun := "instance"
+	if r.Kind == plan.KindCluster {
+		noun = "DB cluster"
+	}
+	fmt.Fprintf(w, "%s %s in %s/%s\n", noun, r.Name, req.Account, req.Region)
 	if r.Engine != "" {
 		line("Engine", "%s", r.Engine)
+	}
+	for i, m := range r.Members {
+		label := ""
+		if i == 0 {
+			label = "Members:"
+		}
+		fmt.Fprintf(w, "%-9s %s\n", label, m)
 	}
 	line("State", "%s", r.State)
 	line("Reason", "%s", orNone(r.Reason))

@@ -73,7 +73,7 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
-	if rt.Kind == route.Member && req.Target != request.TargetInstance {
+	if rt.Kind == route.Member && !single(req.Target) {
 		// Reads share the request's session; each write is made under a
 		// session named after its resource, for the member's CloudTrail.
 		sc.Executor.Session = func(ctx context.Context, resource string) (apply.RDS, error) {
@@ -85,9 +85,18 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 		ir, err := d.FanOut.One(ctx, sc, plan.Ref{Kind: plan.KindInstance, ID: req.Instance, ResourceID: req.ResourceID})
 		res.Resources = append(res.Resources, ir)
 		return res, err
+	case request.TargetCluster:
+		cr, err := d.FanOut.One(ctx, sc, plan.Ref{Kind: plan.KindCluster, ID: req.Cluster, ResourceID: req.ResourceID})
+		res.Resources = append(res.Resources, cr)
+		return res, err
 	case request.TargetParameterGroup:
 		log.InfoContext(ctx, "parameter group changed", "parameterGroup", req.ParameterGroup)
-		res.Resources, err = d.FanOut.Group(ctx, sc, req.ParameterGroup)
+		res.Resources, err = d.FanOut.Group(ctx, sc, plan.KindInstance, req.ParameterGroup)
+	case request.TargetClusterParameterGroup:
+		// RDS sends no event for a cluster parameter group's change: the
+		// CloudTrail call is the only signal.
+		log.InfoContext(ctx, "cluster parameter group changed", "clusterParameterGroup", req.ClusterParameterGroup)
+		res.Resources, err = d.FanOut.Group(ctx, sc, plan.KindCluster, req.ClusterParameterGroup)
 	case request.TargetAccountRegion:
 		// The sweep's digest reports findings, not one message each; a
 		// resource another run holds is left to it.
@@ -103,6 +112,18 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 		}
 	}
 	return res, d.settle(ctx, log, err)
+}
+
+// single says whether a request is for one resource: its reads and
+// writes share one session, named after it.
+func single(t request.Target) bool { return t == request.TargetInstance || t == request.TargetCluster }
+
+// kindOf is the kind of resource a request names.
+func kindOf(t request.Target) plan.Kind {
+	if t == request.TargetCluster || t == request.TargetClusterParameterGroup {
+		return plan.KindCluster
+	}
+	return plan.KindInstance
 }
 
 // unreachable records why a request could not reach its resources at all:
@@ -150,7 +171,7 @@ func (d *Dispatcher) route(ctx context.Context, account, functionARN string) (ro
 func (d *Dispatcher) refuse(ctx context.Context, log *slog.Logger, req request.Request, rt route.Route) result.Resource {
 	name := req.Subject()
 	log.WarnContext(ctx, "account refused", "instance", name, "reason", rt.Reason, "outcome", plan.OutcomeRefused)
-	ir := result.Resource{Kind: plan.KindInstance, Name: name, State: plan.OutOfScope, Outcome: plan.OutcomeRefused, Reason: rt.Reason}
+	ir := result.Resource{Kind: kindOf(req.Target), Name: name, State: plan.OutOfScope, Outcome: plan.OutcomeRefused, Reason: rt.Reason}
 	if d.Notifier == nil {
 		return ir
 	}

@@ -14,6 +14,9 @@ func chatbot(n Notice) map[string]any {
 	if n.Error != "" {
 		desc = append(desc, "Error: "+n.Error)
 	}
+	for _, m := range n.Members {
+		desc = append(desc, "member "+m.String())
+	}
 	for _, a := range n.Actions {
 		desc = append(desc, "• "+a)
 	}
@@ -25,9 +28,9 @@ func chatbot(n Notice) map[string]any {
 	case n.Report:
 		next = append(next, "Set FORCESSL_MODE=enforce to let forcessl fix it")
 	case n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed:
-		next = append(next, "Fix by hand, then re-run forcessl on the instance")
+		next = append(next, "Fix by hand, then re-run forcessl on the "+n.noun())
 	}
-	next = append(next, fmt.Sprintf("Exempt: tag `%s=true` on the instance", n.ExemptTag))
+	next = append(next, fmt.Sprintf("Exempt: tag `%s=true` on the %s", n.ExemptTag, n.noun()))
 	resources := []string{}
 	if n.InstanceARN != "" {
 		resources = append(resources, n.InstanceARN)

@@ -30,6 +30,50 @@ type Notice struct {
 	Window      string       `json:"maintenanceWindow,omitempty"`
 	ExemptTag   string       `json:"exemptTag"`
 	Error       string       `json:"error,omitempty"`
+	// Kind is db-cluster for a DB cluster (Instance then names the
+	// cluster); its members and their statuses are listed, and MultiAZ
+	// says it restarts as a whole.
+	Kind    plan.Kind `json:"kind,omitempty"`
+	Members []Member  `json:"members,omitempty"`
+	MultiAZ bool      `json:"multiAZ,omitempty"`
+}
+
+// Member is one DB instance of a cluster as a notice shows it.
+type Member struct {
+	ID          string `json:"id"`
+	Writer      bool   `json:"writer"`
+	Status      string `json:"status"`
+	ApplyStatus string `json:"parameterApplyStatus"`
+}
+
+func (m Member) String() string {
+	role := "reader"
+	if m.Writer {
+		role = "writer"
+	}
+	return fmt.Sprintf("%s (%s): %s, cluster parameters %s", m.ID, role, m.Status, m.ApplyStatus)
+}
+
+func (n Notice) cluster() bool { return n.Kind == plan.KindCluster }
+
+// noun is what the resource is called in sentences.
+func (n Notice) noun() string {
+	if n.cluster() {
+		return "cluster"
+	}
+	return "instance"
+}
+
+// arn is the resource's ARN, built when the notice lacks it.
+func (n Notice) arn() string {
+	if n.InstanceARN != "" {
+		return n.InstanceARN
+	}
+	kind := "db"
+	if n.cluster() {
+		kind = "cluster"
+	}
+	return fmt.Sprintf("arn:aws:rds:%s:%s:%s:%s", n.Region, n.Account, kind, n.Instance)
 }
 
 // Severity is a coarse level for subscription filters and chat.

@@ -34,7 +34,17 @@ func notices() map[string]Notice {
 	verified := base()
 	verified.Outcome, verified.State, verified.Actions, verified.RebootAt = plan.OutcomeVerified, plan.Compliant, nil, nil
 	verified.Reason, verified.Group = "rds.force_ssl=1 in forcessl-default-sqlserver-se-15-0-168f9a23 and in effect", "forcessl-default-sqlserver-se-15-0-168f9a23"
-	return map[string]Notice{"remediated": base(), "report-finding": report, "failed": failed, "verified": verified}
+	cluster := base()
+	cluster.Kind, cluster.Instance, cluster.InstanceARN, cluster.Engine = plan.KindCluster, "orders", "arn:aws:rds:eu-west-1:123456789012:cluster:orders", "aurora-postgresql"
+	cluster.Reason = "rds.force_ssl is 0 in cluster parameter group default.aurora-postgresql15"
+	cluster.Group, cluster.NewGroup = "default.aurora-postgresql15", "forcessl-default-aurora-postgresql15-4b1e2f0c"
+	cluster.Members = []Member{{ID: "orders-w", Writer: true, Status: "available", ApplyStatus: "pending-reboot"},
+		{ID: "orders-r1", Status: "available", ApplyStatus: "pending-reboot"}}
+	cluster.Actions = []string{"create cluster parameter group forcessl-default-aurora-postgresql15-4b1e2f0c (family aurora-postgresql15) from the defaults of default.aurora-postgresql15",
+		"set rds.force_ssl=1 in forcessl-default-aurora-postgresql15-4b1e2f0c (pending-reboot)",
+		"attach cluster parameter group forcessl-default-aurora-postgresql15-4b1e2f0c to orders now",
+		"schedule reboot at 2026-11-29T05:00:00Z"}
+	return map[string]Notice{"remediated": base(), "report-finding": report, "failed": failed, "verified": verified, "cluster-remediated": cluster}
 }
 
 // Golden files: go test ./pkg/notify -update rewrites them; review the diff.

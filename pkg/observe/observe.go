@@ -24,6 +24,9 @@ type RDS interface {
 	DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInput, ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error)
 	DescribeDBParameters(context.Context, *rds.DescribeDBParametersInput, ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error)
 	DescribeDBParameterGroups(context.Context, *rds.DescribeDBParameterGroupsInput, ...func(*rds.Options)) (*rds.DescribeDBParameterGroupsOutput, error)
+	DescribeDBClusters(context.Context, *rds.DescribeDBClustersInput, ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
+	DescribeDBClusterParameters(context.Context, *rds.DescribeDBClusterParametersInput, ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error)
+	DescribeDBClusterParameterGroups(context.Context, *rds.DescribeDBClusterParameterGroupsInput, ...func(*rds.Options)) (*rds.DescribeDBClusterParameterGroupsOutput, error)
 	ListTagsForResource(context.Context, *rds.ListTagsForResourceInput, ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error)
 }
 
@@ -38,7 +41,7 @@ type Observer struct {
 	Account, Region, ScheduleGroup string
 
 	mu     sync.Mutex
-	params map[string]plan.Parameter // group + "\x00" + name
+	params map[string]plan.Parameter // kind + "\x00" + group + "\x00" + name
 }
 
 // New returns an Observer over an account and region's RDS client, and
@@ -55,8 +58,8 @@ func New(client RDS, sched Schedules, account, region, scheduleGroup string) *Ob
 // gave the name to the green instance) the immutable ID finds the current
 // name (filter dbi-resource-id).
 func (o *Observer) Resource(ctx context.Context, ref plan.Ref) (plan.Resource, bool, error) {
-	if ref.Kind != plan.KindInstance {
-		return plan.Resource{}, false, awserr.Terminal(fmt.Errorf("observe %s %s: not supported", ref.Kind, ref.ID))
+	if ref.Kind == plan.KindCluster {
+		return o.cluster(ctx, ref)
 	}
 	if ref.ID != "" {
 		r, found, err := o.describe(ctx, ref.ID, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(ref.ID)})

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
+	"github.com/forcessl/forcessl/pkg/plan"
 )
 
 // pagedParams serves 250 parameters in pages of 100; it refuses the
@@ -50,7 +51,7 @@ func TestParameterFilterAndFallback(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		c := &pagedParams{refuseFilter: refuse}
 		o := New(c, nil, "111122223333", "eu-west-1", "forcessl")
-		p, err := o.Parameter(context.Background(), "g", "rds.force_ssl")
+		p, err := o.Parameter(context.Background(), plan.KindInstance, "g", "rds.force_ssl")
 		if err != nil || !p.Found || p.Value != "1" || p.ApplyType != "static" {
 			t.Fatalf("refuse=%v: %+v %v", refuse, p, err)
 		}
@@ -62,7 +63,7 @@ func TestParameterFilterAndFallback(t *testing.T) {
 			t.Errorf("refuse=%v: %d calls, want %d", refuse, c.calls, want)
 		}
 		// Cached per group for the observer's lifetime.
-		if _, err := o.Parameter(context.Background(), "g", "rds.force_ssl"); err != nil || c.calls != want {
+		if _, err := o.Parameter(context.Background(), plan.KindInstance, "g", "rds.force_ssl"); err != nil || c.calls != want {
 			t.Errorf("second read was not cached: %d calls", c.calls)
 		}
 	}

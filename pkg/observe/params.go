@@ -18,15 +18,16 @@ import (
 // Fill reads what Decide asked for (need) into o: the protocol of plan.Need.
 func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) error {
 	req, _ := policy.For(o.Resource.Engine)
+	kind := o.Resource.Kind
 	if need.Params {
-		p, err := ob.Parameter(ctx, o.Resource.Group, req.Parameter)
+		p, err := ob.Parameter(ctx, kind, o.Resource.Group, req.Parameter)
 		if err != nil {
 			return err
 		}
 		o.Params = map[string]plan.Parameter{req.Parameter: p}
 	}
 	for _, name := range need.Groups {
-		g, err := ob.Group(ctx, name, req.Parameter)
+		g, err := ob.Group(ctx, kind, name, req.Parameter)
 		if err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) 
 		o.Schedules = s
 	}
 	if need.Users != "" {
-		users, err := ob.Instances(ctx, func(r plan.Resource) bool { return strings.EqualFold(r.Group, need.Users) })
+		users, err := ob.users(ctx, kind, need.Users)
 		if err != nil {
 			return err
 		}
@@ -55,29 +56,46 @@ func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) 
 	return nil
 }
 
-// Parameter reads one parameter of a group: DescribeDBParameters filtered
-// by parameter-name (the only filter RDS supports), with every page read
-// and the name matched client-side, so a region that refuses or ignores the
-// filter still gets the right answer.
-func (ob *Observer) Parameter(ctx context.Context, group, name string) (plan.Parameter, error) {
-	key := group + "\x00" + name
+// users lists the resources using a group: instances for a DB parameter
+// group, clusters for a DB cluster parameter group.
+func (ob *Observer) users(ctx context.Context, kind plan.Kind, group string) ([]plan.Resource, error) {
+	keep := func(r plan.Resource) bool { return strings.EqualFold(r.Group, group) }
+	if kind == plan.KindCluster {
+		return ob.Clusters(ctx, keep)
+	}
+	return ob.Instances(ctx, keep)
+}
+
+// Parameter reads one parameter of a group of the kind's group type,
+// filtered by parameter-name (the only filter RDS supports), with every
+// page read and the name matched client-side, so a region that refuses or
+// ignores the filter still gets the right answer.
+func (ob *Observer) Parameter(ctx context.Context, kind plan.Kind, group, name string) (plan.Parameter, error) {
+	key := string(kind) + "\x00" + group + "\x00" + name
 	ob.mu.Lock()
 	p, ok := ob.params[key]
 	ob.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	in := &rds.DescribeDBParametersInput{
-		DBParameterGroupName: aws.String(group),
-		Filters:              []types.Filter{{Name: aws.String("parameter-name"), Values: []string{name}}},
+	find := func(filters []types.Filter) error {
+		return ob.pages(ctx, kind, group, nil, filters, func(ps []types.Parameter) bool {
+			for _, q := range ps {
+				if aws.ToString(q.ParameterName) == name {
+					p = plan.Parameter{Found: true, Value: aws.ToString(q.ParameterValue), ApplyType: aws.ToString(q.ApplyType),
+						AllowedValues: aws.ToString(q.AllowedValues)}
+					return false
+				}
+			}
+			return true
+		})
 	}
-	p, err := findParameter(ctx, ob.RDS, in, name)
+	err := find([]types.Filter{{Name: aws.String("parameter-name"), Values: []string{name}}})
 	if awserr.Is(err, "InvalidParameterValue", "InvalidParameterCombination") {
-		in.Filters = nil
-		p, err = findParameter(ctx, ob.RDS, in, name)
+		err = find(nil)
 	}
 	if err != nil {
-		return plan.Parameter{}, awserr.Classify(fmt.Errorf("read %s of parameter group %s: %w", name, group, err))
+		return plan.Parameter{}, awserr.Classify(fmt.Errorf("read %s of %s %s: %w", name, groupNoun(kind), group, err))
 	}
 	ob.mu.Lock()
 	ob.params[key] = p
@@ -85,20 +103,33 @@ func (ob *Observer) Parameter(ctx context.Context, group, name string) (plan.Par
 	return p, nil
 }
 
-func findParameter(ctx context.Context, client RDS, in *rds.DescribeDBParametersInput, name string) (plan.Parameter, error) {
-	pages := rds.NewDescribeDBParametersPaginator(client, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return plan.Parameter{}, err
-		}
-		for _, p := range page.Parameters {
-			if aws.ToString(p.ParameterName) == name {
-				return plan.Parameter{Found: true, Value: aws.ToString(p.ParameterValue), ApplyType: aws.ToString(p.ApplyType)}, nil
+// pages reads a group's parameters page by page through the kind's API
+// (DescribeDBParameters or DescribeDBClusterParameters), until each says
+// to stop.
+func (ob *Observer) pages(ctx context.Context, kind plan.Kind, group string, source *string, filters []types.Filter,
+	each func([]types.Parameter) bool) error {
+	var marker *string
+	for {
+		var params []types.Parameter
+		if kind == plan.KindCluster {
+			out, err := ob.RDS.DescribeDBClusterParameters(ctx, &rds.DescribeDBClusterParametersInput{
+				DBClusterParameterGroupName: aws.String(group), Source: source, Filters: filters, Marker: marker})
+			if err != nil {
+				return err
 			}
+			params, marker = out.Parameters, out.Marker
+		} else {
+			out, err := ob.RDS.DescribeDBParameters(ctx, &rds.DescribeDBParametersInput{
+				DBParameterGroupName: aws.String(group), Source: source, Filters: filters, Marker: marker})
+			if err != nil {
+				return err
+			}
+			params, marker = out.Parameters, out.Marker
+		}
+		if !each(params) || aws.ToString(marker) == "" {
+			return nil
 		}
 	}
-	return plan.Parameter{}, nil
 }
 
 // Forget drops what the observer remembers of a group (after forcessl
@@ -107,7 +138,7 @@ func (ob *Observer) Forget(group string) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	for k := range ob.params {
-		if strings.HasPrefix(k, group+"\x00") {
+		if _, rest, _ := strings.Cut(k, "\x00"); strings.HasPrefix(rest, group+"\x00") {
 			delete(ob.params, k)
 		}
 	}
@@ -117,54 +148,79 @@ func (ob *Observer) Forget(group string) {
 // and user-set parameters. Exists is false when there is no such group. A
 // default group's name says its family, and it carries no user settings
 // and no tags of ours: only its parameter is read.
-func (ob *Observer) Group(ctx context.Context, name, param string) (plan.Group, error) {
+func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name, param string) (plan.Group, error) {
 	if family, ok := paramgroup.FamilyOfDefault(name); ok {
-		p, err := ob.Parameter(ctx, name, param)
+		p, err := ob.Parameter(ctx, kind, name, param)
 		return plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}, UserParams: map[string]string{},
 			Params: map[string]plan.Parameter{param: p}}, err
 	}
-	out, err := ob.RDS.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(name)})
-	if awserr.Is(err, "DBParameterGroupNotFound", "DBParameterGroupNotFoundFault") {
-		return plan.Group{Name: name}, nil
+	family, arn, found, err := ob.describeGroup(ctx, kind, name)
+	if err != nil || !found {
+		return plan.Group{Name: name}, err
 	}
+	g := plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}}
+	tags, err := ob.RDS.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: aws.String(arn)})
 	if err != nil {
-		return plan.Group{}, awserr.Classify(fmt.Errorf("describe parameter group %s: %w", name, err))
-	}
-	if len(out.DBParameterGroups) == 0 {
-		return plan.Group{Name: name}, nil
-	}
-	pg := out.DBParameterGroups[0]
-	g := plan.Group{Name: name, Exists: true, Family: aws.ToString(pg.DBParameterGroupFamily), Tags: map[string]string{}}
-	tags, err := ob.RDS.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: pg.DBParameterGroupArn})
-	if err != nil {
-		return plan.Group{}, awserr.Classify(fmt.Errorf("list tags of parameter group %s: %w", name, err))
+		return plan.Group{}, awserr.Classify(fmt.Errorf("list tags of %s %s: %w", groupNoun(kind), name, err))
 	}
 	for _, t := range tags.TagList {
 		g.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	if g.UserParams, err = ob.UserParams(ctx, name); err != nil {
+	if g.UserParams, err = ob.UserParams(ctx, kind, name); err != nil {
 		return plan.Group{}, err
 	}
-	p, err := ob.Parameter(ctx, name, param)
+	p, err := ob.Parameter(ctx, kind, name, param)
 	g.Params = map[string]plan.Parameter{param: p}
 	return g, err
 }
 
-// UserParams reads the parameters a user set in a group (Source "user").
-func (ob *Observer) UserParams(ctx context.Context, group string) (map[string]string, error) {
-	params := map[string]string{}
-	pages := rds.NewDescribeDBParametersPaginator(ob.RDS, &rds.DescribeDBParametersInput{
-		DBParameterGroupName: aws.String(group), Source: aws.String("user")})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, awserr.Classify(fmt.Errorf("read user parameters of %s: %w", group, err))
+func (ob *Observer) describeGroup(ctx context.Context, kind plan.Kind, name string) (family, arn string, found bool, err error) {
+	if kind == plan.KindCluster {
+		out, err := ob.RDS.DescribeDBClusterParameterGroups(ctx, &rds.DescribeDBClusterParameterGroupsInput{DBClusterParameterGroupName: aws.String(name)})
+		switch {
+		case awserr.Is(err, "DBParameterGroupNotFound", "DBParameterGroupNotFoundFault"):
+			return "", "", false, nil
+		case err != nil:
+			return "", "", false, awserr.Classify(fmt.Errorf("describe cluster parameter group %s: %w", name, err))
+		case len(out.DBClusterParameterGroups) == 0:
+			return "", "", false, nil
 		}
-		for _, p := range page.Parameters {
+		g := out.DBClusterParameterGroups[0]
+		return aws.ToString(g.DBParameterGroupFamily), aws.ToString(g.DBClusterParameterGroupArn), true, nil
+	}
+	out, err := ob.RDS.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(name)})
+	switch {
+	case awserr.Is(err, "DBParameterGroupNotFound", "DBParameterGroupNotFoundFault"):
+		return "", "", false, nil
+	case err != nil:
+		return "", "", false, awserr.Classify(fmt.Errorf("describe parameter group %s: %w", name, err))
+	case len(out.DBParameterGroups) == 0:
+		return "", "", false, nil
+	}
+	g := out.DBParameterGroups[0]
+	return aws.ToString(g.DBParameterGroupFamily), aws.ToString(g.DBParameterGroupArn), true, nil
+}
+
+// UserParams reads the parameters a user set in a group (Source "user").
+func (ob *Observer) UserParams(ctx context.Context, kind plan.Kind, group string) (map[string]string, error) {
+	params := map[string]string{}
+	err := ob.pages(ctx, kind, group, aws.String("user"), nil, func(ps []types.Parameter) bool {
+		for _, p := range ps {
 			if aws.ToString(p.Source) == "user" {
 				params[aws.ToString(p.ParameterName)] = aws.ToString(p.ParameterValue)
 			}
 		}
+		return true
+	})
+	if err != nil {
+		return nil, awserr.Classify(fmt.Errorf("read user parameters of %s %s: %w", groupNoun(kind), group, err))
 	}
 	return params, nil
+}
+
+func groupNoun(kind plan.Kind) string {
+	if kind == plan.KindCluster {
+		return "cluster parameter group"
+	}
+	return "parameter group"
 }

@@ -46,19 +46,30 @@ const (
 // deterministic and has no side effects; run it twice on the same input and
 // it answers the same.
 func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
-	now = now.UTC()
+	p, need := decide(o, s, now.UTC())
+	if need.Zero() && o.Found && o.Resource.Kind == KindCluster {
+		p.Reason += memberNote(o.Resource, s.ExemptTag)
+	}
+	return p, need
+}
+
+func decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	if !o.Found {
-		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the instance does not exist (deleted?)"}, Need{}
+		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the " + o.Resource.Kind.noun() + " does not exist (deleted?)"}, Need{}
 	}
 	in := o.Resource
-	if sc := policy.Classify(in.Engine, in.ClusterID, s.Engines); !sc.InScope {
+	sc := policy.Classify(in.Engine, in.ClusterID, s.Engines)
+	if in.Kind == KindCluster {
+		sc = policy.ClassifyCluster(in.Cluster, s.Engines)
+	}
+	if !sc.InScope {
 		return Plan{State: OutOfScope, Outcome: OutcomeNone, Reason: sc.Reason}, Need{}
 	}
 	if exempt(in, s.ExemptTag) {
 		return Plan{State: Exempt, Outcome: OutcomeNone, Reason: "tagged " + s.ExemptTag + "=true"}, Need{}
 	}
 	if ReadinessOf(in.Status) == Gone {
-		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the instance is being deleted (" + in.Status + ")"}, Need{}
+		return Plan{State: NotFound, Outcome: OutcomeNone, Reason: "the " + in.Kind.noun() + " is being deleted (" + in.Status + ")"}, Need{}
 	}
 	if o.Params == nil {
 		return Plan{}, Need{Params: true}

@@ -42,7 +42,27 @@ type Resource struct {
 	PendingModified   bool   // PendingModifiedValues is non-empty
 	MaintenanceWindow string // ddd:hh24:mi-ddd:hh24:mi, UTC
 	Tags              map[string]string
+
+	// A DB cluster's own facts (Kind KindCluster). Its Group is its DB
+	// cluster parameter group and ApplyStatus the least settled of its
+	// members' DBClusterParameterGroupStatus.
+	EngineVersion string
+	Cluster       policy.ClusterFacts
+	MultiAZ       bool // a Multi-AZ DB cluster (RDS for PostgreSQL/MySQL), rebooted as a whole
+	Members       []Member
 }
+
+// Member is one DB instance of a cluster.
+type Member struct {
+	ID, ResourceID string
+	Writer         bool
+	Status         string // the instance's DBInstanceStatus
+	ApplyStatus    string // DBClusterParameterGroupStatus
+	Tags           map[string]string
+}
+
+// Ref names a member for steps.
+func (m Member) Ref() Ref { return Ref{Kind: KindInstance, ID: m.ID, ResourceID: m.ResourceID} }
 
 // Ref names the resource a step acts on.
 func (r Resource) Ref() Ref { return Ref{Kind: r.Kind, ID: r.ID, ResourceID: r.ResourceID} }
@@ -59,9 +79,10 @@ type Ref struct {
 // Parameter is one parameter as DescribeDBParameters reports it. Found is
 // false when the group does not list it at all.
 type Parameter struct {
-	Found     bool
-	Value     string
-	ApplyType string // static | dynamic
+	Found         bool
+	Value         string
+	ApplyType     string // static | dynamic
+	AllowedValues string // e.g. "0,1" or "ON,OFF": how "on" is spelled
 }
 
 // Group is a parameter group observed in full: only when Decide must judge

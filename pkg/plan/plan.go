@@ -131,10 +131,24 @@ type DeleteSchedule struct {
 	Name string
 }
 
-// Reboot restarts the instance without failover, which is what makes a
-// pending parameter group change effective (ModifyDBInstance API reference).
+// Reboot restarts an instance (or one member of an Aurora cluster) without
+// failover, which is what makes a pending parameter group change effective
+// (ModifyDBInstance API reference).
 type Reboot struct {
 	Target Ref
+}
+
+// RebootCluster restarts a Multi-AZ DB cluster as a whole (RebootDBCluster:
+// "Use this operation only for a non-Aurora Multi-AZ DB cluster").
+type RebootCluster struct {
+	Target Ref
+}
+
+func (k Kind) noun() string {
+	if k == KindCluster {
+		return "DB cluster"
+	}
+	return "instance"
 }
 
 func (k Kind) group() string {
@@ -165,3 +179,4 @@ func (s CreateSchedule) Describe() string {
 }
 func (s DeleteSchedule) Describe() string { return "delete superseded schedule " + s.Name }
 func (s Reboot) Describe() string         { return fmt.Sprintf("reboot %s without failover", s.Target.ID) }
+func (s RebootCluster) Describe() string  { return fmt.Sprintf("reboot DB cluster %s", s.Target.ID) }

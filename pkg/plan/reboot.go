@@ -16,6 +16,9 @@ import (
 // and only a scheduled action reboots. A reboot does not apply the owner's
 // queued modifications, so it need not wait for them.
 func (d decision) rebootSteps() []Step {
+	if d.dynamicOnCluster() {
+		return d.schedule(ceilMinute(d.now.Add(SettleDelay)), request.TriggerRecheck)
+	}
 	switch d.rebootPolicy() {
 	case policy.RebootNever:
 		return nil
@@ -29,8 +32,19 @@ func (d decision) rebootSteps() []Step {
 	return d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot)
 }
 
+// dynamicOnCluster: a cluster whose TLS parameter is dynamic (Aurora
+// MySQL's require_secure_transport) takes it without a restart. forcessl
+// looks again after SettleDelay and schedules a reboot only if a member
+// then reports pending-reboot.
+func (d decision) dynamicOnCluster() bool {
+	return d.o.Resource.Kind == KindCluster && applyMethod(d.tls.ApplyType) != applyPendingReboot
+}
+
 // rebootNote says why rebootSteps plans no reboot, or "".
 func (d decision) rebootNote() string {
+	if d.dynamicOnCluster() {
+		return d.req.Parameter + " is dynamic: no reboot is needed; forcessl looks again to verify every member in sync"
+	}
 	if d.rebootPolicy() == policy.RebootNever {
 		return "reboot policy is never: the owner reboots"
 	}
@@ -54,10 +68,13 @@ func (d decision) pendingReboot() (Plan, Need) {
 	if d.o.Schedules == nil {
 		return Plan{}, Need{Schedules: true}
 	}
-	if m := d.o.Memory; m != nil && m.Intent != nil && d.o.Trigger == request.TriggerRestarted && d.o.EventTime.After(m.Intent.RecordedAt) {
+	if m := d.o.Memory; m != nil && m.Intent != nil && in.Kind == KindInstance && d.o.Trigger == request.TriggerRestarted &&
+		d.o.EventTime.After(m.Intent.RecordedAt) {
 		// No RDS API gives a last-restart time: a restart event later than
 		// the intent is the proof that forcessl's change is in effect. What
-		// is still pending is someone else's.
+		// is still pending is someone else's. (Not for a cluster: one
+		// member's restart is not all of them; each member's own status
+		// says which still wait.)
 		p := d.plan(CompliantPendingReboot, OutcomeVerified, why+"; TLS enforcement took effect at the restart, "+
 			"and what is still pending is not forcessl's change")
 		p.Intent.Close = "restarted at " + d.o.EventTime.UTC().Format(time.RFC3339)
@@ -123,9 +140,11 @@ func (d decision) rebootImmediately(why string) Plan {
 		return d.scheduled(why, d.schedule(ceilMinute(at.Add(SettleDelay)), request.TriggerReboot), OutcomeRebootPlanned)
 	}
 	if d.ready() {
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why+"; reboot policy is immediate", Reboot{Target: in.Ref()})
+		if p, ok := d.restart(why+"; reboot policy is immediate", time.Time{}); ok {
+			return p
+		}
 	}
-	p, _ := d.wait(CompliantPendingReboot, why+"; instance is "+d.busyWord())
+	p, _ := d.wait(CompliantPendingReboot, why+"; "+in.Kind.noun()+" is "+d.busyWord())
 	return p
 }
 
@@ -141,25 +160,26 @@ func (d decision) rebootInWindow(why string) Plan {
 	}
 	end, inWindow := w.Occurrence(d.now)
 	if inWindow && d.o.Trigger.Scheduled() && end.Sub(d.now) >= RebootMargin {
-		recheck := ceilMinute(d.now.Add(RecheckDelay))
-		switch {
 		// Queued modifications are applied by RDS in the window: give it one
 		// look's time to apply them, so the instance has one outage, not two.
-		case d.ready() && (!in.PendingModified || d.o.Trigger == request.TriggerRecheck):
-			return d.plan(CompliantPendingReboot, OutcomeRebooted, why+"; inside the maintenance window", Reboot{Target: in.Ref()})
-		case !recheck.Add(RebootMargin).After(end):
+		if d.ready() && (!in.PendingModified || d.o.Trigger == request.TriggerRecheck) {
+			if p, ok := d.restart(why+"; inside the maintenance window", end.Add(-RebootMargin)); ok {
+				return p
+			}
+		}
+		if recheck := ceilMinute(d.now.Add(RecheckDelay)); !recheck.Add(RebootMargin).After(end) {
 			busy := d.busyWord()
 			if d.ready() {
 				busy = "about to apply its queued modifications"
 			}
-			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; instance is "+busy+", looking again inside the window",
+			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; "+in.Kind.noun()+" is "+busy+", looking again inside the window",
 				d.schedule(recheck, request.TriggerRecheck)...)
 		}
 	}
 	out := OutcomeRebootPlanned
 	if d.o.Trigger == request.TriggerReboot || d.o.Trigger == request.TriggerRecheck && inWindow {
 		out = OutcomePostponed
-		why += "; could not reboot in this window (instance " + d.busyWord() + ")"
+		why += "; could not reboot in this window (" + in.Kind.noun() + " " + d.busyWord() + ")"
 	}
 	return d.scheduled(why, d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot), out)
 }

@@ -18,9 +18,9 @@ func (d decision) remediate() (Plan, Need) {
 		return d.plan(NonCompliant, OutcomeRefused, fmt.Sprintf("parameter group %s has no %s parameter: this engine version cannot enforce TLS through it (upgrade the engine, or exempt the instance)",
 			in.Group, d.req.Parameter)), Need{}
 	}
-	why := fmt.Sprintf("%s is %s in parameter group %s", d.req.Parameter, valueOrUnset(d.tls), in.Group)
+	why := fmt.Sprintf("%s is %s in %s %s", d.req.Parameter, valueOrUnset(d.tls), in.Kind.group(), in.Group)
 	if !d.ready() {
-		return d.wait(NotReady, why+", and the instance is "+d.busyWord())
+		return d.wait(NotReady, why+", and the "+in.Kind.noun()+" is "+d.busyWord())
 	}
 	if d.o.Schedules == nil {
 		return Plan{}, Need{Schedules: true}
@@ -150,8 +150,11 @@ func (d decision) attach(why string, steps []Step, group string, others []Ref) P
 	return p
 }
 
+// set turns TLS on in group, spelled as the family's AllowedValues spell it
+// ("1", or "ON" in Aurora MySQL and some MySQL cluster groups).
 func (d decision) set(group string) SetParameter {
-	return SetParameter{Kind: d.o.Resource.Kind, Group: group, Name: d.req.Parameter, Value: d.req.Value, ApplyMethod: applyMethod(d.tls.ApplyType)}
+	return SetParameter{Kind: d.o.Resource.Kind, Group: group, Name: d.req.Parameter, Value: policy.OnValue(d.req, d.tls.AllowedValues),
+		ApplyMethod: applyMethod(d.tls.ApplyType)}
 }
 
 func (d decision) intent(group string, p Plan, others []Ref) IntentChange {

@@ -21,8 +21,14 @@ const (
 )
 
 // Engines is every engine forcessl can enforce TLS on, in the order the
-// documentation lists them; the default scope.
+// documentation lists them; the default scope. The Multi-AZ DB clusters of
+// RDS for PostgreSQL and MySQL follow the postgres and mysql entries.
 var Engines = []string{
 	"sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web",
 	"postgres", "mysql", "mariadb",
+	"aurora-postgresql", "aurora-mysql",
 }
+
+// ClusterEngines are the engines of DB clusters (Aurora, and Multi-AZ DB
+// clusters of postgres and mysql).
+var ClusterEngines = []string{"aurora-postgresql", "aurora-mysql", "postgres", "mysql"}

@@ -21,9 +21,13 @@ func apiCallOrigin(env envelope, c apiCall) (account, region string, err error) 
 		{"requestParameters.newDBInstanceIdentifier", c.RequestParameters.NewDBInstanceIdentifier, "db"},
 		{"requestParameters.targetDBInstanceIdentifier", c.RequestParameters.TargetDBInstanceIdentifier, "db"},
 		{"requestParameters.dBParameterGroupName", c.RequestParameters.DBParameterGroupName, "pg"},
+		{"requestParameters.dBClusterIdentifier", c.RequestParameters.DBClusterIdentifier, "cluster"},
+		{"requestParameters.newDBClusterIdentifier", c.RequestParameters.NewDBClusterIdentifier, "cluster"},
+		{"requestParameters.dBClusterParameterGroupName", c.RequestParameters.DBClusterParameterGroupName, "cluster-pg"},
 	}
-	if c.ResponseElements != nil {
-		arns = append(arns, struct{ what, value, kind string }{"responseElements.dBInstanceArn", c.ResponseElements.DBInstanceArn, "db"})
+	if r := c.ResponseElements; r != nil {
+		arns = append(arns, struct{ what, value, kind string }{"responseElements.dBInstanceArn", r.DBInstanceArn, "db"},
+			struct{ what, value, kind string }{"responseElements.dBClusterArn", r.DBClusterArn, "cluster"})
 	}
 	for _, a := range arns {
 		if !strings.HasPrefix(a.value, "arn:") {

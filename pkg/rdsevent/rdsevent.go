@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ func ignore(format string, args ...any) error {
 // Detail types.
 const (
 	DetailInstance       = "RDS DB Instance Event"
+	DetailCluster        = "RDS DB Cluster Event"
 	DetailParameterGroup = "RDS DB Parameter Group Event"
 	DetailAPICall        = "AWS API Call via CloudTrail"
 	DetailScheduled      = "forcessl Scheduled Action"
@@ -66,6 +68,23 @@ func InstanceEventIDs() []string {
 	return ids
 }
 
+// ClusterEvents are the DB cluster events forcessl acts on (RDS User Guide,
+// "Amazon RDS event categories and event messages", source type cluster):
+// created (restores are announced as created too: the table has no cluster
+// restoration event; CloudTrail's Restore* calls cover them), renamed,
+// started, and engine upgrades (a new family can change defaults). There
+// is no "cluster modified" and no cluster parameter group event.
+var ClusterEvents = map[string]string{
+	"RDS-EVENT-0170": "DB cluster created",
+	"RDS-EVENT-0172": "Renamed cluster",
+	"RDS-EVENT-0151": "DB cluster started",
+	"RDS-EVENT-0173": "Database cluster engine version has been upgraded",
+	"RDS-EVENT-0176": "Database cluster engine major version has been upgraded",
+}
+
+// ClusterEventIDs lists the keys of ClusterEvents, sorted.
+func ClusterEventIDs() []string { return slices.Sorted(maps.Keys(ClusterEvents)) }
+
 // ParameterGroupEvent is the RDS-EVENT ID for a parameter change in a group.
 const ParameterGroupEvent = "RDS-EVENT-0037"
 
@@ -77,7 +96,18 @@ var (
 		"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica",
 	}
 	ParameterGroupAPICalls = []string{"ModifyDBParameterGroup", "ResetDBParameterGroup"}
+	// ClusterAPICalls create or reconfigure a DB cluster; a CreateDBInstance
+	// with a dBClusterIdentifier (a member added) is read as its cluster's.
+	ClusterAPICalls = []string{"CreateDBCluster", "ModifyDBCluster", "RestoreDBClusterFromSnapshot",
+		"RestoreDBClusterToPointInTime", "RestoreDBClusterFromS3"}
+	ClusterParameterGroupAPICalls = []string{"ModifyDBClusterParameterGroup", "ResetDBClusterParameterGroup"}
 )
+
+// APICalls are every CloudTrail event name forcessl acts on: what an
+// EventBridge rule must match.
+func APICalls() []string {
+	return slices.Concat(InstanceAPICalls, ParameterGroupAPICalls, ClusterAPICalls, ClusterParameterGroupAPICalls)
+}
 
 // envelope is the EventBridge event; detail stays raw until we know its type
 // (the aws-lambda-go events.CloudWatchEvent shape, without its time parsing,
@@ -110,6 +140,8 @@ func Parse(payload []byte) (request.Request, error) {
 	switch {
 	case env.Source == SourceRDS && env.DetailType == DetailInstance:
 		req, err = parseInstanceEvent(env)
+	case env.Source == SourceRDS && env.DetailType == DetailCluster:
+		req, err = parseClusterEvent(env)
 	case env.Source == SourceRDS && env.DetailType == DetailParameterGroup:
 		req, err = parseParameterGroupEvent(env)
 	case env.Source == SourceRDS && env.DetailType == DetailAPICall:
@@ -209,15 +241,21 @@ type apiCall struct {
 	RecipientAccountID string `json:"recipientAccountId"`
 	ErrorCode          string `json:"errorCode"`
 	RequestParameters  struct {
-		DBInstanceIdentifier       string `json:"dBInstanceIdentifier"`
-		NewDBInstanceIdentifier    string `json:"newDBInstanceIdentifier"`
-		TargetDBInstanceIdentifier string `json:"targetDBInstanceIdentifier"`
-		DBParameterGroupName       string `json:"dBParameterGroupName"`
+		DBInstanceIdentifier        string `json:"dBInstanceIdentifier"`
+		NewDBInstanceIdentifier     string `json:"newDBInstanceIdentifier"`
+		TargetDBInstanceIdentifier  string `json:"targetDBInstanceIdentifier"`
+		DBParameterGroupName        string `json:"dBParameterGroupName"`
+		DBClusterIdentifier         string `json:"dBClusterIdentifier"`
+		NewDBClusterIdentifier      string `json:"newDBClusterIdentifier"`
+		DBClusterParameterGroupName string `json:"dBClusterParameterGroupName"`
 	} `json:"requestParameters"`
 	ResponseElements *struct {
 		DBInstanceArn        string `json:"dBInstanceArn"`
 		DBInstanceIdentifier string `json:"dBInstanceIdentifier"`
 		DbiResourceID        string `json:"dbiResourceId"`
+		DBClusterArn         string `json:"dBClusterArn"`
+		DBClusterIdentifier  string `json:"dBClusterIdentifier"`
+		DbClusterResourceID  string `json:"dbClusterResourceId"`
 	} `json:"responseElements"`
 }
 
@@ -238,6 +276,19 @@ func parseAPICall(env envelope) (request.Request, error) {
 	}
 	req := request.Request{Trigger: request.TriggerChange, Account: account, Region: region, Cause: c.EventName}
 	switch {
+	case slices.Contains(ClusterAPICalls, c.EventName) || c.EventName == "CreateDBInstance" && c.RequestParameters.DBClusterIdentifier != "":
+		return clusterCall(req, c)
+	case slices.Contains(ClusterParameterGroupAPICalls, c.EventName):
+		req.Target = request.TargetClusterParameterGroup
+		req.ClusterParameterGroup = c.RequestParameters.DBClusterParameterGroupName
+		if strings.HasPrefix(req.ClusterParameterGroup, "arn:") {
+			arn, err := parseARN(req.ClusterParameterGroup, "cluster-pg")
+			if err != nil {
+				return request.Request{}, ignore("%s: %v", c.EventName, err)
+			}
+			req.ClusterParameterGroup = arn.name
+		}
+		return req, nil
 	case slices.Contains(InstanceAPICalls, c.EventName):
 		req.Target = request.TargetInstance
 		if r := c.ResponseElements; r != nil {
@@ -293,11 +344,13 @@ func parseAPICall(env envelope) (request.Request, error) {
 // are accepted. ResourceID, when present, is what the action acts on: the
 // instance may have been renamed since it was scheduled.
 type Scheduled struct {
-	Action     request.Trigger `json:"action"`
-	Account    string          `json:"account"`
-	Region     string          `json:"region"`
-	Instance   string          `json:"instance"`
-	ResourceID string          `json:"resourceId,omitempty"`
+	Action   request.Trigger `json:"action"`
+	Account  string          `json:"account"`
+	Region   string          `json:"region"`
+	Instance string          `json:"instance,omitempty"`
+	// Cluster names a DB cluster instead of an instance.
+	Cluster    string `json:"cluster,omitempty"`
+	ResourceID string `json:"resourceId,omitempty"`
 }
 
 // ScheduledPayload renders the event a schedule delivers for s.
@@ -318,8 +371,12 @@ func parseScheduled(env envelope) (request.Request, error) {
 	if s.Action != request.TriggerReboot && s.Action != request.TriggerRecheck {
 		return request.Request{}, ignore("unknown scheduled action %q", s.Action)
 	}
-	return request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
-		Instance: s.Instance, ResourceID: s.ResourceID, Cause: "scheduled-" + string(s.Action)}, nil
+	req := request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
+		Instance: s.Instance, ResourceID: s.ResourceID, Cause: "scheduled-" + string(s.Action)}
+	if s.Cluster != "" {
+		req.Target, req.Instance, req.Cluster = request.TargetCluster, "", s.Cluster
+	}
+	return req, nil
 }
 
 // SweepItem is one account and region of a sweep, as queued on SQS.
@@ -361,6 +418,64 @@ func parseSweepItem(env envelope) (request.Request, error) {
 	}
 	return request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Account: it.Account, Region: it.Region,
 		Cause: "sweep", SweepID: it.SweepID}, nil
+}
+
+func parseClusterEvent(env envelope) (request.Request, error) {
+	var d rdsDetail
+	if err := json.Unmarshal(env.Detail, &d); err != nil {
+		return request.Request{}, ignore("malformed %s detail: %v", env.DetailType, err)
+	}
+	id := d.EventID
+	if id == "" {
+		for k, msg := range ClusterEvents {
+			if strings.HasPrefix(d.Message, msg) {
+				id = k
+			}
+		}
+	}
+	if _, ok := ClusterEvents[id]; !ok {
+		return request.Request{}, ignore("RDS cluster event %q (%q) is not one forcessl acts on", d.EventID, d.Message)
+	}
+	arn, err := parseARN(d.SourceArn, "cluster")
+	if err != nil {
+		return request.Request{}, ignore("%s: %v", id, err)
+	}
+	if err := sameOrigin(env, arn); err != nil {
+		return request.Request{}, err
+	}
+	return request.Request{Target: request.TargetCluster, Trigger: request.TriggerChange, Account: arn.account, Region: arn.region,
+		Cluster: arn.name, Cause: id}, nil
+}
+
+// clusterCall reads a cluster API call: the cluster is the response's (the
+// one that exists after the call), its immutable ID when the response
+// carries it, and for a rename the new name (queued renames are found by
+// the ID).
+func clusterCall(req request.Request, c apiCall) (request.Request, error) {
+	req.Target = request.TargetCluster
+	p := c.RequestParameters
+	if r := c.ResponseElements; r != nil {
+		req.ResourceID = r.DbClusterResourceID
+		if r.DBClusterArn != "" && c.EventName != "CreateDBInstance" {
+			arn, err := parseARN(r.DBClusterArn, "cluster")
+			if err != nil {
+				return request.Request{}, ignore("%s: %v", c.EventName, err)
+			}
+			req.Cluster = arn.name
+		}
+	}
+	if c.EventName == "CreateDBInstance" {
+		req.ResourceID = "" // the response's resource ID is the member's
+	}
+	req.Cluster = first(p.NewDBClusterIdentifier, req.Cluster, p.DBClusterIdentifier)
+	if strings.HasPrefix(req.Cluster, "arn:") {
+		arn, err := parseARN(req.Cluster, "cluster")
+		if err != nil {
+			return request.Request{}, ignore("%s: %v", c.EventName, err)
+		}
+		req.Cluster = arn.name
+	}
+	return req, nil
 }
 
 type rdsARN struct{ account, region, name string }
@@ -411,6 +526,10 @@ func validate(r request.Request) error {
 		return ignore("%s: instance identifier %q is not valid", r.Cause, r.Instance)
 	case r.Target == request.TargetParameterGroup && !validName(r.ParameterGroup):
 		return ignore("%s: parameter group name %q is not valid", r.Cause, r.ParameterGroup)
+	case r.Target == request.TargetCluster && !validName(r.Cluster):
+		return ignore("%s: cluster identifier %q is not valid", r.Cause, r.Cluster)
+	case r.Target == request.TargetClusterParameterGroup && !validName(r.ClusterParameterGroup):
+		return ignore("%s: cluster parameter group name %q is not valid", r.Cause, r.ClusterParameterGroup)
 	}
 	return nil
 }

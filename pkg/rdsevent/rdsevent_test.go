@@ -36,7 +36,9 @@ func TestParseSamples(t *testing.T) {
 		{"testdata/eventbridge-rds-db-instance-event-0087-stopped.json", nil},
 		{"testdata/eventbridge-rds-db-instance-event-backup-lambda-guide-no-eventid.json", nil},
 		{"testdata/eventbridge-rds-db-snapshot-event-0041.json", nil},
-		{"testdata/eventbridge-rds-db-cluster-event-0173-aurora.json", nil},
+		// An engine upgrade can bring a new family and new defaults: look.
+		{"testdata/eventbridge-rds-db-cluster-event-0173-aurora.json", &request.Request{Target: request.TargetCluster, Trigger: request.TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Cluster: "my-db-cluster", Cause: "RDS-EVENT-0173"}},
 		{"testdata/eventbridge-rds-db-cluster-snapshot-event-0074-aurora.json", nil},
 		{"../../events/instance-created.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "RDS-EVENT-0005"}},
@@ -46,6 +48,12 @@ func TestParseSamples(t *testing.T) {
 			Account: "123456789012", Region: "us-east-1", ParameterGroup: "shared-sqlserver", Cause: "RDS-EVENT-0037"}},
 		{"../../events/cloudtrail-create-db-instance.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "CreateDBInstance"}},
+		{"../../events/cluster-created.json", &request.Request{Target: request.TargetCluster, Trigger: request.TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Cluster: "orders-aurora", Cause: "RDS-EVENT-0170"}},
+		{"../../events/cloudtrail-create-db-cluster.json", &request.Request{Target: request.TargetCluster, Trigger: request.TriggerChange,
+			Account: "123456789012", Region: "us-east-1", Cluster: "orders-aurora", ResourceID: "cluster-ORDERSAURORA0000000000001", Cause: "CreateDBCluster"}},
+		{"../../events/cloudtrail-modify-db-cluster-parameter-group.json", &request.Request{Target: request.TargetClusterParameterGroup,
+			Trigger: request.TriggerChange, Account: "123456789012", Region: "us-east-1", ClusterParameterGroup: "app-aurora", Cause: "ModifyDBClusterParameterGroup"}},
 		{"../../events/scheduled-reboot.json", &request.Request{Target: request.TargetInstance, Trigger: request.TriggerReboot,
 			Account: "123456789012", Region: "us-east-1", Instance: "orders-sql", Cause: "scheduled-reboot"}},
 	}
@@ -372,5 +380,49 @@ func TestRenameCarriesTheResourceID(t *testing.T) {
 	req, err := Parse([]byte(ev))
 	if err != nil || req.Instance != "new-name" || req.ResourceID != "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ" {
 		t.Fatalf("%+v %v", req, err)
+	}
+}
+
+// DB cluster intake: the cluster event table's IDs, and CloudTrail's
+// cluster calls (a member added reconciles its cluster).
+func TestClusterIntake(t *testing.T) {
+	const arn = "arn:aws:rds:eu-west-1:111122223333:cluster:orders"
+	clusterEvent := func(id, msg string) string {
+		return `{"detail-type":"RDS DB Cluster Event","source":"aws.rds","account":"111122223333","region":"eu-west-1",` +
+			`"detail":{"SourceArn":"` + arn + `","EventID":"` + id + `","Message":"` + msg + `"}}`
+	}
+	for _, tt := range []struct {
+		name, payload         string
+		target                request.Target
+		cluster, group, resID string
+	}{
+		{"created", clusterEvent("RDS-EVENT-0170", "DB cluster created."), request.TargetCluster, "orders", "", ""},
+		{"no EventID: by message", clusterEvent("", "DB cluster created."), request.TargetCluster, "orders", "", ""},
+		{"CreateDBCluster", apiCallEvent("CreateDBCluster", `,"requestParameters":{"dBClusterIdentifier":"orders"},"responseElements":{"dBClusterArn":"`+arn+`","dbClusterResourceId":"cluster-ABC"}`),
+			request.TargetCluster, "orders", "", "cluster-ABC"},
+		{"ModifyDBCluster rename", apiCallEvent("ModifyDBCluster", `,"requestParameters":{"dBClusterIdentifier":"orders","newDBClusterIdentifier":"orders-v2"},"responseElements":{"dBClusterArn":"`+arn+`","dbClusterResourceId":"cluster-ABC"}`),
+			request.TargetCluster, "orders-v2", "", "cluster-ABC"},
+		{"RestoreDBClusterToPointInTime", apiCallEvent("RestoreDBClusterToPointInTime", `,"requestParameters":{"dBClusterIdentifier":"restored","sourceDBClusterIdentifier":"orders"}`),
+			request.TargetCluster, "restored", "", ""},
+		{"a member added", apiCallEvent("CreateDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"orders-r3","dBClusterIdentifier":"orders"},"responseElements":{"dbiResourceId":"db-XYZ"}`),
+			request.TargetCluster, "orders", "", ""},
+		{"ModifyDBClusterParameterGroup", apiCallEvent("ModifyDBClusterParameterGroup", `,"requestParameters":{"dBClusterParameterGroupName":"app-cluster"}`),
+			request.TargetClusterParameterGroup, "", "app-cluster", ""},
+		{"ResetDBClusterParameterGroup by ARN", apiCallEvent("ResetDBClusterParameterGroup", `,"requestParameters":{"dBClusterParameterGroupName":"arn:aws:rds:eu-west-1:111122223333:cluster-pg:app-cluster"}`),
+			request.TargetClusterParameterGroup, "", "app-cluster", ""},
+	} {
+		req, err := Parse([]byte(tt.payload))
+		if err != nil || req.Target != tt.target || req.Cluster != tt.cluster || req.ClusterParameterGroup != tt.group || req.ResourceID != tt.resID {
+			t.Errorf("%s: %+v %v", tt.name, req, err)
+		}
+	}
+	for _, bad := range []string{
+		clusterEvent("RDS-EVENT-0179", "Database Activity Streams is started"),
+		strings.Replace(clusterEvent("RDS-EVENT-0170", ""), `"account":"111122223333"`, `"account":"999999999999"`, 1),
+		apiCallEvent("ModifyDBCluster", `,"requestParameters":{"dBClusterIdentifier":"arn:aws:rds:eu-west-1:999999999999:cluster:x"}`),
+	} {
+		if _, err := Parse([]byte(bad)); !errors.Is(err, ErrIgnored) {
+			t.Errorf("must be ignored: %s (%v)", bad, err)
+		}
 	}
 }

@@ -31,6 +31,10 @@ func (r *run) result(o plan.Observed, p plan.Plan) result.Resource {
 	if o.Found {
 		ir.Name = o.Resource.ID // the current identifier: the request may have named it before a rename
 	}
+	ir.Members = nil
+	for _, m := range members(o.Resource) {
+		ir.Members = append(ir.Members, m.String())
+	}
 	ir.Planned = nil
 	for _, s := range p.Steps {
 		ir.Planned = append(ir.Planned, s.Describe())
@@ -154,5 +158,15 @@ func (r *run) notice(o plan.Observed, p plan.Plan, report bool, errText string) 
 		Engine: o.Resource.Engine, State: p.State, Reason: p.Reason, Parameter: p.Requirement.Parameter,
 		Group: o.Resource.Group, NewGroup: p.TargetGroup(), Actions: actions, RebootAt: r.res.RebootAt, Window: o.Resource.MaintenanceWindow,
 		ExemptTag: r.Settings.ExemptTag, Error: errText,
+		Kind: o.Resource.Kind, Members: members(o.Resource), MultiAZ: o.Resource.MultiAZ,
 	}
+}
+
+// members are a cluster's members as messages and reports show them.
+func members(in plan.Resource) []notify.Member {
+	var ms []notify.Member
+	for _, m := range in.Members {
+		ms = append(ms, notify.Member{ID: m.ID, Writer: m.Writer, Status: m.Status, ApplyStatus: m.ApplyStatus})
+	}
+	return ms
 }

@@ -36,11 +36,15 @@ type Notifier interface {
 // Shared is what the reconciles of one request share, owned by the
 // fan-out: resources on one group are reconciled one after another, and
 // the compliant group the first one made is reused by the others without
-// reading it again.
+// reading it again. DB parameter groups and DB cluster parameter groups
+// are separate namespaces, hence the kind.
 type Shared interface {
-	LockGroup(group string) (unlock func())
-	Made(group string) (plan.Group, bool)
-	Remember(plan.Group)
+	LockGroup(kind plan.Kind, group string) (unlock func())
+	Made(kind plan.Kind, group string) (plan.Group, bool)
+	Remember(kind plan.Kind, g plan.Group)
+	// LockResource is taken when a request for a cluster member turns into
+	// its cluster's reconcile, after the member's own lock.
+	LockResource(ref plan.Ref) (unlock func())
 }
 
 // Reconciler reconciles single resources. Build one per process.
@@ -94,8 +98,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, list
 	o := plan.Observed{Account: sc.Account, Region: sc.Region, Trigger: sc.Trigger, EventTime: sc.EventTime}
 	var p plan.Plan
 	err := run.observe(ctx, &o, ref, listed)
+	if err == nil && o.Found && o.Resource.Kind == plan.KindInstance && o.Resource.ClusterID != "" {
+		// A cluster member's TLS switch is its cluster's: reconcile that.
+		ref, listed = plan.Ref{Kind: plan.KindCluster, ID: o.Resource.ClusterID}, nil
+		defer sc.Shared.LockResource(ref)()
+		run.log = sc.Log.With("instance", ref.ID, "member", o.Resource.ID)
+		run.res = result.Resource{Kind: ref.Kind, Name: ref.ID}
+		err = run.observe(ctx, &o, ref, nil)
+	}
 	if err == nil {
-		defer sc.Shared.LockGroup(o.Resource.Group)()
+		defer sc.Shared.LockGroup(o.Resource.Kind, o.Resource.Group)()
 		p, err = run.decide(ctx, &o)
 	}
 	fresh := listed == nil
@@ -165,7 +177,7 @@ func (r *run) observe(ctx context.Context, o *plan.Observed, ref plan.Ref, liste
 // seed gives Decide the compliant group this request made already for the
 // same source group: by construction it carries the source's settings.
 func (r *run) seed(o *plan.Observed) {
-	if g, ok := r.sc.Shared.Made(paramgroup.CompliantName(o.Resource.Group)); ok {
+	if g, ok := r.sc.Shared.Made(o.Resource.Kind, paramgroup.CompliantName(o.Resource.Group)); ok {
 		o.Groups = map[string]*plan.Group{g.Name: &g,
 			o.Resource.Group: {Name: o.Resource.Group, Exists: true, Family: g.Family, UserParams: g.UserParams}}
 	}
@@ -214,7 +226,7 @@ func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan
 		var refused plan.RefusedBy
 		switch {
 		case errors.As(err, &taken):
-		case awserr.Is(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault"):
+		case awserr.Is(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault", "InvalidDBClusterStateFault"):
 			refused = plan.RefusedBusy
 		case awserr.Is(err, "DBParameterGroupQuotaExceeded", "DBParameterGroupQuotaExceededFault"):
 			refused = plan.RefusedQuota
@@ -255,7 +267,7 @@ func (r *run) rememberMade(o plan.Observed, p plan.Plan) {
 		if src := o.Groups[source]; src != nil {
 			user = src.UserParams
 		}
-		r.sc.Shared.Remember(plan.Group{Name: name, Exists: true, Family: family, UserParams: user,
+		r.sc.Shared.Remember(o.Resource.Kind, plan.Group{Name: name, Exists: true, Family: family, UserParams: user,
 			Tags:   map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: source},
 			Params: map[string]plan.Parameter{p.Requirement.Parameter: {Found: true, Value: p.Requirement.Value}}})
 	}

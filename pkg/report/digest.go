@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
 )
 
@@ -212,7 +213,7 @@ func regionLine(it Item) string {
 		}
 	}
 	if len(parts) == 0 {
-		parts = []string{"no instances"}
+		parts = []string{"no resources"}
 	}
 	return fmt.Sprintf("  %s: %s\n", field(it.Region, maxName), strings.Join(parts, ", "))
 }
@@ -225,7 +226,11 @@ func errorLine(it Item) string {
 }
 
 func findingLine(f Finding) string {
-	s := fmt.Sprintf("    - %s [%s] %s", field(f.Instance, maxName), field(string(f.Bucket), maxName), field(f.Reason, maxReason))
+	name := field(f.Instance, maxName)
+	if f.Kind == plan.KindCluster {
+		name = "cluster " + name
+	}
+	s := fmt.Sprintf("    - %s [%s] %s", name, field(string(f.Bucket), maxName), field(f.Reason, maxReason))
 	if f.RebootAt != nil {
 		s += fmt.Sprintf(" (reboot %s)", when(f.RebootAt))
 	}

@@ -6,6 +6,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -59,10 +60,12 @@ type Finding struct {
 
 // Item is the report of one account and region.
 type Item struct {
-	Account  string         `json:"account"`
-	Region   string         `json:"region"`
-	Counts   map[Bucket]int `json:"counts"`
-	Findings []Finding      `json:"findings"`
+	Account string         `json:"account"`
+	Region  string         `json:"region"`
+	Counts  map[Bucket]int `json:"counts"`
+	// Kinds counts the resources by type (db-instance, db-cluster).
+	Kinds    map[plan.Kind]int `json:"kinds,omitempty"`
+	Findings []Finding         `json:"findings"`
 	// Resources lists every resource seen, in name order.
 	Resources []Finding `json:"resources"`
 	Error     string    `json:"error,omitempty"`
@@ -127,6 +130,12 @@ func FromResult(account, region string, res result.Result, err error) Item {
 	for _, ir := range res.Resources {
 		b := Classify(ir)
 		it.Counts[b]++
+		if ir.Kind != "" {
+			if it.Kinds == nil {
+				it.Kinds = map[plan.Kind]int{}
+			}
+			it.Kinds[ir.Kind]++
+		}
 		reason := ir.Reason
 		if ir.Error != "" {
 			reason = ir.Error
@@ -135,7 +144,10 @@ func FromResult(account, region string, res result.Result, err error) Item {
 			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction}
 		it.Resources = append(it.Resources, f)
 		if slices.Contains(attention, b) {
-			f.Kind, f.Outcome, f.LastAction = "", "", "" // the digest's record stays as it was
+			f.Outcome, f.LastAction = "", "" // the digest's record stays as it was
+			if f.Kind == plan.KindInstance {
+				f.Kind = "" // an instance's finding as before clusters; a cluster's says so
+			}
 			it.Findings = append(it.Findings, f)
 		}
 	}
@@ -157,6 +169,29 @@ func (r Report) Totals() map[Bucket]int {
 		}
 	}
 	return t
+}
+
+// KindTotals adds the per-type counts of every item.
+func (r Report) KindTotals() map[plan.Kind]int {
+	t := map[plan.Kind]int{}
+	for _, it := range r.Items {
+		for k, n := range it.Kinds {
+			t[k] += n
+		}
+	}
+	return t
+}
+
+// Kinds says how many resources of each type a report covers:
+// "3 instances, 1 cluster".
+func Kinds(counts map[plan.Kind]int) string {
+	word := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	return word(counts[plan.KindInstance], "instance", "instances") + ", " + word(counts[plan.KindCluster], "cluster", "clusters")
 }
 
 // NeedsAttention reports whether anything is not compliant or changed: only

@@ -28,6 +28,9 @@ func sample() Report {
 	b := result.Result{Resources: []result.Resource{
 		{Kind: plan.KindInstance, Name: "shop", State: plan.NonCompliant, Outcome: plan.OutcomeRefused, Reason: "forcessl-shop exists in another family"},
 		{Kind: plan.KindInstance, Name: "cache", State: plan.NonCompliant, Outcome: plan.OutcomeFailed, Error: "api error AccessDenied"},
+		{Kind: plan.KindCluster, Name: "payments", State: plan.CompliantPendingReboot, Outcome: plan.OutcomeNone,
+			Reason: "rds.force_ssl=1 in forcessl-default-aurora-postgresql15-4b1e2f0c, pending reboot", RebootAt: &reboot,
+			Members: []string{"payments-1 (writer): available, cluster parameters pending-reboot"}},
 	}}
 	return Report{SweepID: "2026-11-26T10:00:00Z", Mode: policy.ModeEnforce, Duration: 2 * time.Second, Items: []Item{
 		FromResult("222222222222", "eu-west-1", b, nil),
@@ -73,11 +76,14 @@ func TestRenderings(t *testing.T) {
 func TestCountsAndAttention(t *testing.T) {
 	r := sample()
 	tot := r.Totals()
-	want := map[Bucket]int{Compliant: 1, PendingReboot: 1, Remediated: 1, NonCompliant: 1, Exempt: 1, OutOfScope: 1, Failed: 1}
+	want := map[Bucket]int{Compliant: 1, PendingReboot: 2, Remediated: 1, NonCompliant: 1, Exempt: 1, OutOfScope: 1, Failed: 1}
 	for b, n := range want {
 		if tot[b] != n {
 			t.Errorf("%s = %d, want %d", b, tot[b], n)
 		}
+	}
+	if k := r.KindTotals(); k[plan.KindInstance] != 7 || k[plan.KindCluster] != 1 || Kinds(k) != "7 instances, 1 cluster" {
+		t.Errorf("counts per type: %v (%s)", k, Kinds(k))
 	}
 	if !r.NeedsAttention() {
 		t.Error("findings need attention")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/forcessl/forcessl/pkg/plan"
 )
 
 // Table writes the human report: counts per account and region, then the
@@ -38,21 +40,30 @@ func Table(w io.Writer, r Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "Resources: %s\n", Kinds(r.KindTotals()))
 	var findings []Finding
 	for _, it := range r.sorted() {
 		findings = append(findings, it.Findings...)
 	}
 	if len(findings) == 0 {
-		_, err := fmt.Fprintf(w, "\nEvery instance in scope enforces TLS (mode %s).\n", r.Mode)
+		_, err := fmt.Fprintf(w, "\nEvery resource in scope enforces TLS (mode %s).\n", r.Mode)
 		return err
 	}
 	fmt.Fprintf(w, "\nNeeds attention (mode %s):\n", r.Mode)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tREGION\tINSTANCE\tSTATE\tREBOOT\tREASON")
+	fmt.Fprintln(tw, "ACCOUNT\tREGION\tTYPE\tRESOURCE\tSTATE\tREBOOT\tREASON")
 	for _, f := range findings {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Account, f.Region, f.Instance, f.Bucket, when(f.RebootAt), f.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Account, f.Region, typeOf(f.Kind), f.Instance, f.Bucket, when(f.RebootAt), f.Reason)
 	}
 	return tw.Flush()
+}
+
+// typeOf names a resource's type in tables: instance or cluster.
+func typeOf(k plan.Kind) string {
+	if k == plan.KindCluster {
+		return "cluster"
+	}
+	return "instance"
 }
 
 func when(t *time.Time) string {

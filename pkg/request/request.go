@@ -15,10 +15,17 @@ import (
 type Target string
 
 const (
-	// TargetInstance reconciles one DB instance.
+	// TargetInstance reconciles one DB instance (a cluster member's
+	// cluster).
 	TargetInstance Target = "instance"
 	// TargetParameterGroup reconciles every instance that uses a group.
 	TargetParameterGroup Target = "parameter-group"
+	// TargetCluster reconciles one DB cluster.
+	TargetCluster Target = "cluster"
+	// TargetClusterParameterGroup reconciles every DB cluster that uses a
+	// cluster parameter group (RDS sends no event when one changes:
+	// CloudTrail's ModifyDBClusterParameterGroup is the only signal).
+	TargetClusterParameterGroup Target = "cluster-parameter-group"
 	// TargetSweep starts a reconciliation sweep of every account and region.
 	TargetSweep Target = "sweep"
 	// TargetAccountRegion reconciles every instance of one account and
@@ -57,6 +64,9 @@ type Request struct {
 	// it finds the instance through a rename.
 	ResourceID     string `json:"resourceId,omitempty"`
 	ParameterGroup string `json:"parameterGroup,omitempty"`
+	// Cluster and ClusterParameterGroup name a DB cluster, or its group.
+	Cluster               string `json:"cluster,omitempty"`
+	ClusterParameterGroup string `json:"clusterParameterGroup,omitempty"`
 	// EventTime is when the event happened, when it says (zero otherwise).
 	EventTime time.Time `json:"eventTime,omitzero"`
 	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or
@@ -78,6 +88,10 @@ func (r Request) Subject() string {
 	switch r.Target {
 	case TargetParameterGroup:
 		return "pg-" + r.ParameterGroup
+	case TargetClusterParameterGroup:
+		return "cpg-" + r.ClusterParameterGroup
+	case TargetCluster:
+		return r.Cluster
 	case TargetAccountRegion:
 		return "sweep"
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
-// Resource is what happened to one resource (today a DB instance; the JSON
-// keeps the name "instance" that replay scripts read).
+// Resource is what happened to one resource, a DB instance or a DB
+// cluster (Kind); the JSON keeps the name "instance" that replay scripts
+// read.
 type Resource struct {
 	Kind     plan.Kind    `json:"kind"`
 	Name     string       `json:"instance"`
@@ -33,6 +34,9 @@ type Resource struct {
 	LastAction string     `json:"lastAction,omitempty"`
 	Notified   bool       `json:"notified"`
 	Error      string     `json:"error,omitempty"`
+	// Members are a cluster's members: "id (writer|reader): status,
+	// cluster parameters apply-status".
+	Members []string `json:"members,omitempty"`
 }
 
 // Failed reports whether reconciling the resource ended in an error.

@@ -1,0 +1,165 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/forcessl/forcessl/pkg/maintwindow"
+	"github.com/forcessl/forcessl/pkg/request"
+)
+
+// MemberSettle is how long after restarting one member of an Aurora
+// cluster forcessl looks again to restart the next: one at a time, each only
+// once the previous one is available again.
+const MemberSettle = 5 * time.Minute
+
+// restart plans the restart that puts forcessl's pending change into
+// effect, now, for a scheduled action: an instance reboots; a Multi-AZ DB
+// cluster reboots as a whole (RebootDBCluster); an Aurora cluster reboots
+// one member at a time, readers first and the writer last, never one twice.
+// until bounds the follow-up looks (the window's end less RebootMargin;
+// zero when there is no window). ok is false when nothing can restart now.
+func (d decision) restart(why string, until time.Time) (Plan, bool) {
+	in := d.o.Resource
+	switch {
+	case in.Kind != KindCluster:
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, Reboot{Target: in.Ref()}), true
+	case in.MultiAZ:
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, RebootCluster{Target: in.Ref()}), true
+	}
+	pending := d.pendingMembers()
+	if len(pending) == 0 {
+		return Plan{}, false
+	}
+	for _, m := range in.Members {
+		if ReadinessOf(m.Status) != Ready {
+			// A member is still restarting (or otherwise busy): wait for it.
+			next := ceilMinute(d.now.Add(MemberSettle))
+			if !until.IsZero() && next.After(until) {
+				return Plan{}, false
+			}
+			return d.plan(CompliantPendingReboot, OutcomeWaiting, fmt.Sprintf("%s; member %s is %s, looking again before restarting the next",
+				why, m.ID, m.Status), d.schedule(next, request.TriggerRecheck)...), true
+		}
+	}
+	m := pending[0]
+	rest := len(pending) - 1
+	if writerRestartsReaders(in.Engine, in.EngineVersion) {
+		// On these versions the writer's reboot restarts every reader: the
+		// writer alone, so no member restarts twice (Aurora User Guide,
+		// aurora-reboot-cluster).
+		m, rest = writerOf(in.Members), 0
+	}
+	p := d.plan(CompliantPendingReboot, OutcomeRebooted, fmt.Sprintf("%s; restarting %s (%s) of %d pending", why, m.ID, role(m), len(pending)),
+		Reboot{Target: m.Ref()})
+	if rest > 0 {
+		next := ceilMinute(d.now.Add(MemberSettle))
+		if until.IsZero() || !next.After(until) {
+			p.Steps = append(p.Steps, d.schedule(next, request.TriggerRecheck)...)
+		} else if w, err := maintwindow.Parse(in.MaintenanceWindow); err == nil {
+			// No time left in this window for the next member: the rest
+			// restart in the next one.
+			steps := d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot)
+			p.Steps = append(p.Steps, steps...)
+			p.Outcome, p.RebootAt = OutcomePostponed, rebootTime(steps)
+			p.Reason += fmt.Sprintf("; postponed: the %d member(s) left restart in the next window", rest)
+		}
+	}
+	return p, true
+}
+
+// pendingMembers are the members still waiting for a restart, in the
+// order they restart: readers first (by name), the writer last.
+func (d decision) pendingMembers() []Member {
+	var readers, writer []Member
+	for _, m := range d.o.Resource.Members {
+		if m.ApplyStatus != PendingReboot {
+			continue
+		}
+		if m.Writer {
+			writer = append(writer, m)
+		} else {
+			readers = append(readers, m)
+		}
+	}
+	slices.SortFunc(readers, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	return append(readers, writer...)
+}
+
+func writerOf(ms []Member) Member {
+	for _, m := range ms {
+		if m.Writer {
+			return m
+		}
+	}
+	return ms[0]
+}
+
+func role(m Member) string {
+	if m.Writer {
+		return "writer"
+	}
+	return "reader"
+}
+
+// writerRestartsReaders: rebooting the writer also reboots every reader on
+// Aurora MySQL clusters of version 2.09 and lower, and on Aurora PostgreSQL
+// 14.6, 13.9, 12.13 and lower within each major, and every 11 (and older)
+// (Aurora User Guide, "Rebooting an Aurora cluster without read
+// availability"). An unknown version is taken to restart them: restarting
+// only the writer then never restarts a reader twice.
+func writerRestartsReaders(engine, version string) bool {
+	switch engine {
+	case "aurora-mysql":
+		// 5.7.mysql_aurora.2.09.2, 8.0.mysql_aurora.3.05.2, 5.6.10a (v1)
+		if strings.HasPrefix(version, "5.6") {
+			return true
+		}
+		_, aurora, ok := strings.Cut(version, "mysql_aurora.")
+		if !ok {
+			return true
+		}
+		major, minor, ok := majorMinor(aurora)
+		return !ok || major < 2 || major == 2 && minor <= 9
+	case "aurora-postgresql":
+		major, minor, ok := majorMinor(version)
+		if !ok {
+			return true
+		}
+		last := map[int]int{14: 6, 13: 9, 12: 13}
+		if l, listed := last[major]; listed {
+			return minor <= l
+		}
+		return major <= 11
+	}
+	return false
+}
+
+func majorMinor(v string) (int, int, bool) {
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	return major, minor, err1 == nil && err2 == nil
+}
+
+// memberNote says, for a cluster, which members carry the exempt tag: a
+// member's own tag does not exempt its cluster (tag the cluster).
+func memberNote(in Resource, tag string) string {
+	var ids []string
+	for _, m := range in.Members {
+		if exempt(Resource{Tags: m.Tags}, tag) {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; member(s) %s are tagged %s=true, which does not exempt the cluster: tag the cluster %s to exempt it",
+		strings.Join(ids, ", "), tag, in.ID)
+}

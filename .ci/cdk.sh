@@ -39,12 +39,18 @@ npx cdk synth --quiet --strict --no-notices --output cdk.out/full \
 npx cdk synth --quiet --strict --no-notices --output cdk.out/org \
 	-c orgId=o-abc123def4 -c targetOus=ou-ab12-cdef3456 -c regions=us-east-1,eu-west-1 \
 	-c mode=enforce -c accounts=111111111111,222222222222
+# Organization mode without an accounts allow-list, from a delegated
+# administrator, targeting a root: the sweep lists the OUs' accounts.
+npx cdk synth --quiet --strict --no-notices --output cdk.out/org-ous \
+	-c orgId=o-abc123def4 -c targetOus=r-ab12,ou-ab12-cdef3456 -c regions=eu-west-1 \
+	-c stackSetCallAs=DELEGATED_ADMIN
 
 echo "--- cfn-lint"
 shopt -s nullglob
 templates=(cdk.out/*.template.json cdk.out/full/*.template.json cdk.out/org/*.template.json
-	cdk.out/org/assembly-ForceSSLMember/*.template.json)
-if ((${#templates[@]} < 4)); then
+	cdk.out/org/assembly-ForceSSLMember/*.template.json cdk.out/org-ous/*.template.json
+	cdk.out/org-ous/assembly-ForceSSLMember/*.template.json)
+if ((${#templates[@]} < 6)); then
 	echo "no synthesized templates found" >&2
 	exit 1
 fi

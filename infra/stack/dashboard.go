@@ -66,13 +66,6 @@ type Dashboard struct {
 	Board awscloudwatch.Dashboard // the construct's default child
 }
 
-// metricName is the sweep metric (as the engine names it in its EMF lines)
-// of a report bucket: EMF lists one metric per bucket, in report.Buckets
-// order.
-func metricName(schema EMFSchema, b report.Bucket) string {
-	return schema.Metrics[slices.Index(report.Buckets, b)]
-}
-
 // searchExpr is a CloudWatch SEARCH over the sweep metrics of one dimension
 // set (e.g. "Account,Region").
 func searchExpr(ns, dims, metric, stat string, period time.Duration) string {
@@ -115,10 +108,16 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) *
 		}
 		return awscloudwatch.NewMathExpression(p)
 	}
+	// Instances by state: one metric per report bucket, as the engine names
+	// it (report.MetricName); NotCovered counts account-regions, not
+	// instances, and has widgets of its own.
 	var totals []awscloudwatch.IMetric
-	for _, m := range schema.Metrics {
+	for _, b := range report.Buckets {
+		m := report.MetricName(b)
 		totals = append(totals, expr("SUM("+searchExpr(ns, "Account,Region", m, "Maximum", period)+")", m))
 	}
+	latest := append(slices.Clone(totals),
+		expr("SUM("+searchExpr(ns, "Account,Region", report.NotCoveredMetric, "Maximum", period)+")", "Account-regions not covered"))
 	byAccount := func(metric string) awscloudwatch.IMetric {
 		return expr(searchExpr(ns, "Account", metric, "Sum", period), "")
 	}
@@ -140,8 +139,8 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) *
 		Markdown: jsii.String(fmt.Sprintf("## forcessl\n"+
 			"Compliance from the reconciliation sweep (namespace `%s`, one point per %s). "+
 			"Totals: the latest counts of every account and region, summed. By account: the sum of the account's "+
-			"regions (a retried work item counts twice). Work items that failed 3 times wait in the sweep "+
-			"dead-letter queue.", ns, humanDuration(period))),
+			"regions (a retried work item counts twice). An account-region forcessl could not read is not covered: "+
+			"an alarm. Work items that failed 3 times wait in the sweep dead-letter queue.", ns, humanDuration(period))),
 	}))
 	d.AddWidgets(
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
@@ -152,24 +151,41 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) *
 		awscloudwatch.NewSingleValueWidget(&awscloudwatch.SingleValueWidgetProps{
 			Title: jsii.String("Latest sweep"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Metrics: &totals, Period: cdkPeriod,
+			Metrics: &latest, Period: cdkPeriod,
+		}),
+	)
+	// Coverage: an account-region forcessl could not read is a finding
+	// (alarmed: Sweep.NotCoveredAlarm).
+	d.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Account-regions not covered (by account and region)"),
+			Width: jsii.Number(16), Height: jsii.Number(6),
+			Left: &[]awscloudwatch.IMetric{
+				expr(searchExpr(ns, "Account,Region", report.NotCoveredMetric, "Maximum", period), ""),
+			},
+			Period: cdkPeriod, LeftYAxis: zero,
+		}),
+		awscloudwatch.NewAlarmWidget(&awscloudwatch.AlarmWidgetProps{
+			Title: jsii.String("Coverage alarm (any account-region not covered)"),
+			Width: jsii.Number(8), Height: jsii.Number(6),
+			Alarm: props.Sweep.NotCoveredAlarm, LeftYAxis: zero,
 		}),
 	)
 	d.AddWidgets(
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Non-compliant instances by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.NonCompliant))}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(report.MetricName(report.NonCompliant))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Pending reboot by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.PendingReboot))}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(report.MetricName(report.PendingReboot))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title: jsii.String("Failed instances by account"),
 			Width: jsii.Number(8), Height: jsii.Number(6),
-			Left: &[]awscloudwatch.IMetric{byAccount(metricName(schema, report.Failed))}, Period: cdkPeriod, LeftYAxis: zero,
+			Left: &[]awscloudwatch.IMetric{byAccount(report.MetricName(report.Failed))}, Period: cdkPeriod, LeftYAxis: zero,
 		}),
 	)
 	d.AddWidgets(

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/forcessl/forcessl/pkg/report"
 )
 
 // dashboardBody is the dashboard's JSON body with every CloudFormation
@@ -45,7 +47,7 @@ func TestEMFSchema(t *testing.T) {
 	want := EMFSchema{
 		Namespace:  "forcessl",
 		Dimensions: [][]string{{"Account", "Region"}, {"Account"}},
-		Metrics:    []string{"Compliant", "PendingReboot", "Remediated", "NonCompliant", "Exempt", "OutOfScope", "Failed"},
+		Metrics:    []string{"Compliant", "PendingReboot", "Remediated", "NonCompliant", "Exempt", "OutOfScope", "Failed", report.NotCoveredMetric},
 	}
 	if !jsonEq(got, want) {
 		t.Errorf("EMF schema = %+v, want %+v", got, want)
@@ -61,9 +63,11 @@ func TestDashboard(t *testing.T) {
 	}{{reportStack(t), 86400}, {sweepStack(t), 43200}} {
 		body, raw := dashboardBody(t, tc.f)
 		var exprs, titles []string
+		byTitle := map[string][]string{} // a widget's expressions
 		for _, w := range body["widgets"].([]any) {
 			props := w.(map[string]any)["properties"].(map[string]any)
-			if title, ok := props["title"].(string); ok {
+			title, _ := props["title"].(string)
+			if title != "" {
 				titles = append(titles, title)
 			}
 			metrics, _ := props["metrics"].([]any)
@@ -71,16 +75,34 @@ func TestDashboard(t *testing.T) {
 				for _, e := range m.([]any) {
 					if o, ok := e.(map[string]any); ok && o["expression"] != nil {
 						exprs = append(exprs, o["expression"].(string))
+						byTitle[title] = append(byTitle[title], o["expression"].(string))
 					}
 				}
 			}
 		}
 		p := fmt.Sprint(tc.period)
-		for _, m := range SweepMetrics().Metrics {
-			want := `SUM(SEARCH('{forcessl,Account,Region} MetricName="` + m + `"', 'Maximum', ` + p + `))`
-			if !slices.Contains(exprs, want) {
-				t.Errorf("no total for %s (%s) in %v", m, want, exprs)
-			}
+		total := func(m string) string {
+			return `SUM(SEARCH('{forcessl,Account,Region} MetricName="` + m + `"', 'Maximum', ` + p + `))`
+		}
+		// Instances by state: exactly one total per report bucket, named
+		// as the engine names it; NotCovered is not a state of instances.
+		var states []string
+		for _, b := range report.Buckets {
+			states = append(states, total(report.MetricName(b)))
+		}
+		if got := byTitle["Instances by state (all accounts and regions)"]; !slices.Equal(got, states) {
+			t.Errorf("instances by state = %v, want %v", got, states)
+		}
+		if got, want := byTitle["Latest sweep"], append(slices.Clone(states), total(report.NotCoveredMetric)); !slices.Equal(got, want) {
+			t.Errorf("latest sweep = %v, want %v", got, want)
+		}
+		// Coverage: every account-region's NotCovered, and the alarm.
+		if got := byTitle["Account-regions not covered (by account and region)"]; !slices.Equal(got, []string{
+			`SEARCH('{forcessl,Account,Region} MetricName="NotCovered"', 'Maximum', ` + p + `)`}) {
+			t.Errorf("coverage widget = %v", got)
+		}
+		if !strings.Contains(raw, `"annotations":{"alarms":["TOKEN"]}`) || !slices.Contains(titles, "Coverage alarm (any account-region not covered)") {
+			t.Errorf("no coverage alarm widget in %s", raw)
 		}
 		for _, m := range []string{"NonCompliant", "PendingReboot", "Failed"} {
 			if want := `SEARCH('{forcessl,Account} MetricName="` + m + `"', 'Sum', ` + p + `)`; !slices.Contains(exprs, want) {

@@ -5,9 +5,11 @@
 //	ForceSSL       the stack: composes the constructs below, writes the function's environment
 //	Remediator     the function, its log group, role, dead-letter queue, reboot scheduler, default-bus rules, alarms
 //	Notifications  the SNS topic, its KMS key, email and Slack (Chatbot) subscriptions
-//	Sweep          the sweep's schedule rule, work queue, dead-letter queue, event source and grants
+//	Sweep          the sweep's schedule rule, work queue, dead-letter queue, coverage alarm, event source and grants
+//	StateTable     forcessl's memory: the DynamoDB table of pkg/state, and its grant
 //	Organization   organization mode: the central bus and its policy, the rules on it, the StackSet
 //	Member         the stack the StackSet deploys to every member account and region
+//	Tripwire       the detective control: rules on forcessl's roles' calls that carry keys it never sends
 //	Dashboard      the CloudWatch dashboard
 //
 // Settings (settings.go) is the validated context; the function's part of it

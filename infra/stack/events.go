@@ -10,15 +10,11 @@ import (
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 )
 
-// cloudTrailEventSource is the CloudTrail eventSource of RDS API calls.
-// pkg/rdsevent checks the same literal when it parses an API call but does
-// not export it; this is the CDK app's single copy.
-const cloudTrailEventSource = "rds.amazonaws.com"
-
-// rulePattern is one of the engine's event filters, as a rule.
+// rulePattern is one of the engine's event filters, as a rule. slug names
+// the member accounts' forwarding rule (memberRuleName).
 type rulePattern struct {
-	id, description string
-	pattern         *awsevents.EventPattern
+	id, slug, description string
+	pattern               *awsevents.EventPattern
 }
 
 // eventPatterns are the three filters of the events the engine handles,
@@ -33,42 +29,72 @@ func eventPatterns(accounts []string) []rulePattern {
 	}
 	apiCalls := append(slices.Clone(rdsevent.InstanceAPICalls), rdsevent.ParameterGroupAPICalls...)
 	return []rulePattern{
-		{"InstanceEventsRule", "forcessl: RDS DB instance events that may leave an instance without forced TLS",
+		{"InstanceEventsRule", "instance-events", "forcessl: RDS DB instance events that may leave an instance without forced TLS",
 			&awsevents.EventPattern{
 				Source:     jsii.Strings(rdsevent.SourceRDS),
 				DetailType: jsii.Strings(rdsevent.DetailInstance),
 				Account:    account,
 				Detail:     &map[string]any{"EventID": jsii.Strings(rdsevent.InstanceEventIDs()...)},
 			}},
-		{"ParameterGroupEventsRule", "forcessl: RDS DB parameter changes",
+		{"ParameterGroupEventsRule", "parameter-group-events", "forcessl: RDS DB parameter changes",
 			&awsevents.EventPattern{
 				Source:     jsii.Strings(rdsevent.SourceRDS),
 				DetailType: jsii.Strings(rdsevent.DetailParameterGroup),
 				Account:    account,
 				Detail:     &map[string]any{"EventID": jsii.Strings(rdsevent.ParameterGroupEvent)},
 			}},
-		{"ApiCallsRule", "forcessl: RDS API calls (via CloudTrail) that create or reconfigure instances and parameter groups",
+		{"ApiCallsRule", "api-calls", "forcessl: RDS API calls (via CloudTrail) that create or reconfigure instances and parameter groups",
 			&awsevents.EventPattern{
 				Source:     jsii.Strings(rdsevent.SourceRDS),
 				DetailType: jsii.Strings(rdsevent.DetailAPICall),
 				Account:    account,
 				Detail: &map[string]any{
-					"eventSource": jsii.Strings(cloudTrailEventSource),
+					"eventSource": jsii.Strings(rdsevent.CloudTrailSource),
 					"eventName":   jsii.Strings(apiCalls...),
 				},
 			}},
 	}
 }
 
+// eventSourcesAndTypes are the source and detail-types of the engine's
+// event filters, each once, in filter order: what the rules match, so what
+// a bus that only forwards to them needs to accept.
+func eventSourcesAndTypes() (sources, detailTypes []string) {
+	for _, p := range eventPatterns(nil) {
+		for _, src := range *p.pattern.Source {
+			if !slices.Contains(sources, *src) {
+				sources = append(sources, *src)
+			}
+		}
+		for _, t := range *p.pattern.DetailType {
+			if !slices.Contains(detailTypes, *t) {
+				detailTypes = append(detailTypes, *t)
+			}
+		}
+	}
+	return sources, detailTypes
+}
+
+// memberRuleName names a member account's forwarding rule: fixed, so the
+// forwarding role's trust can name its rules' ARNs exactly and an SCP can
+// protect them (infra/scp).
+func memberRuleName(p rulePattern) string { return MemberNamePrefix + p.slug }
+
 // newEventRules adds, in scope, one rule per engine event filter on bus
 // (nil: the account's default bus), each with its own target from target.
-// idPrefix and descriptionSuffix tell rule sets apart.
+// idPrefix and descriptionSuffix tell rule sets apart; name, when not nil,
+// gives each rule a fixed name.
 func newEventRules(scope constructs.Construct, idPrefix string, bus awsevents.IEventBus, descriptionSuffix string,
-	accounts []string, target func() awsevents.IRuleTarget) []awsevents.Rule {
+	accounts []string, name func(rulePattern) string, target func() awsevents.IRuleTarget) []awsevents.Rule {
 	var rules []awsevents.Rule
 	for _, p := range eventPatterns(accounts) {
+		var ruleName *string
+		if name != nil {
+			ruleName = jsii.String(name(p))
+		}
 		rules = append(rules, awsevents.NewRule(scope, jsii.String(idPrefix+p.id), &awsevents.RuleProps{
 			EventBus:     bus,
+			RuleName:     ruleName,
 			Description:  jsii.String(p.description + descriptionSuffix),
 			EventPattern: p.pattern,
 			Targets:      &[]awsevents.IRuleTarget{target()},

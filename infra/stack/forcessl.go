@@ -25,6 +25,8 @@ type ForceSSL struct {
 	Remediator    *Remediator
 	Organization  *Organization // organization mode only (nil otherwise)
 	Sweep         *Sweep
+	State         *StateTable
+	Tripwire      *Tripwire
 	Dashboard     *Dashboard
 }
 
@@ -60,6 +62,14 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 		})
 	}
 	st.Sweep = NewSweep(stack, "Sweep", SweepProps{Settings: s, Remediator: st.Remediator, Notifications: st.Notifications})
+	// forcessl's memory: read and written in report mode too.
+	st.State = NewStateTable(stack, "StateTable")
+	st.Remediator.UseStateTable = st.State.Grant(st.Remediator.Role)
+	tripwireProps := TripwireProps{Settings: s, Remediator: st.Remediator, Notifications: st.Notifications}
+	if st.Organization != nil {
+		tripwireProps.OrgBus = st.Organization.Bus
+	}
+	st.Tripwire = NewTripwire(stack, "Tripwire", tripwireProps)
 
 	// The function's environment: its configuration from context, with the
 	// stack's own resources, as the engine writes it (config.Config.Env).
@@ -68,6 +78,8 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 		TopicARN:         *st.Notifications.Topic.TopicArn(),
 		SweepQueueURL:    *st.Sweep.Queue.QueueUrl(),
 		ScheduleDLQARN:   *st.Remediator.DeadLetters.QueueArn(),
+		StateTable:       *st.State.Table.TableName(),
+		Regions:          CoveredRegions(stack, s.Function.Regions),
 	}))
 
 	st.Dashboard = NewDashboard(stack, "Dashboard", DashboardProps{

@@ -25,16 +25,20 @@ func TestResourceCounts(t *testing.T) {
 		f      func(*testing.T) *fixture
 		counts map[string]float64
 	}{
+		// Events rules: 3 event filters, the sweep schedule, and the
+		// tripwire's (TestTripwireRules counts those).
 		{"report", reportStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1, "AWS::Events::Rule": 4,
+			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1,
+			"AWS::Events::Rule":       float64(4 + len(reportStack(t).stack.Tripwire.Rules)),
 			"AWS::Lambda::Permission": 4, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
-			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 4,
-			"AWS::Lambda::EventSourceMapping": 1, "AWS::CloudWatch::Dashboard": 1,
+			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 5,
+			"AWS::Lambda::EventSourceMapping": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::DynamoDB::Table": 1,
 			"AWS::Logs::LogGroup": 1, "AWS::SNS::Subscription": 0, "AWS::Chatbot::SlackChannelConfiguration": 0,
 			"AWS::IAM::ManagedPolicy": 0,
 		}},
 		{"enforce", enforceStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Events::Rule": 4, "AWS::IAM::Role": 3,
+			"AWS::Lambda::Function": 1, "AWS::Events::Rule": float64(4 + len(enforceStack(t).stack.Tripwire.Rules)),
+			"AWS::IAM::Role": 3, "AWS::DynamoDB::Table": 1,
 			"AWS::SNS::Subscription": 2, "AWS::Chatbot::SlackChannelConfiguration": 1,
 		}},
 	} {
@@ -153,7 +157,8 @@ func TestSingleAccountUnchanged(t *testing.T) {
 			}
 		}
 		raw, _ := json.Marshal(f.json)
-		for _, s := range []string{"sts:AssumeRole\"", "EventBusName", config.EnvMemberRoleName, config.EnvAccounts} {
+		for _, s := range []string{"sts:AssumeRole\"", "EventBusName", config.EnvMemberRoleName, config.EnvAccounts,
+			config.EnvTargetOUs, "organizations:", "wildcard"} {
 			// sts:AssumeRole appears in trust policies (as the action of
 			// AssumeRolePolicyDocument); look for it in permission policies.
 			if s == "sts:AssumeRole\"" {

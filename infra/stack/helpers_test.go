@@ -249,3 +249,76 @@ func member(t *testing.T, f *fixture) (assertions.Template, map[string]any) {
 func memberResources(m map[string]any, typ string) map[string]map[string]any {
 	return (&fixture{json: m}).resources(typ)
 }
+
+// evalCfn evaluates the few intrinsic functions the function's environment
+// uses (Ref AWS::Region, Fn::Join, Fn::If, and in conditions Fn::Equals and
+// Fn::Or) as CloudFormation would deploy the template in region. Any other
+// value fails the test.
+func evalCfn(t *testing.T, f *fixture, v any, region string) any {
+	t.Helper()
+	conditions, _ := f.json["Conditions"].(map[string]any)
+	var eval func(v any) any
+	eval = func(v any) any {
+		switch x := v.(type) {
+		case string, bool, float64:
+			return x
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = eval(e)
+			}
+			return out
+		case map[string]any:
+			if len(x) != 1 {
+				break
+			}
+			for fn, arg := range x {
+				switch fn {
+				case "Ref":
+					if arg == "AWS::Region" {
+						return region
+					}
+				case "Fn::Join":
+					a := arg.([]any)
+					var parts []string
+					for _, p := range eval(a[1]).([]any) {
+						parts = append(parts, p.(string))
+					}
+					return strings.Join(parts, a[0].(string))
+				case "Fn::If":
+					a := arg.([]any)
+					if eval(conditions[a[0].(string)]).(bool) {
+						return eval(a[1])
+					}
+					return eval(a[2])
+				case "Fn::Equals":
+					a := eval(arg).([]any)
+					return a[0] == a[1]
+				case "Fn::Or":
+					for _, c := range eval(arg).([]any) {
+						if c.(bool) {
+							return true
+						}
+					}
+					return false
+				}
+			}
+		}
+		t.Fatalf("cannot evaluate %v", v)
+		return nil
+	}
+	return eval(v)
+}
+
+// functionEnv is the function's environment as synthesized.
+func functionEnv(t *testing.T, f *fixture) map[string]any {
+	t.Helper()
+	fns := f.resources("AWS::Lambda::Function")
+	if len(fns) != 1 {
+		t.Fatalf("%d functions", len(fns))
+	}
+	for _, fn := range fns {
+		return fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	}
+	return nil
+}

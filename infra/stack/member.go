@@ -1,13 +1,25 @@
 package stack
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Fixed names in member accounts: the forwarding rules are MemberNamePrefix
+// + their filter's slug (forcessl-instance-events, …) and the forwarding
+// role MemberForwardingRolePrefix + the region, so the role's trust names
+// its rules exactly and an SCP can protect both (infra/scp).
+const (
+	MemberNamePrefix           = "forcessl-"
+	MemberForwardingRolePrefix = MemberNamePrefix + "forwarding-"
 )
 
 // Parameters of the member template; the central stack fills them in the
@@ -34,10 +46,13 @@ type Member struct {
 	// mode, over every member region.
 	RDS RDSStatements
 	// ForwardingRole lets this region's rules put events on the central
-	// bus. Unnamed, so CloudFormation gives it a per-stack-instance name and
-	// every region has its own: no cross-region dependency.
+	// bus. Named per region (MemberForwardingRolePrefix + region): every
+	// region has its own, no cross-region dependency.
 	ForwardingRole awsiam.Role
 	Rules          []awsevents.Rule // the engine's filters, on the default bus, to the central bus
+	// ForwardingDeadLetters holds what the rules could not deliver to the
+	// central bus (after EventBridge's 24 h of retries).
+	ForwardingDeadLetters awssqs.Queue
 
 	IsPrimaryRegion      awscdk.CfnCondition
 	IsCentralAccountHome awscdk.CfnCondition
@@ -98,8 +113,12 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 		regions[i] = jsii.String(r)
 	}
 	// The role is global: it must reach RDS in every region the StackSet
-	// forwards events from.
-	m.RDS = NewRDSStatements(stack, s.Function, regions)
+	// forwards events from, and in the central region, which forcessl
+	// always covers (FORCESSL_REGIONS, CoveredRegions) even when it is not
+	// one of the StackSet's: there member accounts are swept, not
+	// forwarded. (When it is one of them its ARNs are listed twice, which
+	// IAM accepts; the template cannot tell at synth.)
+	m.RDS = NewRDSStatements(stack, s.Function, append(regions, centralRegion))
 	statements := m.RDS.All()
 	m.RemediationRole = awsiam.NewRole(stack, jsii.String("RemediationRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(s.Function.MemberRoleName),
@@ -116,17 +135,44 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 	})
 	m.RemediationRole.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().SetCondition(m.IsPrimaryRegion)
 
+	// Trust: EventBridge, for this account's forwarding rules only
+	// (aws:SourceArn, "the ARN of the rule that is sending the event", and
+	// aws:SourceAccount, the account the rule is in: EventBridge User
+	// Guide, "Using IAM policy conditions"). The rules have fixed names, so
+	// their ARNs are known here without a reference to them (which, with
+	// theirs to this role, would be a cycle).
+	var ruleArns []*string
+	for _, p := range eventPatterns(nil) {
+		ruleArns = append(ruleArns, stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("events"),
+			Resource:     jsii.String("rule"),
+			ResourceName: jsii.String(memberRuleName(p)),
+			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		}))
+	}
 	m.ForwardingRole = awsiam.NewRole(stack, jsii.String("ForwardingRole"), &awsiam.RoleProps{
+		RoleName:    awscdk.Fn_Join(jsii.String(""), jsii.Strings(MemberForwardingRolePrefix, *stack.Region())),
 		Description: jsii.String("Lets this region's forcessl rules put events on the central forcessl bus"),
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil).WithConditions(&map[string]any{
 			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnEquals":    map[string]any{"aws:SourceArn": ruleArns},
 		}),
 	})
 	bus := awsevents.EventBus_FromEventBusArn(stack, jsii.String("CentralEventBus"), busArn)
-	// No DLQ: EventBridge retries delivery to a bus for 24 h, and a queue
-	// here would be one more thing nobody watches.
-	m.Rules = newEventRules(stack, "", nil, " (to the central forcessl bus)", nil, func() awsevents.IRuleTarget {
-		return awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{Role: m.ForwardingRole})
+	// Events EventBridge could not deliver to the central bus (it retries
+	// for 24 h) land here instead of nowhere: SSE-SQS (EventBridge needs no
+	// key grant), TLS-only, 14 days. The target adds the queue policy that
+	// lets EventBridge send to it on behalf of these rules only.
+	m.ForwardingDeadLetters = awssqs.NewQueue(stack, jsii.String("ForwardingDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	m.Rules = newEventRules(stack, "", nil, " (to the central forcessl bus)", nil, memberRuleName, func() awsevents.IRuleTarget {
+		return awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{
+			Role:            m.ForwardingRole,
+			DeadLetterQueue: m.ForwardingDeadLetters,
+		})
 	})
 	for _, r := range m.Rules {
 		// The central account's home region has the central stack's own
@@ -137,11 +183,16 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 	}
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	appliesTo := rdsNagResources(s.Regions)
+	appliesTo := rdsNagResources(append(slices.Clone(s.Regions), "<"+ParamCentralRegion+">"))
 	cdknag.NagSuppressions_AddResourceSuppressions(m.RemediationRole, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
-		Reason:    jsii.String(rdsWildcardReason("this account, the StackSet's regions only")),
+		Reason:    jsii.String(rdsWildcardReason("this account, the StackSet's regions and the central region only")),
 		AppliesTo: &appliesTo,
+	}}, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressions(m.ForwardingDeadLetters, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is itself the dead-letter queue of the forwarding rules' targets (the central " +
+			"bus); cdk-nag only recognises a DLQ through another queue's redrive policy."),
 	}}, jsii.Bool(true))
 	return m
 }

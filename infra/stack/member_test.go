@@ -99,10 +99,12 @@ func TestMemberRemediationRole(t *testing.T) {
 		if !slices.Equal(actions(st), actions(fnSts[sid])) || st["Effect"] != fnSts[sid]["Effect"] {
 			t.Errorf("member %s = %v, function has %v", sid, st, fnSts[sid])
 		}
+		// Every member region, and the central region (always covered,
+		// swept even where the StackSet does not forward).
 		raw, _ := json.Marshal(st["Resource"])
-		for _, r := range []string{":rds:us-east-1:", ":rds:eu-west-1:"} {
+		for _, r := range []string{":rds:us-east-1:", ":rds:eu-west-1:", `":rds:",{"Ref":"` + ParamCentralRegion + `"}`} {
 			if !strings.Contains(string(raw), r) {
-				t.Errorf("member %s does not cover %s", sid, r)
+				t.Errorf("member %s does not cover %s: %s", sid, r, raw)
 			}
 		}
 	}
@@ -128,56 +130,74 @@ func TestMemberRemediationRole(t *testing.T) {
 // TestMemberGlobalResources: IAM is account-global and the StackSet deploys
 // the template to several regions of each account. Any named IAM resource
 // must exist in one region only (or the second region fails with "already
-// exists"); unnamed ones get a per-stack-instance name.
+// exists"), or carry the region in its name.
 func TestMemberGlobalResources(t *testing.T) {
-	// GIVEN a multi-region StackSet WHEN synthesized THEN named IAM only in the primary region
+	// GIVEN a multi-region StackSet WHEN synthesized THEN named IAM only in
+	// the primary region, or named per region
 	_, m := member(t, orgStack(t))
-	named := 0
+	perRegion := map[string]any{"Fn::Join": []any{"", []any{MemberForwardingRolePrefix, map[string]any{"Ref": "AWS::Region"}}}}
+	var primary, regional int
 	for id, r := range m["Resources"].(map[string]any) {
 		r := r.(map[string]any)
 		if !strings.HasPrefix(r["Type"].(string), "AWS::IAM::") {
 			continue
 		}
 		props, _ := r["Properties"].(map[string]any)
-		_, hasName := props["RoleName"]
+		name, hasName := props["RoleName"]
 		for _, k := range []string{"PolicyName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName"} {
 			if _, ok := props[k]; ok && r["Type"] != "AWS::IAM::Policy" {
 				hasName = true
 			}
 		}
-		if hasName {
-			named++
-			if r["Condition"] != "IsPrimaryRegion" {
-				t.Errorf("%s (%s) is named but not limited to the primary region", id, r["Type"])
-			}
+		switch {
+		case !hasName:
+		case jsonEq(name, perRegion):
+			regional++
+		case r["Condition"] == "IsPrimaryRegion":
+			primary++
+		default:
+			t.Errorf("%s (%s) is named but neither limited to the primary region nor named per region", id, r["Type"])
 		}
 	}
-	if named != 1 {
-		t.Errorf("%d named IAM resources, want 1 (the remediation role)", named)
+	if primary != 1 || regional != 1 {
+		t.Errorf("%d primary-region and %d per-region named IAM resources, want the remediation role and the forwarding role", primary, regional)
 	}
 }
 
 func TestMemberForwarding(t *testing.T) {
 	// GIVEN organization mode WHEN synthesized THEN the engine's filters forward
-	// to the central bus through an unnamed role, disabled in the central home
+	// to the central bus through a role only these rules may use, dead-letter
+	// what cannot be delivered, and are disabled in the central home
 	tpl, m := member(t, orgStack(t))
 	roles := memberResources(m, "AWS::IAM::Role")
 	var fwd string
 	for id, r := range roles {
-		if _, named := r["Properties"].(map[string]any)["RoleName"]; !named {
+		if r["Properties"].(map[string]any)["RoleName"] != DefaultMemberRoleName {
 			fwd = id
 		}
 	}
 	if fwd == "" || len(roles) != 2 {
-		t.Fatalf("member roles %v: want the named remediation role and one unnamed forwarding role", slices.Collect(maps.Keys(roles)))
+		t.Fatalf("member roles %v: want the remediation role and one forwarding role", slices.Collect(maps.Keys(roles)))
+	}
+	ruleArn := func(name string) any {
+		return map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":events:",
+			map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"}, ":rule/" + name}}}
 	}
 	tpl.HasResource(jsii.String("AWS::IAM::Role"), map[string]any{
 		"Condition": assertions.Match_Absent(),
-		"Properties": map[string]any{"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
-			"Action": "sts:AssumeRole", "Effect": "Allow",
-			"Principal": map[string]any{"Service": "events.amazonaws.com"},
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
-		}}}},
+		"Properties": map[string]any{
+			"RoleName": map[string]any{"Fn::Join": []any{"", []any{MemberForwardingRolePrefix, map[string]any{"Ref": "AWS::Region"}}}},
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Condition": assertions.Match_ObjectEquals(&map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+					// Exactly this stack's forwarding rules.
+					"ArnEquals": map[string]any{"aws:SourceArn": []any{
+						ruleArn("forcessl-instance-events"), ruleArn("forcessl-parameter-group-events"), ruleArn("forcessl-api-calls")}},
+				}),
+			}}},
+		},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
 		"Roles": []any{map[string]any{"Ref": fwd}},
@@ -185,16 +205,56 @@ func TestMemberForwarding(t *testing.T) {
 			"Action": "events:PutEvents", "Effect": "Allow", "Resource": map[string]any{"Ref": ParamCentralEventBusArn},
 		}}},
 	})
+	// The dead-letter queue: SSE-SQS, 14 days, TLS-only, and EventBridge may
+	// send to it on behalf of these rules only.
+	queues := memberResources(m, "AWS::SQS::Queue")
+	if len(queues) != 1 {
+		t.Fatalf("member queues: %v", queues)
+	}
+	var dlq string
+	for id := range queues {
+		dlq = id
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), assertions.Match_ObjectEquals(&map[string]any{
+		"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 86400,
+	}))
 	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(3))
+	var ruleIDs []any
+	for id := range memberResources(m, "AWS::Events::Rule") {
+		ruleIDs = append(ruleIDs, id)
+	}
+	var allowed []any
+	for _, p := range memberResources(m, "AWS::SQS::QueuePolicy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			if st["Effect"] == "Deny" {
+				if !jsonEq(st["Condition"], map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}) {
+					t.Errorf("dead-letter queue Deny %v", st)
+				}
+				continue
+			}
+			if st["Action"] != "sqs:SendMessage" || !jsonEq(st["Principal"], map[string]any{"Service": "events.amazonaws.com"}) {
+				t.Errorf("dead-letter queue statement %v", st)
+			}
+			allowed = append(allowed, st["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"].(map[string]any)["Fn::GetAtt"].([]any)[0])
+		}
+	}
+	slices.SortFunc(allowed, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	slices.SortFunc(ruleIDs, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	if !slices.Equal(allowed, ruleIDs) {
+		t.Errorf("EventBridge may dead-letter for %v, the rules are %v", allowed, ruleIDs)
+	}
 	for _, p := range eventPatterns(nil) {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"Name":         memberRuleName(p),
 			"EventBusName": assertions.Match_Absent(), // the member account's default bus
 			"EventPattern": map[string]any{"source": []any{"aws.rds"}, "detail-type": *p.pattern.DetailType, "account": assertions.Match_Absent()},
 			"State":        map[string]any{"Fn::If": []any{"IsCentralAccountHome", "DISABLED", "ENABLED"}},
 			"Targets": []any{assertions.Match_ObjectEquals(&map[string]any{
-				"Arn":     map[string]any{"Ref": ParamCentralEventBusArn},
-				"RoleArn": map[string]any{"Fn::GetAtt": []any{fwd, "Arn"}},
-				"Id":      assertions.Match_AnyValue(),
+				"Arn":              map[string]any{"Ref": ParamCentralEventBusArn},
+				"RoleArn":          map[string]any{"Fn::GetAtt": []any{fwd, "Arn"}},
+				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{dlq, "Arn"}}},
+				"Id":               assertions.Match_AnyValue(),
 			})},
 		})
 	}

@@ -50,6 +50,17 @@ var keyAdminActions = []string{
 func NewNotifications(scope constructs.Construct, id string, props NotificationsProps) *Notifications {
 	c := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(c)
+	// CloudWatch alarms of this account and region (any alarm name): the
+	// source of the alarms' requests to SNS and, through SNS, to KMS.
+	alarmsHere := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("cloudwatch"),
+			Resource:     jsii.String("alarm"),
+			ResourceName: jsii.String("*"),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}
 
 	// In a key policy "Resource": "*" means "this key" and nothing else.
 	policy := awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
@@ -61,12 +72,22 @@ func NewNotifications(scope constructs.Construct, id string, props Notifications
 				Resources:  jsii.Strings("*"),
 			}),
 			// CloudWatch alarms publish to the encrypted topic as the
-			// cloudwatch.amazonaws.com service and need the data key.
+			// cloudwatch.amazonaws.com service and need the data key (SNS
+			// Developer Guide, "Enable compatibility between event sources
+			// from AWS services and encrypted topics"). Only on behalf of
+			// this account's alarms: the service principal's requests carry
+			// the alarm as aws:SourceArn and its account as
+			// aws:SourceAccount, as they do to SNS (AWS Knowledge Center,
+			// "cloudwatch-receive-sns-for-alarm-trigger": the publishing
+			// resource is arn:…:cloudwatch:<region>:<account>:alarm:<name>;
+			// "cloudwatch-configure-alarm-sns": the key statement may carry
+			// such a condition). The same conditions as the topic policy's.
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:        jsii.String("CloudWatchAlarmsPublishToTopic"),
 				Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 				Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
 				Resources:  jsii.Strings("*"),
+				Conditions: alarmsHere,
 			}),
 		},
 	})
@@ -91,15 +112,7 @@ func NewNotifications(scope constructs.Construct, id string, props Notifications
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  &[]*string{topic.TopicArn()},
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service:      jsii.String("cloudwatch"),
-				Resource:     jsii.String("alarm"),
-				ResourceName: jsii.String("*"),
-				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			})},
-		},
+		Conditions: alarmsHere,
 	}))
 
 	for _, e := range props.Emails {
@@ -172,4 +185,32 @@ func (n *Notifications) NewAlarm(scope constructs.Construct, id, description str
 	})
 	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(n.Topic))
 	return a
+}
+
+// GrantRulesPublish lets the given EventBridge rules of this stack publish
+// to the topic: sns:Publish for events.amazonaws.com on their behalf only
+// (aws:SourceArn, the rule ARNs) in the topic policy, and the data key in
+// the key policy.
+//
+// The key statement has no aws:Source* condition: the SNS guide's statement
+// for AWS service event sources carries none, and for EventBridge the keys
+// are reported absent from the KMS requests SNS makes on its behalf (AWS's
+// Modern Data Architecture Accelerator documents the same choice), so a
+// condition on them could drop every message silently. It admits only
+// data-key use, and the key encrypts this topic alone, whose policy admits
+// only these rules.
+func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
+	n.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{n.Topic.TopicArn()},
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleArns}},
+	}))
+	n.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // key policy: "*" is this key
+	}), nil)
 }

@@ -35,8 +35,15 @@ func TestTopicAndKey(t *testing.T) {
 	f.template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
 		"EnableKeyRotation": true,
 		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			// Only on behalf of this account's alarms, as in the topic policy.
 			like(map[string]any{"Sid": "CloudWatchAlarmsPublishToTopic", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}}),
+				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"},
+				"Condition": assertions.Match_ObjectEquals(&map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+					"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+						"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudwatch:", map[string]any{"Ref": "AWS::Region"}, ":",
+						map[string]any{"Ref": "AWS::AccountId"}, ":alarm:*"}}}},
+				})}),
 			like(map[string]any{"Sid": "RemediatorPublishesToTopic",
 				"Principal": map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Role), "Arn"}}},
 				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"}}),

@@ -66,10 +66,17 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 	})
 	// The organization's template from the EventBridge guide: anyone in the
 	// organization (and nobody else) may put events on this bus. Member
-	// accounts put them through their forwarding rules' role.
+	// accounts put them through their forwarding rules' role. And only the
+	// events the rules on it match: events:source and events:detail-type,
+	// PutEvents' condition keys (Service Authorization Reference, Amazon
+	// EventBridge), in the form of the guide's example "Send events to a
+	// custom bus in a different account" (ForAllValues:StringEquals for the
+	// source, StringEquals for the detail-type). CloudTrail API-call events
+	// keep the source aws.rds.
 	// The L1 with the statement as JSON: exactly the documented form
 	// (Principal "*"); the L2 EventBusPolicy failed to resolve its
 	// PolicyStatement through jsii (circular reference).
+	sources, detailTypes := eventSourcesAndTypes()
 	org.BusPolicy = awsevents.NewCfnEventBusPolicy(scope, jsii.String("OrgEventBusPolicy"), &awsevents.CfnEventBusPolicyProps{
 		EventBusName: org.Bus.EventBusName(),
 		StatementId:  jsii.String("PutEventsFromOrganization"),
@@ -79,10 +86,16 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 			"Principal": "*",
 			"Action":    "events:PutEvents",
 			"Resource":  org.Bus.EventBusArn(),
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": s.OrgID}},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{
+					"aws:PrincipalOrgID": s.OrgID,
+					"events:detail-type": detailTypes,
+				},
+				"ForAllValues:StringEquals": map[string]any{"events:source": sources},
+			},
 		},
 	})
-	org.Rules = newEventRules(scope, "Org", org.Bus, " (forwarded from member accounts)", s.Function.Accounts,
+	org.Rules = newEventRules(scope, "Org", org.Bus, " (forwarded from member accounts)", s.Function.Accounts, nil,
 		func() awsevents.IRuleTarget { return rem.Target(nil) })
 
 	stage := awscdk.NewStage(props.StageScope, jsii.String(*scope.Node().Id()+"Member"), nil)

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,18 +15,22 @@ import (
 
 func TestOrgResourceCounts(t *testing.T) {
 	// GIVEN an organization deployment WHEN synthesized THEN bus, policy,
-	// StackSet, and 3 more rules to the one function
-	tpl := orgStack(t).template
+	// StackSet, 3 more rules to the one function, and the tripwire's rules
+	// on both buses
+	f := orgStack(t)
+	tpl := f.template
 	for typ, n := range map[string]float64{
 		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
-		"AWS::Events::Rule": 7, "AWS::Lambda::Permission": 7, "AWS::Lambda::Function": 1, "AWS::IAM::Role": 2,
+		"AWS::Events::Rule": float64(7 + len(f.stack.Tripwire.Rules)), "AWS::Lambda::Permission": 7,
+		"AWS::Lambda::Function": 1, "AWS::IAM::Role": 2, "AWS::DynamoDB::Table": 1,
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
 }
 
 func TestOrgBusPolicy(t *testing.T) {
-	// GIVEN an organization WHEN synthesized THEN only its principals may put events on the bus
+	// GIVEN an organization WHEN synthesized THEN only its principals may put
+	// events on the bus, and only the source and detail-types its rules match
 	f := orgStack(t)
 	bus := logicalID(f.stack, f.stack.Organization.Bus)
 	f.template.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{"Name": CentralEventBusName})
@@ -33,10 +39,34 @@ func TestOrgBusPolicy(t *testing.T) {
 		"StatementId":  "PutEventsFromOrganization",
 		"Statement": map[string]any{
 			"Sid": "PutEventsFromOrganization", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
-			"Resource":  map[string]any{"Fn::GetAtt": []any{bus, "Arn"}},
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-abc123def4"}},
+			"Resource": map[string]any{"Fn::GetAtt": []any{bus, "Arn"}},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{
+					"aws:PrincipalOrgID": "o-abc123def4",
+					"events:detail-type": []any{"RDS DB Instance Event", "RDS DB Parameter Group Event", "AWS API Call via CloudTrail"},
+				},
+				"ForAllValues:StringEquals": map[string]any{"events:source": []any{"aws.rds"}},
+			},
 		},
 	}))
+	// The accepted detail-types are exactly those of the rules on the bus.
+	var matched []string
+	for _, r := range f.resources("AWS::Events::Rule") {
+		props := r["Properties"].(map[string]any)
+		if jsonEq(props["EventBusName"], map[string]any{"Ref": bus}) {
+			for _, dt := range props["EventPattern"].(map[string]any)["detail-type"].([]any) {
+				if !slices.Contains(matched, dt.(string)) {
+					matched = append(matched, dt.(string))
+				}
+			}
+		}
+	}
+	_, admitted := eventSourcesAndTypes()
+	slices.Sort(matched)
+	admitted = slices.Sorted(slices.Values(admitted))
+	if !slices.Equal(matched, admitted) {
+		t.Errorf("rules on the bus match %v, the policy admits %v", matched, admitted)
+	}
 }
 
 func TestOrgCentralRules(t *testing.T) {
@@ -64,9 +94,11 @@ func TestOrgCentralRules(t *testing.T) {
 			}},
 		})
 	}
-	// The default-bus rules are still there, without an account filter.
+	// The default-bus rules to the function are still there, without an
+	// account filter.
 	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
+		"Targets": assertions.Match_ArrayWith(&[]any{like(map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{fn, "Arn"}}})}),
 	}, jsii.Number(3))
 }
 
@@ -86,6 +118,7 @@ func TestOrgFunction(t *testing.T) {
 			"Environment": map[string]any{"Variables": map[string]any{
 				config.EnvMemberRoleName: tc.roleName,
 				config.EnvAccounts:       tc.accounts,
+				config.EnvTargetOUs:      strings.Join(tc.f.stack.Settings.TargetOUs, ","),
 			}},
 		})
 		sts := functionStatements(t, tc.f)

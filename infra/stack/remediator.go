@@ -66,9 +66,11 @@ type Remediator struct {
 	// Statements of Role's policy, by name; nil where the mode grants none.
 	RDS               RDSStatements          // ReadRDS; enforcing: the RDS writes and the exempt Deny
 	ReadSchedules     awsiam.PolicyStatement // ReadRebootSchedules
+	ListSchedules     awsiam.PolicyStatement // ListRebootSchedules
 	ManageSchedules   awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
 	PassSchedulerRole awsiam.PolicyStatement // PassSchedulerRole (enforcing)
 	AssumeMemberRole  awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
+	UseStateTable     awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
 }
 
 // RemediatorAlarms notify the topic.
@@ -121,7 +123,7 @@ func NewRemediator(scope constructs.Construct, id string, props RemediatorProps)
 	})
 	r.grant(s, props.Notifications)
 	r.dependOnPolicyOnly()
-	r.Rules = newEventRules(scope, "", nil, "", nil, func() awsevents.IRuleTarget { return r.Target(nil) })
+	r.Rules = newEventRules(scope, "", nil, "", nil, nil, func() awsevents.IRuleTarget { return r.Target(nil) })
 	r.addAlarms(scope, props.Notifications)
 	r.suppressNag(s)
 	return r
@@ -206,8 +208,13 @@ func schedulesPattern(c config.Config) string {
 
 // grant writes the function's and the scheduler role's policies. Every
 // action is named. Beyond the RDS patterns of RDSStatements:
-//   - schedule/<group>/forcessl-* — one-time reboot schedules named at
-//     runtime, confined to the stack's schedule group.
+//   - schedule/<group>/forcessl-* — one-time schedules (one per resource,
+//     fire time and action) named at runtime, confined to the stack's
+//     schedule group.
+//   - "*" for scheduler:ListSchedules, which supports no resource-level
+//     permissions (Service Authorization Reference, EventBridge Scheduler:
+//     ListSchedules lists no resource type, so "*" is the only resource it
+//     accepts); the engine always passes the group and a name prefix.
 //   - iam::*:role/<memberRoleName> (organization mode) — the remediation
 //     role of whichever member account an event comes from; confined to
 //     the organization by aws:ResourceOrgID.
@@ -225,12 +232,19 @@ func (r *Remediator) grant(s Settings, notifications *Notifications) {
 
 	r.RDS = NewRDSStatements(stack, s.Function, functionRDSRegions(stack, s))
 	r.Role.AddToPrincipalPolicy(r.RDS.Read)
-	// Reading a pending reboot schedule changes nothing; allowed in report
-	// mode too so a report can say what is already scheduled.
+	// Finding a resource's schedules (ListSchedules by group and name
+	// prefix) and reading one written by an earlier version (GetSchedule)
+	// change nothing; allowed in report mode too so a report can say what
+	// is already scheduled.
 	r.ReadSchedules = add(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadRebootSchedules"),
 		Actions:   jsii.Strings("scheduler:GetSchedule"),
 		Resources: &[]*string{schedules},
+	})
+	r.ListSchedules = add(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListRebootSchedules"),
+		Actions:   jsii.Strings("scheduler:ListSchedules"),
+		Resources: jsii.Strings("*"),
 	})
 	notifications.GrantPublish(r.Role)
 	r.GrantInvoke(r.SchedulerRole)
@@ -261,10 +275,12 @@ func (r *Remediator) grant(s Settings, notifications *Notifications) {
 	for _, st := range r.RDS.Writes() {
 		r.Role.AddToPrincipalPolicy(st)
 	}
+	// Every fire time has a schedule of its own: the engine creates them and
+	// deletes superseded ones, and never updates one (a schedule that has
+	// fired may be deleted by Scheduler at any moment).
 	r.ManageSchedules = add(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("ManageRebootSchedules"),
-		Actions: jsii.Strings("scheduler:CreateSchedule", "scheduler:UpdateSchedule",
-			"scheduler:DeleteSchedule"),
+		Sid:       jsii.String("ManageRebootSchedules"),
+		Actions:   jsii.Strings("scheduler:CreateSchedule", "scheduler:DeleteSchedule"),
 		Resources: &[]*string{schedules},
 	})
 	r.PassSchedulerRole = add(&awsiam.PolicyStatementProps{
@@ -337,8 +353,11 @@ func (r *Remediator) suppressNag(s Settings) {
 	case len(s.Function.Regions) > 0:
 		where = "this account, its own region and the sweep's regions only"
 	}
-	reason := rdsWildcardReason(where) + " schedule/" + schedulesPattern(s.Function) + ": one-time reboot schedules " +
-		"named at runtime, confined to the stack's schedule group."
+	appliesTo = append(appliesTo, "Resource::*")
+	reason := rdsWildcardReason(where) + " schedule/" + schedulesPattern(s.Function) + ": one-time schedules " +
+		"named at runtime, confined to the stack's schedule group. \"*\" only for scheduler:ListSchedules, which " +
+		"supports no resource-level permissions (the Service Authorization Reference lists no resource type for it); " +
+		"it lists schedule names, and the engine always filters by the stack's group and a name prefix."
 	if s.Org() {
 		role := s.Function.MemberRoleName
 		appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:iam::*:role/"+role)

@@ -45,6 +45,10 @@ func TestFunction(t *testing.T) {
 			config.EnvSchedulerRoleARN: map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.SchedulerRole), "Arn"}},
 			config.EnvTopicARN:         map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)},
 			config.EnvScheduleDLQARN:   map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.DeadLetters), "Arn"}},
+			config.EnvStateTable:       map[string]any{"Ref": logicalID(f.stack, f.stack.State.Table)},
+			config.EnvHistoryDays:      "400",
+			// The regions covered: no sweepRegions, so the stack's own.
+			config.EnvRegions: map[string]any{"Ref": "AWS::Region"},
 			// Left unset on purpose: the function uses its invoked ARN.
 			config.EnvFunctionARN: assertions.Match_Absent(),
 		}},
@@ -86,34 +90,37 @@ func TestFunctionEnvFromContext(t *testing.T) {
 // configuration.
 func TestFunctionEnvReadsBack(t *testing.T) {
 	for name, f := range allStacks(t) {
-		// GIVEN a synthesized stack
-		fns := f.resources("AWS::Lambda::Function")
-		if len(fns) != 1 {
-			t.Fatalf("%s: %d functions", name, len(fns))
-		}
-		// WHEN its environment, references replaced by placeholders, is read by the engine
+		// GIVEN a synthesized stack, deployed in ap-south-1
+		const region = "ap-south-1"
+		// WHEN its environment, references replaced by placeholders and
+		// FORCESSL_REGIONS evaluated in that region, is read by the engine
 		env := map[string]string{}
 		var refs DeployTime
-		for _, fn := range fns {
-			for k, v := range fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any) {
-				s, ok := v.(string)
-				if !ok { // a reference to one of the stack's resources
-					s = "placeholder-" + k
-				}
-				env[k] = s
+		for k, v := range functionEnv(t, f) {
+			s, ok := v.(string)
+			switch {
+			case k == config.EnvRegions:
+				s = evalCfn(t, f, v, region).(string)
+			case !ok: // a reference to one of the stack's resources
+				s = "placeholder-" + k
 			}
+			env[k] = s
 		}
 		refs.SchedulerRoleARN, refs.TopicARN = env[config.EnvSchedulerRoleARN], env[config.EnvTopicARN]
 		refs.SweepQueueURL, refs.ScheduleDLQARN = env[config.EnvSweepQueueURL], env[config.EnvScheduleDLQARN]
+		refs.StateTable = env[config.EnvStateTable]
+		refs.Regions = append(slices.Clone(f.stack.Settings.Function.Regions), region)
 		got, err := config.FromMap(env)
-		// THEN no error, and the settings' configuration with the four references
+		// THEN no error, and the settings' configuration with the
+		// references and the covered regions (the listed ones, then this one)
 		if err != nil {
 			t.Errorf("%s: the function would refuse its environment: %v", name, err)
 		}
 		if want := f.stack.Settings.FunctionConfig(refs); !jsonEq(got, want) {
 			t.Errorf("%s: environment reads back as\n%+v\nwant\n%+v", name, got, want)
 		}
-		for _, k := range []string{config.EnvSchedulerRoleARN, config.EnvTopicARN, config.EnvSweepQueueURL, config.EnvScheduleDLQARN} {
+		for _, k := range []string{config.EnvSchedulerRoleARN, config.EnvTopicARN, config.EnvSweepQueueURL,
+			config.EnvScheduleDLQARN, config.EnvStateTable} {
 			if env[k] != "placeholder-"+k {
 				t.Errorf("%s: %s = %q, want a reference to the stack's resource", name, k, env[k])
 			}
@@ -177,11 +184,13 @@ func TestFunctionPolicy(t *testing.T) {
 			for _, a := range actions(st) {
 				if !slices.Contains([]string{
 					"rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups",
-					"rds:ListTagsForResource", "scheduler:GetSchedule", "sns:Publish", "kms:Decrypt",
+					"rds:ListTagsForResource", "scheduler:GetSchedule", "scheduler:ListSchedules", "sns:Publish", "kms:Decrypt",
 					"kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
 					"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
 					// consuming the sweep work queue
 					"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+					// forcessl's own memory, written in report mode too
+					"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
 				}, a) {
 					t.Errorf("report mode %s grants %s", sid, a)
 				}
@@ -201,7 +210,8 @@ func TestFunctionPolicy(t *testing.T) {
 			"CopyFromAnySourceGroup": f.stack.Remediator.RDS.CopyFromAnyGroup, "AttachOwnParameterGroups": f.stack.Remediator.RDS.AttachOwnGroups,
 			"RebootInstances": f.stack.Remediator.RDS.Reboot, "NeverTouchExemptInstances": f.stack.Remediator.RDS.DenyExempt,
 			"ReadRebootSchedules": f.stack.Remediator.ReadSchedules, "ManageRebootSchedules": f.stack.Remediator.ManageSchedules,
-			"PassSchedulerRole": f.stack.Remediator.PassSchedulerRole,
+			"ListRebootSchedules": f.stack.Remediator.ListSchedules, "PassSchedulerRole": f.stack.Remediator.PassSchedulerRole,
+			"UseStateTable": f.stack.Remediator.UseStateTable,
 		} {
 			if st == nil || *st.Sid() != name {
 				t.Errorf("Remediator statement field for %s: %v", name, st)
@@ -218,9 +228,12 @@ func TestFunctionPolicy(t *testing.T) {
 			"CopyFromAnySourceGroup":   {[]string{"rds:CopyDBParameterGroup"}, []string{`:pg:*"]]}`}},
 			"AttachOwnParameterGroups": {[]string{"rds:ModifyDBInstance"}, []string{`:db:*"]]}`, ownGroups}},
 			"RebootInstances":          {[]string{"rds:RebootDBInstance"}, []string{`:db:*"]]}`}},
-			"ManageRebootSchedules": {[]string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule"},
+			// One schedule per fire time: created and deleted, never updated.
+			"ManageRebootSchedules": {[]string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
 				[]string{schedules}},
 			"ReadRebootSchedules": {[]string{"scheduler:GetSchedule"}, []string{schedules}},
+			// ListSchedules accepts no resource but "*".
+			"ListRebootSchedules": {[]string{"scheduler:ListSchedules"}, []string{`"*"`}},
 		}
 		for sid, w := range want {
 			st, ok := sts[sid]

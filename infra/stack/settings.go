@@ -146,18 +146,32 @@ type DeployTime struct {
 	TopicARN         string
 	SweepQueueURL    string
 	ScheduleDLQARN   string
+	StateTable       string
+	// Regions are the regions forcessl covers (FORCESSL_REGIONS): the
+	// listed ones and always the stack's own (see CoveredRegions); nil
+	// keeps Function.Regions.
+	Regions []string
 }
 
 // FunctionConfig is the function's whole configuration: the settings from
 // context with the deploy-time references set. FunctionARN stays empty: the
 // function falls back to its invoked ARN, and setting it from the
 // function's own Arn attribute would be a circular reference.
+//
+// FORCESSL_SWEEP_MAX_RECEIVES is the sweep queue's redrive count
+// (sweepMaxReceiveCount), so the engine knows which delivery of a work item
+// is its last.
 func (s Settings) FunctionConfig(refs DeployTime) config.Config {
 	c := s.Function
 	c.SchedulerRoleARN = refs.SchedulerRoleARN
 	c.TopicARN = refs.TopicARN
 	c.SweepQueueURL = refs.SweepQueueURL
 	c.ScheduleDLQARN = refs.ScheduleDLQARN
+	c.StateTable = refs.StateTable
+	c.SweepMaxReceives = sweepMaxReceiveCount
+	if refs.Regions != nil {
+		c.Regions = refs.Regions
+	}
 	return c
 }
 
@@ -237,6 +251,11 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	s.Function = fn
 	errs = append(errs, contextErrors(err, sources)...)
 	errs = append(errs, s.validate(sources)...)
+	if s.Org() {
+		// Organization mode covers regions, whatever sweepRegions said
+		// (validateOrgRegions refused anything else).
+		s.Function.Regions = slices.Clone(s.Regions)
+	}
 	return s, errors.Join(errs...)
 }
 
@@ -257,10 +276,11 @@ func (s Settings) functionConfig(ctx map[string]string) (c config.Config, source
 		set(k.key, k.variable, ctx[k.key])
 	}
 	set(CtxEngines, config.EnvEngines, strings.Join(splitList(ctx[CtxEngines]), ","))
-	// FORCESSL_REGIONS: the regions a sweep covers. sweepRegions if given,
-	// else in organization mode the StackSet's regions (where member
-	// accounts have the remediation role), else unset: the engine's
-	// default, the function's own region (a token here).
+	// FORCESSL_REGIONS: the regions forcessl covers, for events and sweeps
+	// alike. Here the listed ones, checked by the engine: sweepRegions if
+	// given (validateOrgRegions holds it to regions in organization mode),
+	// else in organization mode the StackSet's regions. The stack adds its
+	// own region (CoveredRegions), known only at deploy time.
 	set(CtxSweepRegions, config.EnvRegions, strings.Join(uniq(splitList(ctx[CtxSweepRegions])), ","))
 	if s.Org() {
 		if env[config.EnvRegions] == "" {
@@ -268,6 +288,9 @@ func (s Settings) functionConfig(ctx map[string]string) (c config.Config, source
 		}
 		set(CtxMemberRoleName, config.EnvMemberRoleName, cmp.Or(ctx[CtxMemberRoleName], DefaultMemberRoleName))
 		set(CtxAccounts, config.EnvAccounts, strings.Join(uniq(splitList(ctx[CtxAccounts])), ","))
+		// Without an accounts allow-list the sweep covers the active
+		// accounts under these OUs, recursively.
+		set(CtxTargetOUs, config.EnvTargetOUs, strings.Join(s.TargetOUs, ","))
 	}
 	env[config.EnvSchedulerRoleARN] = placeholders.SchedulerRoleARN
 	env[config.EnvTopicARN] = placeholders.TopicARN
@@ -326,9 +349,8 @@ var (
 	slackWorkspaceRe = regexp.MustCompile(`^[0-9A-Z]{1,255}$`) // CFN AWS::Chatbot::SlackChannelConfiguration
 	slackChannelRe   = regexp.MustCompile(`^[A-Za-z0-9]{1,256}$`)
 	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`) // RDS/IAM tag key charset
-	orgIDRe          = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)                 // AWS Organizations API patterns
-	ouIDRe           = regexp.MustCompile(`^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`)
-	roleNameRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) // IAM RoleName
+	orgIDRe          = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)                 // AWS Organizations API pattern
+	roleNameRe       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)                  // IAM RoleName
 )
 
 // validate checks what the engine's loader does not: settings of the stack
@@ -351,6 +373,7 @@ func (s Settings) validate(sources map[string]string) []error {
 	errs = append(errs, s.validateSweep()...)
 	if s.Org() {
 		errs = append(errs, s.validateOrg(sources[config.EnvRegions] == CtxRegions)...)
+		errs = append(errs, s.validateOrgRegions(sources)...)
 	}
 	switch {
 	case (s.SlackWorkspaceID == "") != (s.SlackChannelID == ""):
@@ -405,18 +428,40 @@ func (s Settings) validateSweep() []error {
 		errs = append(errs, fmt.Errorf("context %s=%d: want 2 to %d (SQS event sources accept no less than 2)",
 			CtxSweepConcurrency, s.SweepConcurrency, MaxSweepConcurrency))
 	}
-	if s.Org() {
-		for _, r := range s.Function.Regions {
-			// The member accounts' remediation role may read RDS only in
-			// the StackSet's regions: an item elsewhere would fail and end
-			// in the dead-letter queue. (Region names: the engine's rule.)
-			if request.ValidRegion(r) && !slices.Contains(s.Regions, r) {
-				errs = append(errs, fmt.Errorf("context %s: %q is not one of context %s (member accounts are covered only there)",
-					CtxSweepRegions, r, CtxRegions))
-			}
+	return errs
+}
+
+// validateOrgRegions holds sweepRegions to regions in organization mode,
+// where FORCESSL_REGIONS is regions (and the stack's own region): events
+// and sweeps share one allow-list, and a region whose events the StackSet
+// forwards must also be swept, or an event missed there is never caught.
+// So sweepRegions may not name a region outside regions (the member role
+// reaches RDS only there), nor leave one of them out (a narrower set would
+// refuse the forwarded events of the others); the same set is accepted, as
+// a no-op, so a deploy command that always passed both keeps working.
+func (s Settings) validateOrgRegions(sources map[string]string) []error {
+	if sources[config.EnvRegions] != CtxSweepRegions {
+		return nil
+	}
+	var errs, missing []error
+	for _, r := range s.Function.Regions {
+		// (Region names: the engine's rule, already reported.)
+		if request.ValidRegion(r) && !slices.Contains(s.Regions, r) {
+			errs = append(errs, fmt.Errorf("context %s: %q is not one of context %s (member accounts are covered only there)",
+				CtxSweepRegions, r, CtxRegions))
 		}
 	}
-	return errs
+	for _, r := range s.Regions {
+		if !slices.Contains(s.Function.Regions, r) {
+			missing = append(missing, fmt.Errorf("context %s leaves out %q of context %s: in organization mode forcessl "+
+				"covers every region of %s, for events and sweeps alike; leave %s out (or shorten %s)",
+				CtxSweepRegions, r, CtxRegions, CtxRegions, CtxSweepRegions, CtxRegions))
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return missing
 }
 
 // validateOrg checks the organization keys. regionsChecked: the engine
@@ -425,11 +470,6 @@ func (s Settings) validateOrg(regionsChecked bool) []error {
 	var errs []error
 	if !orgIDRe.MatchString(s.OrgID) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an organization ID (o-…)", CtxOrgID, s.OrgID))
-	}
-	for _, ou := range s.TargetOUs {
-		if !ouIDRe.MatchString(ou) {
-			errs = append(errs, fmt.Errorf("context %s: %q is not an organizational unit ID (ou-…-…) or root ID (r-…)", CtxTargetOUs, ou))
-		}
 	}
 	if !regionsChecked {
 		for _, r := range s.Regions {

@@ -130,7 +130,8 @@ func TestOrgSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !s.Org() || !slices.Equal(s.Regions, []string{"eu-west-1", "us-east-1"}) || s.Function.MemberRoleName != DefaultMemberRoleName ||
-		s.StackSetCallAs != "SELF" || !slices.Equal(s.Function.Accounts, []string{"111111111111"}) {
+		s.StackSetCallAs != "SELF" || !slices.Equal(s.Function.Accounts, []string{"111111111111"}) ||
+		!slices.Equal(s.Function.TargetOUs, []string{"ou-ab12-cdef3456"}) {
 		t.Errorf("got %+v", s)
 	}
 	org := func(extra map[string]any) map[string]any { return orgCtx("us-east-1", extra) }
@@ -142,7 +143,9 @@ func TestOrgSettings(t *testing.T) {
 		{map[string]any{CtxMemberRoleName: "x"}, "context memberRoleName only applies"},
 		{map[string]any{CtxStackSetCallAs: "SELF"}, "context stackSetCallAs only applies"},
 		{org(map[string]any{CtxOrgID: "org-1"}), "context orgId"},
-		{org(map[string]any{CtxTargetOUs: "ou-ab12-cdef3456,OpsOU"}), `context targetOus: "OpsOU"`},
+		// targetOus are the function's FORCESSL_TARGET_OUS: the engine's rule.
+		{org(map[string]any{CtxTargetOUs: "ou-ab12-cdef3456,OpsOU"}),
+			`context targetOus: FORCESSL_TARGET_OUS="ou-ab12-cdef3456,OpsOU": "OpsOU" is not an organizational unit ID`},
 		// regions are the function's FORCESSL_REGIONS here: the engine's rule.
 		{org(map[string]any{CtxRegions: "us-east-1,Frankfurt"}), `context regions: FORCESSL_REGIONS="us-east-1,Frankfurt": "Frankfurt" is not a region name`},
 		// With sweepRegions they are not: checked here, with the same rule.
@@ -174,12 +177,12 @@ func TestSweepSettings(t *testing.T) {
 		s.ReservedConcurrency() != 13 {
 		t.Errorf("got %+v, %v", s, err)
 	}
-	// GIVEN organization mode WHEN sweepRegions is a subset of regions THEN those are swept, else all regions
-	if s, err := parseContext(orgCtx("us-east-1,eu-west-1", map[string]any{CtxSweepRegions: "eu-west-1"})); err != nil || !slices.Equal(s.Function.Regions, []string{"eu-west-1"}) {
-		t.Errorf("org sweepRegions subset: %+v, %v", s.Function.Regions, err)
-	}
-	if s, err := parseContext(orgCtx("us-east-1,eu-west-1", nil)); err != nil || !slices.Equal(s.Function.Regions, []string{"us-east-1", "eu-west-1"}) {
-		t.Errorf("org without sweepRegions: %+v, %v", s.Function.Regions, err)
+	// GIVEN organization mode WHEN sweepRegions is left out, or names the
+	// same regions THEN forcessl covers regions, for events and sweeps alike
+	for _, extra := range []map[string]any{nil, {CtxSweepRegions: "eu-west-1,us-east-1"}} {
+		if s, err := parseContext(orgCtx("us-east-1,eu-west-1", extra)); err != nil || !slices.Equal(s.Function.Regions, []string{"us-east-1", "eu-west-1"}) {
+			t.Errorf("org with %v: %+v, %v", extra, s.Function.Regions, err)
+		}
 	}
 	assertContextErrors(t, []contextErrorCase{
 		{map[string]any{CtxSweepSchedule: "daily"}, "context sweepSchedule"},
@@ -195,5 +198,8 @@ func TestSweepSettings(t *testing.T) {
 		{map[string]any{CtxSweepParallelism: "x"}, "context sweepParallelism"},
 		{map[string]any{CtxSweepRegions: "Frankfurt"}, `context sweepRegions: FORCESSL_REGIONS="Frankfurt": "Frankfurt" is not a region name`},
 		{orgCtx("us-east-1,eu-west-1", map[string]any{CtxSweepRegions: "ap-south-1"}), `context sweepRegions: "ap-south-1" is not one of context regions`},
+		// A narrower set would refuse the events forwarded from the others.
+		{orgCtx("us-east-1,eu-west-1", map[string]any{CtxSweepRegions: "eu-west-1"}),
+			`context sweepRegions leaves out "us-east-1" of context regions: in organization mode forcessl covers every region of regions`},
 	})
 }

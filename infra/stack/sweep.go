@@ -1,6 +1,10 @@
 package stack
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -12,6 +16,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/report"
 )
 
 // Sweep work queue settings.
@@ -65,9 +70,13 @@ type Sweep struct {
 	EventSource     awslambdaeventsources.SqsEventSource
 	DeadLetterAlarm awscloudwatch.Alarm
 
+	// NotCoveredAlarm: an account-region the sweep could not read (the
+	// engine's NotCovered metric).
+	NotCoveredAlarm awscloudwatch.Alarm
+
 	// Statements of the function role's policy, by name.
-	Enqueue      awsiam.PolicyStatement // EnqueueSweepItems
-	ListAccounts awsiam.PolicyStatement // ListOrganizationAccounts; organization mode without accounts only
+	Enqueue          awsiam.PolicyStatement // EnqueueSweepItems
+	ListOrganization awsiam.PolicyStatement // ListTargetOUAccounts; organization mode without accounts only
 }
 
 // NewSweep builds the sweep and wires it to the remediator. Both queues are
@@ -108,22 +117,7 @@ func NewSweep(scope constructs.Construct, id string, props SweepProps) *Sweep {
 
 	sw.Enqueue = sw.GrantEnqueue(rem.Role)
 	if s.Org() && len(s.Function.Accounts) == 0 {
-		// Without an allow-list the sweep covers the organization's active
-		// accounts. ListAccounts has no resource-level permissions: "*" is
-		// the only resource it accepts. It reads account IDs and names.
-		sw.ListAccounts = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ListOrganizationAccounts"),
-			Actions:   jsii.Strings("organizations:ListAccounts"),
-			Resources: jsii.Strings("*"),
-		})
-		rem.Role.AddToPrincipalPolicy(sw.ListAccounts)
-		cdknag.NagSuppressions_AddResourceSuppressions(rem.Role, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("The sweep enumerates the organization's accounts (no accounts allow-list " +
-				"given) with organizations:ListAccounts on \"*\": Organizations supports no resource-level " +
-				"permissions for ListAccounts, and the action only reads account IDs."),
-			AppliesTo: &[]any{"Resource::*"},
-		}}, jsii.Bool(true))
+		sw.grantListTargetOUs(s, rem.Role)
 	}
 
 	// Also grants the role sqs:ReceiveMessage, ChangeMessageVisibility,
@@ -143,6 +137,11 @@ func NewSweep(scope constructs.Construct, id string, props SweepProps) *Sweep {
 		sw.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
 		0, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD)
+	sw.NotCoveredAlarm = props.Notifications.NewAlarm(scope, "SweepNotCoveredAlarm",
+		"HIGH SEVERITY: forcessl could not read at least one account-region in a sweep (metric "+report.NotCoveredMetric+
+			"): its RDS instances are neither checked nor fixed. The sweep digest and the function's log group name "+
+			"the account, region and reason (AssumeRole refused, AccessDenied, region not enabled).",
+		notCoveredMetric(), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
 	cdknag.NagSuppressions_AddResourceSuppressions(sw.DeadLetters, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-SQS3"),
 		Reason: jsii.String("This queue is itself the dead-letter queue of the sweep work queue (its redrive " +
@@ -163,4 +162,96 @@ func (sw *Sweep) GrantEnqueue(role awsiam.IRole) awsiam.PolicyStatement {
 	})
 	role.AddToPrincipalPolicy(st)
 	return st
+}
+
+// notCoveredPeriod is the coverage alarm's period: a sweep's work items
+// report over roughly an hour, and one period in ALARM is one notification.
+const notCoveredPeriod = time.Hour
+
+// notCoveredQuery is the coverage alarm's metric: the largest NotCovered of
+// every account-region (the engine's [Account, Region] dimension set), as a
+// CloudWatch Metrics Insights query, the one form of metric an alarm can
+// evaluate over metrics whose dimensions (the account-regions) are not known
+// when the stack is built. It is 1 when any work item of the period could
+// not read its account-region.
+func notCoveredQuery() string {
+	schema := SweepMetrics()
+	return fmt.Sprintf(`SELECT MAX(%s) FROM SCHEMA("%s", %s)`, report.NotCoveredMetric, schema.Namespace,
+		strings.Join(schema.Dimensions[0], ", "))
+}
+
+func notCoveredMetric() awscloudwatch.IMetric {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String(notCoveredQuery()),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{},
+		Period:       awscdk.Duration_Seconds(jsii.Number(notCoveredPeriod.Seconds())),
+		Label:        jsii.String("Account-regions not covered"),
+	})
+}
+
+// grantListTargetOUs lets the sweep enumerate the active accounts under the
+// target OUs, recursively: organizations:ListAccountsForParent and
+// ListOrganizationalUnitsForParent, called with a target OU or root and then
+// each OU below it. Both accept the parent's ARN, an organizational unit
+// (arn:…:organizations::<management account>:ou/o-<org>/ou-…) or a root
+// (…:root/o-<org>/r-…) (Service Authorization Reference, AWS Organizations).
+// The tightest this gets:
+//   - each target root exactly;
+//   - ou/o-<org>/ou-*: every OU of this organization, since the OUs below a
+//     target are found at runtime and an OU ID does not say where it sits;
+//   - the management account: this account when deploying from it
+//     (stackSetCallAs SELF), any ("*") from a delegated administrator, whose
+//     management account the stack does not know; the organization ID in
+//     the ARN already confines it to this organization.
+//
+// Both actions only read the organization's structure: account IDs and
+// names, OU IDs and names.
+func (sw *Sweep) grantListTargetOUs(s Settings, role awsiam.IRole) {
+	stack := awscdk.Stack_Of(sw.Construct)
+	arns, nagKeys := organizationTreeArns(stack, s)
+	sw.ListOrganization = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListTargetOUAccounts"),
+		Actions:   jsii.Strings("organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"),
+		Resources: &arns,
+	})
+	role.AddToPrincipalPolicy(sw.ListOrganization)
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("The sweep lists the active accounts under the target OUs (no accounts allow-list given), " +
+			"recursively, with organizations:ListAccountsForParent and ListOrganizationalUnitsForParent, which only read " +
+			"the organization's structure. ou/o-<org>/ou-*: the OUs below a target are only known at runtime, and an OU " +
+			"ID does not say where it sits, so every OU of this organization (the organization ID confines it). The " +
+			"management account in the ARN is \"*\" only when deploying from a delegated administrator, which does not " +
+			"know it."),
+		AppliesTo: &nagKeys,
+	}}, jsii.Bool(true))
+}
+
+// organizationTreeArns are the parents the sweep may list (see
+// grantListTargetOUs) and their cdk-nag IAM5 finding keys (wildcard ones).
+func organizationTreeArns(stack awscdk.Stack, s Settings) (arns []*string, nagKeys []any) {
+	account, nagAccount := stack.Account(), "<AWS::AccountId>"
+	if s.StackSetCallAs != "SELF" {
+		account, nagAccount = jsii.String("*"), "*"
+	}
+	arn := func(resource, name string) {
+		arns = append(arns, stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("organizations"),
+			Region:       jsii.String(""),
+			Account:      account,
+			Resource:     jsii.String(resource),
+			ResourceName: jsii.String(s.OrgID + "/" + name),
+			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		}))
+		if strings.Contains(nagAccount+name, "*") {
+			nagKeys = append(nagKeys, "Resource::arn:<AWS::Partition>:organizations::"+nagAccount+":"+resource+"/"+s.OrgID+"/"+name)
+		}
+	}
+	arn("ou", "ou-*")
+	for _, t := range s.TargetOUs {
+		if strings.HasPrefix(t, "r-") {
+			arn("root", t)
+		}
+	}
+	return arns, nagKeys
 }

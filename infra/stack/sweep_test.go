@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
+	"github.com/forcessl/forcessl/pkg/report"
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
@@ -73,12 +74,16 @@ func TestSweepQueues(t *testing.T) {
 			"maxReceiveCount":     3,
 		},
 	}))
-	// The engine is being taught how many deliveries a work item gets
-	// (FORCESSL_SWEEP_MAX_RECEIVES, in progress in pkg/config); once the
-	// function's environment carries it, it must be the queue's redrive.
-	env := res[logicalID(f.stack, f.stack.Remediator.Function)].(map[string]any)["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if n, ok := env["FORCESSL_SWEEP_MAX_RECEIVES"]; ok && n != strconv.Itoa(sweepMaxReceiveCount) {
-		t.Errorf("function expects %v deliveries of a work item, the queue redrives after %d", n, sweepMaxReceiveCount)
+	// The engine knows how many deliveries a work item gets
+	// (FORCESSL_SWEEP_MAX_RECEIVES): the queue's redrive count, in every
+	// configuration.
+	for name, f := range allStacks(t) {
+		if n := functionEnv(t, f)[config.EnvSweepMaxReceives]; n != strconv.Itoa(sweepMaxReceiveCount) {
+			t.Errorf("%s: function expects %v deliveries of a work item, the queue redrives after %d", name, n, sweepMaxReceiveCount)
+		}
+		f.template.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
+			"RedrivePolicy": map[string]any{"maxReceiveCount": sweepMaxReceiveCount},
+		})
 	}
 	if p := res[dlq].(map[string]any)["Properties"].(map[string]any); p["SqsManagedSseEnabled"] != true || p["MessageRetentionPeriod"] != float64(14*86400) {
 		t.Errorf("sweep dead-letter queue = %v", p)
@@ -118,26 +123,36 @@ func TestSweepEventSource(t *testing.T) {
 
 func TestSweepFunctionEnv(t *testing.T) {
 	// GIVEN each sweep configuration WHEN synthesized THEN the function's queue,
-	// parallelism and swept regions
+	// parallelism and covered regions: the listed ones and the stack's own,
+	// once, wherever the stack is deployed
 	for _, tc := range []struct {
 		name        string
 		f           *fixture
-		regions     any
+		listed      []string
 		parallelism string
 	}{
-		{"report", reportStack(t), assertions.Match_Absent(), "4"}, // the engine's own region
-		{"sweep", sweepStack(t), "eu-west-1,us-east-1", "8"},
-		{"org", orgStack(t), "us-east-1,eu-west-1", "4"}, // the StackSet's regions
-		{"org-report", orgReportStack(t), "eu-west-1", "4"},
+		{"report", reportStack(t), nil, "4"}, // only the stack's own region
+		{"sweep", sweepStack(t), []string{"eu-west-1", "us-east-1"}, "8"},
+		{"org", orgStack(t), []string{"us-east-1", "eu-west-1"}, "4"}, // the StackSet's regions
+		{"org-report", orgReportStack(t), []string{"eu-west-1"}, "4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 				"Environment": map[string]any{"Variables": map[string]any{
 					config.EnvSweepQueueURL:    map[string]any{"Ref": logicalID(tc.f.stack, tc.f.stack.Sweep.Queue)},
 					config.EnvSweepParallelism: tc.parallelism,
-					config.EnvRegions:          tc.regions,
 				}},
 			})
+			regions := functionEnv(t, tc.f)[config.EnvRegions]
+			for _, at := range append([]string{"ap-south-1"}, tc.listed...) {
+				want := slices.Clone(tc.listed)
+				if !slices.Contains(want, at) {
+					want = append(want, at)
+				}
+				if got := evalCfn(t, tc.f, regions, at); got != strings.Join(want, ",") {
+					t.Errorf("deployed in %s: %s = %v, want %s", at, config.EnvRegions, got, strings.Join(want, ","))
+				}
+			}
 		})
 	}
 }
@@ -168,24 +183,76 @@ func TestSweepPolicy(t *testing.T) {
 			t.Errorf("%s: no sqs:ReceiveMessage on the work queue", name)
 		}
 		// Only an organization deployment without an allow-list lists the
-		// organization's accounts (and that needs Resource "*").
-		list, ok := sts["ListOrganizationAccounts"]
+		// target OUs' accounts, and only through the parents' ARNs.
+		list, ok := sts["ListTargetOUAccounts"]
 		if want := name == "org-report"; ok != want {
-			t.Errorf("%s: ListOrganizationAccounts granted = %v, want %v", name, ok, want)
-		} else if ok && !jsonEq(list, map[string]any{"Sid": "ListOrganizationAccounts", "Effect": "Allow",
-			"Action": "organizations:ListAccounts", "Resource": "*"}) {
-			t.Errorf("%s: ListOrganizationAccounts = %v", name, list)
+			t.Errorf("%s: ListTargetOUAccounts granted = %v, want %v", name, ok, want)
 		}
 		raw, _ := json.Marshal(f.resources("AWS::IAM::Policy"))
-		if n := strings.Count(string(raw), `"organizations:`); n > 1 || (n == 1) != ok {
+		if n := strings.Count(string(raw), `"organizations:`); (n > 0) != ok {
 			t.Errorf("%s: %d organizations: actions in IAM policies: %s", name, n, raw)
 		}
+		if strings.Contains(string(raw), "organizations:ListAccounts\"") {
+			t.Errorf("%s: organizations:ListAccounts is still granted", name)
+		}
+		if !ok {
+			continue
+		}
+		// org-report: from a delegated administrator (the management
+		// account unknown: "*"), target r-ab12 (a root).
+		orgArn := func(rest string) any {
+			return map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":organizations::*:" + rest}}}
+		}
+		if !jsonEq(list, map[string]any{"Sid": "ListTargetOUAccounts", "Effect": "Allow",
+			"Action":   []any{"organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"},
+			"Resource": []any{orgArn("ou/o-abc123def4/ou-*"), orgArn("root/o-abc123def4/r-ab12")},
+		}) {
+			t.Errorf("%s: ListTargetOUAccounts = %v", name, list)
+		}
+	}
+	// Deployed from the management account (SELF) with OUs as targets:
+	// the management account is this one, and no root is listed.
+	f := synth(t, "org-ous", orgCtx("eu-west-1", nil))
+	if got := functionStatements(t, f)["ListTargetOUAccounts"]["Resource"]; !jsonEq(got, map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":organizations::", map[string]any{"Ref": "AWS::AccountId"},
+		":ou/o-abc123def4/ou-*"}}}) {
+		t.Errorf("SELF, OU targets: ListTargetOUAccounts resources = %v", got)
 	}
 	// Single account with sweepRegions: the function reaches RDS there too.
 	raw, _ := json.Marshal(functionStatements(t, sweepStack(t))["ReadRDS"]["Resource"])
 	for _, r := range []string{":rds:eu-west-1:", ":rds:us-east-1:", `":rds:",{"Ref":"AWS::Region"}`} {
 		if !strings.Contains(string(raw), r) {
 			t.Errorf("sweep: ReadRDS does not cover %s: %s", r, raw)
+		}
+	}
+}
+
+// TestCoverageAlarm: an account-region the sweep could not read alarms the
+// topic: the engine's NotCovered metric, over every account-region, as a
+// Metrics Insights query (an alarm cannot use SEARCH).
+func TestCoverageAlarm(t *testing.T) {
+	// GIVEN any configuration WHEN synthesized
+	for name, f := range allStacks(t) {
+		schema := SweepMetrics()
+		if !slices.Contains(schema.Metrics, report.NotCoveredMetric) || !slices.Equal(schema.Dimensions[0], []string{"Account", "Region"}) {
+			t.Fatalf("the engine's EMF schema %+v has no NotCovered per account-region", schema)
+		}
+		// THEN one alarm on the largest NotCovered of any account-region
+		// per hour, to the topic, worded as high severity
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectEquals(&map[string]any{
+			"AlarmActions":       []any{map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)}},
+			"AlarmDescription":   assertions.Match_StringLikeRegexp(jsii.String("^HIGH SEVERITY: forcessl could not read at least one account-region")),
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+			"Threshold":          1,
+			"EvaluationPeriods":  1,
+			"TreatMissingData":   "notBreaching",
+			"Metrics": []any{map[string]any{
+				"Id": assertions.Match_AnyValue(), "Label": "Account-regions not covered", "ReturnData": true, "Period": 3600,
+				"Expression": `SELECT MAX(NotCovered) FROM SCHEMA("forcessl", Account, Region)`,
+			}},
+		}))
+		if got := logicalID(f.stack, f.stack.Sweep.NotCoveredAlarm); got == "" {
+			t.Errorf("%s: no coverage alarm", name)
 		}
 	}
 }

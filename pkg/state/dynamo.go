@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/forcessl/forcessl/pkg/state/schema"
 )
 
 // API is the part of the DynamoDB client the store calls, with the SDK's
@@ -212,7 +214,7 @@ func (d *Dynamo) query(ctx context.Context, pk, skPrefix string) ([]map[string]t
 }
 
 func itemKey(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": str(pk), "sk": str(sk)}
+	return map[string]types.AttributeValue{schema.PartitionKey: str(pk), schema.SortKey: str(sk)}
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/forcessl/forcessl/pkg/state/schema"
 )
 
 // recordAttempts bounds RecordItem's retries of a TransactionConflict: every
@@ -99,7 +101,7 @@ func (d *Dynamo) RunItems(ctx context.Context, sweepID string) (Run, []ItemRecor
 	var run *Run
 	var items []ItemRecord
 	for _, row := range rows {
-		sk, _ := row["sk"].(*types.AttributeValueMemberS)
+		sk, _ := row[schema.SortKey].(*types.AttributeValueMemberS)
 		var err error
 		switch {
 		case sk != nil && sk.Value == skRun:

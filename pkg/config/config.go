@@ -41,6 +41,11 @@ const (
 	EnvSweepItemPar     = "FORCESSL_SWEEP_ITEM_PARALLELISM" // account-regions an in-process sweep works on at once (default 16)
 	EnvSweepMaxReceives = "FORCESSL_SWEEP_MAX_RECEIVES"     // deliveries of a work item before SQS dead-letters it (default 3)
 	EnvSweepDeadline    = "FORCESSL_SWEEP_DEADLINE"         // when a fanned-out sweep's digest goes out at the latest (default 3h)
+	EnvTLSProfile       = "FORCESSL_TLS_PROFILE"            // force (default: the switch only) | modern (old protocols and ciphers off too)
+	EnvCAWarn           = "FORCESSL_CA_WARN"                // server certificates expiring within this are findings (default 90d)
+	EnvCA               = "FORCESSL_CA"                     // opt-in: the CA forcessl sets at its reboot (e.g. rds-ca-rsa2048-g1)
+	EnvNoticeLead       = "FORCESSL_NOTICE_LEAD"            // heads-up notice this long before a scheduled reboot (default 24h; 0 off)
+	EnvSecurityHub      = "FORCESSL_SECURITY_HUB"           // off (default) | on: findings in AWS Security Hub
 )
 
 // Defaults of the variables that have one.
@@ -60,6 +65,10 @@ const (
 	MaxSweepItemParallelism     = 256
 	DefaultSweepMaxReceives     = 3
 	DefaultSweepDeadline        = 3 * time.Hour
+	DefaultTLSProfile           = policy.ProfileForce
+	DefaultCAWarn               = 90 * 24 * time.Hour
+	DefaultNoticeLead           = 24 * time.Hour
+	DefaultSecurityHub          = policy.SecurityHubOff
 )
 
 // Config is everything the engine needs to know that is not AWS state.
@@ -87,6 +96,11 @@ type Config struct {
 	SweepItemParallelism int
 	SweepMaxReceives     int
 	SweepDeadline        time.Duration
+	TLSProfile           policy.TLSProfile
+	CAWarn               time.Duration
+	CA                   string // "" : CA findings are reported, never fixed
+	NoticeLead           time.Duration
+	SecurityHub          policy.SecurityHub
 }
 
 // Defaults is the configuration of an empty environment.
@@ -105,6 +119,10 @@ func Defaults() Config {
 		SweepItemParallelism: DefaultSweepItemParallelism,
 		SweepMaxReceives:     DefaultSweepMaxReceives,
 		SweepDeadline:        DefaultSweepDeadline,
+		TLSProfile:           DefaultTLSProfile,
+		CAWarn:               DefaultCAWarn,
+		NoticeLead:           DefaultNoticeLead,
+		SecurityHub:          DefaultSecurityHub,
 	}
 }
 

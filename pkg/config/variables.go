@@ -82,6 +82,59 @@ var variables = []variable{
 		c.SweepDeadline = d
 		return ""
 	}, func(c Config) string { return formatDuration(c.SweepDeadline) }},
+	{EnvTLSProfile, func(c *Config, v string) string {
+		c.TLSProfile = policy.TLSProfile(v)
+		return oneOf(v, policy.ProfileForce, policy.ProfileModern)
+	}, func(c Config) string { return string(c.TLSProfile) }},
+	{EnvCAWarn, func(c *Config, v string) string {
+		d, ok := days(v)
+		if !ok || d < 0 {
+			return "want a duration such as 90d or 720h"
+		}
+		c.CAWarn = d
+		return ""
+	}, func(c Config) string { return formatDays(c.CAWarn) }},
+	{EnvCA, func(c *Config, v string) string {
+		c.CA = v
+		if !slices.Contains(policy.CurrentCAs, v) {
+			return "want one of the current RDS CAs: " + strings.Join(policy.CurrentCAs, ", ")
+		}
+		return ""
+	}, func(c Config) string { return c.CA }},
+	{EnvNoticeLead, func(c *Config, v string) string {
+		d, ok := days(v)
+		if !ok || d < 0 {
+			return "want a duration such as 24h or 2d (0 turns the heads-up off)"
+		}
+		c.NoticeLead = d
+		return ""
+	}, func(c Config) string { return formatDays(c.NoticeLead) }},
+	{EnvSecurityHub, func(c *Config, v string) string {
+		c.SecurityHub = policy.SecurityHub(v)
+		return oneOf(v, policy.SecurityHubOff, policy.SecurityHubOn)
+	}, func(c Config) string { return string(c.SecurityHub) }},
+}
+
+// days reads a Go duration, or a whole number of days written "90d".
+func days(v string) (time.Duration, bool) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		return time.Duration(d) * 24 * time.Hour, err == nil
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil
+}
+
+// formatDays writes whole days as "90d", anything else as a Go duration;
+// zero as "0" (a setting, not an absence).
+func formatDays(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return formatDuration(d)
 }
 
 // number is an integer variable between min and max.
@@ -121,6 +174,18 @@ func lowerAlnum(s string) bool {
 	return true
 }
 
+// dedupe drops repeated entries, keeping the first: a region listed twice
+// would be swept twice.
+func dedupe(l []string) []string {
+	var out []string
+	for _, e := range l {
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // str is a free-form string variable.
 func str(name string, field func(*Config) *string) variable {
 	return variable{name,
@@ -131,7 +196,7 @@ func str(name string, field func(*Config) *string) variable {
 // list is a comma-separated variable whose every entry must pass valid.
 func list(name string, field func(*Config) *[]string, valid func(string) bool, want string) variable {
 	return variable{name, func(c *Config, v string) string {
-		l := splitList(v)
+		l := dedupe(splitList(v))
 		*field(c) = l
 		var bad []string
 		for _, e := range l {

@@ -32,3 +32,22 @@ var Engines = []string{
 // ClusterEngines are the engines of DB clusters (Aurora, and Multi-AZ DB
 // clusters of postgres and mysql).
 var ClusterEngines = []string{"aurora-postgresql", "aurora-mysql", "postgres", "mysql"}
+
+// TLSProfile says what, beyond the TLS switch, a compliant group sets.
+type TLSProfile string
+
+const (
+	// ProfileForce is the switch alone (rds.force_ssl, require_secure_transport).
+	ProfileForce TLSProfile = "force"
+	// ProfileModern also turns old protocol versions and weak ciphers off
+	// where the family lists the parameter (see Checks).
+	ProfileModern TLSProfile = "modern"
+)
+
+// SecurityHub says whether forcessl reports into AWS Security Hub.
+type SecurityHub string
+
+const (
+	SecurityHubOff SecurityHub = "off"
+	SecurityHubOn  SecurityHub = "on"
+)

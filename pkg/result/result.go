@@ -37,6 +37,26 @@ type Resource struct {
 	// Members are a cluster's members: "id (writer|reader): status,
 	// cluster parameters apply-status".
 	Members []string `json:"members,omitempty"`
+	// Checks are the resource's checks one by one (the TLS switch, the TLS
+	// profile, the CA certificate), for reports and Security Hub. Absent
+	// for a resource out of scope, exempt or gone.
+	Checks []Check `json:"checks,omitempty"`
+}
+
+// Check names.
+const (
+	CheckTLS     = "tls"         // the TLS switch: rds.force_ssl / require_secure_transport
+	CheckProfile = "tls-profile" // FORCESSL_TLS_PROFILE=modern: old protocols and ciphers off
+	CheckCA      = "ca"          // the server certificate's CA is current and not about to expire
+)
+
+// Check is one check of a resource and its result.
+type Check struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	// Pending: it passes in the group but waits for a restart to take effect.
+	Pending bool   `json:"pending,omitempty"`
+	Detail  string `json:"detail"`
 }
 
 // Failed reports whether reconciling the resource ended in an error.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes PostgreSQL server binaries available for pkg/probe's
-# TestPostgresAgainstRealServer, which finds the newest
-# /usr/lib/postgresql/*/bin and starts (and stops) its own throwaway cluster.
+# Makes PostgreSQL server binaries available for the wire probe tests
+# (pkg/probe TestPostgresAgainstRealServer, pkg/cli TestProbeAgainstRealPostgres):
+# internal/pgtest finds the newest /usr/lib/postgresql/*/bin and starts (and
+# stops) its own throwaway cluster.
 # This script only installs: it never starts a server. CI runs the tests with
 # FORCESSL_REQUIRE_POSTGRES=1 so a missing server fails instead of skipping.
 set -euo pipefail

@@ -1,5 +1,6 @@
 // Command forcessl is the ops command line of forcessl: audit, sweep,
-// replay and explain, on the same engine as the Lambda function.
+// replay, explain, history and probe, on the same engine as the Lambda
+// function.
 //
 //	go install ./cmd/forcessl
 //	forcessl audit --regions eu-west-1,us-east-1 --format csv --output tls.csv

@@ -114,6 +114,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	cmds := map[string]func(context.Context, []string, Env) int{
 		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain, "history": history,
+		"probe": probeCmd,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -137,12 +138,15 @@ Usage:
   forcessl replay  FILE
   forcessl explain [--account A] [--region R] INSTANCE
   forcessl history [--account A] [--region R] INSTANCE
+  forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT
+  forcessl probe   --instance ID | --cluster ID [--account A] [--region R] [--user U]
 
 Every command uses the standard AWS credential chain and the FORCESSL_*
 environment (see README). "forcessl COMMAND --help" describes one command.
 
 Exit codes: 0 ok; 1 findings (non-compliant, pending reboot, failed, not
 covered) or a retryable error; 2 usage or configuration error; 3 inconclusive.
+probe: 0 TLS enforced, 1 not enforced, 2 usage, 3 inconclusive.
 `
 
 // flags is a command's flag set, printing its usage to stderr.

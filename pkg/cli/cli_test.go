@@ -208,6 +208,8 @@ func TestUsageAndHelp(t *testing.T) {
 		{[]string{"sweep"}, ExitUsage, "needs --mode"},
 		{[]string{"replay"}, ExitUsage, "one event file"},
 		{[]string{"explain"}, ExitUsage, "one instance"},
+		{[]string{"probe"}, ExitUsage, "one HOST:PORT"},
+		{[]string{"help"}, ExitOK, "forcessl probe"},
 		{[]string{"sweep", "--mode", "fix"}, ExitUsage, "FORCESSL_MODE"},
 	} {
 		r := command(t, nil, tt.args...)

@@ -2,18 +2,11 @@ package probe
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -21,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/forcessl/forcessl/internal/pgtest"
 )
 
 func TestExitCode(t *testing.T) {
@@ -205,7 +200,7 @@ func closedPort(t *testing.T) string {
 // selfSigned makes a throwaway ECDSA certificate for 127.0.0.1/localhost.
 func selfSigned(t testing.TB) (certPEM, keyPEM []byte, cert tls.Certificate) {
 	t.Helper()
-	certPEM, keyPEM, err := selfSignedPEM()
+	certPEM, keyPEM, err := pgtest.SelfSignedPEM()
 	if err == nil {
 		cert, err = tls.X509KeyPair(certPEM, keyPEM)
 	}
@@ -213,33 +208,6 @@ func selfSigned(t testing.TB) (certPEM, keyPEM []byte, cert tls.Certificate) {
 		t.Fatal(err)
 	}
 	return certPEM, keyPEM, cert
-}
-
-func selfSignedPEM() (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "forcessl-probe-test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), nil
 }
 
 // captureBlock returns the bytes of the hexdump that follows the first line

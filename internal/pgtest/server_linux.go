@@ -1,6 +1,4 @@
-//go:build linux
-
-package probe
+package pgtest
 
 import (
 	"bytes"
@@ -16,25 +14,52 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
-// pgServer is a throwaway PostgreSQL cluster for
-// TestPostgresAgainstRealServer: initdb in a temporary directory, TLS with a
-// self-signed certificate, a free loopback port, pg_hba.conf swapped with a
-// reload.
-type pgServer struct {
+// Linux only: the harness runs Debian's server binaries, as an unprivileged
+// account when we are root, with Pdeathsig as a safety net.
+
+// Server is a running throwaway PostgreSQL cluster.
+type Server struct {
+	// Addr is the server's loopback host:port.
+	Addr string
+
 	bin, base, data string
-	addr            string
 	cred            *syscall.Credential // nil unless we run as root
 	cmd             *exec.Cmd
 	exited          chan struct{}
 	log             syncBuffer
 }
 
-// postgresBin finds the bin directory of the newest PostgreSQL with server
+// Start makes a cluster of the newest PostgreSQL found, starts it with TLS
+// on a free loopback port and a pg_hba.conf of HBAHost, and stops it when
+// the test ends. Without server binaries it skips t, or fails it when
+// RequireEnv is "1". Starting takes about three seconds.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := serverBin()
+	switch {
+	case err != nil && os.Getenv(RequireEnv) == "1":
+		t.Fatalf("%s=1 but %v (run .ci/postgres.sh)", RequireEnv, err)
+	case err != nil:
+		t.Skipf("skipping: %v (install Debian's postgresql package, e.g. with .ci/postgres.sh)", err)
+	}
+	s, err := start(bin)
+	if err != nil {
+		t.Fatalf("starting PostgreSQL: %v", err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// Log is everything the server has logged so far.
+func (s *Server) Log() string { return s.log.String() }
+
+// serverBin finds the bin directory of the newest PostgreSQL with server
 // binaries: Debian's /usr/lib/postgresql/<version>/bin, else initdb on PATH.
-func postgresBin() (string, error) {
+func serverBin() (string, error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { return pgVersion(dirs[i]) > pgVersion(dirs[j]) })
 	if p, err := exec.LookPath("initdb"); err == nil {
@@ -58,16 +83,11 @@ func isExec(p string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// startPostgres makes a cluster in a fresh temporary directory and starts
-// it with TLS on a free loopback port. As root it runs everything as an
-// unprivileged account, since initdb and postgres refuse to run as root.
-func startPostgres() (_ *pgServer, err error) {
-	bin, err := postgresBin()
-	if err != nil {
-		pgMissed = err.Error()
-		return nil, nil
-	}
-	s := &pgServer{bin: bin, exited: make(chan struct{})}
+// start makes a cluster in a fresh temporary directory and starts it. As
+// root it runs everything as an unprivileged account, since initdb and
+// postgres refuse to run as root.
+func start(bin string) (_ *Server, err error) {
+	s := &Server{bin: bin, exited: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.stop()
@@ -97,11 +117,11 @@ func startPostgres() (_ *pgServer, err error) {
 	if err = s.own(pwfile, os.WriteFile(pwfile, []byte("test-only-superuser-password\n"), 0o600)); err != nil {
 		return s, err
 	}
-	if err = s.run("initdb", "-D", s.data, "-U", "postgres", "--auth=scram-sha-256", "--pwfile="+pwfile,
+	if err = s.run("initdb", "-D", s.data, "-U", Superuser, "--auth=scram-sha-256", "--pwfile="+pwfile,
 		"--no-locale", "-E", "UTF8", "--no-sync"); err != nil {
 		return s, err
 	}
-	certPEM, keyPEM, err := selfSignedPEM()
+	certPEM, keyPEM, err := SelfSignedPEM()
 	if err != nil {
 		return s, err
 	}
@@ -115,7 +135,7 @@ func startPostgres() (_ *pgServer, err error) {
 	if err != nil {
 		return s, err
 	}
-	s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	conf := fmt.Sprintf(`
 listen_addresses = '127.0.0.1'
 port = %d
@@ -132,16 +152,16 @@ lc_messages = 'C'
 	if err = appendFile(filepath.Join(s.data, "postgresql.conf"), conf); err != nil {
 		return s, err
 	}
-	if err = os.WriteFile(filepath.Join(s.data, "pg_hba.conf"), []byte("host all all 127.0.0.1/32 scram-sha-256\n"), 0o600); err != nil {
+	if err = os.WriteFile(filepath.Join(s.data, "pg_hba.conf"), []byte(HBAHost), 0o600); err != nil {
 		return s, err
 	}
-	return s, s.start()
+	return s, s.launch()
 }
 
-// start runs postgres as our child rather than through "pg_ctl start", so
-// Pdeathsig kills it even if the test binary dies without reaching TestMain's
+// launch runs postgres as our child rather than through "pg_ctl start", so
+// Pdeathsig kills it even if the test binary dies without reaching its
 // cleanup.
-func (s *pgServer) start() error {
+func (s *Server) launch() error {
 	s.cmd = s.command("postgres", "-D", s.data)
 	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
@@ -165,12 +185,12 @@ func (s *pgServer) start() error {
 	return errors.New("postgres not ready after 60s")
 }
 
-// setHBA replaces pg_hba.conf and reloads. A reload is asynchronous, so it
+// SetHBA replaces pg_hba.conf and reloads. A reload is asynchronous, so it
 // waits for the postmaster's "received SIGHUP" log line: the postmaster
 // handles the reload before accepting any later connection.
-func (s *pgServer) setHBA(hba string) error {
+func (s *Server) SetHBA(hba string) error {
 	if err := os.WriteFile(filepath.Join(s.data, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
-		return err
+		return fmt.Errorf("write pg_hba.conf: %w", err)
 	}
 	const reloaded = "received SIGHUP, reloading configuration files"
 	before := strings.Count(s.log.String(), reloaded)
@@ -188,7 +208,7 @@ func (s *pgServer) setHBA(hba string) error {
 	return errors.New("no reload seen in the server log after 20s")
 }
 
-func (s *pgServer) stop() {
+func (s *Server) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		if err := s.run("pg_ctl", "stop", "-D", s.data, "-m", "immediate", "-w"); err != nil {
 			_ = s.cmd.Process.Kill()
@@ -203,7 +223,7 @@ func (s *pgServer) stop() {
 	}
 }
 
-func (s *pgServer) command(name string, args ...string) *exec.Cmd {
+func (s *Server) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.bin, name), args...)
 	cmd.Dir = s.base // the unprivileged account may not reach our working directory
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "LANG=C", "HOME=" + s.base}
@@ -211,7 +231,7 @@ func (s *pgServer) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (s *pgServer) run(name string, args ...string) error {
+func (s *Server) run(name string, args ...string) error {
 	if out, err := s.command(name, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
 	}
@@ -220,7 +240,7 @@ func (s *pgServer) run(name string, args ...string) error {
 
 // own hands a path just created (err is the creation's result) to the
 // account the server runs as.
-func (s *pgServer) own(path string, err error) error {
+func (s *Server) own(path string, err error) error {
 	if err != nil || s.cred == nil {
 		return err
 	}

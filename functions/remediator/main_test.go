@@ -132,10 +132,21 @@ func TestLambdaUnderRuntimeInterfaceEmulator(t *testing.T) {
 	// The schedule targets the function.
 	list, err := sched.ListSchedules(context.Background(), &scheduler.ListSchedulesInput{GroupName: aws.String("forcessl"),
 		NamePrefix: aws.String(plan.SchedulePrefixFor(mototest.Account, mototest.Region, aws.ToString(out.DBInstances[0].DbiResourceId)))})
-	if err != nil || len(list.Schedules) != 1 {
-		t.Fatalf("want one schedule for the instance, got %+v, %v", list, err)
+	// The reboot, and its heads-up a day before (FORCESSL_NOTICE_LEAD's
+	// default).
+	var reboot, notice []string
+	for _, sc := range list.Schedules {
+		switch name := aws.ToString(sc.Name); {
+		case strings.HasSuffix(name, "-reboot"):
+			reboot = append(reboot, name)
+		case strings.HasSuffix(name, "-notice"):
+			notice = append(notice, name)
+		}
 	}
-	s, err := sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"), Name: list.Schedules[0].Name})
+	if err != nil || len(reboot) != 1 || len(notice) != 1 || len(list.Schedules) != 2 {
+		t.Fatalf("want the reboot and its heads-up for the instance, got %+v, %v", list, err)
+	}
+	s, err := sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(reboot[0])})
 	if err != nil {
 		t.Fatalf("schedule: %v", err)
 	}

@@ -86,8 +86,9 @@ func TestParallelProcessesMakeOneSetOfChanges(t *testing.T) {
 		}
 	}
 	t.Logf("%d processes: %v", n, total)
-	if total["RDS.CreateDBParameterGroup"] != 1 || total["RDS.ModifyDBInstance"] != 1 || total["Scheduler.CreateSchedule"] != 1 {
-		t.Errorf("want one group, one attach, one schedule: %v", total)
+	// One reboot schedule and its heads-up (FORCESSL_NOTICE_LEAD's default).
+	if total["RDS.CreateDBParameterGroup"] != 1 || total["RDS.ModifyDBInstance"] != 1 || total["Scheduler.CreateSchedule"] != 2 {
+		t.Errorf("want one group, one attach, one reboot with its heads-up: %v", total)
 	}
 	// One "remediated". moto reports every group in-sync at once
 	// (ParameterApplyStatus is always in-sync there), so a process that

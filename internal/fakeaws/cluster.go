@@ -67,7 +67,8 @@ func (f *AWS) AddCluster(id string, c *Cluster, members ...string) {
 	f.Clusters[id] = c
 	for n, m := range members {
 		f.Instances[m] = &Instance{ResourceID: ResourceID(m), Engine: c.Engine, Status: "available", Group: "default." + c.Engine,
-			ApplyStatus: plan.InSync, Window: c.Window, Tags: map[string]string{}, Cluster: id, ClusterApplyStatus: plan.InSync, Writer: n == 0}
+			ApplyStatus: plan.InSync, Window: c.Window, Tags: map[string]string{}, Cluster: id, ClusterApplyStatus: plan.InSync, Writer: n == 0,
+			CA: "rds-ca-rsa2048-g1", CertValidTill: DefaultCertValidTill}
 	}
 }
 
@@ -164,7 +165,7 @@ func (f *AWS) DescribeDBClusterParameters(_ context.Context, in *rds.DescribeDBC
 	}
 	out := &rds.DescribeDBClusterParametersOutput{}
 	for name, p := range g.Params {
-		if in.Source != nil && *in.Source != p.Source || len(in.Filters) > 0 && in.Filters[0].Values[0] != name {
+		if in.Source != nil && *in.Source != p.Source || len(in.Filters) > 0 && !slices.Contains(in.Filters[0].Values, name) {
 			continue
 		}
 		rp := rdstypes.Parameter{ParameterName: aws.String(name), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}

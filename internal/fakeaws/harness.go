@@ -18,6 +18,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/apply"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/result"
@@ -40,6 +41,11 @@ func (c Clients) RDS(context.Context, route.Route, string, string) (dispatch.RDS
 }
 func (c Clients) Scheduler() dispatch.Scheduler                    { return c.AWS }
 func (c Clients) Identity(context.Context) (string, string, error) { return c.AWS.Account, "aws", nil }
+
+// SecurityHub is the fake's Security Hub, in its one account.
+func (c Clients) SecurityHub(context.Context, route.Route, string, string) (hub.API, error) {
+	return c.AWS.Hub(), nil
+}
 
 // Recorder is a notifier and digest sender that keeps what it was given.
 type Recorder struct {
@@ -88,10 +94,12 @@ type Env struct {
 }
 
 // NewEnv wires an engine with environment variables vars (the scheduler
-// role is set), over a new fake, and, when store is not nil, that memory.
+// role is set, and the heads-up notice off unless vars turn it on, so a
+// reboot is one schedule), over a new fake, and, when store is not nil,
+// that memory.
 func NewEnv(t testing.TB, now time.Time, vars map[string]string, store ...state.Store) *Env {
 	t.Helper()
-	env := map[string]string{config.EnvSchedulerRoleARN: RoleARN}
+	env := map[string]string{config.EnvSchedulerRoleARN: RoleARN, config.EnvNoticeLead: "0"}
 	maps.Copy(env, vars)
 	cfg, err := config.FromMap(env)
 	if err != nil {
@@ -119,7 +127,8 @@ func (e *Env) Environment() *dispatch.Dispatcher {
 // with TLS off, window Sunday 05:00-05:30 UTC.
 func (e *Env) AddSQLServer(id string, mod ...func(*Instance)) {
 	i := &Instance{ResourceID: ResourceID(id), Engine: "sqlserver-se", Status: "available", Group: DefaultGroup,
-		ApplyStatus: plan.InSync, Window: "sun:05:00-sun:05:30", Tags: map[string]string{}}
+		ApplyStatus: plan.InSync, Window: "sun:05:00-sun:05:30", Tags: map[string]string{},
+		CA: "rds-ca-rsa2048-g1", CertValidTill: DefaultCertValidTill}
 	for _, m := range mod {
 		m(i)
 	}

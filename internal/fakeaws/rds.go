@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // Param is one parameter of a group.
@@ -43,7 +45,15 @@ type Instance struct {
 	// whether it is the writer.
 	Cluster, ClusterApplyStatus string
 	Writer                      bool
+	// CA and CertValidTill are the server certificate (CertificateDetails);
+	// PendingCA a CA change queued for the window.
+	CA, PendingCA string
+	CertValidTill time.Time
 }
+
+// DefaultCertValidTill is when a fake instance's server certificate
+// expires unless a test says otherwise: well after the tests' clock.
+var DefaultCertValidTill = time.Date(2027, 11, 1, 0, 0, 0, 0, time.UTC)
 
 // AWS is the fake: one account and region of RDS, and Scheduler.
 type AWS struct {
@@ -64,6 +74,8 @@ type AWS struct {
 	ClusterReboots []*rds.RebootDBClusterInput
 	// FailNext makes the next call of an operation fail with an error, once.
 	FailNext map[string]error
+	// hub is Security Hub in the same account and Region (see Hub).
+	hub *SecurityHub
 }
 
 // DefaultGroup is the default SQL Server group every new fake knows.
@@ -86,6 +98,11 @@ func FamilyDefaults() map[string]Param {
 	return map[string]Param{
 		"rds.force_ssl":             {"0", "static", "system"},
 		"max degree of parallelism": {"", "dynamic", "engine-default"},
+		// The TLS profile's parameters (SQLServer.Ciphers): "default".
+		"rds.tls10":   {"default", "static", "engine-default"},
+		"rds.tls11":   {"default", "static", "engine-default"},
+		"rds.rc4":     {"default", "static", "engine-default"},
+		"rds.3des168": {"default", "static", "engine-default"},
 	}
 }
 
@@ -155,8 +172,21 @@ func (f *AWS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 		if i.Cluster != "" {
 			db.DBClusterIdentifier = aws.String(i.Cluster)
 		}
+		if i.CA != "" {
+			db.CACertificateIdentifier = aws.String(i.CA)
+			db.CertificateDetails = &rdstypes.CertificateDetails{CAIdentifier: aws.String(i.CA)}
+			if !i.CertValidTill.IsZero() {
+				db.CertificateDetails.ValidTill = aws.Time(i.CertValidTill)
+			}
+		}
 		if i.PendingMods {
 			db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: aws.String("db.m5.xlarge")}
+		}
+		if i.PendingCA != "" {
+			if db.PendingModifiedValues == nil {
+				db.PendingModifiedValues = &rdstypes.PendingModifiedValues{}
+			}
+			db.PendingModifiedValues.CACertificateIdentifier = aws.String(i.PendingCA)
 		}
 		for k, v := range i.Tags {
 			db.TagList = append(db.TagList, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
@@ -210,7 +240,7 @@ func (f *AWS) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParamete
 		if in.Source != nil && *in.Source != p.Source {
 			continue
 		}
-		if len(in.Filters) > 0 && in.Filters[0].Values[0] != name {
+		if len(in.Filters) > 0 && !slices.Contains(in.Filters[0].Values, name) {
 			continue
 		}
 		rp := rdstypes.Parameter{ParameterName: aws.String(name), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}
@@ -350,6 +380,17 @@ func (f *AWS) ModifyDBInstance(_ context.Context, in *rds.ModifyDBInstanceInput,
 	if i.Status != "available" && i.Status != "storage-optimization" {
 		return nil, APIError("InvalidDBInstanceState")
 	}
+	if ca := aws.ToString(in.CACertificateIdentifier); ca != "" {
+		// A CA change restarts the instance now with ApplyImmediately (the
+		// restart applies pending parameters: an assumption, see
+		// plan.SetCA), else RDS applies it in the window.
+		if aws.ToBool(in.ApplyImmediately) {
+			i.CA, i.PendingCA, i.CertValidTill, i.ApplyStatus, i.PendingMods = ca, "", DefaultCertValidTill, plan.InSync, false
+		} else {
+			i.PendingCA = ca
+		}
+		return &rds.ModifyDBInstanceOutput{}, nil
+	}
 	// "The parameter group name itself is changed immediately" whatever
 	// ApplyImmediately says (ModifyDBInstance API reference); the parameters
 	// wait for a reboot. ApplyImmediately also applies everything queued.
@@ -376,4 +417,18 @@ func (f *AWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceInput,
 	i.ApplyStatus = plan.InSync
 	f.rebootMember(i)
 	return &rds.RebootDBInstanceOutput{}, nil
+}
+
+// DescribeCertificates answers with the RDS CAs of the built-in table
+// (or FailNext, as moto's HTTP 500 does).
+func (f *AWS) DescribeCertificates(_ context.Context, _ *rds.DescribeCertificatesInput, _ ...func(*rds.Options)) (*rds.DescribeCertificatesOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeCertificates"); err != nil {
+		return nil, err
+	}
+	out := &rds.DescribeCertificatesOutput{}
+	for id, till := range policy.KnownCAs {
+		out.Certificates = append(out.Certificates, rdstypes.Certificate{CertificateIdentifier: aws.String(id), ValidTill: aws.Time(till)})
+	}
+	return out, nil
 }

@@ -15,6 +15,11 @@
 # 4. moto's DescribeDBClusters does not know the db-cluster-resource-id
 #    filter (InvalidParameterValue); RDS documents it. forcessl finds a
 #    renamed cluster by it.
+# 5. moto gives every DB instance the CA "rds-ca-default", which is no RDS
+#    CA, and no CertificateDetails. AWS gives new instances the account's
+#    default CA (rds-ca-rsa2048-g1, the system default since 2024) and
+#    reports the server certificate's CA and expiry (API: CertificateDetails).
+import datetime
 import random
 import string
 import sys
@@ -34,6 +39,17 @@ _init = models.DBInstance.__init__
 def _init_with_own_id(self, *args, **kwargs):
     _init(self, *args, **kwargs)
     self.dbi_resource_id = "db-" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+    if self.ca_certificate_identifier == "rds-ca-default":
+        self.ca_certificate_identifier = "rds-ca-rsa2048-g1"
+
+
+def _certificate_details(self):
+    # A server certificate is valid for about a year after it is issued.
+    return {"CAIdentifier": self.ca_certificate_identifier,
+            "ValidTill": datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365)}
+
+
+models.DBInstance.certificate_details = property(_certificate_details)
 
 
 models.DBInstance.__init__ = _init_with_own_id

@@ -138,6 +138,15 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 			ForceFailover:        aws.Bool(false),
 		})
 		return true, err
+	case plan.SetCA:
+		// Only CACertificateIdentifier and ApplyImmediately: the tripwire
+		// (pkg/tripwire) allows exactly this key when FORCESSL_CA is set.
+		_, err := e.RDS.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
+			DBInstanceIdentifier:    aws.String(s.Target.ID),
+			CACertificateIdentifier: aws.String(s.CA),
+			ApplyImmediately:        aws.Bool(s.ApplyImmediately),
+		})
+		return true, err
 	case plan.CreateSchedule:
 		return e.createSchedule(ctx, s)
 	case plan.DeleteSchedule:
@@ -174,6 +183,8 @@ func kindOf(step plan.Step) plan.Kind {
 	case plan.Reboot:
 		return s.Target.Kind
 	case plan.RebootCluster:
+		return s.Target.Kind
+	case plan.SetCA:
 		return s.Target.Kind
 	}
 	return "" // schedules are the same for every kind

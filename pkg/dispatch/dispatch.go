@@ -19,6 +19,7 @@ import (
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/fanout"
+	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/request"
@@ -34,6 +35,8 @@ type Dispatcher struct {
 	Sweeper  *sweep.Sweeper
 	Notifier reconcile.Notifier // nil: notifications off
 	Log      *slog.Logger
+	// Hub reports results into Security Hub; nil: off.
+	Hub *hub.Hub
 }
 
 // SweepStarted is the answer to a sweep start.

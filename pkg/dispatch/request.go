@@ -9,6 +9,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/apply"
 	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/observe"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -37,6 +38,9 @@ type Clients interface {
 	// a member account's role assumed under session) in a region.
 	RDS(ctx context.Context, rt route.Route, region, session string) (RDS, error)
 	Scheduler() Scheduler
+	// SecurityHub returns the Security Hub client that acts along a route
+	// in a region: findings are imported in the resource's own account.
+	SecurityHub(ctx context.Context, rt route.Route, region, session string) (hub.API, error)
 	// Identity returns the function's own account and partition.
 	Identity(ctx context.Context) (account, partition string, err error)
 }
@@ -73,11 +77,22 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
+	sc.Observer.Profile, sc.Observer.Log = d.Config.TLSProfile, log
 	if rt.Kind == route.Member && !single(req.Target) {
 		// Reads share the request's session; each write is made under a
 		// session named after its resource, for the member's CloudTrail.
 		sc.Executor.Session = func(ctx context.Context, resource string) (apply.RDS, error) {
 			return d.Clients.RDS(ctx, rt, req.Region, route.SessionName(resource))
+		}
+	}
+	if d.Hub != nil {
+		// Reported after the reconciles, in batches; never an error.
+		if api, err := d.Clients.SecurityHub(ctx, rt, req.Region, route.SessionName(req.Subject())); err != nil {
+			log.WarnContext(ctx, "Security Hub client not built: nothing reported for this request", "error", err.Error())
+		} else {
+			b := d.Hub.Batch(api, req.Account, req.Region, log)
+			sc.Findings = b
+			defer b.Flush(ctx)
 		}
 	}
 	switch req.Target {

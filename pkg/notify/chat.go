@@ -30,6 +30,9 @@ func chatbot(n Notice) map[string]any {
 	case n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed:
 		next = append(next, "Fix by hand, then re-run forcessl on the "+n.noun())
 	}
+	if n.guides() {
+		next = append(next, "Client owners: use TLS and verify the server with "+BundleURL(n.Region))
+	}
 	next = append(next, fmt.Sprintf("Exempt: tag `%s=true` on the %s", n.ExemptTag, n.noun()))
 	resources := []string{}
 	if n.InstanceARN != "" {

@@ -60,6 +60,14 @@ func email(n Notice) string {
 		}
 		rebootCommands(n, line)
 	}
+	if n.guides() {
+		line("")
+		line("For the owners of the applications that connect to it:")
+		line("  Once the %s has restarted, connections without TLS are refused. Check each client now:", n.noun())
+		for _, g := range clientGuidance(n.Engine, n.Region) {
+			line("  - %s", g)
+		}
+	}
 	if !n.Report && n.Outcome == plan.OutcomeRemediated && n.NewGroup != "" && n.NewGroup != n.Group {
 		line("")
 		line("Make future parameter changes in %s, which replaced %s on this %s.", n.NewGroup, n.Group, n.noun())

@@ -192,6 +192,16 @@ func title(n Notice) string {
 		return fmt.Sprintf("forcessl will not change %s without you: action needed", n.Instance)
 	case plan.OutcomeFailed:
 		return fmt.Sprintf("forcessl could not finish on %s: action needed", n.Instance)
+	case plan.OutcomeHeadsUp:
+		when := "soon"
+		if n.RebootAt != nil {
+			when = n.RebootAt.UTC().Format("Mon 2006-01-02 15:04 UTC")
+		}
+		return fmt.Sprintf("Heads-up: %s restarts %s; clients without TLS are refused afterwards", n.Instance, when)
+	case plan.OutcomeCAFinding:
+		return fmt.Sprintf("The server certificate of %s needs a new CA: action needed", n.Instance)
+	case plan.OutcomeCAUpdate:
+		return fmt.Sprintf("New server certificate CA for %s in its maintenance window", n.Instance)
 	}
 	return fmt.Sprintf("forcessl: %s %s", n.Instance, n.Outcome)
 }

@@ -44,7 +44,13 @@ func notices() map[string]Notice {
 		"set rds.force_ssl=1 in forcessl-default-aurora-postgresql15-4b1e2f0c (pending-reboot)",
 		"attach cluster parameter group forcessl-default-aurora-postgresql15-4b1e2f0c to orders now",
 		"schedule reboot at 2026-11-29T05:00:00Z"}
-	return map[string]Notice{"remediated": base(), "report-finding": report, "failed": failed, "verified": verified, "cluster-remediated": cluster}
+	headsUp := base()
+	headsUp.Outcome, headsUp.State, headsUp.Actions = plan.OutcomeHeadsUp, plan.CompliantPendingReboot, nil
+	headsUp.Group, headsUp.Reason = headsUp.NewGroup, "rds.force_ssl=1 in "+headsUp.NewGroup+", pending reboot; restarts at Sun 2026-11-29 05:00 UTC, after which clients that do not use TLS are refused"
+	pg := base()
+	pg.Engine, pg.Instance, pg.InstanceARN = "postgres", "ledger", "arn:aws:rds:eu-west-1:123456789012:db:ledger"
+	return map[string]Notice{"remediated": base(), "report-finding": report, "failed": failed, "verified": verified, "cluster-remediated": cluster,
+		"heads-up": headsUp, "remediated-postgres": pg}
 }
 
 // Golden files: go test ./pkg/notify -update rewrites them; review the diff.

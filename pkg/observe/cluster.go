@@ -70,6 +70,7 @@ func JoinMembers(c *plan.Resource, instances map[string]plan.Resource) {
 	for i, m := range c.Members {
 		if r, ok := instances[m.ID]; ok {
 			c.Members[i].Status, c.Members[i].ResourceID, c.Members[i].Tags = r.Status, r.ResourceID, r.Tags
+			c.Members[i].CA, c.Members[i].CertValidTill = r.CA, r.CertValidTill
 		}
 	}
 }
@@ -119,6 +120,9 @@ func toCluster(c types.DBCluster) plan.Resource {
 	}
 	for _, t := range c.TagList {
 		r.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	if cd := c.CertificateDetails; cd != nil && r.MultiAZ { // Aurora's certificates are its members'
+		r.CA, r.CertValidTill = aws.ToString(cd.CAIdentifier), aws.ToTime(cd.ValidTill)
 	}
 	r.ApplyStatus = plan.InSync
 	for _, m := range c.DBClusterMembers {

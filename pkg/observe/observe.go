@@ -7,6 +7,7 @@ package observe
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // RDS is the read side of the RDS API the engine uses; *rds.Client
@@ -28,6 +30,7 @@ type RDS interface {
 	DescribeDBClusterParameters(context.Context, *rds.DescribeDBClusterParametersInput, ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error)
 	DescribeDBClusterParameterGroups(context.Context, *rds.DescribeDBClusterParameterGroupsInput, ...func(*rds.Options)) (*rds.DescribeDBClusterParameterGroupsOutput, error)
 	ListTagsForResource(context.Context, *rds.ListTagsForResourceInput, ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error)
+	DescribeCertificates(context.Context, *rds.DescribeCertificatesInput, ...func(*rds.Options)) (*rds.DescribeCertificatesOutput, error)
 }
 
 // Observer reads one account and region: its RDS, and forcessl's
@@ -39,6 +42,12 @@ type Observer struct {
 	Schedules Schedules
 	// Account, Region and ScheduleGroup locate the resources' schedules.
 	Account, Region, ScheduleGroup string
+	// Profile is the TLS profile whose parameters Fill reads with the
+	// switch (policy.ProfileForce when zero: the switch alone).
+	Profile policy.TLSProfile
+	// Log receives what is worth knowing but must not fail a reconcile
+	// (a CA listing that fell back to the built-in table); nil: discarded.
+	Log *slog.Logger
 
 	mu     sync.Mutex
 	params map[string]plan.Parameter // kind + "\x00" + group + "\x00" + name
@@ -111,11 +120,16 @@ func toResource(db types.DBInstance) plan.Resource {
 		ResourceID:        aws.ToString(db.DbiResourceId),
 		ARN:               aws.ToString(db.DBInstanceArn),
 		Engine:            aws.ToString(db.Engine),
+		EngineVersion:     aws.ToString(db.EngineVersion),
 		Status:            aws.ToString(db.DBInstanceStatus),
 		ClusterID:         aws.ToString(db.DBClusterIdentifier),
 		MaintenanceWindow: aws.ToString(db.PreferredMaintenanceWindow),
 		PendingModified:   pendingModified(db.PendingModifiedValues),
 		Tags:              map[string]string{},
+		CA:                aws.ToString(db.CACertificateIdentifier),
+	}
+	if cd := db.CertificateDetails; cd != nil {
+		in.CertValidTill = aws.ToTime(cd.ValidTill)
 	}
 	if len(db.DBParameterGroups) > 0 {
 		in.Group = aws.ToString(db.DBParameterGroups[0].DBParameterGroupName)

@@ -51,9 +51,12 @@ func TestParameterFilterAndFallback(t *testing.T) {
 	for _, refuse := range []bool{false, true} {
 		c := &pagedParams{refuseFilter: refuse}
 		o := New(c, nil, "111122223333", "eu-west-1", "forcessl")
-		p, err := o.Parameter(context.Background(), plan.KindInstance, "g", "rds.force_ssl")
-		if err != nil || !p.Found || p.Value != "1" || p.ApplyType != "static" {
+		ps, err := o.Parameters(context.Background(), plan.KindInstance, "g", []string{"rds.force_ssl", "rds.tls10"})
+		if p := ps["rds.force_ssl"]; err != nil || !p.Found || p.Value != "1" || p.ApplyType != "static" {
 			t.Fatalf("refuse=%v: %+v %v", refuse, p, err)
+		}
+		if ps["rds.tls10"].Found {
+			t.Errorf("a parameter the group does not list must come back not found: %+v", ps["rds.tls10"])
 		}
 		want := 1
 		if refuse {
@@ -63,7 +66,7 @@ func TestParameterFilterAndFallback(t *testing.T) {
 			t.Errorf("refuse=%v: %d calls, want %d", refuse, c.calls, want)
 		}
 		// Cached per group for the observer's lifetime.
-		if _, err := o.Parameter(context.Background(), plan.KindInstance, "g", "rds.force_ssl"); err != nil || c.calls != want {
+		if _, err := o.Parameters(context.Background(), plan.KindInstance, "g", []string{"rds.tls10", "rds.force_ssl"}); err != nil || c.calls != want {
 			t.Errorf("second read was not cached: %d calls", c.calls)
 		}
 	}

@@ -3,6 +3,7 @@ package observe
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,22 +13,23 @@ import (
 	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
-	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // Fill reads what Decide asked for (need) into o: the protocol of plan.Need.
+// The parameters read, in the resource's group and in every group asked
+// for, are the policy's for the resource and the observer's TLS profile.
 func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) error {
-	req, _ := policy.For(o.Resource.Engine)
+	names := plan.ParameterNames(o.Resource, ob.Profile)
 	kind := o.Resource.Kind
 	if need.Params {
-		p, err := ob.Parameter(ctx, kind, o.Resource.Group, req.Parameter)
+		ps, err := ob.Parameters(ctx, kind, o.Resource.Group, names)
 		if err != nil {
 			return err
 		}
-		o.Params = map[string]plan.Parameter{req.Parameter: p}
+		o.Params = ps
 	}
 	for _, name := range need.Groups {
-		g, err := ob.Group(ctx, kind, name, req.Parameter)
+		g, err := ob.Group(ctx, kind, name, names)
 		if err != nil {
 			return err
 		}
@@ -35,6 +37,9 @@ func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) 
 			o.Groups = map[string]*plan.Group{}
 		}
 		o.Groups[name] = &g
+	}
+	if need.CAs {
+		o.CAs = ob.CAs(ctx)
 	}
 	if need.Schedules {
 		s, err := ob.ScheduledActions(ctx, *o)
@@ -66,41 +71,53 @@ func (ob *Observer) users(ctx context.Context, kind plan.Kind, group string) ([]
 	return ob.Instances(ctx, keep)
 }
 
-// Parameter reads one parameter of a group of the kind's group type,
-// filtered by parameter-name (the only filter RDS supports), with every
-// page read and the name matched client-side, so a region that refuses or
-// ignores the filter still gets the right answer.
-func (ob *Observer) Parameter(ctx context.Context, kind plan.Kind, group, name string) (plan.Parameter, error) {
-	key := string(kind) + "\x00" + group + "\x00" + name
+// Parameters reads some parameters of a group of the kind's group type,
+// filtered by parameter-name (the only filter RDS supports; one call for
+// all of them), with every page read and the names matched client-side, so
+// a region that refuses or ignores the filter still gets the right answer.
+// A name the group does not list comes back not Found.
+func (ob *Observer) Parameters(ctx context.Context, kind plan.Kind, group string, names []string) (map[string]plan.Parameter, error) {
+	key := func(name string) string { return string(kind) + "\x00" + group + "\x00" + name }
+	out := map[string]plan.Parameter{}
+	var missing []string
 	ob.mu.Lock()
-	p, ok := ob.params[key]
-	ob.mu.Unlock()
-	if ok {
-		return p, nil
+	for _, n := range names {
+		if p, ok := ob.params[key(n)]; ok {
+			out[n] = p
+		} else {
+			missing = append(missing, n)
+		}
 	}
+	ob.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	found := map[string]plan.Parameter{}
 	find := func(filters []types.Filter) error {
 		return ob.pages(ctx, kind, group, nil, filters, func(ps []types.Parameter) bool {
 			for _, q := range ps {
-				if aws.ToString(q.ParameterName) == name {
-					p = plan.Parameter{Found: true, Value: aws.ToString(q.ParameterValue), ApplyType: aws.ToString(q.ApplyType),
+				if n := aws.ToString(q.ParameterName); slices.Contains(missing, n) {
+					found[n] = plan.Parameter{Found: true, Value: aws.ToString(q.ParameterValue), ApplyType: aws.ToString(q.ApplyType),
 						AllowedValues: aws.ToString(q.AllowedValues)}
-					return false
 				}
 			}
-			return true
+			return len(found) < len(missing)
 		})
 	}
-	err := find([]types.Filter{{Name: aws.String("parameter-name"), Values: []string{name}}})
+	err := find([]types.Filter{{Name: aws.String("parameter-name"), Values: missing}})
 	if awserr.Is(err, "InvalidParameterValue", "InvalidParameterCombination") {
 		err = find(nil)
 	}
 	if err != nil {
-		return plan.Parameter{}, awserr.Classify(fmt.Errorf("read %s of %s %s: %w", name, groupNoun(kind), group, err))
+		return nil, awserr.Classify(fmt.Errorf("read %s of %s %s: %w", strings.Join(missing, ", "), groupNoun(kind), group, err))
 	}
 	ob.mu.Lock()
-	ob.params[key] = p
-	ob.mu.Unlock()
-	return p, nil
+	defer ob.mu.Unlock()
+	for _, n := range missing {
+		out[n] = found[n]
+		ob.params[key(n)] = found[n]
+	}
+	return out, nil
 }
 
 // pages reads a group's parameters page by page through the kind's API
@@ -144,15 +161,15 @@ func (ob *Observer) Forget(group string) {
 	}
 }
 
-// Group reads an existing group in full: family, tags, the parameter name
-// and user-set parameters. Exists is false when there is no such group. A
+// Group reads an existing group in full: family, tags, the parameters
+// named and user-set parameters. Exists is false when there is no such group. A
 // default group's name says its family, and it carries no user settings
 // and no tags of ours: only its parameter is read.
-func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name, param string) (plan.Group, error) {
+func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name string, params []string) (plan.Group, error) {
 	if family, ok := paramgroup.FamilyOfDefault(name); ok {
-		p, err := ob.Parameter(ctx, kind, name, param)
+		ps, err := ob.Parameters(ctx, kind, name, params)
 		return plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}, UserParams: map[string]string{},
-			Params: map[string]plan.Parameter{param: p}}, err
+			Params: ps}, err
 	}
 	family, arn, found, err := ob.describeGroup(ctx, kind, name)
 	if err != nil || !found {
@@ -169,8 +186,7 @@ func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name, param strin
 	if g.UserParams, err = ob.UserParams(ctx, kind, name); err != nil {
 		return plan.Group{}, err
 	}
-	p, err := ob.Parameter(ctx, kind, name, param)
-	g.Params = map[string]plan.Parameter{param: p}
+	g.Params, err = ob.Parameters(ctx, kind, name, params)
 	return g, err
 }
 

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,11 +47,116 @@ const (
 // deterministic and has no side effects; run it twice on the same input and
 // it answers the same.
 func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
-	p, need := decide(o, s, now.UTC())
-	if need.Zero() && o.Found && o.Resource.Kind == KindCluster {
+	now = now.UTC()
+	p, need := decide(o, s, now)
+	if !need.Zero() {
+		return p, need
+	}
+	if o.Found && o.Resource.Kind == KindCluster {
 		p.Reason += memberNote(o.Resource, s.ExemptTag)
 	}
-	return p, need
+	if o.Trigger == request.TriggerNotice {
+		p = decision{o: o, s: s, now: now}.headsUp(p)
+	}
+	return withChecks(o, s, now, p)
+}
+
+// withChecks adds the resource's checks to a plan (the switch, the
+// profile, the server certificate), and what the certificate check adds:
+// a finding, told once; with FORCESSL_CA, the CA change.
+func withChecks(o Observed, s Settings, now time.Time, p Plan) (Plan, Need) {
+	switch p.State {
+	case Compliant, CompliantPendingReboot, NonCompliant, NotReady:
+	default:
+		return p, Need{} // out of scope, exempt, gone
+	}
+	if o.Params == nil {
+		return p, Need{}
+	}
+	req, _ := policy.For(o.Resource.Engine)
+	d := decision{o: o, s: s, now: now, req: req, tls: o.Params[req.Parameter]}
+	d.pp = d.posture(o.Params)
+	ca, need := d.caCheck()
+	if !need.Zero() {
+		return Plan{}, need
+	}
+	p.Checks = d.checks(ca)
+	if ca.Name == "" || ca.Passed {
+		return p, Need{}
+	}
+	p.Reason += "; server certificate: " + ca.Detail
+	fix := d.caFix(ca)
+	switch {
+	case fix != "" && d.restarts(p):
+		// One restart for both: the CA change with ApplyImmediately restarts
+		// the instance (unless the engine rotates without one), and a look
+		// after RecheckDelay reboots only if the parameters still wait.
+		p = d.caAtReboot(p, fix)
+	case p.Outcome != OutcomeNone:
+	case fix != "" && p.State == Compliant && !d.o.Resource.PendingModified:
+		p.Outcome, p.Steps = OutcomeCAUpdate, []Step{SetCA{Target: o.Resource.Ref(), CA: fix}}
+		p.Reason += "; forcessl sets CA " + fix + ", applied by RDS in the maintenance window " + o.Resource.MaintenanceWindow
+	default:
+		p.Outcome = OutcomeCAFinding
+		if fix != "" {
+			p.Reason += "; forcessl sets CA " + fix + " at the reboot it makes"
+		}
+	}
+	return p, Need{}
+}
+
+// checks lists the resource's checks: the switch, the profile (modern
+// only) and the server certificate (when RDS reports one).
+func (d decision) checks(ca Check) []Check {
+	in := d.o.Resource
+	inEffect := in.ApplyStatus == InSync
+	on := policy.IsOn(d.tls.Value)
+	tls := Check{Name: CheckTLS, Passed: on && inEffect, Pending: on && !inEffect,
+		Detail: fmt.Sprintf("%s=%s in %s", d.req.Parameter, valueOrUnset(d.tls), in.Group)}
+	cs := []Check{tls}
+	if d.s.Profile == policy.ProfileModern {
+		off := d.pp.profileOff(d.req.Parameter)
+		pc := Check{Name: CheckProfile, Passed: len(off) == 0 && inEffect, Pending: len(off) == 0 && !inEffect,
+			Detail: "TLS profile modern set in " + in.Group}
+		if len(off) > 0 {
+			pc.Detail = d.describe(off)
+		}
+		if len(d.pp.skipped) > 0 {
+			pc.Detail += "; skipped " + strings.Join(d.pp.skipped, ", ")
+		}
+		cs = append(cs, pc)
+	}
+	if ca.Name != "" {
+		cs = append(cs, ca)
+	}
+	return cs
+}
+
+// restarts reports whether the plan restarts the instance now.
+func (d decision) restarts(p Plan) bool {
+	return slices.ContainsFunc(p.Steps, func(s Step) bool { r, ok := s.(Reboot); return ok && r.Target.Kind == KindInstance })
+}
+
+// caAtReboot replaces the plan's reboot with the CA change made now, when
+// nothing else is queued for the instance (ApplyImmediately would apply
+// the owner's queued changes too), and looks again after RecheckDelay.
+func (d decision) caAtReboot(p Plan, ca string) Plan {
+	if d.o.Resource.PendingModified {
+		p.Reason += "; the CA is left for later: the owner has changes queued, which the CA change would apply now"
+		return p
+	}
+	var steps []Step
+	for _, s := range p.Steps {
+		if r, ok := s.(Reboot); ok && r.Target.Kind == KindInstance {
+			steps = append(steps, SetCA{Target: r.Target, CA: ca, ApplyImmediately: true})
+			steps = append(steps, d.schedule(ceilMinute(d.now.Add(RecheckDelay)), request.TriggerRecheck)...)
+			continue
+		}
+		steps = append(steps, s)
+	}
+	p.Steps = steps
+	p.Reason += "; the CA change to " + ca + " restarts it, with the parameters; forcessl looks again and reboots only if they still wait"
+	return p
 }
 
 func decide(o Observed, s Settings, now time.Time) (Plan, Need) {
@@ -76,9 +182,20 @@ func decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	}
 	req, _ := policy.For(in.Engine)
 	d := decision{o: o, s: s, now: now, req: req, tls: o.Params[req.Parameter]}
-	if !policy.IsOn(d.tls.Value) {
-		return d.remediate()
+	d.pp = d.posture(o.Params)
+	if len(d.pp.fixes) > 0 {
+		p, need := d.remediate()
+		p.Reason += d.profileNote()
+		return p, need
 	}
+	p, need := d.settled()
+	p.Reason += d.profileNote()
+	return p, need
+}
+
+// settled: every required parameter is set in the group; is it in effect?
+func (d decision) settled() (Plan, Need) {
+	in := d.o.Resource
 	switch in.ApplyStatus {
 	case InSync:
 		return d.inSync(), Need{}
@@ -98,6 +215,7 @@ type decision struct {
 	now time.Time
 	req policy.Requirement
 	tls Parameter // the requirement's parameter in the current group
+	pp  posture   // the current group against the switch and the profile
 }
 
 func (d decision) plan(st State, out Outcome, reason string, steps ...Step) Plan {

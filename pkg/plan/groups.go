@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/forcessl/forcessl/pkg/paramgroup"
-	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // refuseReuse says why an existing group of the compliant name must not be
@@ -25,12 +24,12 @@ func (d decision) refuseReuse(c Group, source string) string {
 	if fam := src.Family; fam != "" && c.Family != fam {
 		return fmt.Sprintf("parameter group %s already exists in family %s, but the instance needs family %s", c.Name, c.Family, fam)
 	}
-	if diff := paramDiff(src.UserParams, c.UserParams, d.req.Parameter); len(diff) > 0 {
+	if diff := paramDiff(src.UserParams, c.UserParams, d.profileNames()); len(diff) > 0 {
 		return fmt.Sprintf("parameter group %s already exists but differs from %s in %s; attaching it would change the instance's settings",
 			c.Name, source, strings.Join(diff, ", "))
 	}
-	if !policy.IsOn(c.Params[d.req.Parameter].Value) && !isOurs(c, source) {
-		return fmt.Sprintf("parameter group %s already exists, does not enforce TLS and is not forcessl's", c.Name)
+	if len(d.posture(c.Params).fixes) > 0 && !isOurs(c, source) {
+		return fmt.Sprintf("parameter group %s already exists, does not enforce TLS (or the TLS profile) and is not forcessl's", c.Name)
 	}
 	return ""
 }
@@ -41,9 +40,10 @@ func isOurs(g Group, source string) bool {
 		(source == "" || g.Tags[paramgroup.TagSourceGroup] == source)
 }
 
-// paramDiff lists the parameters, other than the TLS one, whose user-set
-// values differ between two groups.
-func paramDiff(a, b map[string]string, ignore string) []string {
+// paramDiff lists the parameters, other than those forcessl sets (the
+// switch and the profile's), whose user-set values differ between two
+// groups: the owner's settings, not the profile's, decide a reuse.
+func paramDiff(a, b map[string]string, ignore []string) []string {
 	names := map[string]bool{}
 	for k := range maps.Keys(a) {
 		names[k] = true
@@ -53,7 +53,7 @@ func paramDiff(a, b map[string]string, ignore string) []string {
 	}
 	var diff []string
 	for k := range names {
-		if k == ignore {
+		if slices.Contains(ignore, k) {
 			continue
 		}
 		av, aok := a[k]

@@ -37,16 +37,20 @@ type Need struct {
 	Groups    []string // these parameter groups, in full
 	Schedules bool     // forcessl's scheduled actions for the resource
 	Users     string   // every resource using this group
+	CAs       bool     // the region's CA certificates and when they expire
 }
 
 // Zero reports whether nothing is needed: Decide has decided.
-func (n Need) Zero() bool { return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" }
+func (n Need) Zero() bool {
+	return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" && !n.CAs
+}
 
 // Missing is the part of n that o does not hold yet: what to observe.
 func (n Need) Missing(o Observed) Need {
 	var m Need
 	m.Params = n.Params && o.Params == nil
 	m.Schedules = n.Schedules && o.Schedules == nil
+	m.CAs = n.CAs && o.CAs == nil
 	for _, g := range n.Groups {
 		if o.group(g) == nil && !slices.Contains(m.Groups, g) {
 			m.Groups = append(m.Groups, g)
@@ -71,6 +75,9 @@ func (n Need) String() string {
 	}
 	if n.Users != "" {
 		parts = append(parts, "users of "+n.Users)
+	}
+	if n.CAs {
+		parts = append(parts, "CA certificates")
 	}
 	if len(parts) == 0 {
 		return "nothing"

@@ -42,6 +42,11 @@ type Resource struct {
 	PendingModified   bool   // PendingModifiedValues is non-empty
 	MaintenanceWindow string // ddd:hh24:mi-ddd:hh24:mi, UTC
 	Tags              map[string]string
+	// CA is the server certificate's CA (CACertificateIdentifier) and
+	// CertValidTill when the server certificate expires (CertificateDetails;
+	// zero when RDS does not say).
+	CA            string
+	CertValidTill time.Time
 
 	// A DB cluster's own facts (Kind KindCluster). Its Group is its DB
 	// cluster parameter group and ApplyStatus the least settled of its
@@ -59,6 +64,8 @@ type Member struct {
 	Status         string // the instance's DBInstanceStatus
 	ApplyStatus    string // DBClusterParameterGroupStatus
 	Tags           map[string]string
+	CA             string
+	CertValidTill  time.Time
 }
 
 // Ref names a member for steps.
@@ -131,6 +138,10 @@ type Observed struct {
 	Schedules []ScheduledAction
 	// Users are the resources using a group (Need.Users), by group name.
 	Users map[string][]Resource
+	// CAs are the region's CA certificates by identifier, with their own
+	// expiry (Need.CAs): what a server certificate of unknown expiry is
+	// judged by.
+	CAs map[string]time.Time
 	// Memory is what forcessl remembers of the resource; nil when it runs
 	// without a state table.
 	Memory *Memory
@@ -152,4 +163,14 @@ type Settings struct {
 	MinLead   time.Duration
 	ExemptTag string
 	Engines   []string
+	// Profile is the TLS profile compliant groups carry (zero: the switch
+	// alone).
+	Profile policy.TLSProfile
+	// CAWarn: a server certificate expiring within it is a finding. CA, when
+	// set, is the CA forcessl sets (FORCESSL_CA).
+	CAWarn time.Duration
+	CA     string
+	// NoticeLead is how long before a scheduled reboot the heads-up goes
+	// out (zero: none).
+	NoticeLead time.Duration
 }

@@ -35,6 +35,15 @@ const (
 	OutcomeRefused       Outcome = "refused"   // will not act without a human
 	OutcomeFailed        Outcome = "failed"
 	OutcomeWaiting       Outcome = "waiting" // not ready: re-check scheduled, nobody told
+	// OutcomeCAFinding: TLS is fine, the server certificate is not
+	// (expired, expiring, or an old CA): told once.
+	OutcomeCAFinding Outcome = "ca-finding"
+	// OutcomeCAUpdate: with FORCESSL_CA, the CA change was queued for the
+	// maintenance window.
+	OutcomeCAUpdate Outcome = "ca-update-scheduled"
+	// OutcomeHeadsUp: the reboot that puts TLS enforcement into effect is
+	// FORCESSL_NOTICE_LEAD away: client owners are told what to check.
+	OutcomeHeadsUp Outcome = "reboot-notice"
 	// OutcomeOwnerPending: the owner's own change waits for a reboot on a
 	// forcessl group; forcessl will not reboot for it (told once).
 	OutcomeOwnerPending Outcome = "owner-change-pending"
@@ -53,10 +62,29 @@ type Plan struct {
 	RebootAt time.Time
 	// Intent is what the plan does to forcessl's memory of an owed reboot.
 	Intent IntentChange
+	// Checks are the resource's checks, one by one.
+	Checks []Check
 }
 
 // Writes reports whether carrying the plan out changes anything in AWS.
 func (p Plan) Writes() bool { return len(p.Steps) > 0 }
+
+// Check names.
+const (
+	CheckTLS     = "tls"         // the TLS switch: rds.force_ssl / require_secure_transport
+	CheckProfile = "tls-profile" // FORCESSL_TLS_PROFILE=modern: old protocols and ciphers off
+	CheckCA      = "ca"          // the server certificate's CA is current and not about to expire
+)
+
+// Check is one check of a resource and its result, for reports and
+// Security Hub. Passed means in effect; Pending that it is set in the
+// group but waits for a restart.
+type Check struct {
+	Name    string `json:"name"`
+	Passed  bool   `json:"passed"`
+	Pending bool   `json:"pending,omitempty"`
+	Detail  string `json:"detail"`
+}
 
 // Describe lists a plan's steps for logs and messages.
 func (p Plan) Describe() string {

@@ -37,7 +37,7 @@ func (d decision) rebootSteps() []Step {
 // looks again after SettleDelay and schedules a reboot only if a member
 // then reports pending-reboot.
 func (d decision) dynamicOnCluster() bool {
-	return d.o.Resource.Kind == KindCluster && applyMethod(d.tls.ApplyType) != applyPendingReboot
+	return d.o.Resource.Kind == KindCluster && !static(d.sets(d.o.Resource.Group, d.pp.fixes))
 }
 
 // rebootNote says why rebootSteps plans no reboot, or "".

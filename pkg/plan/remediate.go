@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/policy"
@@ -18,7 +19,7 @@ func (d decision) remediate() (Plan, Need) {
 		return d.plan(NonCompliant, OutcomeRefused, fmt.Sprintf("parameter group %s has no %s parameter: this engine version cannot enforce TLS through it (upgrade the engine, or exempt the instance)",
 			in.Group, d.req.Parameter)), Need{}
 	}
-	why := fmt.Sprintf("%s is %s in %s %s", d.req.Parameter, valueOrUnset(d.tls), in.Kind.group(), in.Group)
+	why := d.why()
 	if !d.ready() {
 		return d.wait(NotReady, why+", and the "+in.Kind.noun()+" is "+d.busyWord())
 	}
@@ -66,9 +67,9 @@ func (d decision) fixInPlace(why string) (Plan, Need) {
 	if unsafe != "" {
 		return d.ownGroup(why, unsafe)
 	}
-	set := d.set(current)
-	p := d.remediated(why, append([]Step{set}, d.rebootSteps()...), d.rebootNote())
-	if set.ApplyMethod == applyPendingReboot {
+	sets := d.sets(current, d.pp.fixes)
+	p := d.remediated(why, append(sets, d.rebootSteps()...), d.rebootNote())
+	if static(sets) {
 		p.Intent = d.intent(current, p, others)
 	}
 	return p, Need{}
@@ -87,7 +88,7 @@ func (d decision) reuse(why string, c Group) (Plan, Need) {
 	}
 	steps := []Step{}
 	var others []Ref
-	if !policy.IsOn(c.Params[d.req.Parameter].Value) {
+	if fixes := d.posture(c.Params).fixes; len(fixes) > 0 {
 		var need Need
 		var unsafe string
 		if others, need, unsafe = d.sharers(c.Name); !need.Zero() {
@@ -96,7 +97,7 @@ func (d decision) reuse(why string, c Group) (Plan, Need) {
 		if unsafe != "" {
 			return d.ownGroup(why, unsafe)
 		}
-		steps = append(steps, d.set(c.Name))
+		steps = append(steps, d.sets(c.Name, fixes)...)
 	}
 	return d.attach(why, steps, c.Name, others), Need{}
 }
@@ -121,10 +122,7 @@ func (d decision) ownGroup(why, unsafe string) (Plan, Need) {
 	if reason := d.refuseReuse(*g, in.Group); reason != "" {
 		return d.plan(NonCompliant, OutcomeRefused, why+"; "+reason), Need{}
 	}
-	var steps []Step
-	if !policy.IsOn(g.Params[d.req.Parameter].Value) {
-		steps = append(steps, d.set(own))
-	}
+	steps := d.sets(own, d.posture(g.Params).fixes)
 	return d.attach(why, steps, own, nil), Need{}
 }
 
@@ -135,7 +133,7 @@ func (d decision) attachNew(why string, create Step, group string) Plan {
 		return d.plan(NonCompliant, OutcomeRefused, why+"; forcessl cannot create "+group+": the account's parameter group quota "+
 			"(50 by default) is reached. Raise the quota or remove unused groups, or exempt the instance")
 	}
-	return d.attach(why, []Step{create, d.set(group)}, group, nil)
+	return d.attach(why, append([]Step{create}, d.sets(group, d.pp.fixes)...), group, nil)
 }
 
 // attach attaches group after steps, then plans the reboot. Attaching a
@@ -150,11 +148,21 @@ func (d decision) attach(why string, steps []Step, group string, others []Ref) P
 	return p
 }
 
-// set turns TLS on in group, spelled as the family's AllowedValues spell it
-// ("1", or "ON" in Aurora MySQL and some MySQL cluster groups).
-func (d decision) set(group string) SetParameter {
-	return SetParameter{Kind: d.o.Resource.Kind, Group: group, Name: d.req.Parameter, Value: policy.OnValue(d.req, d.tls.AllowedValues),
-		ApplyMethod: applyMethod(d.tls.ApplyType)}
+// why says what is off in the resource's group: the switch, the profile's
+// parameters, or both.
+func (d decision) why() string {
+	in := d.o.Resource
+	where := fmt.Sprintf("%s %s", in.Kind.group(), in.Group)
+	off := d.pp.profileOff(d.req.Parameter)
+	if len(off) == 0 {
+		return fmt.Sprintf("%s is %s in %s", d.req.Parameter, valueOrUnset(d.tls), where)
+	}
+	var parts []string
+	if !policy.IsOn(d.tls.Value) {
+		parts = append(parts, fmt.Sprintf("%s is %s", d.req.Parameter, valueOrUnset(d.tls)))
+	}
+	parts = append(parts, "TLS profile "+string(d.s.Profile)+": "+d.describe(off))
+	return "in " + where + ": " + strings.Join(parts, "; ")
 }
 
 func (d decision) intent(group string, p Plan, others []Ref) IntentChange {

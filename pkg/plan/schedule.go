@@ -3,6 +3,8 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,30 +73,59 @@ func LegacyScheduleName(account, region, instance string) string {
 // actions replace what is scheduled (they create the new one and delete the
 // others). Any other event keeps an existing reboot, so a stream of events
 // can never push a reboot back; it adds a reboot beside a mere re-check,
-// and no re-check beside anything. The caller has observed Schedules.
+// and no re-check beside anything. A reboot more than NoticeLead ahead
+// brings its heads-up notice, NoticeLead before it. The caller has
+// observed Schedules.
 func (d decision) schedule(at time.Time, action request.Trigger) []Step {
-	in := d.o.Resource
-	name := ScheduleName(d.o.Account, d.o.Region, d.resourceID(), at, action)
-	create := CreateSchedule{Name: name, Target: in.Ref(), At: at, Action: action}
+	creates := []CreateSchedule{d.createSchedule(at, action)}
+	if lead := d.s.NoticeLead; action == request.TriggerReboot && lead > 0 && at.Sub(d.now) > lead {
+		creates = append(creates, d.createSchedule(at.Add(-lead).Truncate(time.Minute), request.TriggerNotice))
+	}
 	if !d.o.Trigger.Scheduled() {
 		if _, rebootKept := d.scheduledReboot(); rebootKept || action != request.TriggerReboot && len(d.o.Schedules) > 0 {
 			return nil
 		}
-		return []Step{create}
-	}
-	var steps []Step
-	exists := false
-	for _, s := range d.o.Schedules {
-		if s.Name == name {
-			exists = true
-			continue
+		steps := make([]Step, len(creates))
+		for i, c := range creates {
+			steps[i] = c
 		}
-		steps = append(steps, DeleteSchedule{Name: s.Name})
+		return steps
 	}
-	if !exists {
-		steps = append([]Step{create}, steps...)
+	var steps, deletes []Step
+	for _, c := range creates {
+		if !slices.ContainsFunc(d.o.Schedules, func(s ScheduledAction) bool { return s.Name == c.Name }) {
+			steps = append(steps, c)
+		}
 	}
-	return steps
+	for _, s := range d.o.Schedules {
+		if !slices.ContainsFunc(creates, func(c CreateSchedule) bool { return c.Name == s.Name }) {
+			deletes = append(deletes, DeleteSchedule{Name: s.Name})
+		}
+	}
+	return append(steps, deletes...)
+}
+
+func (d decision) createSchedule(at time.Time, action request.Trigger) CreateSchedule {
+	return CreateSchedule{Name: ScheduleName(d.o.Account, d.o.Region, d.resourceID(), at, action), Target: d.o.Resource.Ref(), At: at, Action: action}
+}
+
+// NoticeTolerance is how late a heads-up may fire and still announce the
+// reboot it was made for (Scheduler invokes within a minute or so; retries
+// take longer).
+const NoticeTolerance = 15 * time.Minute
+
+// headsUp: at forcessl's heads-up action, the reboot it announces is
+// still scheduled NoticeLead from now (no message if it was cancelled or
+// moved: a moved reboot brought its own heads-up).
+func (d decision) headsUp(p Plan) Plan {
+	at, ok := d.scheduledReboot()
+	if d.o.Trigger != request.TriggerNotice || p.Outcome != OutcomeNone || p.State != CompliantPendingReboot || !ok ||
+		!at.After(d.now) || at.After(d.now.Add(d.s.NoticeLead+NoticeTolerance)) {
+		return p
+	}
+	p.Outcome, p.RebootAt = OutcomeHeadsUp, at
+	p.Reason += fmt.Sprintf("; restarts at %s, after which clients that do not use TLS are refused", at.UTC().Format("Mon 2006-01-02 15:04 UTC"))
+	return p
 }
 
 // scheduledReboot is the earliest reboot already scheduled, if any.

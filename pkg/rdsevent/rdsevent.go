@@ -368,7 +368,7 @@ func parseScheduled(env envelope) (request.Request, error) {
 	if err := json.Unmarshal(env.Detail, &s); err != nil {
 		return request.Request{}, ignore("malformed scheduled action: %v", err)
 	}
-	if s.Action != request.TriggerReboot && s.Action != request.TriggerRecheck {
+	if s.Action != request.TriggerReboot && s.Action != request.TriggerRecheck && s.Action != request.TriggerNotice {
 		return request.Request{}, ignore("unknown scheduled action %q", s.Action)
 	}
 	req := request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,

@@ -10,6 +10,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // Settle is the one place where an error is judged: nil for a terminal
@@ -31,6 +32,7 @@ func (r *run) result(o plan.Observed, p plan.Plan) result.Resource {
 	if o.Found {
 		ir.Name = o.Resource.ID // the current identifier: the request may have named it before a rename
 	}
+	ir.Checks = p.Checks
 	ir.Members = nil
 	for _, m := range members(o.Resource) {
 		ir.Members = append(ir.Members, m.String())
@@ -72,11 +74,13 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 		if !r.sc.Quiet && r.tell(p, err) {
 			ir.Notified = r.notify(ctx, r.notice(o, p, report, err.Error()))
 		}
+		r.forSecurityHub(ctx, o)
 		return *ir, r.remember(ctx, o, p, *ir)
 	}
 	if r.shouldNotify(p, report) && r.tell(p, nil) {
 		ir.Notified = r.notify(ctx, r.notice(o, p, report, ""))
 	}
+	r.forSecurityHub(ctx, o)
 	if err := r.remember(ctx, o, p, *ir); err != nil {
 		return *ir, err
 	}
@@ -97,7 +101,7 @@ func (r *run) shouldNotify(p plan.Plan, report bool) bool {
 	case isFinding(p.Outcome):
 		return !r.sc.Quiet
 	case p.Outcome == plan.OutcomeRemediated, p.Outcome == plan.OutcomeRebooted, p.Outcome == plan.OutcomeRebootPlanned,
-		p.Outcome == plan.OutcomePostponed:
+		p.Outcome == plan.OutcomePostponed, p.Outcome == plan.OutcomeCAUpdate:
 		return report && !r.sc.Quiet || len(r.changed) > 0
 	}
 	return false
@@ -119,6 +123,22 @@ func (r *run) tell(p plan.Plan, err error) bool {
 		name = "report-finding"
 	}
 	return r.tellOnce(name, fingerprint(name, p.Reason, err), len(r.changed) > 0)
+}
+
+// forSecurityHub hands the result to Security Hub's batch, with the resource's
+// memory: its mark is written once Security Hub has accepted the findings,
+// so a refused import is sent again next time.
+func (r *run) forSecurityHub(ctx context.Context, o plan.Observed) {
+	if r.sc.Findings == nil {
+		return
+	}
+	var key *state.Key
+	var mark *state.HubMark
+	if r.remembered(o) {
+		k := r.key(o)
+		key, mark = &k, r.prev.SecurityHub
+	}
+	r.sc.Findings.Add(ctx, r.res, key, mark)
 }
 
 // remember writes the run's memory; failing to keep an intent for a change

@@ -161,8 +161,11 @@ func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir res
 	}
 	switch ir.State {
 	case plan.Compliant, plan.Exempt, plan.OutOfScope, plan.NotFound:
-		// Back in order: a later finding is news again.
-		n.Notice = nil
+		// Back in order: a later finding is news again. (A compliant
+		// resource with a finding of its own, its certificate, is not.)
+		if p.Outcome != plan.OutcomeCAFinding {
+			n.Notice = nil
+		}
 	}
 	return n
 }
@@ -245,6 +248,7 @@ func (r *run) alsoOwed(ctx context.Context, ic plan.IntentChange) []error {
 
 // findings are the outcomes told once, as findings; the others are told
 // when the run changed something.
-var findings = []plan.Outcome{plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed, plan.OutcomeOwnerPending}
+var findings = []plan.Outcome{plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed, plan.OutcomeOwnerPending,
+	plan.OutcomeCAFinding, plan.OutcomeHeadsUp}
 
 func isFinding(o plan.Outcome) bool { return slices.Contains(findings, o) }

@@ -72,6 +72,7 @@ func newEnv(t *testing.T, mode policy.Mode, extra ...string) *env {
 	vars := map[string]string{
 		config.EnvMode: string(mode), config.EnvSchedulerRoleARN: roleARN,
 		config.EnvTopicARN: e.inbox.TopicARN, config.EnvScheduleGroup: "forcessl",
+		config.EnvNoticeLead: "0", // a reboot is one schedule here; notice_test.go turns it on
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		vars[extra[i]] = extra[i+1]

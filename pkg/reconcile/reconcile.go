@@ -81,6 +81,16 @@ type Scope struct {
 	// DeferBusy: a resource another run holds the lease of is left to that
 	// run (a sweep), rather than the request retried (an event).
 	DeferBusy bool
+	// Findings receives each resource's result for Security Hub; nil: off.
+	Findings Findings
+}
+
+// Findings takes reconciled resources for Security Hub (pkg/hub): the
+// result, and with a state table the resource's key and the mark of what
+// was last imported. It reports later, for the whole request, and cannot
+// fail the reconcile.
+type Findings interface {
+	Add(ctx context.Context, res result.Resource, key *state.Key, mark *state.HubMark)
 }
 
 // Reconcile reconciles one resource. listed, when not nil, is the resource

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forcessl/forcessl/pkg/result"
 )
 
 // CSV writes the report as one table a spreadsheet can filter: a
@@ -18,7 +20,8 @@ func CSV(w io.Writer, r Report) error {
 	for _, b := range Buckets {
 		head = append(head, strings.ReplaceAll(string(b), "-", "_"))
 	}
-	head = append(head, "coverage", "error")
+	// checks comes last so the columns before it keep their places.
+	head = append(head, "coverage", "error", "checks")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -28,7 +31,7 @@ func CSV(w io.Writer, r Report) error {
 		for _, f := range it.Resources {
 			row := []string{"resource", f.Account, f.Region, string(f.Kind), f.Instance, string(f.Bucket), string(f.Outcome), f.Reason,
 				stamp(f.RebootAt), stamp(f.Since), f.LastAction}
-			if err := cw.Write(append(row, blank...)); err != nil {
+			if err := cw.Write(append(append(row, blank...), checks(f.Checks))); err != nil {
 				return err
 			}
 		}
@@ -42,12 +45,29 @@ func CSV(w io.Writer, r Report) error {
 		if it.NotCovered {
 			coverage = "not-covered"
 		}
-		if err := cw.Write(append(row, coverage, it.Error)); err != nil {
+		if err := cw.Write(append(row, coverage, it.Error, "")); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// checks writes a resource's checks as "tls=pass tls-profile=fail ca=pass"
+// (pending: set, waiting for a restart).
+func checks(cs []result.Check) string {
+	var parts []string
+	for _, c := range cs {
+		verdict := "fail"
+		switch {
+		case c.Passed:
+			verdict = "pass"
+		case c.Pending:
+			verdict = "pending"
+		}
+		parts = append(parts, c.Name+"="+verdict)
+	}
+	return strings.Join(parts, " ")
 }
 
 func stamp(t *time.Time) string {

@@ -56,6 +56,8 @@ type Finding struct {
 	// what it last changed (from the state table).
 	Since      *time.Time `json:"since,omitempty"`
 	LastAction string     `json:"lastAction,omitempty"`
+	// Checks are the resource's checks one by one (switch, profile, CA).
+	Checks []result.Check `json:"checks,omitempty"`
 }
 
 // Item is the report of one account and region.
@@ -121,6 +123,12 @@ func Classify(ir result.Resource) Bucket {
 	return NonCompliant // non-compliant, not ready, refused
 }
 
+// failedCheck reports a check that neither passes nor waits for a restart:
+// a server certificate, say, on a resource whose TLS is fine.
+func failedCheck(ir result.Resource) bool {
+	return slices.ContainsFunc(ir.Checks, func(c result.Check) bool { return !c.Passed && !c.Pending })
+}
+
 // FromResult summarises one account-region reconcile.
 func FromResult(account, region string, res result.Result, err error) Item {
 	it := Item{Account: account, Region: region, Counts: map[Bucket]int{}, Findings: []Finding{}, Resources: []Finding{}}
@@ -141,10 +149,10 @@ func FromResult(account, region string, res result.Result, err error) Item {
 			reason = ir.Error
 		}
 		f := Finding{Account: account, Region: region, Kind: ir.Kind, Instance: ir.Name, Bucket: b, Outcome: ir.Outcome,
-			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction}
+			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction, Checks: ir.Checks}
 		it.Resources = append(it.Resources, f)
-		if slices.Contains(attention, b) {
-			f.Outcome, f.LastAction = "", "" // the digest's record stays as it was
+		if slices.Contains(attention, b) || failedCheck(ir) {
+			f.Outcome, f.LastAction, f.Checks = "", "", nil // the digest's record stays as it was
 			if f.Kind == plan.KindInstance {
 				f.Kind = "" // an instance's finding as before clusters; a cluster's says so
 			}

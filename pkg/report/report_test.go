@@ -20,7 +20,11 @@ func sample() Report {
 	a := result.Result{Resources: []result.Resource{
 		{Kind: plan.KindInstance, Name: "orders", State: plan.NonCompliant, Outcome: plan.OutcomeRemediated, Reason: "rds.force_ssl is 0 in parameter group default.sqlserver-se-15.0",
 			Planned: []string{"x"}, Changed: []string{"x"}, RebootAt: &reboot},
-		{Kind: plan.KindInstance, Name: "ledger", State: plan.Compliant, Outcome: plan.OutcomeNone},
+		{Kind: plan.KindInstance, Name: "ledger", State: plan.Compliant, Outcome: plan.OutcomeNone,
+			Checks: []result.Check{{Name: result.CheckTLS, Passed: true}, {Name: result.CheckCA, Passed: true}}},
+		{Kind: plan.KindInstance, Name: "audit-db", State: plan.Compliant, Outcome: plan.OutcomeCAFinding,
+			Reason: "rds.force_ssl=1 in secure and in effect; server certificate: audit-db: certificate (rds-ca-2019) expired on 2024-08-22",
+			Checks: []result.Check{{Name: result.CheckTLS, Passed: true}, {Name: result.CheckCA, Detail: "audit-db: certificate (rds-ca-2019) expired on 2024-08-22"}}},
 		{Kind: plan.KindInstance, Name: "billing", State: plan.CompliantPendingReboot, Outcome: plan.OutcomeNone, Reason: "rds.force_ssl=1 in forcessl-app, pending reboot", RebootAt: &reboot},
 		{Kind: plan.KindInstance, Name: "legacy", State: plan.Exempt, Outcome: plan.OutcomeNone},
 		{Kind: plan.KindInstance, Name: "erp", State: plan.OutOfScope, Outcome: plan.OutcomeNone},
@@ -76,13 +80,13 @@ func TestRenderings(t *testing.T) {
 func TestCountsAndAttention(t *testing.T) {
 	r := sample()
 	tot := r.Totals()
-	want := map[Bucket]int{Compliant: 1, PendingReboot: 2, Remediated: 1, NonCompliant: 1, Exempt: 1, OutOfScope: 1, Failed: 1}
+	want := map[Bucket]int{Compliant: 2, PendingReboot: 2, Remediated: 1, NonCompliant: 1, Exempt: 1, OutOfScope: 1, Failed: 1}
 	for b, n := range want {
 		if tot[b] != n {
 			t.Errorf("%s = %d, want %d", b, tot[b], n)
 		}
 	}
-	if k := r.KindTotals(); k[plan.KindInstance] != 7 || k[plan.KindCluster] != 1 || Kinds(k) != "7 instances, 1 cluster" {
+	if k := r.KindTotals(); k[plan.KindInstance] != 8 || k[plan.KindCluster] != 1 || Kinds(k) != "8 instances, 1 cluster" {
 		t.Errorf("counts per type: %v (%s)", k, Kinds(k))
 	}
 	if !r.NeedsAttention() {
@@ -131,7 +135,7 @@ func TestEMF(t *testing.T) {
 	}
 	m := v.AWS.CloudWatchMetrics[0]
 	if v.AWS.Timestamp != 1700000000000 || m.Namespace != "forcessl" || len(m.Metrics) != len(Buckets)+1 || v.Account != "111111111111" ||
-		v.Compliant != 1 || v.Remediated != 1 {
+		v.Compliant != 2 || v.Remediated != 1 {
 		t.Errorf("EMF line %s", line)
 	}
 	for _, d := range m.Dimensions {

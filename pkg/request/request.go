@@ -46,6 +46,9 @@ const (
 	TriggerReboot    Trigger = "reboot"    // forcessl's scheduled reboot
 	TriggerRecheck   Trigger = "recheck"   // forcessl's scheduled re-check of a not-ready instance
 	TriggerSweep     Trigger = "sweep"     // periodic reconciliation
+	// TriggerNotice is forcessl's scheduled heads-up before a reboot: it
+	// reads and tells, never writes.
+	TriggerNotice Trigger = "notice"
 )
 
 // Scheduled reports whether the trigger is one of forcessl's own scheduled

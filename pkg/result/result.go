@@ -43,21 +43,15 @@ type Resource struct {
 	Checks []Check `json:"checks,omitempty"`
 }
 
-// Check names.
+// Check names, and Check: one check of a resource and its result (defined
+// where Decide makes them).
 const (
-	CheckTLS     = "tls"         // the TLS switch: rds.force_ssl / require_secure_transport
-	CheckProfile = "tls-profile" // FORCESSL_TLS_PROFILE=modern: old protocols and ciphers off
-	CheckCA      = "ca"          // the server certificate's CA is current and not about to expire
+	CheckTLS     = plan.CheckTLS
+	CheckProfile = plan.CheckProfile
+	CheckCA      = plan.CheckCA
 )
 
-// Check is one check of a resource and its result.
-type Check struct {
-	Name   string `json:"name"`
-	Passed bool   `json:"passed"`
-	// Pending: it passes in the group but waits for a restart to take effect.
-	Pending bool   `json:"pending,omitempty"`
-	Detail  string `json:"detail"`
-}
+type Check = plan.Check
 
 // Failed reports whether reconciling the resource ended in an error.
 func (r Resource) Failed() bool { return r.Outcome == plan.OutcomeFailed || r.Error != "" }

@@ -15,11 +15,13 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/publish"
 	"github.com/forcessl/forcessl/pkg/route"
@@ -47,15 +49,17 @@ type clients struct {
 	org       func() (*organizations.Client, error)
 	dynamodb  func() (*dynamodb.Client, error)
 
-	mu        sync.Mutex
-	rds       map[string]*rds.Client
-	creds     map[string]*aws.CredentialsCache // role ARN + session
-	account   string                           // the function's own account, once known
-	partition string
+	mu          sync.Mutex
+	rds         map[string]*rds.Client
+	securityHub map[string]*securityhub.Client
+	creds       map[string]*aws.CredentialsCache // role ARN + session
+	account     string                           // the function's own account, once known
+	partition   string
 }
 
 func newClients(load func() (aws.Config, error)) *clients {
-	c := &clients{aws: sync.OnceValues(load), rds: map[string]*rds.Client{}, creds: map[string]*aws.CredentialsCache{}}
+	c := &clients{aws: sync.OnceValues(load), rds: map[string]*rds.Client{}, securityHub: map[string]*securityhub.Client{},
+		creds: map[string]*aws.CredentialsCache{}}
 	c.sts = lazy(c.aws, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
 	c.scheduler = lazy(c.aws, func(cfg aws.Config) *scheduler.Client { return scheduler.NewFromConfig(cfg) })
 	c.sns = lazy(c.aws, func(cfg aws.Config) *sns.Client { return sns.NewFromConfig(cfg) })
@@ -91,17 +95,35 @@ func (c *clients) Region() string {
 // forcessl was doing; clients are therefore cached per account, region and
 // session.
 func (c *clients) RDS(_ context.Context, rt route.Route, region, session string) (dispatch.RDS, error) {
+	return cached(c, c.rds, rt, region, session, func(cfg aws.Config) *rds.Client {
+		return rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = region })
+	})
+}
+
+// SecurityHub returns the Security Hub client for a route, cached like the
+// RDS clients and sharing their credentials: findings are imported in the
+// resource's own account, whose role a member's reads already assumed.
+func (c *clients) SecurityHub(_ context.Context, rt route.Route, region, session string) (hub.API, error) {
+	return cached(c, c.securityHub, rt, region, session, func(cfg aws.Config) *securityhub.Client {
+		return securityhub.NewFromConfig(cfg, func(o *securityhub.Options) { o.Region = region })
+	})
+}
+
+// cached returns the client of a route, region and session from cache,
+// building it on first use with the route's credentials.
+func cached[C any](c *clients, cache map[string]C, rt route.Route, region, session string, build func(aws.Config) C) (C, error) {
+	var zero C
 	key := region
 	if rt.Kind == route.Member {
 		key = rt.Account + "/" + region + "/" + session
 	}
 	base, err := c.aws()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl, ok := c.rds[key]; ok {
+	if cl, ok := cache[key]; ok {
 		return cl, nil
 	}
 	cfg := base.Copy()
@@ -110,7 +132,7 @@ func (c *clients) RDS(_ context.Context, rt route.Route, region, session string)
 	case route.Member:
 		stsc, err := c.sts()
 		if err != nil {
-			return nil, err
+			return zero, err
 		}
 		// One session per role and session name, shared by the clients of
 		// every region (a sweep assumes a member's role once, not once per
@@ -126,14 +148,15 @@ func (c *clients) RDS(_ context.Context, rt route.Route, region, session string)
 		}
 		cfg.Credentials = c.creds[ck]
 	default:
-		return nil, fmt.Errorf("no RDS access for a %s route", rt.Kind)
+		return zero, fmt.Errorf("no AWS access for a %s route", rt.Kind)
 	}
-	if len(c.rds) >= maxClients {
+	if len(c.rds)+len(c.securityHub) >= maxClients {
 		clear(c.rds)
+		clear(c.securityHub)
 		clear(c.creds)
 	}
-	cl := rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = region })
-	c.rds[key] = cl
+	cl := build(cfg)
+	cache[key] = cl
 	return cl, nil
 }
 

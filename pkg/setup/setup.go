@@ -14,11 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/forcessl/forcessl/pkg/asff"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/fanout"
+	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/route"
 	"github.com/forcessl/forcessl/pkg/state"
 	"github.com/forcessl/forcessl/pkg/sweep"
 )
@@ -63,6 +68,10 @@ type Options struct {
 // New wires the dispatcher and everything behind it over the SDK. Nothing
 // talks to AWS until a request needs it.
 func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher {
+	if opts.ReadOnly {
+		// An audit writes nothing anywhere, Security Hub included.
+		cfg.SecurityHub = policy.SecurityHubOff
+	}
 	cl := newClients(opts.AWS)
 	p := Parts{Clients: cl, HomeRegion: cl.Region, Metrics: opts.Metrics, Now: opts.Now}
 	if cfg.TopicARN != "" {
@@ -111,7 +120,8 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 	d := &dispatch.Dispatcher{Config: cfg, Clients: p.Clients, Notifier: p.Notifier, Log: log}
 	rec := &reconcile.Reconciler{
 		Mode: cfg.Mode, Now: p.Now, Notifier: p.Notifier, Store: p.Store, HistoryFor: time.Duration(cfg.HistoryDays) * 24 * time.Hour,
-		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines},
+		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines,
+			Profile: cfg.TLSProfile, CAWarn: cfg.CAWarn, CA: cfg.CA, NoticeLead: cfg.NoticeLead},
 	}
 	if p.Store == nil {
 		log.Info("no state table (" + config.EnvStateTable + " unset): forcessl runs without memory: a pending reboot on a " +
@@ -135,5 +145,38 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		s.Queue, s.QueueURL = p.Queue, cfg.SweepQueueURL
 	}
 	d.Sweeper = s
+	if cfg.SecurityHub == policy.SecurityHubOn {
+		wireSecurityHub(cfg, log, p, d)
+	}
 	return d
+}
+
+// wireSecurityHub turns Security Hub on: every request reports its
+// resources' findings in their own account and Region, in report mode too
+// (findings are forcessl's own reports, not changes to RDS), and each
+// sweep's coverage goes to the function's own account and home Region.
+func wireSecurityHub(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.Dispatcher) {
+	h := &hub.Hub{Mode: cfg.Mode, ExemptTag: cfg.ExemptTag, Now: p.Now}
+	if p.Store != nil {
+		h.Memory = p.Store
+	}
+	d.Hub = h
+	d.Sweeper.Coverage = func(ctx context.Context, rep report.Report) {
+		account, partition, err := p.Clients.Identity(ctx)
+		region := ""
+		if p.HomeRegion != nil {
+			region = p.HomeRegion()
+		}
+		if err != nil || region == "" {
+			log.WarnContext(ctx, "Security Hub coverage not reported: own account or region unknown", "error", fmt.Sprint(err))
+			return
+		}
+		api, err := p.Clients.SecurityHub(ctx, route.Route{Kind: route.Own, Account: account}, region, "")
+		if err != nil {
+			log.WarnContext(ctx, "Security Hub coverage not reported: no client", "error", err.Error())
+			return
+		}
+		h.Coverage(ctx, api, asff.Source{Account: account, Region: region, Partition: partition}, rep.Items,
+			log.With("sweepId", rep.SweepID))
+	}
 }

@@ -74,6 +74,9 @@ type Sweeper struct {
 	Parallelism int
 	// Progress, when set, is told after each item (the CLI prints it).
 	Progress func(done, total int, it report.Item)
+	// Coverage, when set, is given each finished report (where the digest
+	// is made): Security Hub's coverage findings. It cannot fail the sweep.
+	Coverage func(context.Context, report.Report)
 }
 
 // Started is the answer to a sweep start.
@@ -202,6 +205,9 @@ func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN str
 }
 
 func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
+	if s.Coverage != nil {
+		s.Coverage(ctx, rep)
+	}
 	if s.Digests == nil || !rep.NeedsAttention() {
 		return nil
 	}

@@ -40,6 +40,9 @@ const functionARN = "arn:aws:lambda:us-east-1:123456789012:function:forcessl"
 
 func engine(t *testing.T, vars map[string]string, calls *apicount.Counter) *dispatch.Dispatcher {
 	t.Helper()
+	if _, set := vars[config.EnvNoticeLead]; !set {
+		vars[config.EnvNoticeLead] = "0" // one schedule per reboot in these counts
+	}
 	cfg, err := config.FromMap(vars)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,36 @@
+package observe
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/forcessl/forcessl/pkg/policy"
+)
+
+// CAs lists the region's CA certificates and their expiry
+// (DescribeCertificates), merged over the built-in table. Reading them
+// must never block, fail or retry a TLS remediation: any error falls back
+// to the table, and is logged.
+func (o *Observer) CAs(ctx context.Context) map[string]time.Time {
+	cas := maps.Clone(policy.KnownCAs)
+	p := rds.NewDescribeCertificatesPaginator(o.RDS, &rds.DescribeCertificatesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if o.Log != nil {
+				o.Log.WarnContext(ctx, "DescribeCertificates failed: the CA check uses the built-in table of RDS CAs", "error", err.Error())
+			}
+			return maps.Clone(policy.KnownCAs)
+		}
+		for _, c := range page.Certificates {
+			if id := aws.ToString(c.CertificateIdentifier); id != "" && c.ValidTill != nil {
+				cas[id] = *c.ValidTill
+			}
+		}
+	}
+	return cas
+}

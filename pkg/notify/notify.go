@@ -171,7 +171,10 @@ func Render(n Notice) (Message, error) {
 }
 
 func title(n Notice) string {
-	if n.Report {
+	switch {
+	case n.Report && (n.Outcome == plan.OutcomeCAFinding || n.Outcome == plan.OutcomeCAUpdate):
+		return fmt.Sprintf("The server certificate of %s needs a new CA (report mode: nothing changed)", n.Instance)
+	case n.Report:
 		return fmt.Sprintf("%s accepts unencrypted connections (report mode: nothing changed)", n.Instance)
 	}
 	switch n.Outcome {

@@ -221,3 +221,16 @@ func TestSize(t *testing.T) {
 		t.Errorf("Size = %d, %v; want %d", n, err, want)
 	}
 }
+
+// A certificate finding is not a plaintext finding, in report mode either.
+func TestCertificateTitles(t *testing.T) {
+	n := base()
+	n.Outcome, n.State, n.Report = plan.OutcomeCAFinding, plan.Compliant, true
+	if got := title(n); !strings.Contains(got, "server certificate") || strings.Contains(got, "unencrypted") {
+		t.Errorf("report-mode CA finding titled %q", got)
+	}
+	n.Report = false
+	if got := title(n); !strings.Contains(got, "needs a new CA") {
+		t.Errorf("CA finding titled %q", got)
+	}
+}

@@ -2,7 +2,6 @@ package fakeaws
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 
@@ -159,25 +158,8 @@ func (f *AWS) DescribeDBClusterParameters(_ context.Context, in *rds.DescribeDBC
 	if err := f.enter("DescribeDBClusterParameters"); err != nil {
 		return nil, err
 	}
-	g, ok := f.ClusterGroups[aws.ToString(in.DBClusterParameterGroupName)]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	out := &rds.DescribeDBClusterParametersOutput{}
-	for name, p := range g.Params {
-		if in.Source != nil && *in.Source != p.Source || len(in.Filters) > 0 && !slices.Contains(in.Filters[0].Values, name) {
-			continue
-		}
-		rp := rdstypes.Parameter{ParameterName: aws.String(name), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}
-		if name == "require_secure_transport" {
-			rp.AllowedValues = aws.String("ON,OFF")
-		}
-		if p.Value != "" {
-			rp.ParameterValue = aws.String(p.Value)
-		}
-		out.Parameters = append(out.Parameters, rp)
-	}
-	return out, nil
+	ps, err := parameters(f.ClusterGroups, aws.ToString(in.DBClusterParameterGroupName), in.Source, in.Filters)
+	return &rds.DescribeDBClusterParametersOutput{Parameters: ps}, err
 }
 
 func (f *AWS) DescribeDBClusterParameterGroups(_ context.Context, in *rds.DescribeDBClusterParameterGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBClusterParameterGroupsOutput, error) {
@@ -200,17 +182,13 @@ func (f *AWS) CreateDBClusterParameterGroup(_ context.Context, in *rds.CreateDBC
 	if err := f.enter("CreateDBClusterParameterGroup"); err != nil {
 		return nil, err
 	}
-	name := aws.ToString(in.DBClusterParameterGroupName)
-	if _, ok := f.ClusterGroups[name]; ok {
-		return nil, APIError("DBParameterGroupAlreadyExists")
-	}
 	family := aws.ToString(in.DBParameterGroupFamily)
-	params := AuroraPostgresDefaults()
+	defaults := AuroraPostgresDefaults()
 	if strings.HasPrefix(family, "aurora-mysql") {
-		params = AuroraMySQLDefaults()
+		defaults = AuroraMySQLDefaults()
 	}
-	f.ClusterGroups[name] = &Group{Family: family, Params: params, Tags: tagMap(in.Tags)}
-	return &rds.CreateDBClusterParameterGroupOutput{}, nil
+	err := createGroup(f.ClusterGroups, aws.ToString(in.DBClusterParameterGroupName), family, defaults, in.Tags)
+	return &rds.CreateDBClusterParameterGroupOutput{}, err
 }
 
 func (f *AWS) CopyDBClusterParameterGroup(_ context.Context, in *rds.CopyDBClusterParameterGroupInput, _ ...func(*rds.Options)) (*rds.CopyDBClusterParameterGroupOutput, error) {
@@ -218,20 +196,9 @@ func (f *AWS) CopyDBClusterParameterGroup(_ context.Context, in *rds.CopyDBClust
 	if err := f.enter("CopyDBClusterParameterGroup"); err != nil {
 		return nil, err
 	}
-	src := aws.ToString(in.SourceDBClusterParameterGroupIdentifier)
-	if strings.HasPrefix(src, "default.") {
-		return nil, APIError("InvalidParameterValue")
-	}
-	s, ok := f.ClusterGroups[src]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	name := aws.ToString(in.TargetDBClusterParameterGroupIdentifier)
-	if _, ok := f.ClusterGroups[name]; ok {
-		return nil, APIError("DBParameterGroupAlreadyExists")
-	}
-	f.ClusterGroups[name] = &Group{Family: s.Family, Params: maps.Clone(s.Params), Tags: tagMap(in.Tags)}
-	return &rds.CopyDBClusterParameterGroupOutput{}, nil
+	err := copyGroup(f.ClusterGroups, aws.ToString(in.SourceDBClusterParameterGroupIdentifier),
+		aws.ToString(in.TargetDBClusterParameterGroupIdentifier), in.Tags)
+	return &rds.CopyDBClusterParameterGroupOutput{}, err
 }
 
 // ModifyDBClusterParameterGroup: a static parameter waits for each
@@ -242,26 +209,13 @@ func (f *AWS) ModifyDBClusterParameterGroup(_ context.Context, in *rds.ModifyDBC
 		return nil, err
 	}
 	name := aws.ToString(in.DBClusterParameterGroupName)
-	if strings.HasPrefix(name, "default.") {
-		return nil, APIError("InvalidParameterValue")
+	pending, err := modifyGroup(f.ClusterGroups, name, in.Parameters)
+	if err != nil {
+		return nil, err
 	}
-	g, ok := f.ClusterGroups[name]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	for _, p := range in.Parameters {
-		cur := g.Params[aws.ToString(p.ParameterName)]
-		if cur.ApplyType == "static" && p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
-			return nil, APIError("InvalidParameterCombination")
-		}
-		g.Params[aws.ToString(p.ParameterName)] = Param{aws.ToString(p.ParameterValue), cur.ApplyType, "user"}
-		if p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
-			continue
-		}
-		for id, c := range f.Clusters {
-			if c.Group == name {
-				f.setMembers(id, plan.PendingReboot)
-			}
+	for id, c := range f.Clusters {
+		if pending && c.Group == name {
+			f.setMembers(id, plan.PendingReboot)
 		}
 	}
 	return &rds.ModifyDBClusterParameterGroupOutput{}, nil

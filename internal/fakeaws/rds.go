@@ -9,7 +9,6 @@ package fakeaws
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -231,25 +230,8 @@ func (f *AWS) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParamete
 	if err := f.enter("DescribeDBParameters"); err != nil {
 		return nil, err
 	}
-	g, ok := f.Groups[aws.ToString(in.DBParameterGroupName)]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	out := &rds.DescribeDBParametersOutput{}
-	for name, p := range g.Params {
-		if in.Source != nil && *in.Source != p.Source {
-			continue
-		}
-		if len(in.Filters) > 0 && !slices.Contains(in.Filters[0].Values, name) {
-			continue
-		}
-		rp := rdstypes.Parameter{ParameterName: aws.String(name), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}
-		if p.Value != "" {
-			rp.ParameterValue = aws.String(p.Value)
-		}
-		out.Parameters = append(out.Parameters, rp)
-	}
-	return out, nil
+	ps, err := parameters(f.Groups, aws.ToString(in.DBParameterGroupName), in.Source, in.Filters)
+	return &rds.DescribeDBParametersOutput{Parameters: ps}, err
 }
 
 func (f *AWS) DescribeDBParameterGroups(_ context.Context, in *rds.DescribeDBParameterGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBParameterGroupsOutput, error) {
@@ -295,25 +277,13 @@ func (f *AWS) ListTagsForResource(_ context.Context, in *rds.ListTagsForResource
 	return out, nil
 }
 
-func tagMap(tags []rdstypes.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
-}
-
 func (f *AWS) CreateDBParameterGroup(_ context.Context, in *rds.CreateDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.CreateDBParameterGroupOutput, error) {
 	defer f.mu.Unlock()
 	if err := f.enter("CreateDBParameterGroup"); err != nil {
 		return nil, err
 	}
-	name := aws.ToString(in.DBParameterGroupName)
-	if _, ok := f.Groups[name]; ok {
-		return nil, APIError("DBParameterGroupAlreadyExists")
-	}
-	f.Groups[name] = &Group{Family: aws.ToString(in.DBParameterGroupFamily), Params: FamilyDefaults(), Tags: tagMap(in.Tags)}
-	return &rds.CreateDBParameterGroupOutput{}, nil
+	err := createGroup(f.Groups, aws.ToString(in.DBParameterGroupName), aws.ToString(in.DBParameterGroupFamily), FamilyDefaults(), in.Tags)
+	return &rds.CreateDBParameterGroupOutput{}, err
 }
 
 func (f *AWS) CopyDBParameterGroup(_ context.Context, in *rds.CopyDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.CopyDBParameterGroupOutput, error) {
@@ -321,20 +291,8 @@ func (f *AWS) CopyDBParameterGroup(_ context.Context, in *rds.CopyDBParameterGro
 	if err := f.enter("CopyDBParameterGroup"); err != nil {
 		return nil, err
 	}
-	src := aws.ToString(in.SourceDBParameterGroupIdentifier)
-	if strings.HasPrefix(src, "default.") {
-		return nil, APIError("InvalidParameterValue") // "You can't copy a default DB parameter group."
-	}
-	s, ok := f.Groups[src]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	name := aws.ToString(in.TargetDBParameterGroupIdentifier)
-	if _, ok := f.Groups[name]; ok {
-		return nil, APIError("DBParameterGroupAlreadyExists")
-	}
-	f.Groups[name] = &Group{Family: s.Family, Params: maps.Clone(s.Params), Tags: tagMap(in.Tags)}
-	return &rds.CopyDBParameterGroupOutput{}, nil
+	err := copyGroup(f.Groups, aws.ToString(in.SourceDBParameterGroupIdentifier), aws.ToString(in.TargetDBParameterGroupIdentifier), in.Tags)
+	return &rds.CopyDBParameterGroupOutput{}, err
 }
 
 func (f *AWS) ModifyDBParameterGroup(_ context.Context, in *rds.ModifyDBParameterGroupInput, _ ...func(*rds.Options)) (*rds.ModifyDBParameterGroupOutput, error) {
@@ -343,24 +301,14 @@ func (f *AWS) ModifyDBParameterGroup(_ context.Context, in *rds.ModifyDBParamete
 		return nil, err
 	}
 	name := aws.ToString(in.DBParameterGroupName)
-	if strings.HasPrefix(name, "default.") {
-		return nil, APIError("InvalidParameterValue") // "Cannot modify a default parameter group."
+	pending, err := modifyGroup(f.Groups, name, in.Parameters)
+	if err != nil {
+		return nil, err
 	}
-	g, ok := f.Groups[name]
-	if !ok {
-		return nil, APIError("DBParameterGroupNotFound")
-	}
-	for _, p := range in.Parameters {
-		cur := g.Params[aws.ToString(p.ParameterName)]
-		if cur.ApplyType == "static" && p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
-			return nil, APIError("InvalidParameterCombination")
-		}
-		g.Params[aws.ToString(p.ParameterName)] = Param{aws.ToString(p.ParameterValue), cur.ApplyType, "user"}
-		if p.ApplyMethod == rdstypes.ApplyMethodPendingReboot {
-			for _, i := range f.Instances {
-				if i.Group == name {
-					i.ApplyStatus = plan.PendingReboot
-				}
+	if pending {
+		for _, i := range f.Instances {
+			if i.Group == name {
+				i.ApplyStatus = plan.PendingReboot
 			}
 		}
 	}

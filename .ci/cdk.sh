@@ -31,14 +31,16 @@ npx cdk synth --quiet --strict --no-notices --output cdk.out/full \
 	-c mode=enforce -c reboot=immediate -c notifyEmails=ops@example.com \
 	-c slackWorkspaceId=T0123ABCD -c slackChannelId=C0123ABCD \
 	-c 'sweepSchedule=cron(0 3 * * ? *)' -c sweepConcurrency=4 -c sweepParallelism=8 \
-	-c sweepRegions=eu-west-1,us-east-1
+	-c sweepRegions=eu-west-1,us-east-1 \
+	-c tlsProfile=modern -c caWarn=60d -c ca=rds-ca-rsa2048-g1 -c noticeLead=48h -c securityHub=true
 # Organization mode: central stack with bus, StackSet and the member
 # template (synthesized as the nested assembly ForceSSLMember, whose
 # template is what the StackSet embeds; cdk-nag findings on it fail the
-# synth through the central stack).
+# synth through the central stack), with Security Hub and a CA to apply
+# (the member role's Security Hub statements, the tripwire without CA keys).
 npx cdk synth --quiet --strict --no-notices --output cdk.out/org \
 	-c orgId=o-abc123def4 -c targetOus=ou-ab12-cdef3456 -c regions=us-east-1,eu-west-1 \
-	-c mode=enforce -c accounts=111111111111,222222222222
+	-c mode=enforce -c accounts=111111111111,222222222222 -c securityHub=true -c ca=rds-ca-rsa4096-g1
 # Organization mode without an accounts allow-list, from a delegated
 # administrator, targeting a root: the sweep lists the OUs' accounts.
 npx cdk synth --quiet --strict --no-notices --output cdk.out/org-ous \

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -44,6 +46,10 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 	s := props.Settings
 	st := &ForceSSL{Stack: stack, Settings: s}
 
+	// The regions forcessl covers (FORCESSL_REGIONS): the listed ones and
+	// the stack's own, decided at deploy time when the region is.
+	covered, coveredList := regionsWith(stack, s.Function.Regions, stack.Region(), "StackRegionListed")
+
 	st.Notifications = NewNotifications(stack, "Notifications", NotificationsProps{
 		Emails:           s.NotifyEmails,
 		SlackWorkspaceID: s.SlackWorkspaceID,
@@ -53,12 +59,14 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 		Settings:      s,
 		ModuleRoot:    props.ModuleRoot,
 		Notifications: st.Notifications,
+		Regions:       coveredList,
 	})
 	// Organization before Sweep: the dead-letter queue's policy lists the
 	// rules that may write to it in creation order, as it always has.
 	if s.Org() {
 		st.Organization = NewOrganization(stack, "Organization", OrganizationProps{
 			Settings: s, Remediator: st.Remediator, StageScope: scope,
+			CoveredRegions: strings.Join(covered, ","),
 		})
 	}
 	st.Sweep = NewSweep(stack, "Sweep", SweepProps{Settings: s, Remediator: st.Remediator, Notifications: st.Notifications})
@@ -79,7 +87,7 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 		SweepQueueURL:    *st.Sweep.Queue.QueueUrl(),
 		ScheduleDLQARN:   *st.Remediator.DeadLetters.QueueArn(),
 		StateTable:       *st.State.Table.TableName(),
-		Regions:          CoveredRegions(stack, s.Function.Regions),
+		Regions:          covered,
 	}))
 
 	st.Dashboard = NewDashboard(stack, "Dashboard", DashboardProps{

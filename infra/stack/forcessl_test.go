@@ -25,19 +25,19 @@ func TestResourceCounts(t *testing.T) {
 		f      func(*testing.T) *fixture
 		counts map[string]float64
 	}{
-		// Events rules: 3 event filters, the sweep schedule, and the
+		// Events rules: 4 event filters, the sweep schedule, and the
 		// tripwire's (TestTripwireRules counts those).
 		{"report", reportStack, map[string]float64{
 			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1,
-			"AWS::Events::Rule":       float64(4 + len(reportStack(t).stack.Tripwire.Rules)),
-			"AWS::Lambda::Permission": 4, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
+			"AWS::Events::Rule":       float64(5 + len(reportStack(t).stack.Tripwire.Rules)),
+			"AWS::Lambda::Permission": 5, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
 			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 5,
 			"AWS::Lambda::EventSourceMapping": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::DynamoDB::Table": 1,
 			"AWS::Logs::LogGroup": 1, "AWS::SNS::Subscription": 0, "AWS::Chatbot::SlackChannelConfiguration": 0,
 			"AWS::IAM::ManagedPolicy": 0,
 		}},
 		{"enforce", enforceStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Events::Rule": float64(4 + len(enforceStack(t).stack.Tripwire.Rules)),
+			"AWS::Lambda::Function": 1, "AWS::Events::Rule": float64(5 + len(enforceStack(t).stack.Tripwire.Rules)),
 			"AWS::IAM::Role": 3, "AWS::DynamoDB::Table": 1,
 			"AWS::SNS::Subscription": 2, "AWS::Chatbot::SlackChannelConfiguration": 1,
 		}},
@@ -193,6 +193,8 @@ func TestLogicalIDs(t *testing.T) {
 			"DeadLetterQueue9F481546": r.DeadLetters, "ScheduleGroup4D377372": r.ScheduleGroup,
 			"SchedulerRole59E73443": r.SchedulerRole, "InstanceEventsRuleB414D143": r.Rules[0],
 			"ParameterGroupEventsRuleD6906D3F": r.Rules[1], "ApiCallsRuleB5F6BC01": r.Rules[2],
+			// New with DB clusters (pinned from here on).
+			"ClusterEventsRule2F194453":   r.Rules[3],
 			"FunctionErrorsAlarm60070EC7": r.Alarms.Errors, "FunctionThrottlesAlarmB7D9F83F": r.Alarms.Throttles,
 			"DeadLetterQueueAlarm48D9D867": r.Alarms.DeadLetters,
 			"NotificationsTopicAE679CBD":   n.Topic, "NotificationsKeyADCFA950": n.Key,
@@ -205,6 +207,7 @@ func TestLogicalIDs(t *testing.T) {
 			ids["OrgInstanceEventsRule9F30D794"] = o.Rules[0]
 			ids["OrgParameterGroupEventsRule9DFD1438"] = o.Rules[1]
 			ids["OrgApiCallsRuleB5983F3A"] = o.Rules[2]
+			ids["OrgClusterEventsRule709CB955"] = o.Rules[3]
 			for id, el := range map[string]awscdk.CfnElement{"OrgEventBusPolicy": o.BusPolicy, "MemberStackSet": o.StackSet} {
 				if got := *f.stack.GetLogicalId(el); got != id {
 					t.Errorf("%s: logical ID %s, want %s", name, got, id)
@@ -247,5 +250,129 @@ func TestNoSDKServiceDependency(t *testing.T) {
 		if strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/") {
 			t.Errorf("the CDK app depends on %s", d)
 		}
+	}
+}
+
+// iamInlinePolicyLimit is IAM's limit on a role's inline policies together
+// ("Role policy size: 10,240 characters", not counting white space; IAM
+// User Guide, "IAM and AWS STS quotas").
+const iamInlinePolicyLimit = 10240
+
+// resolvedLength is the length of a policy document as IAM would store it,
+// with every reference resolved to the longest value it can take: the
+// longest partition, a long region, any other reference or attribute 150
+// characters; of Fn::If the longer branch.
+func resolvedLength(t *testing.T, doc any, refs map[string]string) int {
+	t.Helper()
+	var eval func(v any) any
+	eval = func(v any) any {
+		switch x := v.(type) {
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = eval(e)
+			}
+			return out
+		case map[string]any:
+			if len(x) == 1 {
+				for fn, arg := range x {
+					switch fn {
+					case "Ref":
+						if v, ok := refs[arg.(string)]; ok {
+							return v
+						}
+						return strings.Repeat("x", 150)
+					case "Fn::GetAtt":
+						return strings.Repeat("x", 150)
+					case "Fn::Join":
+						a := arg.([]any)
+						var parts []string
+						for _, p := range eval(a[1]).([]any) {
+							parts = append(parts, p.(string))
+						}
+						return strings.Join(parts, a[0].(string))
+					case "Fn::Split":
+						a := arg.([]any)
+						var out []any
+						for _, p := range strings.Split(eval(a[1]).(string), a[0].(string)) {
+							out = append(out, p)
+						}
+						return out
+					case "Fn::If":
+						a := arg.([]any)
+						x, y := eval(a[1]), eval(a[2])
+						if bx, by := jsonLen(x), jsonLen(y); bx >= by {
+							return x
+						}
+						return y
+					}
+				}
+			}
+			out := map[string]any{}
+			for k, e := range x {
+				out[k] = eval(e)
+			}
+			return out
+		}
+		return v
+	}
+	return jsonLen(eval(doc))
+}
+
+func jsonLen(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
+}
+
+// TestPolicySizes: with every region of a wide organization, Security Hub
+// and enforce mode, the roles' policies stay within IAM's inline limit and
+// CDK keeps the function's statements in its one policy (no overflow
+// managed policy): the regional statements name one ARN per resource type
+// and hold the regions in a condition, so their size barely grows with the
+// number of regions.
+func TestPolicySizes(t *testing.T) {
+	regions := []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+		"eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+		"ap-southeast-1", "ap-southeast-2", "sa-east-1"}
+	// GIVEN an organization over 17 regions, no allow-list, every option
+	f := synth(t, "org-wide", map[string]any{CtxMode: "enforce", CtxOrgID: "o-abc123def4", CtxTargetOUs: "r-ab12",
+		CtxRegions: strings.Join(regions, ","), CtxSecurityHub: "true", CtxCA: "rds-ca-rsa2048-g1",
+		CtxNotifyEmails: "ops@example.com", CtxSlackWorkspaceID: "T0123ABCD", CtxSlackChannelID: "C0123ABCD"})
+	refs := map[string]string{"AWS::Partition": "aws-us-gov", "AWS::Region": "ap-southeast-7", "AWS::AccountId": "123456789012",
+		ParamCoveredRegions: strings.Join(append(regions, "ap-southeast-7"), ",")}
+	// WHEN synthesized THEN no overflow policy, and each role's inline
+	// policies within the limit
+	if n := len(f.resources("AWS::IAM::ManagedPolicy")); n != 0 {
+		t.Errorf("%d managed policies: CDK moved statements out of the function's policy", n)
+	}
+	sizes := map[string]int{}
+	for _, p := range f.resources("AWS::IAM::Policy") {
+		for _, r := range asList(p["Properties"].(map[string]any)["Roles"]) {
+			sizes[r.(map[string]any)["Ref"].(string)] += resolvedLength(t, p["Properties"].(map[string]any)["PolicyDocument"], refs)
+		}
+	}
+	_, m := member(t, f)
+	for id, r := range memberResources(m, "AWS::IAM::Role") {
+		for _, p := range asList(r["Properties"].(map[string]any)["Policies"]) {
+			sizes["member "+id] += resolvedLength(t, p.(map[string]any)["PolicyDocument"], refs)
+		}
+	}
+	for _, p := range memberResources(m, "AWS::IAM::Policy") {
+		for _, r := range asList(p["Properties"].(map[string]any)["Roles"]) {
+			sizes["member "+r.(map[string]any)["Ref"].(string)] += resolvedLength(t, p["Properties"].(map[string]any)["PolicyDocument"], refs)
+		}
+	}
+	fn := logicalID(f.stack, f.stack.Remediator.Role)
+	if sizes[fn] == 0 || len(sizes) < 4 {
+		t.Fatalf("policy sizes %v: is the scan broken?", sizes)
+	}
+	for role, n := range sizes {
+		t.Logf("%s: %d characters", role, n)
+		if n > iamInlinePolicyLimit {
+			t.Errorf("%s: inline policies of %d characters, over IAM's %d", role, n, iamInlinePolicyLimit)
+		}
+	}
+	if n := len(f.stack.Organization.MemberTemplate); n > MaxTemplateBodyBytes {
+		t.Errorf("member template is %d bytes, over the TemplateBody limit %d", n, MaxTemplateBodyBytes)
 	}
 }

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,11 +134,37 @@ func orgReportStack(t *testing.T) *fixture {
 	})
 }
 
+// postureContext sets every TLS posture key and Security Hub, enforcing
+// with a CA to apply, over two more regions.
+var postureContext = map[string]any{
+	CtxMode:         "enforce",
+	CtxTLSProfile:   "modern",
+	CtxCAWarn:       "60d",
+	CtxCA:           "rds-ca-rsa2048-g1",
+	CtxNoticeLead:   "48h",
+	CtxSecurityHub:  true, // as cdk.json writes a switch
+	CtxSweepRegions: "eu-west-1,us-east-1",
+}
+
+// postureStack is a single-account deploy with postureContext.
+func postureStack(t *testing.T) *fixture { return synth(t, "posture", postureContext) }
+
+// orgPostureStack is orgContext with the posture keys and Security Hub.
+func orgPostureStack(t *testing.T) *fixture {
+	ctx := maps.Clone(orgContext)
+	for _, k := range []string{CtxTLSProfile, CtxCA, CtxNoticeLead} {
+		ctx[k] = postureContext[k]
+	}
+	ctx[CtxSecurityHub] = "true" // as -c securityHub=true gives it
+	return synth(t, "org-posture", ctx)
+}
+
 // allStacks are every fixture, by name.
 func allStacks(t *testing.T) map[string]*fixture {
 	return map[string]*fixture{
 		"report": reportStack(t), "enforce": enforceStack(t), "sweep": sweepStack(t),
 		"org": orgStack(t), "org-report": orgReportStack(t),
+		"posture": postureStack(t), "org-posture": orgPostureStack(t),
 	}
 }
 
@@ -251,12 +278,19 @@ func memberResources(m map[string]any, typ string) map[string]map[string]any {
 }
 
 // evalCfn evaluates the few intrinsic functions the function's environment
-// uses (Ref AWS::Region, Fn::Join, Fn::If, and in conditions Fn::Equals and
-// Fn::Or) as CloudFormation would deploy the template in region. Any other
-// value fails the test.
+// and the region conditions use (Ref AWS::Region, Fn::Join, Fn::If,
+// Fn::Split, and in conditions Fn::Equals and Fn::Or) as CloudFormation
+// would deploy the template in region. Any other value fails the test.
 func evalCfn(t *testing.T, f *fixture, v any, region string) any {
 	t.Helper()
-	conditions, _ := f.json["Conditions"].(map[string]any)
+	return evalTemplate(t, f.json, v, map[string]string{"AWS::Region": region})
+}
+
+// evalTemplate is evalCfn for any template, with refs the values of the
+// pseudo parameters and parameters it may refer to.
+func evalTemplate(t *testing.T, template map[string]any, v any, refs map[string]string) any {
+	t.Helper()
+	conditions, _ := template["Conditions"].(map[string]any)
 	var eval func(v any) any
 	eval = func(v any) any {
 		switch x := v.(type) {
@@ -275,8 +309,8 @@ func evalCfn(t *testing.T, f *fixture, v any, region string) any {
 			for fn, arg := range x {
 				switch fn {
 				case "Ref":
-					if arg == "AWS::Region" {
-						return region
+					if v, ok := refs[arg.(string)]; ok {
+						return v
 					}
 				case "Fn::Join":
 					a := arg.([]any)
@@ -285,6 +319,13 @@ func evalCfn(t *testing.T, f *fixture, v any, region string) any {
 						parts = append(parts, p.(string))
 					}
 					return strings.Join(parts, a[0].(string))
+				case "Fn::Split":
+					a := arg.([]any)
+					var out []any
+					for _, p := range strings.Split(eval(a[1]).(string), a[0].(string)) {
+						out = append(out, p)
+					}
+					return out
 				case "Fn::If":
 					a := arg.([]any)
 					if eval(conditions[a[0].(string)]).(bool) {
@@ -308,6 +349,63 @@ func evalCfn(t *testing.T, f *fixture, v any, region string) any {
 		return nil
 	}
 	return eval(v)
+}
+
+// guardedRegions are the regions a region guard (newRegionGuard: a Deny
+// unless aws:RequestedRegion is one of them) admits, deployed with refs;
+// nil when the statement is no such guard.
+func guardedRegions(t *testing.T, template map[string]any, st map[string]any, refs map[string]string) []string {
+	t.Helper()
+	cond, _ := st["Condition"].(map[string]any)
+	eq, _ := cond["StringNotEquals"].(map[string]any)
+	v, ok := eq["aws:RequestedRegion"]
+	if st["Effect"] != "Deny" || st["Resource"] != "*" {
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, r := range asList(evalTemplate(t, template, v, refs)) {
+		out = append(out, r.(string))
+	}
+	return out
+}
+
+// guardedActions are the actions of the Allow statements of sts (by Sid)
+// with a resource in an AWS service whose calls are regional, sorted and
+// once: what the region guard must deny outside the covered regions.
+func guardedActions(sts map[string]map[string]any) []string {
+	var out []string
+	for _, st := range sts {
+		if st["Effect"] != "Allow" {
+			continue
+		}
+		for _, a := range actions(st) {
+			if (strings.HasPrefix(a, "rds:") || strings.HasPrefix(a, "securityhub:")) && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkRegionGuard: sts (a role's statements, by Sid) hold every RDS and
+// Security Hub action to want, deployed with refs.
+func checkRegionGuard(t *testing.T, name string, template map[string]any, sts map[string]map[string]any, refs map[string]string, want []string) {
+	t.Helper()
+	g := sts["OnlyInCoveredRegions"]
+	if g == nil {
+		t.Errorf("%s: no OnlyInCoveredRegions", name)
+		return
+	}
+	if got := guardedRegions(t, template, g, refs); !slices.Equal(got, want) {
+		t.Errorf("%s (%v): OnlyInCoveredRegions admits %v, want %v", name, refs, got, want)
+	}
+	if got, want := actions(g), guardedActions(sts); !slices.Equal(got, want) {
+		t.Errorf("%s: OnlyInCoveredRegions denies %v, want every RDS and Security Hub action granted, %v", name, got, want)
+	}
 }
 
 // functionEnv is the function's environment as synthesized.

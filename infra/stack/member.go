@@ -30,6 +30,10 @@ const (
 	ParamCentralAccountID       = "CentralAccountId"
 	ParamCentralRegion          = "CentralRegion"
 	ParamPrimaryRegion          = "PrimaryRegion"
+	// ParamCoveredRegions are the regions forcessl covers, comma-separated:
+	// the central function's FORCESSL_REGIONS (the StackSet's regions and
+	// the central region, each once), where the remediation role may act.
+	ParamCoveredRegions = "CoveredRegions"
 )
 
 // Member is the template every member account gets in every target region
@@ -45,6 +49,13 @@ type Member struct {
 	// RDS are RemediationRole's statements: the function's own for the
 	// mode, over every member region.
 	RDS RDSStatements
+	// SecurityHub (securityHub=true only): the function's Security Hub
+	// statements for this account, over the same regions; Security Hub
+	// takes a finding only from the account it is about.
+	SecurityHub SecurityHubStatements
+	// OnlyInCoveredRegions denies all of RemediationRole's actions outside
+	// the regions forcessl covers (newRegionGuard).
+	OnlyInCoveredRegions awsiam.PolicyStatement
 	// ForwardingRole lets this region's rules put events on the central
 	// bus. Named per region (MemberForwardingRolePrefix + region): every
 	// region has its own, no cross-region dependency.
@@ -84,6 +95,8 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 		`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
 	centralAccount := p(ParamCentralAccountID, "Account of the central forcessl deployment", `^[0-9]{12}$`)
 	centralRegion := p(ParamCentralRegion, "Region of the central forcessl deployment", `^[a-z0-9-]+$`)
+	covered := p(ParamCoveredRegions, "The regions forcessl covers (the central function's FORCESSL_REGIONS): where "+
+		"the remediation role may act", `^[a-z0-9-]+(,[a-z0-9-]+)*$`)
 	primary := awscdk.NewCfnParameter(stack, jsii.String(ParamPrimaryRegion), &awscdk.CfnParameterProps{
 		Type:          jsii.String("String"),
 		Description:   jsii.String("The one region (of the StackSet's) that creates the account-global remediation role"),
@@ -108,18 +121,19 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 	// silently stops matching and only a redeploy of every member fixes it.
 	// The condition is compared as a string at request time, so the StackSet
 	// parameter update that follows a replacement is enough.
-	regions := make([]*string, len(s.Regions))
-	for i, r := range s.Regions {
-		regions[i] = jsii.String(r)
-	}
 	// The role is global: it must reach RDS in every region the StackSet
 	// forwards events from, and in the central region, which forcessl
 	// always covers (FORCESSL_REGIONS, CoveredRegions) even when it is not
 	// one of the StackSet's: there member accounts are swept, not
-	// forwarded. (When it is one of them its ARNs are listed twice, which
-	// IAM accepts; the template cannot tell at synth.)
-	m.RDS = NewRDSStatements(stack, s.Function, append(regions, centralRegion))
-	statements := m.RDS.All()
+	// forwarded. Whether it is one of them is known at deploy time, so the
+	// central stack passes the list it computes for its function
+	// (ParamCoveredRegions): the role acts exactly where the function does.
+	regions := awscdk.Fn_Split(jsii.String(","), covered, nil)
+	m.RDS = NewRDSStatements(stack, s.Function)
+	m.SecurityHub = NewSecurityHubStatements(stack, s)
+	statements := slices.Concat(m.RDS.All(), m.SecurityHub.All())
+	m.OnlyInCoveredRegions = newRegionGuard(regions, statements...)
+	statements = append(statements, m.OnlyInCoveredRegions)
 	m.RemediationRole = awsiam.NewRole(stack, jsii.String("RemediationRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(s.Function.MemberRoleName),
 		Description: jsii.String("Assumed by the central forcessl remediator to act on this account's RDS"),
@@ -183,10 +197,11 @@ func NewMember(scope constructs.Construct, id string, s Settings) *Member {
 	}
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	appliesTo := rdsNagResources(append(slices.Clone(s.Regions), "<"+ParamCentralRegion+">"))
+	appliesTo := append(rdsNagResources(), securityHubNagResources(s)...)
 	cdknag.NagSuppressions_AddResourceSuppressions(m.RemediationRole, &[]*cdknag.NagPackSuppression{{
-		Id:        jsii.String("AwsSolutions-IAM5"),
-		Reason:    jsii.String(rdsWildcardReason("this account, the StackSet's regions and the central region only")),
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String(rdsWildcardReason("this account, the StackSet's regions and the central region only") +
+			securityHubWildcardReason(s)),
 		AppliesTo: &appliesTo,
 	}}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(m.ForwardingDeadLetters, &[]*cdknag.NagPackSuppression{{

@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -30,7 +29,8 @@ func TestMemberTemplateSelfContained(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if want := []string{ParamCentralAccountID, ParamCentralEventBusArn, ParamCentralFunctionRoleArn, ParamCentralRegion, ParamPrimaryRegion}; !slices.Equal(keys, want) {
+	if want := []string{ParamCentralAccountID, ParamCentralEventBusArn, ParamCentralFunctionRoleArn, ParamCentralRegion,
+		ParamCoveredRegions, ParamPrimaryRegion}; !slices.Equal(keys, want) {
 		t.Errorf("member parameters = %v, want %v", keys, want)
 	}
 	for _, s := range []string{"cdk-bootstrap", "AWS::CDK::Metadata", "Fn::ImportValue", "S3Key", "${Token", "aws:asset"} {
@@ -99,23 +99,31 @@ func TestMemberRemediationRole(t *testing.T) {
 		if !slices.Equal(actions(st), actions(fnSts[sid])) || st["Effect"] != fnSts[sid]["Effect"] {
 			t.Errorf("member %s = %v, function has %v", sid, st, fnSts[sid])
 		}
-		// Every member region, and the central region (always covered,
-		// swept even where the StackSet does not forward).
-		raw, _ := json.Marshal(st["Resource"])
-		for _, r := range []string{":rds:us-east-1:", ":rds:eu-west-1:", `":rds:",{"Ref":"` + ParamCentralRegion + `"}`} {
-			if !strings.Contains(string(raw), r) {
-				t.Errorf("member %s does not cover %s: %s", sid, r, raw)
-			}
+		// The function's resources, in this account.
+		if !jsonEq(st["Resource"], fnSts[sid]["Resource"]) {
+			t.Errorf("member %s resources %v, the function's %v", sid, st["Resource"], fnSts[sid]["Resource"])
 		}
 	}
 	slices.Sort(sids)
-	if want := []string{"AttachOwnParameterGroups", "CopyFromAnySourceGroup", "NeverTouchExemptInstances",
-		"ReadRDS", "RebootInstances", "WriteOwnParameterGroups"}; !slices.Equal(sids, want) {
+	// Only in the regions forcessl covers, as the central stack passes them
+	// (TestStackSet: the function's FORCESSL_REGIONS: every member region,
+	// and the central region, always covered, swept even where the StackSet
+	// does not forward).
+	checkRegionGuard(t, "member", m, memberSts, map[string]string{ParamCoveredRegions: "us-east-1,eu-west-1,ap-south-1"},
+		[]string{"us-east-1", "eu-west-1", "ap-south-1"})
+	if want := []string{"AttachOwnClusterParameterGroups", "AttachOwnParameterGroups", "CopyFromAnySourceClusterGroup",
+		"CopyFromAnySourceGroup", "NeverTouchExemptClusters", "NeverTouchExemptInstances", "OnlyInCoveredRegions", "ReadCACertificates", "ReadRDS",
+		"ReadRDSClusters", "RebootClusters", "RebootInstances", "WriteOwnClusterParameterGroups",
+		"WriteOwnParameterGroups"}; !slices.Equal(sids, want) {
 		t.Errorf("member role statements %v, want exactly the RDS ones %v", sids, want)
 	}
 	if !jsonEq(memberSts["NeverTouchExemptInstances"]["Condition"], map[string]any{
 		"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/forcessl:exempt": "true"}}) {
 		t.Errorf("exempt Deny = %v", memberSts["NeverTouchExemptInstances"])
+	}
+	if !jsonEq(memberSts["NeverTouchExemptClusters"]["Condition"], map[string]any{
+		"StringEqualsIgnoreCase": map[string]any{"rds:cluster-tag/forcessl:exempt": "true"}}) {
+		t.Errorf("exempt cluster Deny = %v", memberSts["NeverTouchExemptClusters"])
 	}
 
 	// Report mode: read only, custom name.
@@ -123,7 +131,8 @@ func TestMemberRemediationRole(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
 		"RoleName": "ops-forcessl",
 		"Policies": []any{map[string]any{"PolicyDocument": map[string]any{"Statement": []any{
-			like(map[string]any{"Sid": "ReadRDS"})}}}},
+			like(map[string]any{"Sid": "ReadRDS"}), like(map[string]any{"Sid": "ReadRDSClusters"}),
+			like(map[string]any{"Sid": "ReadCACertificates"}), like(map[string]any{"Sid": "OnlyInCoveredRegions"})}}}},
 	})
 }
 
@@ -194,7 +203,8 @@ func TestMemberForwarding(t *testing.T) {
 					"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
 					// Exactly this stack's forwarding rules.
 					"ArnEquals": map[string]any{"aws:SourceArn": []any{
-						ruleArn("forcessl-instance-events"), ruleArn("forcessl-parameter-group-events"), ruleArn("forcessl-api-calls")}},
+						ruleArn("forcessl-instance-events"), ruleArn("forcessl-parameter-group-events"), ruleArn("forcessl-api-calls"),
+						ruleArn("forcessl-cluster-events")}},
 				}),
 			}}},
 		},
@@ -218,7 +228,7 @@ func TestMemberForwarding(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), assertions.Match_ObjectEquals(&map[string]any{
 		"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 86400,
 	}))
-	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(3))
+	tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(4))
 	var ruleIDs []any
 	for id := range memberResources(m, "AWS::Events::Rule") {
 		ruleIDs = append(ruleIDs, id)

@@ -31,6 +31,9 @@ type OrganizationProps struct {
 	// StageScope is where the member stage goes: the central stack's own
 	// scope (the app), beside the stack rather than inside it.
 	StageScope constructs.Construct
+	// CoveredRegions is the function's FORCESSL_REGIONS (comma-separated,
+	// possibly a deploy-time value): the member role's regions.
+	CoveredRegions string
 }
 
 // Organization is what organization mode adds to the central stack: the
@@ -138,6 +141,7 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 			param(ParamCentralAccountID, scope.Account()),
 			param(ParamCentralRegion, scope.Region()),
 			param(ParamPrimaryRegion, jsii.String(s.Regions[0])),
+			param(ParamCoveredRegions, jsii.String(props.CoveredRegions)),
 		},
 		StackInstancesGroup: &[]any{&awscloudformation.CfnStackSet_StackInstancesProperty{
 			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{

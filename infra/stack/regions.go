@@ -25,27 +25,39 @@ const maxConditionsPerOr = 10
 // account-region, of which the state table records one, so the run would
 // wait for its deadline).
 func CoveredRegions(stack awscdk.Stack, listed []string) []string {
-	region := *stack.Region()
+	env, _ := regionsWith(stack, listed, stack.Region(), "StackRegionListed")
+	return env
+}
+
+// regionsWith is listed followed by extra unless extra is one of them, as
+// CoveredRegions says, for an extra region that may be a deploy-time value
+// (the stack's own); conditionID names the condition when that is decided
+// at deploy time. env is the comma-joined form (FORCESSL_REGIONS: one
+// string, or one token), list the same regions as a list, for a policy
+// condition (aws:RequestedRegion: the region guard).
+func regionsWith(stack awscdk.Stack, listed []string, extra *string, conditionID string) (env []string, list *[]*string) {
+	region := *extra
 	if !*awscdk.Token_IsUnresolved(region) {
-		if slices.Contains(listed, region) {
-			return slices.Clone(listed)
+		env = slices.Clone(listed)
+		if !slices.Contains(listed, region) {
+			env = append(env, region)
 		}
-		return append(slices.Clone(listed), region)
+		return env, jsii.Strings(env...)
 	}
 	if len(listed) == 0 {
-		return []string{region}
+		return []string{region}, jsii.Strings(region)
 	}
 	var equals []awscdk.ICfnConditionExpression
 	for _, r := range listed {
-		equals = append(equals, awscdk.Fn_ConditionEquals(stack.Region(), jsii.String(r)))
+		equals = append(equals, awscdk.Fn_ConditionEquals(extra, jsii.String(r)))
 	}
-	listedHere := awscdk.NewCfnCondition(stack, jsii.String("StackRegionListed"), &awscdk.CfnConditionProps{
+	listedHere := awscdk.NewCfnCondition(stack, jsii.String(conditionID), &awscdk.CfnConditionProps{
 		Expression: anyOf(equals),
 	})
 	joined := strings.Join(listed, ",")
-	value := awscdk.Fn_ConditionIf(listedHere.LogicalId(), joined,
-		awscdk.Fn_Join(jsii.String(","), jsii.Strings(joined, region)))
-	return []string{*awscdk.Token_AsString(value, nil)}
+	value := awscdk.Token_AsString(awscdk.Fn_ConditionIf(listedHere.LogicalId(), joined,
+		awscdk.Fn_Join(jsii.String(","), jsii.Strings(joined, region))), nil)
+	return []string{*value}, awscdk.Fn_Split(jsii.String(","), value, nil)
 }
 
 // anyOf is true when any of conditions is: one alone, or Fn::Or of at most

@@ -43,6 +43,10 @@ type RemediatorProps struct {
 	Settings      Settings
 	ModuleRoot    string         // repository root (go.mod); the function is built from here
 	Notifications *Notifications // where it publishes, and where its alarms go
+	// Regions are the regions forcessl covers (FORCESSL_REGIONS, as a list:
+	// regionsWith), where the function may call RDS and Security Hub with
+	// its own credentials (aws:RequestedRegion).
+	Regions *[]*string
 }
 
 // Remediator is the forcessl function and what it runs with: its log group,
@@ -64,13 +68,17 @@ type Remediator struct {
 	Alarms        RemediatorAlarms
 
 	// Statements of Role's policy, by name; nil where the mode grants none.
-	RDS               RDSStatements          // ReadRDS; enforcing: the RDS writes and the exempt Deny
-	ReadSchedules     awsiam.PolicyStatement // ReadRebootSchedules
-	ListSchedules     awsiam.PolicyStatement // ListRebootSchedules
-	ManageSchedules   awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
-	PassSchedulerRole awsiam.PolicyStatement // PassSchedulerRole (enforcing)
-	AssumeMemberRole  awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
-	UseStateTable     awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
+	RDS         RDSStatements         // the RDS reads; enforcing: the RDS writes and the exempt Denies
+	SecurityHub SecurityHubStatements // securityHub=true only: findings in this account's Security Hub
+	// OnlyInCoveredRegions denies the RDS and Security Hub actions outside
+	// the regions forcessl covers (newRegionGuard).
+	OnlyInCoveredRegions awsiam.PolicyStatement
+	ReadSchedules        awsiam.PolicyStatement // ReadRebootSchedules
+	ListSchedules        awsiam.PolicyStatement // ListRebootSchedules
+	ManageSchedules      awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
+	PassSchedulerRole    awsiam.PolicyStatement // PassSchedulerRole (enforcing)
+	AssumeMemberRole     awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
+	UseStateTable        awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
 }
 
 // RemediatorAlarms notify the topic.
@@ -106,7 +114,7 @@ func NewRemediator(scope constructs.Construct, id string, props RemediatorProps)
 	r.newScheduler(scope, s)
 
 	r.Function = awslambda.NewFunction(r.Construct, jsii.String("Default"), &awslambda.FunctionProps{
-		Description:                  jsii.String("forcessl remediator: enforces TLS on RDS DB instances"),
+		Description:                  jsii.String("forcessl remediator: enforces TLS on RDS DB instances and clusters"),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
@@ -121,7 +129,7 @@ func NewRemediator(scope constructs.Construct, id string, props RemediatorProps)
 		MaxEventAge:                  awscdk.Duration_Hours(jsii.Number(6)),
 		OnFailure:                    awslambdadestinations.NewSqsDestination(r.DeadLetters),
 	})
-	r.grant(s, props.Notifications)
+	r.grant(s, props.Notifications, props.Regions)
 	r.dependOnPolicyOnly()
 	r.Rules = newEventRules(scope, "", nil, "", nil, nil, func() awsevents.IRuleTarget { return r.Target(nil) })
 	r.addAlarms(scope, props.Notifications)
@@ -220,8 +228,10 @@ func schedulesPattern(c config.Config) string {
 //     the organization by aws:ResourceOrgID.
 //
 // In report mode the function gets only the read statements: it must not
-// be able to change anything, whatever its code does.
-func (r *Remediator) grant(s Settings, notifications *Notifications) {
+// be able to change anything, whatever its code does. (Two writes are not
+// the customer's resources and stay in both modes: its state table, and
+// with securityHub=true its findings in Security Hub.)
+func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]*string) {
 	stack := awscdk.Stack_Of(r.Construct)
 	add := func(p *awsiam.PolicyStatementProps) awsiam.PolicyStatement {
 		st := awsiam.NewPolicyStatement(p)
@@ -230,8 +240,20 @@ func (r *Remediator) grant(s Settings, notifications *Notifications) {
 	}
 	schedules := schedulesArn(stack, s.Function)
 
-	r.RDS = NewRDSStatements(stack, s.Function, functionRDSRegions(stack, s))
-	r.Role.AddToPrincipalPolicy(r.RDS.Read)
+	r.RDS = NewRDSStatements(stack, s.Function)
+	for _, st := range r.RDS.Reads() {
+		r.Role.AddToPrincipalPolicy(st)
+	}
+	// Findings about this account's resources, in the regions whose RDS the
+	// function reaches with its own credentials (a member account's go
+	// through its remediation role). Both modes.
+	r.SecurityHub = NewSecurityHubStatements(stack, s)
+	for _, st := range r.SecurityHub.All() {
+		r.Role.AddToPrincipalPolicy(st)
+	}
+	// All of it (the writes below too) only in the regions forcessl covers.
+	r.OnlyInCoveredRegions = newRegionGuard(regions, slices.Concat(r.RDS.All(), r.SecurityHub.All())...)
+	r.Role.AddToPrincipalPolicy(r.OnlyInCoveredRegions)
 	// Finding a resource's schedules (ListSchedules by group and name
 	// prefix) and reading one written by an earlier version (GetSchedule)
 	// change nothing; allowed in report mode too so a report can say what
@@ -293,28 +315,6 @@ func (r *Remediator) grant(s Settings, notifications *Notifications) {
 	})
 }
 
-// functionRDSRegions are the regions whose RDS the function may touch with
-// its own credentials: its own region and otherRDSRegions.
-func functionRDSRegions(stack awscdk.Stack, s Settings) []*string {
-	regions := []*string{stack.Region()}
-	for _, r := range otherRDSRegions(s) {
-		regions = append(regions, jsii.String(r))
-	}
-	return regions
-}
-
-// otherRDSRegions are the regions besides its own where the function reaches
-// its own account's RDS: in organization mode every member region, since the
-// StackSet forwards the central account's events from those regions too
-// when the central account is in a target OU (and the sweep covers them;
-// sweepRegions is a subset); in a single account the sweep's regions.
-func otherRDSRegions(s Settings) []string {
-	if s.Org() {
-		return s.Regions
-	}
-	return s.Function.Regions
-}
-
 // dependOnPolicyOnly keeps the function's DependsOn on its role policy (so it
 // is never invoked before it may act) and drops the one on the role, which
 // the Role GetAtt already implies (cfn-lint W3005).
@@ -341,21 +341,20 @@ func (r *Remediator) addAlarms(scope constructs.Construct, n *Notifications) {
 // its reason: the role's resource wildcards (exactly those grant wrote) and
 // the dead-letter queue having no dead-letter queue of its own.
 func (r *Remediator) suppressNag(s Settings) {
-	// The function's own RDS access: its region, and the member or sweep
-	// regions (see functionRDSRegions).
-	regions := append([]string{""}, otherRDSRegions(s)...)
-	appliesTo := append(rdsNagResources(regions),
+	// The function's own RDS (and Security Hub) access: this account, in the
+	// regions forcessl covers.
+	appliesTo := append(rdsNagResources(), securityHubNagResources(s)...)
+	appliesTo = append(appliesTo,
 		"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/"+schedulesPattern(s.Function))
-	where := "this account and region only"
+	where := "this account, in its own region only"
 	switch {
 	case s.Org():
-		where = "this account, its own region and the StackSet's regions only"
+		where = "this account, in its own region and the StackSet's regions only"
 	case len(s.Function.Regions) > 0:
-		where = "this account, its own region and the sweep's regions only"
+		where = "this account, in its own region and the sweep's regions only"
 	}
-	appliesTo = append(appliesTo, "Resource::*")
-	reason := rdsWildcardReason(where) + " schedule/" + schedulesPattern(s.Function) + ": one-time schedules " +
-		"named at runtime, confined to the stack's schedule group. \"*\" only for scheduler:ListSchedules, which " +
+	reason := rdsWildcardReason(where) + securityHubWildcardReason(s) + " schedule/" + schedulesPattern(s.Function) + ": one-time schedules " +
+		"named at runtime, confined to the stack's schedule group. \"*\" also for scheduler:ListSchedules, which " +
 		"supports no resource-level permissions (the Service Authorization Reference lists no resource type for it); " +
 		"it lists schedule names, and the engine always filters by the stack's group and a name prefix."
 	if s.Org() {

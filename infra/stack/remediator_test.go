@@ -16,6 +16,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/rdsevent"
 )
 
 func TestFunction(t *testing.T) {
@@ -47,6 +48,12 @@ func TestFunction(t *testing.T) {
 			config.EnvScheduleDLQARN:   map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.DeadLetters), "Arn"}},
 			config.EnvStateTable:       map[string]any{"Ref": logicalID(f.stack, f.stack.State.Table)},
 			config.EnvHistoryDays:      "400",
+			// TLS posture and Security Hub: the engine's defaults.
+			config.EnvTLSProfile:  "force",
+			config.EnvCAWarn:      "90d",
+			config.EnvNoticeLead:  "1d",
+			config.EnvSecurityHub: "off",
+			config.EnvCA:          assertions.Match_Absent(),
 			// The regions covered: no sweepRegions, so the stack's own.
 			config.EnvRegions: map[string]any{"Ref": "AWS::Region"},
 			// Left unset on purpose: the function uses its invoked ARN.
@@ -82,6 +89,17 @@ func TestFunctionEnvFromContext(t *testing.T) {
 		}},
 	})
 	f.template.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 90})
+	// GIVEN the TLS posture keys and securityHub WHEN synthesized THEN their
+	// variables, as the engine writes them
+	postureStack(t).template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			config.EnvTLSProfile:  "modern",
+			config.EnvCAWarn:      "60d",
+			config.EnvCA:          "rds-ca-rsa2048-g1",
+			config.EnvNoticeLead:  "2d",
+			config.EnvSecurityHub: "on",
+		}},
+	})
 }
 
 // TestFunctionEnvReadsBack: the function's environment is its
@@ -131,7 +149,7 @@ func TestFunctionEnvReadsBack(t *testing.T) {
 // TestEventPatterns: the default-bus rules match exactly the events the
 // engine acts on, the list README documents.
 func TestEventPatterns(t *testing.T) {
-	// GIVEN no context WHEN synthesized THEN three rules, exact patterns,
+	// GIVEN no context WHEN synthesized THEN four rules, exact patterns,
 	// same delivery settings
 	f := reportStack(t)
 	patterns := []map[string]any{
@@ -142,7 +160,21 @@ func TestEventPatterns(t *testing.T) {
 		{"source": []any{"aws.rds"}, "detail-type": []any{"AWS API Call via CloudTrail"}, "detail": map[string]any{
 			"eventSource": []any{"rds.amazonaws.com"},
 			"eventName": []any{"CreateDBInstance", "ModifyDBInstance", "RestoreDBInstanceFromDBSnapshot",
-				"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica", "ModifyDBParameterGroup", "ResetDBParameterGroup"}}},
+				"RestoreDBInstanceToPointInTime", "CreateDBInstanceReadReplica", "ModifyDBParameterGroup", "ResetDBParameterGroup",
+				"CreateDBCluster", "ModifyDBCluster", "RestoreDBClusterFromSnapshot", "RestoreDBClusterToPointInTime",
+				"RestoreDBClusterFromS3", "ModifyDBClusterParameterGroup", "ResetDBClusterParameterGroup"}}},
+		{"source": []any{"aws.rds"}, "detail-type": []any{"RDS DB Cluster Event"}, "detail": map[string]any{"EventID": []any{
+			"RDS-EVENT-0151", "RDS-EVENT-0170", "RDS-EVENT-0172", "RDS-EVENT-0173", "RDS-EVENT-0176"}}},
+	}
+	// Exactly the engine's lists, whatever they hold tomorrow.
+	if got := patterns[2]["detail"].(map[string]any)["eventName"]; !jsonEq(got, rdsevent.APICalls()) {
+		t.Errorf("API call names %v, the engine acts on %v", got, rdsevent.APICalls())
+	}
+	if got := patterns[3]["detail"].(map[string]any)["EventID"]; !jsonEq(got, rdsevent.ClusterEventIDs()) {
+		t.Errorf("cluster events %v, the engine acts on %v", got, rdsevent.ClusterEventIDs())
+	}
+	if len(f.stack.Remediator.Rules) != len(patterns) {
+		t.Errorf("%d default-bus rules, want %d", len(f.stack.Remediator.Rules), len(patterns))
 	}
 	fn := logicalID(f.stack, f.stack.Remediator.Function)
 	dlq := logicalID(f.stack, f.stack.Remediator.DeadLetters)
@@ -177,14 +209,15 @@ func TestFunctionPolicy(t *testing.T) {
 		f := reportStack(t)
 		sts := functionStatements(t, f)
 		if r := f.stack.Remediator; *r.RDS.Read.Sid() != "ReadRDS" || r.RDS.Writes() != nil || r.ManageSchedules != nil ||
-			r.PassSchedulerRole != nil || r.AssumeMemberRole != nil {
+			r.PassSchedulerRole != nil || r.AssumeMemberRole != nil || r.SecurityHub.All() != nil {
 			t.Errorf("report mode statements: %+v", r.RDS)
 		}
 		for sid, st := range sts {
 			for _, a := range actions(st) {
 				if !slices.Contains([]string{
 					"rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups",
-					"rds:ListTagsForResource", "scheduler:GetSchedule", "scheduler:ListSchedules", "sns:Publish", "kms:Decrypt",
+					"rds:DescribeDBClusters", "rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups",
+					"rds:DescribeCertificates", "rds:ListTagsForResource", "scheduler:GetSchedule", "scheduler:ListSchedules", "sns:Publish", "kms:Decrypt",
 					"kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
 					"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
 					// consuming the sweep work queue
@@ -204,11 +237,17 @@ func TestFunctionPolicy(t *testing.T) {
 		f := enforceStack(t)
 		sts := functionStatements(t, f)
 		ownGroups := `:pg:` + paramgroup.Prefix + `*"]]}`
+		ownClusterGroups := `:cluster-pg:` + paramgroup.Prefix + `*"]]}`
 		schedules := `:schedule/` + config.DefaultScheduleGroup + "/" + plan.SchedulePrefix + `*"]]}`
 		for name, st := range map[string]awsiam.PolicyStatement{
 			"ReadRDS": f.stack.Remediator.RDS.Read, "WriteOwnParameterGroups": f.stack.Remediator.RDS.WriteOwnGroups,
 			"CopyFromAnySourceGroup": f.stack.Remediator.RDS.CopyFromAnyGroup, "AttachOwnParameterGroups": f.stack.Remediator.RDS.AttachOwnGroups,
 			"RebootInstances": f.stack.Remediator.RDS.Reboot, "NeverTouchExemptInstances": f.stack.Remediator.RDS.DenyExempt,
+			"ReadRDSClusters": f.stack.Remediator.RDS.ReadClusters, "ReadCACertificates": f.stack.Remediator.RDS.ReadCertificates,
+			"WriteOwnClusterParameterGroups":  f.stack.Remediator.RDS.WriteOwnClusterGroups,
+			"CopyFromAnySourceClusterGroup":   f.stack.Remediator.RDS.CopyFromAnyClusterGroup,
+			"AttachOwnClusterParameterGroups": f.stack.Remediator.RDS.AttachOwnClusterGroups,
+			"RebootClusters":                  f.stack.Remediator.RDS.RebootClusters, "NeverTouchExemptClusters": f.stack.Remediator.RDS.DenyExemptClusters,
 			"ReadRebootSchedules": f.stack.Remediator.ReadSchedules, "ManageRebootSchedules": f.stack.Remediator.ManageSchedules,
 			"ListRebootSchedules": f.stack.Remediator.ListSchedules, "PassSchedulerRole": f.stack.Remediator.PassSchedulerRole,
 			"UseStateTable": f.stack.Remediator.UseStateTable,
@@ -228,6 +267,16 @@ func TestFunctionPolicy(t *testing.T) {
 			"CopyFromAnySourceGroup":   {[]string{"rds:CopyDBParameterGroup"}, []string{`:pg:*"]]}`}},
 			"AttachOwnParameterGroups": {[]string{"rds:ModifyDBInstance"}, []string{`:db:*"]]}`, ownGroups}},
 			"RebootInstances":          {[]string{"rds:RebootDBInstance"}, []string{`:db:*"]]}`}},
+			// DB clusters: the same shape on cluster and cluster-pg.
+			"ReadRDSClusters": {[]string{"rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters",
+				"rds:DescribeDBClusters", "rds:ListTagsForResource"}, []string{`:cluster:*"]]}`, `:cluster-pg:*"]]}`}},
+			"WriteOwnClusterParameterGroups": {[]string{"rds:AddTagsToResource", "rds:CopyDBClusterParameterGroup",
+				"rds:CreateDBClusterParameterGroup", "rds:ModifyDBClusterParameterGroup"}, []string{ownClusterGroups}},
+			"CopyFromAnySourceClusterGroup":   {[]string{"rds:CopyDBClusterParameterGroup"}, []string{`:cluster-pg:*"]]}`}},
+			"AttachOwnClusterParameterGroups": {[]string{"rds:ModifyDBCluster"}, []string{`:cluster:*"]]}`, ownClusterGroups}},
+			"RebootClusters":                  {[]string{"rds:RebootDBCluster"}, []string{`:cluster:*"]]}`}},
+			// DescribeCertificates has no resource type.
+			"ReadCACertificates": {[]string{"rds:DescribeCertificates"}, []string{`"*"`}},
 			// One schedule per fire time: created and deleted, never updated.
 			"ManageRebootSchedules": {[]string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
 				[]string{schedules}},
@@ -244,7 +293,8 @@ func TestFunctionPolicy(t *testing.T) {
 			if got := actions(st); !slices.Equal(got, w.actions) {
 				t.Errorf("%s actions = %v, want %v", sid, got, w.actions)
 			}
-			if got := resourceSuffixes(st); !slices.Equal(got, w.resources) {
+			// (The template lists them sorted.)
+			if got := resourceSuffixes(st); !slices.Equal(got, slices.Sorted(slices.Values(w.resources))) {
 				t.Errorf("%s resources = %v, want %v", sid, got, w.resources)
 			}
 		}
@@ -256,11 +306,42 @@ func TestFunctionPolicy(t *testing.T) {
 		}) {
 			t.Errorf("PassSchedulerRole = %v", got)
 		}
-		// Exempt instances are denied whatever the code does.
-		deny := sts["NeverTouchExemptInstances"]
-		if deny["Effect"] != "Deny" || !jsonEq(deny["Condition"], map[string]any{
-			"StringEqualsIgnoreCase": map[string]any{"rds:db-tag/team:tls-exempt": "true"}}) {
-			t.Errorf("NeverTouchExemptInstances = %v", deny)
+		// Every RDS action only in the stack's own region (no sweepRegions):
+		// one Deny outside it, on aws:RequestedRegion. The exempt Denies
+		// apply everywhere.
+		checkRegionGuard(t, "enforce", f.json, sts, map[string]string{"AWS::Region": "eu-central-1"}, []string{"eu-central-1"})
+		for _, sid := range []string{"NeverTouchExemptInstances", "NeverTouchExemptClusters"} {
+			if guardedRegions(t, f.json, sts[sid], nil) != nil {
+				t.Errorf("%s is limited to some regions", sid)
+			}
+		}
+		// Exempt instances and clusters are denied whatever the code does,
+		// each on its own tag condition key.
+		for sid, w := range map[string]struct {
+			actions []string
+			key     string
+			res     string
+		}{
+			"NeverTouchExemptInstances": {[]string{"rds:ModifyDBInstance", "rds:RebootDBInstance"}, "rds:db-tag/team:tls-exempt", `:db:*"]]}`},
+			"NeverTouchExemptClusters":  {[]string{"rds:ModifyDBCluster", "rds:RebootDBCluster"}, "rds:cluster-tag/team:tls-exempt", `:cluster:*"]]}`},
+		} {
+			deny := sts[sid]
+			if deny["Effect"] != "Deny" || !slices.Equal(actions(deny), w.actions) ||
+				!slices.Equal(resourceSuffixes(deny), []string{w.res}) || !jsonEq(deny["Condition"], map[string]any{
+				"StringEqualsIgnoreCase": map[string]any{w.key: "true"}}) {
+				t.Errorf("%s = %v", sid, deny)
+			}
+		}
+		// Every RDS write the role may make is one of these statements'.
+		for sid, st := range sts {
+			if _, ok := want[sid]; ok || st["Effect"] == "Deny" {
+				continue
+			}
+			for _, a := range actions(st) {
+				if strings.HasPrefix(a, "rds:") {
+					t.Errorf("%s grants %s beyond the RDS statements", sid, a)
+				}
+			}
 		}
 		if got := actions(sts["EncryptNotifications"]); !slices.Equal(got, []string{"kms:Decrypt", "kms:GenerateDataKey"}) {
 			t.Errorf("EncryptNotifications actions = %v", got)

@@ -35,6 +35,15 @@ const (
 	CtxLogRetentionDays = "logRetentionDays"
 	CtxLogLevel         = "logLevel"
 
+	// TLS posture (engine: FORCESSL_TLS_PROFILE, FORCESSL_CA_WARN,
+	// FORCESSL_CA, FORCESSL_NOTICE_LEAD) and Security Hub
+	// (FORCESSL_SECURITY_HUB).
+	CtxTLSProfile  = "tlsProfile"
+	CtxCAWarn      = "caWarn"
+	CtxCA          = "ca"
+	CtxNoticeLead  = "noticeLead"
+	CtxSecurityHub = "securityHub"
+
 	// Reconciliation sweep.
 	CtxSweepSchedule    = "sweepSchedule"
 	CtxSweepConcurrency = "sweepConcurrency"
@@ -54,6 +63,7 @@ const (
 var contextKeys = []string{
 	CtxMode, CtxReboot, CtxMinLead, CtxEngines, CtxExemptTag, CtxNotifyEmails, CtxSlackWorkspaceID,
 	CtxSlackChannelID, CtxLogRetentionDays, CtxLogLevel,
+	CtxTLSProfile, CtxCAWarn, CtxCA, CtxNoticeLead, CtxSecurityHub,
 	CtxSweepSchedule, CtxSweepConcurrency, CtxSweepParallelism, CtxSweepRegions,
 	CtxOrgID, CtxTargetOUs, CtxRegions, CtxMemberRoleName, CtxAccounts, CtxStackSetCallAs,
 }
@@ -69,6 +79,18 @@ var functionKeys = []struct{ key, variable string }{
 	{CtxExemptTag, config.EnvExemptTag},
 	{CtxLogLevel, config.EnvLogLevel},
 	{CtxSweepParallelism, config.EnvSweepParallelism},
+	{CtxTLSProfile, config.EnvTLSProfile},
+	{CtxCAWarn, config.EnvCAWarn},
+	{CtxCA, config.EnvCA},
+	{CtxNoticeLead, config.EnvNoticeLead},
+}
+
+// securityHubValues spell the context key securityHub (true/false, as a
+// switch is written in cdk.json) as FORCESSL_SECURITY_HUB's values. Any
+// other value reaches the engine's loader as it is: on and off are
+// accepted, the rest refused with the engine's own message.
+var securityHubValues = map[string]policy.SecurityHub{
+	"true": policy.SecurityHubOn, "false": policy.SecurityHubOff,
 }
 
 // Defaults of the context keys that are the CDK app's own. The function's
@@ -135,6 +157,16 @@ func (s Settings) Org() bool { return s.OrgID != "" }
 
 // Enforcing reports whether the function is allowed to change RDS.
 func (s Settings) Enforcing() bool { return s.Function.Mode == policy.ModeEnforce }
+
+// SecurityHub reports whether the engine reports into AWS Security Hub
+// (context securityHub=true, FORCESSL_SECURITY_HUB=on).
+func (s Settings) SecurityHub() bool { return s.Function.SecurityHub == policy.SecurityHubOn }
+
+// AppliesCA reports whether forcessl itself changes server certificate CAs
+// (ModifyDBInstance CACertificateIdentifier; never a cluster's): only when
+// enforcing with a CA chosen (context ca, FORCESSL_CA). Without a CA, or in
+// report mode, it only reports them.
+func (s Settings) AppliesCA() bool { return s.Enforcing() && s.Function.CA != "" }
 
 // SlackEnabled reports whether a Chatbot Slack channel is configured.
 func (s Settings) SlackEnabled() bool { return s.SlackWorkspaceID != "" }
@@ -276,6 +308,11 @@ func (s Settings) functionConfig(ctx map[string]string) (c config.Config, source
 		set(k.key, k.variable, ctx[k.key])
 	}
 	set(CtxEngines, config.EnvEngines, strings.Join(splitList(ctx[CtxEngines]), ","))
+	sh := ctx[CtxSecurityHub]
+	if v, ok := securityHubValues[strings.ToLower(sh)]; ok {
+		sh = string(v)
+	}
+	set(CtxSecurityHub, config.EnvSecurityHub, sh)
 	// FORCESSL_REGIONS: the regions forcessl covers, for events and sweeps
 	// alike. Here the listed ones, checked by the engine: sweepRegions if
 	// given (validateOrgRegions holds it to regions in organization mode),

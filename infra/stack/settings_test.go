@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/policy"
 )
 
 // parseContext reads settings from ctx as the app does (no cdk.json).
@@ -115,6 +116,61 @@ func TestContextErrorsKeepEngineText(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no *config.FieldError for %s in %v", variable, err)
+		}
+	}
+}
+
+// TestPostureSettings: the TLS posture and Security Hub keys are the
+// engine's variables, read by its loader; securityHub is a switch.
+func TestPostureSettings(t *testing.T) {
+	// GIVEN no posture key WHEN read THEN the engine's defaults
+	s, err := parseContext(map[string]any{})
+	if err != nil || s.Function.TLSProfile != policy.ProfileForce || s.Function.CAWarn != config.DefaultCAWarn ||
+		s.Function.CA != "" || s.Function.NoticeLead != config.DefaultNoticeLead || s.SecurityHub() {
+		t.Errorf("defaults: %+v, %v", s.Function, err)
+	}
+	// GIVEN every key WHEN read THEN typed by the engine
+	s, err = parseContext(map[string]any{CtxTLSProfile: "modern", CtxCAWarn: "30d", CtxCA: "rds-ca-ecc384-g1",
+		CtxNoticeLead: "0", CtxSecurityHub: "true"})
+	if err != nil || s.Function.TLSProfile != policy.ProfileModern || s.Function.CAWarn != 30*24*time.Hour ||
+		s.Function.CA != "rds-ca-ecc384-g1" || s.Function.NoticeLead != 0 || s.Function.SecurityHub != policy.SecurityHubOn {
+		t.Errorf("got %+v, %v", s.Function, err)
+	}
+	// securityHub: true/false as cdk.json or -c writes a switch, and the
+	// engine's own on/off.
+	for v, want := range map[any]bool{true: true, false: false, "true": true, "TRUE": true, "false": false, "on": true, "off": false} {
+		if s, err := parseContext(map[string]any{CtxSecurityHub: v}); err != nil || s.SecurityHub() != want {
+			t.Errorf("securityHub=%v: on = %v, %v; want %v", v, s.SecurityHub(), err, want)
+		}
+	}
+	// noticeLead as a number in cdk.json (0: no heads-up) and in hours.
+	for v, want := range map[any]time.Duration{0: 0, "12h": 12 * time.Hour, "2d": 48 * time.Hour} {
+		if s, err := parseContext(map[string]any{CtxNoticeLead: v}); err != nil || s.Function.NoticeLead != want {
+			t.Errorf("noticeLead=%v: %v, %v", v, s.Function.NoticeLead, err)
+		}
+	}
+	assertContextErrors(t, []contextErrorCase{
+		{map[string]any{CtxTLSProfile: "strict"}, `context tlsProfile: FORCESSL_TLS_PROFILE="strict": want force or modern`},
+		{map[string]any{CtxCAWarn: "soon"}, `context caWarn: FORCESSL_CA_WARN="soon": want a duration such as 90d or 720h`},
+		{map[string]any{CtxCAWarn: "-1d"}, `context caWarn: FORCESSL_CA_WARN="-1d"`},
+		{map[string]any{CtxCA: "rds-ca-2019"}, `context ca: FORCESSL_CA="rds-ca-2019": want one of the current RDS CAs: ` +
+			strings.Join(policy.CurrentCAs, ", ")},
+		{map[string]any{CtxNoticeLead: "tomorrow"}, `context noticeLead: FORCESSL_NOTICE_LEAD="tomorrow": want a duration such as 24h or 2d`},
+		{map[string]any{CtxSecurityHub: "yes"}, `context securityHub: FORCESSL_SECURITY_HUB="yes": want off or on`},
+	})
+	// Each refusal is the engine's FieldError, under its key.
+	_, err = parseContext(map[string]any{CtxTLSProfile: "x", CtxCAWarn: "x", CtxCA: "x", CtxNoticeLead: "x", CtxSecurityHub: "x"})
+	for key, variable := range map[string]string{CtxTLSProfile: config.EnvTLSProfile, CtxCAWarn: config.EnvCAWarn, CtxCA: config.EnvCA,
+		CtxNoticeLead: config.EnvNoticeLead, CtxSecurityHub: config.EnvSecurityHub} {
+		found := false
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			var fe *config.FieldError
+			if errors.As(e, &fe) && fe.Var == variable && e.Error() == "context "+key+": "+fe.Error() {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no *config.FieldError for %s under context %s in %v", variable, key, err)
 		}
 	}
 }

@@ -6,18 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-)
 
-// The state table's key schema and TTL attribute: the engine's (pkg/state,
-// doc.go: "partition key pk (S), sort key sk (S), TTL attribute ttl (N)").
-// pkg/state does not export them and links the DynamoDB SDK, which the CDK
-// app must not (TestNoSDKServiceDependency), so they are repeated here; a
-// test reads them back from the template. An export in a pure package
-// (e.g. state.KeySchema) would let this copy go.
-const (
-	statePartitionKey = "pk"
-	stateSortKey      = "sk"
-	stateTTLAttribute = "ttl"
+	"github.com/forcessl/forcessl/pkg/state/schema"
 )
 
 // stateTableActions are exactly the calls pkg/state makes (its API
@@ -36,6 +26,9 @@ var stateTableActions = []string{
 
 // StateTable is forcessl's memory (pkg/state): one DynamoDB table in the
 // central account holding intent, leases, notices, sweep runs and history.
+// Its key schema and TTL attribute are the engine's own names
+// (pkg/state/schema: the package pkg/state reads and writes them through,
+// which links no SDK, so the CDK app can import it).
 //
 //   - On-demand capacity: a few reads and writes per event and work item,
 //     nothing to provision.
@@ -58,14 +51,14 @@ type StateTable struct {
 func NewStateTable(scope constructs.Construct, id string) *StateTable {
 	t := &StateTable{Construct: constructs.NewConstruct(scope, &id)}
 	t.Table = awsdynamodb.NewTable(t.Construct, jsii.String("Default"), &awsdynamodb.TableProps{
-		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(statePartitionKey), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(stateSortKey), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(schema.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(schema.SortKey), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
 		Encryption:          awsdynamodb.TableEncryption_AWS_MANAGED,
-		TimeToLiveAttribute: jsii.String(stateTTLAttribute),
+		TimeToLiveAttribute: jsii.String(schema.TTLAttribute),
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 		DeletionProtection:  jsii.Bool(true),
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/state/schema"
 )
 
 func TestStateTable(t *testing.T) {
@@ -21,19 +22,20 @@ func TestStateTable(t *testing.T) {
 		f.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 			"Properties": assertions.Match_ObjectEquals(&map[string]any{
+				// The engine's names (pkg/state/schema): pk, sk, ttl.
 				"KeySchema": []any{
-					map[string]any{"AttributeName": "pk", "KeyType": "HASH"},
-					map[string]any{"AttributeName": "sk", "KeyType": "RANGE"},
+					map[string]any{"AttributeName": schema.PartitionKey, "KeyType": "HASH"},
+					map[string]any{"AttributeName": schema.SortKey, "KeyType": "RANGE"},
 				},
 				"AttributeDefinitions": []any{
-					map[string]any{"AttributeName": "pk", "AttributeType": "S"},
-					map[string]any{"AttributeName": "sk", "AttributeType": "S"},
+					map[string]any{"AttributeName": schema.PartitionKey, "AttributeType": "S"},
+					map[string]any{"AttributeName": schema.SortKey, "AttributeType": "S"},
 				},
 				"BillingMode":                      "PAY_PER_REQUEST",
 				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 				// SSEEnabled without a key: KMS with the AWS managed key aws/dynamodb.
 				"SSESpecification":          map[string]any{"SSEEnabled": true},
-				"TimeToLiveSpecification":   map[string]any{"AttributeName": "ttl", "Enabled": true},
+				"TimeToLiveSpecification":   map[string]any{"AttributeName": schema.TTLAttribute, "Enabled": true},
 				"DeletionProtectionEnabled": true,
 			}),
 		})
@@ -86,11 +88,19 @@ func TestListSchedulesBothModes(t *testing.T) {
 		}
 	}
 	// "*" (whose cdk-nag finding is suppressed on the role for it) is the
-	// resource of ListSchedules and of nothing else, in any configuration.
+	// resource of the actions that have no resource type, each alone in its
+	// statement: ListSchedules, DescribeCertificates (held to the covered
+	// regions) and DescribeOrganization; of no other Allow, in any
+	// configuration. (The region guard is a Deny of "*".)
+	star := map[string][]string{"ListRebootSchedules": {"scheduler:ListSchedules"},
+		"ReadCACertificates": {"rds:DescribeCertificates"}, "DescribeOrganization": {"organizations:DescribeOrganization"}}
 	for name, f := range allStacks(t) {
 		for sid, st := range functionStatements(t, f) {
-			if slices.Contains(asList(st["Resource"]), any("*")) && sid != "ListRebootSchedules" {
-				t.Errorf("%s: %s has Resource \"*\"", name, sid)
+			if !slices.Contains(asList(st["Resource"]), any("*")) || st["Effect"] == "Deny" {
+				continue
+			}
+			if want, ok := star[sid]; !ok || !slices.Equal(actions(st), want) {
+				t.Errorf("%s: %s has Resource \"*\" for %v", name, sid, actions(st))
 			}
 		}
 	}

@@ -77,6 +77,9 @@ type Sweep struct {
 	// Statements of the function role's policy, by name.
 	Enqueue          awsiam.PolicyStatement // EnqueueSweepItems
 	ListOrganization awsiam.PolicyStatement // ListTargetOUAccounts; organization mode without accounts only
+	// DescribeOrganization (same condition): the management account, which
+	// the listing leaves out.
+	DescribeOrganization awsiam.PolicyStatement
 }
 
 // NewSweep builds the sweep and wires it to the remediator. Both queues are
@@ -206,6 +209,13 @@ func notCoveredMetric() awscloudwatch.IMetric {
 //
 // Both actions only read the organization's structure: account IDs and
 // names, OU IDs and names.
+//
+// Before listing, the engine reads the organization
+// (organizations:DescribeOrganization, pkg/setup.Accounts) for its
+// management account, which it leaves out of a sweep. DescribeOrganization
+// has no resource type (Service Authorization Reference, AWS Organizations),
+// so "*": it returns the caller's own organization (ID, ARN, management
+// account ID and email, feature set) and nothing else.
 func (sw *Sweep) grantListTargetOUs(s Settings, role awsiam.IRole) {
 	stack := awscdk.Stack_Of(sw.Construct)
 	arns, nagKeys := organizationTreeArns(stack, s)
@@ -215,6 +225,13 @@ func (sw *Sweep) grantListTargetOUs(s Settings, role awsiam.IRole) {
 		Resources: &arns,
 	})
 	role.AddToPrincipalPolicy(sw.ListOrganization)
+	sw.DescribeOrganization = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DescribeOrganization"),
+		Actions:   jsii.Strings("organizations:DescribeOrganization"),
+		Resources: jsii.Strings("*"),
+	})
+	role.AddToPrincipalPolicy(sw.DescribeOrganization)
+	nagKeys = append(nagKeys, "Resource::*")
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("The sweep lists the active accounts under the target OUs (no accounts allow-list given), " +
@@ -222,7 +239,8 @@ func (sw *Sweep) grantListTargetOUs(s Settings, role awsiam.IRole) {
 			"the organization's structure. ou/o-<org>/ou-*: the OUs below a target are only known at runtime, and an OU " +
 			"ID does not say where it sits, so every OU of this organization (the organization ID confines it). The " +
 			"management account in the ARN is \"*\" only when deploying from a delegated administrator, which does not " +
-			"know it."),
+			"know it. \"*\" for organizations:DescribeOrganization, which has no resource type (Service Authorization " +
+			"Reference, AWS Organizations): it reads the caller's own organization, for its management account."),
 		AppliesTo: &nagKeys,
 	}}, jsii.Bool(true))
 }

@@ -195,6 +195,13 @@ func TestSweepPolicy(t *testing.T) {
 		if strings.Contains(string(raw), "organizations:ListAccounts\"") {
 			t.Errorf("%s: organizations:ListAccounts is still granted", name)
 		}
+		// Before listing, the engine reads the organization for its
+		// management account (pkg/setup.Accounts): DescribeOrganization,
+		// which takes no resource but "*".
+		if got, want := sts["DescribeOrganization"], map[string]any{"Sid": "DescribeOrganization", "Effect": "Allow",
+			"Action": "organizations:DescribeOrganization", "Resource": "*"}; ok != (got != nil) || ok && !jsonEq(got, want) {
+			t.Errorf("%s: DescribeOrganization = %v (listing granted: %v)", name, got, ok)
+		}
 		if !ok {
 			continue
 		}
@@ -218,12 +225,11 @@ func TestSweepPolicy(t *testing.T) {
 		":ou/o-abc123def4/ou-*"}}}) {
 		t.Errorf("SELF, OU targets: ListTargetOUAccounts resources = %v", got)
 	}
-	// Single account with sweepRegions: the function reaches RDS there too.
-	raw, _ := json.Marshal(functionStatements(t, sweepStack(t))["ReadRDS"]["Resource"])
-	for _, r := range []string{":rds:eu-west-1:", ":rds:us-east-1:", `":rds:",{"Ref":"AWS::Region"}`} {
-		if !strings.Contains(string(raw), r) {
-			t.Errorf("sweep: ReadRDS does not cover %s: %s", r, raw)
-		}
+	// Single account with sweepRegions: the function reaches RDS there too,
+	// and in its own region.
+	sw := sweepStack(t)
+	for at, want := range map[string][]string{"us-east-1": {"eu-west-1", "us-east-1"}, "ap-south-1": {"eu-west-1", "us-east-1", "ap-south-1"}} {
+		checkRegionGuard(t, "sweep", sw.json, functionStatements(t, sw), map[string]string{"AWS::Region": at}, want)
 	}
 }
 

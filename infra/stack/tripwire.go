@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -82,6 +81,9 @@ type Tripwire struct {
 	// Calls and Keys: the call and the request keys each rule watches.
 	Calls []string
 	Keys  [][]string
+	// AppliesCA: forcessl applies CAs itself (Settings.AppliesCA), so the
+	// CA keys are not watched (pkg/tripwire.Keys).
+	AppliesCA bool
 }
 
 // NewTripwire builds the rules and lets them publish to the topic.
@@ -89,10 +91,12 @@ func NewTripwire(scope constructs.Construct, id string, props TripwireProps) *Tr
 	s, rem := props.Settings, props.Remediator
 	stack := awscdk.Stack_Of(scope)
 	t := &Tripwire{Construct: constructs.NewConstruct(scope, &id)}
-	// TODO(ca): the engine has no CA option yet (FORCESSL_CA, to come from
-	// the context key "ca"); once it has, pass appliesCA = the setting, so
-	// forcessl's own CA change does not trip the wire.
-	const appliesCA = false
+	// With a CA to apply (context ca, FORCESSL_CA, in enforce mode) forcessl
+	// sends CACertificateIdentifier itself (pkg/tripwire.Sent): its own CA
+	// change must not trip the wire. Without one, or in report mode, it
+	// never sends it, so a CA change by its roles does.
+	appliesCA := s.AppliesCA()
+	t.AppliesCA = appliesCA
 
 	issuers := []any{*rem.Role.RoleArn()}
 	if s.Org() {
@@ -197,20 +201,7 @@ func tripwirePattern(call string, keys []string, issuers []any) map[string]any {
 // tripwireChunks splits keys, in order, into as few groups as keep each
 // rule's pattern, measured with issuers, within budget characters.
 func tripwireChunks(call string, keys []string, issuers []any, budget int) [][]string {
-	var chunks [][]string
-	var cur []string
-	for _, k := range keys {
-		next := append(slices.Clone(cur), k)
-		if len(cur) > 0 && patternLength(tripwirePattern(call, next, issuers)) > budget {
-			chunks = append(chunks, cur)
-			next = []string{k}
-		}
-		cur = next
-	}
-	if len(cur) > 0 {
-		chunks = append(chunks, cur)
-	}
-	return chunks
+	return splitWithin(keys, func(k []string) int { return patternLength(tripwirePattern(call, k, issuers)) }, budget)
 }
 
 // patternLength is the length of a pattern as compact JSON.

@@ -144,10 +144,11 @@ func sensitiveValue(key string) any {
 	return "x"
 }
 
-// ownRequest is a request carrying exactly what forcessl sends for call.
-func ownRequest(call string) map[string]any {
+// ownRequest is a request carrying exactly what forcessl sends for call
+// (with appliesCA, its CA change too).
+func ownRequest(call string, appliesCA bool) map[string]any {
 	params := map[string]any{}
-	for _, k := range tripwire.Sent(call, false) {
+	for _, k := range tripwire.Sent(call, appliesCA) {
 		params[k] = "forcessl"
 	}
 	return params
@@ -187,15 +188,17 @@ func anyMatches(t *testing.T, patterns []map[string]any, event map[string]any) b
 // sensitive key in a call by forcessl's roles, and nothing forcessl sends
 // itself nor any call by another principal.
 func TestTripwireMatching(t *testing.T) {
-	for name, f := range map[string]*fixture{"single account": reportStack(t), "organization": orgStack(t)} {
+	for name, f := range map[string]*fixture{"single account": reportStack(t), "organization": orgStack(t),
+		"applying a CA": postureStack(t), "organization applying a CA": orgPostureStack(t)} {
 		patterns := concretePatterns(f)
+		appliesCA := f.stack.Tripwire.AppliesCA
 		for _, call := range tripwire.APICalls {
 			// GIVEN forcessl's own call WHEN matched THEN no alert
-			if anyMatches(t, patterns, cloudTrailEvent(t, call, functionRoleArn, ownRequest(call))) {
-				t.Errorf("%s: forcessl's own %s (%v) trips the wire", name, call, tripwire.Sent(call, false))
+			if anyMatches(t, patterns, cloudTrailEvent(t, call, functionRoleArn, ownRequest(call, appliesCA))) {
+				t.Errorf("%s: forcessl's own %s (%v) trips the wire", name, call, tripwire.Sent(call, appliesCA))
 			}
-			for _, key := range tripwire.Keys(call, false) {
-				params := ownRequest(call)
+			for _, key := range tripwire.Keys(call, appliesCA) {
+				params := ownRequest(call, appliesCA)
 				params[key] = sensitiveValue(key)
 				// GIVEN a sensitive key in a call by the function's role THEN an alert
 				if !anyMatches(t, patterns, cloudTrailEvent(t, call, functionRoleArn, params)) {
@@ -215,12 +218,57 @@ func TestTripwireMatching(t *testing.T) {
 				}
 			}
 		}
-		// Without FORCESSL_CA, a CA change is not forcessl's.
-		params := ownRequest("ModifyDBInstance")
-		params["cACertificateIdentifier"] = "rds-ca-rsa2048-g1"
-		if !anyMatches(t, patterns, cloudTrailEvent(t, "ModifyDBInstance", functionRoleArn, params)) {
-			t.Errorf("%s: a CA change by the function's role is not caught", name)
+		// Without FORCESSL_CA, a CA change is not forcessl's: it alerts.
+		// With it (enforcing), forcessl's own on an instance does not; it
+		// never changes a cluster's CA, so ModifyDBCluster still alerts.
+		for _, call := range tripwire.APICalls {
+			params := ownRequest(call, false)
+			params["cACertificateIdentifier"] = "rds-ca-rsa2048-g1"
+			want := !(appliesCA && call == "ModifyDBInstance")
+			if got := anyMatches(t, patterns, cloudTrailEvent(t, call, functionRoleArn, params)); got != want {
+				t.Errorf("%s (applies a CA: %v): a CA change in %s by the function's role caught = %v", name, appliesCA, call, got)
+			}
 		}
+	}
+}
+
+// TestTripwireCA: the CA keys are left out of the rules exactly when
+// forcessl applies a CA itself (context ca, enforcing): not without a CA,
+// and not in report mode, where forcessl never sends them.
+func TestTripwireCA(t *testing.T) {
+	report, err := parseContext(map[string]any{CtxCA: "rds-ca-rsa4096-g1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		s    Settings
+		want bool
+	}{
+		"no CA": {enforceStack(t).stack.Settings, false}, "CA, enforcing": {postureStack(t).stack.Settings, true},
+		"CA, report mode": {report, false}, "organization, CA, enforcing": {orgPostureStack(t).stack.Settings, true},
+	} {
+		if got := tc.s.AppliesCA(); got != tc.want {
+			t.Errorf("%s: AppliesCA = %v, want %v", name, got, tc.want)
+		}
+	}
+	// GIVEN ca set, enforcing WHEN synthesized THEN no ModifyDBInstance
+	// rule watches the CA, on either bus; certificateRotationRestart (which
+	// forcessl never sends) and ModifyDBCluster's CA stay watched
+	for _, f := range []*fixture{postureStack(t), orgPostureStack(t)} {
+		if !f.stack.Tripwire.AppliesCA {
+			t.Fatal("the tripwire does not know forcessl applies a CA")
+		}
+		for _, r := range f.resources("AWS::Events::Rule") {
+			raw, _ := json.Marshal(r["Properties"].(map[string]any)["EventPattern"])
+			if strings.Contains(string(raw), `"ModifyDBInstance"`) && strings.Contains(string(raw), `"cACertificateIdentifier"`) {
+				t.Errorf("a ModifyDBInstance rule watches cACertificateIdentifier: %s", raw)
+			}
+		}
+	}
+	// ... and without it, the CA keys are watched.
+	raw, _ := json.Marshal(enforceStack(t).json["Resources"])
+	if !strings.Contains(string(raw), `"cACertificateIdentifier"`) {
+		t.Error("without ca no rule watches cACertificateIdentifier")
 	}
 }
 
@@ -250,7 +298,8 @@ func TestTripwireStructuredKeys(t *testing.T) {
 // key on some rule in order, on the default bus and (organization mode) the
 // central bus, alerting the topic with retries and the dead-letter queue.
 func TestTripwireRules(t *testing.T) {
-	for name, f := range map[string]*fixture{"report": reportStack(t), "org": orgStack(t)} {
+	for name, f := range map[string]*fixture{"report": reportStack(t), "org": orgStack(t), "posture": postureStack(t),
+		"org-posture": orgPostureStack(t)} {
 		st := f.stack
 		fnArn := map[string]any{"Fn::GetAtt": []any{logicalID(st, st.Remediator.Role), "Arn"}}
 		issuers := []any{fnArn}
@@ -295,8 +344,8 @@ func TestTripwireRules(t *testing.T) {
 					}
 					keys = append(keys, st.Tripwire.Keys[i]...)
 				}
-				if !slices.Equal(keys, tripwire.Keys(call, false)) {
-					t.Errorf("%s: the rules on bus %v watch %v for %s, want %v", name, bus, keys, call, tripwire.Keys(call, false))
+				if want := tripwire.Keys(call, st.Settings.AppliesCA()); !slices.Equal(keys, want) {
+					t.Errorf("%s: the rules on bus %v watch %v for %s, want %v", name, bus, keys, call, want)
 				}
 			}
 		}
@@ -353,7 +402,7 @@ func TestTripwireRules(t *testing.T) {
 // TestTripwireMessage: the alert, as the input transformer fills it from a
 // record, says who called what on which instance, at high severity.
 func TestTripwireMessage(t *testing.T) {
-	params := ownRequest("ModifyDBInstance")
+	params := ownRequest("ModifyDBInstance", false)
 	params["dBInstanceIdentifier"] = "orders"
 	params["publiclyAccessible"] = true
 	ev := cloudTrailEvent(t, "ModifyDBInstance", functionRoleArn, params)

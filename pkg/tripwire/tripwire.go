@@ -47,19 +47,21 @@ var sensitive = []string{
 }
 
 // caKeys are the keys forcessl sends itself when it applies a CA change
-// (FORCESSL_CA).
-var caKeys = []string{"cACertificateIdentifier", "certificateRotationRestart"}
+// (FORCESSL_CA, pkg/apply's SetCA): the CA alone, never
+// certificateRotationRestart, which stays watched.
+var caKeys = []string{"cACertificateIdentifier"}
 
 // Keys returns the sensitive request keys, sorted. The parameter group
 // keys forcessl does send (dBParameterGroupName on instances,
 // dBClusterParameterGroupName on clusters) are not in it for the call that
 // sends them; dBParameterGroupName is listed for ModifyDBCluster, where it
 // moves every member's instance group. With appliesCA (FORCESSL_CA set)
-// forcessl's own CA change does not trip it.
+// forcessl's own CA change on an instance does not trip it; forcessl never
+// changes a cluster's CA, so ModifyDBCluster keeps watching those keys.
 func Keys(call string, appliesCA bool) []string {
 	var out []string
 	for _, k := range sensitive {
-		if call == "ModifyDBInstance" && k == "dBParameterGroupName" || appliesCA && slices.Contains(caKeys, k) {
+		if call == "ModifyDBInstance" && (k == "dBParameterGroupName" || appliesCA && slices.Contains(caKeys, k)) {
 			continue
 		}
 		out = append(out, k)
@@ -78,7 +80,7 @@ func Sent(call string, appliesCA bool) []string {
 	case "ModifyDBCluster":
 		out = append(out, "dBClusterIdentifier", "dBClusterParameterGroupName")
 	}
-	if appliesCA {
+	if appliesCA && call == "ModifyDBInstance" {
 		out = append(out, caKeys...)
 	}
 	return out

@@ -133,11 +133,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 const mainUsage = `forcessl: enforce TLS on Amazon RDS, and prove it.
 
 Usage:
-  forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
-  forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE]
+  forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
+  forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
   forcessl replay  FILE
-  forcessl explain [--account A] [--region R] INSTANCE
-  forcessl history [--account A] [--region R] INSTANCE
+  forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
+  forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT
   forcessl probe   --instance ID | --cluster ID [--account A] [--region R] [--user U]
 
@@ -145,7 +145,9 @@ Every command uses the standard AWS credential chain and the FORCESSL_*
 environment (see README). "forcessl COMMAND --help" describes one command.
 
 Exit codes: 0 ok; 1 findings (non-compliant, pending reboot, failed, not
-covered) or a retryable error; 2 usage or configuration error; 3 inconclusive.
+covered, a failed check such as an expiring server certificate) or a
+retryable error; 2 usage or configuration error (explain: no such
+resource); 3 inconclusive.
 probe: 0 TLS enforced, 1 not enforced, 2 usage, 3 inconclusive.
 `
 

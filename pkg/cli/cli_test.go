@@ -185,6 +185,10 @@ func TestExplain(t *testing.T) {
 		!strings.Contains(r.stdout, "Enforce mode would change nothing.") {
 		t.Errorf("compliant: exit %d\n%s", r.code, r.stdout)
 	}
+	// A name that does not exist is not a clean bill of health.
+	if r := command(t, nil, "explain", "--account", mototest.Account, "--region", mototest.Region, "ordres"); r.code != ExitUsage {
+		t.Errorf("a missing instance: exit %d\n%s", r.code, r.stdout)
+	}
 	// A cluster, by its name or through one of its members.
 	for _, args := range [][]string{{"--cluster", "payments"}, {"payments-2"}} {
 		r := command(t, nil, append([]string{"explain", "--account", mototest.Account, "--region", mototest.Region}, args...)...)
@@ -280,6 +284,19 @@ func TestHistory(t *testing.T) {
 	r = command(t, map[string]string{config.EnvStateTable: "forcessl-state"}, "audit", "--format", "json")
 	if !strings.Contains(r.stdout, `"since"`) || !strings.Contains(r.stdout, `"lastAction": "create parameter group`) {
 		t.Errorf("the audit must carry the state's first-seen time and the last action:\n%s", r.stdout)
+	}
+	// A cluster's history, after an event about it.
+	clusterEvent := filepath.Join(t.TempDir(), "cluster.json")
+	if err := os.WriteFile(clusterEvent, []byte(`{"version":"0","id":"ev-43","detail-type":"RDS DB Cluster Event","source":"aws.rds",
+		"account":"123456789012","region":"us-east-1","detail":{"SourceArn":"arn:aws:rds:us-east-1:123456789012:cluster:payments","EventID":"RDS-EVENT-0170"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := command(t, vars, "replay", clusterEvent); r.code != ExitOK {
+		t.Fatalf("replay: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := command(t, vars, "history", "--cluster", "--account", mototest.Account, "--region", mototest.Region, "payments"); r.code != ExitOK ||
+		!strings.Contains(r.stdout, "compliant") || !strings.Contains(r.stdout, "RDS-EVENT-0170") {
+		t.Errorf("cluster history: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := command(t, nil, "history", "orders"); r.code != ExitUsage || !strings.Contains(r.stderr, "FORCESSL_STATE_TABLE") {
 		t.Errorf("without a table: exit %d %s", r.code, r.stderr)

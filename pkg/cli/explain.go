@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,12 +67,19 @@ func explain(ctx context.Context, args []string, env Env) int {
 		explainText(env.Stdout, req, r)
 	}
 	switch r.State {
-	case plan.Compliant, plan.Exempt, plan.OutOfScope, plan.NotFound:
-		if !r.Failed() {
+	case plan.NotFound:
+		return ExitUsage // a typo must not look like a clean bill of health
+	case plan.Compliant, plan.Exempt, plan.OutOfScope:
+		if !r.Failed() && !failedCheck(r) {
 			return ExitOK
 		}
 	}
 	return ExitFindings
+}
+
+// failedCheck: a check that neither passes nor waits for a restart.
+func failedCheck(r result.Resource) bool {
+	return slices.ContainsFunc(r.Checks, func(c result.Check) bool { return !c.Passed && !c.Pending })
 }
 
 func explainText(w io.Writer, req request.Request, r result.Resource) {

@@ -14,9 +14,10 @@ import (
 	"github.com/forcessl/forcessl/pkg/state"
 )
 
-const historyUsage = `forcessl history [--account A] [--region R] [--format text|json] INSTANCE
+const historyUsage = `forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
 
-Prints what forcessl decided and did about an instance over time, from its
+Prints what forcessl decided and did about an instance (or, with
+--cluster, a DB cluster) over time, from its
 state table (FORCESSL_STATE_TABLE): when, the outcome, the reason, the
 steps, and who triggered it (the event and its ID, or the sweep run). The
 history follows the instance's immutable resource ID, so a rename keeps it;
@@ -29,11 +30,16 @@ func history(ctx context.Context, args []string, env Env) int {
 	account := fs.String("account", "", "the instance's account (default: the credentials' own)")
 	region := fs.String("region", "", "the instance's region (default: the SDK's region)")
 	format := fs.String("format", "text", "text or json")
+	cluster := fs.Bool("cluster", false, "ID names a DB cluster")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() != 1 || *format != "text" && *format != "json" {
-		return fail(env, usagef("history takes one instance identifier, and --format text or json"))
+		return fail(env, usagef("history takes one instance or cluster identifier, and --format text or json"))
+	}
+	kind := plan.KindInstance
+	if *cluster {
+		kind = plan.KindCluster
 	}
 	e, err := loadEngine(ctx, env, nil, true, "warn")
 	if err != nil {
@@ -47,7 +53,7 @@ func history(ctx context.Context, args []string, env Env) int {
 		return fail(env, err)
 	}
 	store := e.d.FanOut.Reconciler.Store
-	links, err := store.Names(ctx, acct, reg, string(plan.KindInstance), fs.Arg(0))
+	links, err := store.Names(ctx, acct, reg, string(kind), fs.Arg(0))
 	if err != nil {
 		return fail(env, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/report"
@@ -29,7 +30,7 @@ type SweepOptions struct {
 
 const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
 
-A read-only sweep: reads every DB instance in scope and reports its state.
+A read-only sweep: reads every DB instance and DB cluster in scope and reports its state.
 It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
 says. JSON and CSV list every resource, compliant ones included, with the
 counts per account and region; the table shows the counts and what needs
@@ -38,7 +39,7 @@ or not covered.`
 
 const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
 
-Reconciles every DB instance in scope, as the scheduled sweep does, from
+Reconciles every DB instance and DB cluster in scope, as the scheduled sweep does, from
 here: in enforce mode it remediates and schedules reboots; it sends the
 digest when FORCESSL_TOPIC_ARN is set. Exit 1 when anything needs attention.`
 
@@ -143,16 +144,18 @@ func render(w io.Writer, format string, rep report.Report) error {
 	return report.Table(w, rep)
 }
 
-// needsAttention: non-compliant, pending a reboot, failed or not covered.
-// Compliant, exempt and out-of-scope resources are not findings, and
-// neither is a remediation that needs nothing more from anyone.
+// needsAttention: non-compliant, pending a reboot, failed, not covered, or
+// a check that fails on an otherwise compliant resource (its server
+// certificate). Compliant, exempt and out-of-scope resources are not
+// findings, and neither is a remediation that needs nothing more from
+// anyone.
 func needsAttention(r report.Report) bool {
 	t := r.Totals()
 	if t[report.NonCompliant]+t[report.PendingReboot]+t[report.Failed] > 0 {
 		return true
 	}
 	for _, it := range r.Items {
-		if it.Error != "" {
+		if it.Error != "" || slices.ContainsFunc(it.Findings, func(f report.Finding) bool { return f.Bucket == report.Compliant }) {
 			return true
 		}
 	}

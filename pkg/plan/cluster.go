@@ -30,9 +30,16 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 	case in.MultiAZ:
 		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, RebootCluster{Target: in.Ref()}), true
 	}
-	pending := d.pendingMembers()
+	pending, held := d.pendingMembers()
 	if len(pending) == 0 {
-		return Plan{}, false
+		if len(held) == 0 {
+			return Plan{}, false
+		}
+		// Only members tagged exempt still wait: forcessl does not reboot
+		// them (and the instance tag's IAM deny would refuse it).
+		return d.plan(CompliantPendingReboot, OutcomeRefused, fmt.Sprintf("%s; member(s) %s still wait for a restart but are tagged %s=true: "+
+			"forcessl does not reboot them; reboot them yourself to put TLS enforcement into effect on them",
+			why, strings.Join(held, ", "), d.s.ExemptTag)), true
 	}
 	for _, m := range in.Members {
 		if ReadinessOf(m.Status) != Ready {
@@ -47,11 +54,11 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 	}
 	m := pending[0]
 	rest := len(pending) - 1
-	if writerRestartsReaders(in.Engine, in.EngineVersion) {
+	if w := writerOf(in.Members); writerRestartsReaders(in.Engine, in.EngineVersion) && !exempt(Resource{Tags: w.Tags}, d.s.ExemptTag) {
 		// On these versions the writer's reboot restarts every reader: the
 		// writer alone, so no member restarts twice (Aurora User Guide,
 		// aurora-reboot-cluster).
-		m, rest = writerOf(in.Members), 0
+		m, rest = w, 0
 	}
 	p := d.plan(CompliantPendingReboot, OutcomeRebooted, fmt.Sprintf("%s; restarting %s (%s) of %d pending", why, m.ID, role(m), len(pending)),
 		Reboot{Target: m.Ref()})
@@ -72,21 +79,24 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 }
 
 // pendingMembers are the members still waiting for a restart, in the
-// order they restart: readers first (by name), the writer last.
-func (d decision) pendingMembers() []Member {
+// order they restart: readers first (by name), the writer last; and, apart,
+// those tagged exempt, which forcessl leaves to their owner.
+func (d decision) pendingMembers() (order []Member, held []string) {
 	var readers, writer []Member
 	for _, m := range d.o.Resource.Members {
-		if m.ApplyStatus != PendingReboot {
-			continue
-		}
-		if m.Writer {
+		switch {
+		case m.ApplyStatus != PendingReboot:
+		case exempt(Resource{Tags: m.Tags}, d.s.ExemptTag):
+			held = append(held, m.ID)
+		case m.Writer:
 			writer = append(writer, m)
-		} else {
+		default:
 			readers = append(readers, m)
 		}
 	}
 	slices.SortFunc(readers, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
-	return append(readers, writer...)
+	slices.Sort(held)
+	return append(readers, writer...), held
 }
 
 func writerOf(ms []Member) Member {

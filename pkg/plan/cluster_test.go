@@ -114,6 +114,24 @@ func TestDecideClusters(t *testing.T) {
 			rebootAt: sunday0500.AddDate(0, 0, 7),
 			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-r1", ResourceID: "db-ORDERS-R1"}},
 				cschedule(sunday0500.AddDate(0, 0, 7), request.TriggerReboot)}},
+		{name: "a member tagged exempt is skipped: the next one restarts",
+			obs: aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), scheduledReboot, func(o *Observed) {
+				o.Resource.Members[2].Tags["forcessl:exempt"] = "true" // orders-r1
+			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted,
+			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-r2", ResourceID: "db-ORDERS-R2"}},
+				cschedule(sunday0500.Add(MemberSettle), request.TriggerRecheck)}},
+		{name: "only exempt members still wait: refused, told to their owner",
+			obs: aurora(clusterPending("orders-r1"), func(o *Observed) {
+				o.Trigger = request.TriggerRecheck
+				o.Resource.Members[2].Tags["forcessl:exempt"] = "true"
+			}), now: sunday0500.Add(10 * time.Minute), state: CompliantPendingReboot, outcome: OutcomeRefused,
+			reason: "member(s) orders-r1 still wait for a restart but are tagged forcessl:exempt=true"},
+		{name: "old Aurora with an exempt writer: the readers one by one instead",
+			obs: aurora(clusterPending("orders-w", "orders-r1"), scheduledReboot, func(o *Observed) {
+				o.Resource.EngineVersion = "13.9"
+				o.Resource.Members[0].Tags["forcessl:exempt"] = "true"
+			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted,
+			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-r1", ResourceID: "db-ORDERS-R1"}}}},
 		{name: "a Multi-AZ DB cluster reboots as a whole",
 			obs: aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), scheduledReboot, func(o *Observed) {
 				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.MultiAZ = "postgres", "postgres", true

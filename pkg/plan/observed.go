@@ -11,10 +11,10 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
-// Kind is the kind of resource whose parameter group forcessl manages.
-// Only DB instances are handled today; a DB cluster (whose TLS switch lives
-// in its DB cluster parameter group) is the next kind, and every step says
-// which kind it acts on so the executor can pick the matching RDS API.
+// Kind is the kind of resource whose parameter group forcessl manages: a
+// DB instance, or a DB cluster (whose TLS switch lives in its DB cluster
+// parameter group). Every step says which kind it acts on, so the executor
+// picks the matching RDS API.
 type Kind string
 
 const (

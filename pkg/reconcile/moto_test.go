@@ -2,7 +2,8 @@ package reconcile_test
 
 // Integration tests: the real engine, through the real SDK clients, against
 // moto. What moto does not model (pending-reboot, PendingModifiedValues,
-// busy instances) is covered with in-process fakes in fake_test.go.
+// busy instances) is covered with the in-process fakes of internal/fakeaws
+// (lifecycle_test.go, memory_test.go, cluster_test.go, posture_test.go).
 
 import (
 	"context"

@@ -1,9 +1,11 @@
 // Command coldstart measures what a cold start of the remediator costs: a
 // fresh process handling an event it ignores (the cheapest thing it can be
 // asked to do) against a minimal Go program that only reads and decodes
-// the same event file. Both are built as CDK bundles the function
-// (linux, -trimpath, -ldflags=-s -w, tag lambda.norpc) and run in turn, 20
-// times each; it prints the medians and their ratio. Run by hand:
+// the same event file, and against the SDK floor (./floor: the same
+// decoding, linking every SDK package the remediator links, whose package
+// init Go cannot defer). All are built as CDK bundles the function (linux,
+// -trimpath, -ldflags=-s -w, tag lambda.norpc) and run in turn, 20 times
+// each; it prints the medians and their ratios. Run by hand:
 //
 //	go run ./bench/coldstart [-runs 20] [-event FILE]
 //
@@ -32,10 +34,11 @@ func main() {
 		fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	remediator, minimal := filepath.Join(dir, "remediator"), filepath.Join(dir, "minimal")
+	remediator, minimal, floor := filepath.Join(dir, "remediator"), filepath.Join(dir, "minimal"), filepath.Join(dir, "floor")
 	build(remediator, "./functions/remediator")
 	build(minimal, "./bench/coldstart/minimal")
-	for _, b := range []string{remediator, minimal} {
+	build(floor, "./bench/coldstart/floor")
+	for _, b := range []string{remediator, floor, minimal} {
 		if st, err := os.Stat(b); err == nil {
 			fmt.Printf("%-10s %5.1f MB\n", filepath.Base(b), float64(st.Size())/1e6)
 		}
@@ -43,16 +46,19 @@ func main() {
 
 	// No AWS configuration at all: an ignored event must not need any.
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "FORCESSL_LOG_LEVEL=error"}
-	var tr, tm []time.Duration
+	var tr, tm, tf []time.Duration
 	for i := 0; i < *runs; i++ {
 		tr = append(tr, timed(remediator, env, "-event", *event))
+		tf = append(tf, timed(floor, env, *event))
 		tm = append(tm, timed(minimal, env, *event))
 	}
-	mr, mm := median(tr), median(tm)
+	mr, mm, mf := median(tr), median(tm), median(tf)
 	fmt.Printf("runs       %d each, in turn\n", *runs)
 	fmt.Printf("remediator median %v (min %v)\n", mr, slices.Min(tr))
+	fmt.Printf("SDK floor  median %v (min %v)\n", mf, slices.Min(tf))
 	fmt.Printf("minimal    median %v (min %v)\n", mm, slices.Min(tm))
-	fmt.Printf("ratio      %.1fx\n", float64(mr)/float64(mm))
+	fmt.Printf("ratio      remediator/minimal %.1fx, SDK floor/minimal %.1fx, remediator/SDK floor %.2fx\n",
+		float64(mr)/float64(mm), float64(mf)/float64(mm), float64(mr)/float64(mf))
 	if *trace {
 		cmd := exec.Command(remediator, "-event", *event)
 		cmd.Env = append(env, "GODEBUG=inittrace=1")

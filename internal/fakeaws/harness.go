@@ -21,6 +21,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/route"
 	"github.com/forcessl/forcessl/pkg/setup"
@@ -120,6 +121,8 @@ func (e *Env) Environment() *dispatch.Dispatcher {
 		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes, Store: e.Store,
 		HomeRegion: func() string { return e.AWS.Region }, Now: func() time.Time { return e.Now }})
 	d.FanOut.Reconciler.Sleep = func(time.Duration) { time.Sleep(20 * time.Millisecond) }
+	// Its own lease owner, as a separate Lambda environment (a process) has.
+	d.FanOut.Reconciler.Owner = reconcile.NewOwner()
 	return d
 }
 

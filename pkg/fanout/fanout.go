@@ -59,24 +59,27 @@ func (f *FanOut) All(ctx context.Context, sc reconcile.Scope) ([]result.Resource
 // reconciles what the keep functions accept, Parallelism at a time. The
 // instance listing also gives the clusters' members their statuses.
 func (f *FanOut) listed(ctx context.Context, sc reconcile.Scope, instances, clusters func(plan.Resource) bool) ([]result.Resource, error) {
+	// The two listings are independent: read them at once (one round trip
+	// per account-region instead of two), then join.
+	var found []plan.Resource
+	var clusterErr error
+	var listing sync.WaitGroup
+	if clusters != nil {
+		listing.Go(func() { found, clusterErr = sc.Observer.Clusters(ctx, clusters) })
+	}
 	all := map[string]plan.Resource{}
 	known, err := sc.Observer.Instances(ctx, func(r plan.Resource) bool {
 		all[r.ID] = r
 		return instances != nil && instances(r)
 	})
-	if err != nil {
+	listing.Wait()
+	if err = errors.Join(err, clusterErr); err != nil {
 		return nil, err
 	}
-	if clusters != nil {
-		found, err := sc.Observer.Clusters(ctx, clusters)
-		if err != nil {
-			return nil, err
-		}
-		for i := range found {
-			observe.JoinMembers(&found[i], all)
-		}
-		known = append(known, found...)
+	for i := range found {
+		observe.JoinMembers(&found[i], all)
 	}
+	known = append(known, found...)
 	sc.Log.InfoContext(ctx, "reconciling resources", "resources", len(known))
 	sc.Shared = f.shared(sc)
 	res := make([]result.Resource, len(known))

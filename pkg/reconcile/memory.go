@@ -32,13 +32,24 @@ const (
 // everything); a sweep defers the resource to that run.
 var errBusy = errors.New("another forcessl run is reconciling this resource (its lease is held)")
 
-// owner names this process in leases: unique, so a lease is never
-// mistaken for another process's.
-var owner = func() string {
+// NewOwner names a holder of leases: unique, so a lease is never mistaken
+// for another holder's. One per Reconciler (a Lambda environment); holders
+// that share one would each take the other's lease as their own.
+func NewOwner() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return "forcessl-" + hex.EncodeToString(b)
-}()
+}
+
+// processOwner is the owner of a Reconciler that names none.
+var processOwner = NewOwner()
+
+func (r *Reconciler) owner() string {
+	if r.Owner != "" {
+		return r.Owner
+	}
+	return processOwner
+}
 
 // key is the resource's identity in the state table.
 func (r *run) key(o plan.Observed) state.Key {
@@ -85,7 +96,7 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 	// times come from r.Now, which a test may hold still.
 	for try := 0; ; try++ {
 		now := r.Now()
-		ok, err := r.Store.Acquire(ctx, k, owner, now, now.Add(LeaseFor))
+		ok, err := r.Store.Acquire(ctx, k, r.owner(), now, now.Add(LeaseFor))
 		if err != nil {
 			return nil, false, awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
 		}
@@ -98,7 +109,7 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 		r.sleep(leaseRetryIn)
 	}
 	release = func() {
-		if err := r.Store.Release(context.WithoutCancel(ctx), k, owner); err != nil {
+		if err := r.Store.Release(context.WithoutCancel(ctx), k, r.owner()); err != nil {
 			r.log.WarnContext(ctx, "lease not released (it expires by itself)", "error", err.Error())
 		}
 	}

@@ -60,6 +60,9 @@ type Reconciler struct {
 	HistoryFor time.Duration
 	// Sleep waits between tries for a lease (time.Sleep when nil).
 	Sleep func(time.Duration)
+	// Owner names this reconciler in leases (NewOwner; the process's when
+	// empty).
+	Owner string
 }
 
 // Scope is one request's view of an account and region: the clients that

@@ -12,10 +12,19 @@ import (
 )
 
 // CAs lists the region's CA certificates and their expiry
-// (DescribeCertificates), merged over the built-in table. Reading them
-// must never block, fail or retry a TLS remediation: any error falls back
-// to the table, and is logged.
+// (DescribeCertificates), merged over the built-in table, once per
+// observer (a request). Reading them must never block, fail or retry a TLS
+// remediation: any error falls back to the table, and is logged.
 func (o *Observer) CAs(ctx context.Context) map[string]time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cas == nil {
+		o.cas = o.listCAs(ctx)
+	}
+	return o.cas
+}
+
+func (o *Observer) listCAs(ctx context.Context) map[string]time.Time {
 	cas := maps.Clone(policy.KnownCAs)
 	p := rds.NewDescribeCertificatesPaginator(o.RDS, &rds.DescribeCertificatesInput{})
 	for p.HasMorePages() {

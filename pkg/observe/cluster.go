@@ -79,20 +79,8 @@ func JoinMembers(c *plan.Resource, instances map[string]plan.Resource) {
 // keep accepts. It reads no member statuses: JoinMembers fills them from
 // the region's instance listing.
 func (o *Observer) Clusters(ctx context.Context, keep func(plan.Resource) bool) ([]plan.Resource, error) {
-	var found []plan.Resource
 	p := rds.NewDescribeDBClustersPaginator(o.RDS, &rds.DescribeDBClustersInput{MaxRecords: aws.Int32(100)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, awserr.Classify(fmt.Errorf("list clusters: %w", err))
-		}
-		for _, db := range page.DBClusters {
-			if c := toCluster(db); keep(c) {
-				found = append(found, c)
-			}
-		}
-	}
-	return found, nil
+	return list(ctx, p, func(out *rds.DescribeDBClustersOutput) []types.DBCluster { return out.DBClusters }, toCluster, keep, "clusters")
 }
 
 func toCluster(c types.DBCluster) plan.Resource {

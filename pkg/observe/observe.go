@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -51,6 +52,7 @@ type Observer struct {
 
 	mu     sync.Mutex
 	params map[string]plan.Parameter // kind + "\x00" + group + "\x00" + name
+	cas    map[string]time.Time      // the region's CAs, once read
 }
 
 // New returns an Observer over an account and region's RDS client, and
@@ -97,16 +99,29 @@ func (o *Observer) describe(ctx context.Context, what string, in *rds.DescribeDB
 // Instances pages through every instance in the region and keeps those
 // keep accepts (DescribeDBInstances has no parameter-group filter).
 func (o *Observer) Instances(ctx context.Context, keep func(plan.Resource) bool) ([]plan.Resource, error) {
-	var found []plan.Resource
 	p := rds.NewDescribeDBInstancesPaginator(o.RDS, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(100)})
+	return list(ctx, p, func(out *rds.DescribeDBInstancesOutput) []types.DBInstance { return out.DBInstances }, toResource, keep, "instances")
+}
+
+// pager is an RDS paginator.
+type pager[O any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*rds.Options)) (O, error)
+}
+
+// list reads every page, turns each item into a resource and keeps those
+// keep accepts.
+func list[O, I any](ctx context.Context, p pager[O], items func(O) []I, to func(I) plan.Resource, keep func(plan.Resource) bool,
+	what string) ([]plan.Resource, error) {
+	var found []plan.Resource
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, awserr.Classify(fmt.Errorf("list instances: %w", err))
+			return nil, awserr.Classify(fmt.Errorf("list %s: %w", what, err))
 		}
-		for _, db := range page.DBInstances {
-			if in := toResource(db); keep(in) {
-				found = append(found, in)
+		for _, it := range items(page) {
+			if r := to(it); keep(r) {
+				found = append(found, r)
 			}
 		}
 	}

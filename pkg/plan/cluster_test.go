@@ -65,6 +65,14 @@ func TestDecideClusters(t *testing.T) {
 				AttachGroup{Target: cref, Group: target, ApplyImmediately: true},
 				cschedule(sunday0500, request.TriggerReboot),
 			}},
+		{name: "the owner has cluster changes queued: the group attached without ApplyImmediately (it would apply them now)",
+			obs: aurora(func(o *Observed) { o.Resource.PendingModified = true }), state: NonCompliant, outcome: OutcomeRemediated,
+			steps: []Step{
+				CreateGroup{Kind: KindCluster, Name: target, Family: "aurora-postgresql15", Source: "default.aurora-postgresql15"},
+				SetParameter{Kind: KindCluster, Group: target, Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+				AttachGroup{Target: cref, Group: target, ApplyImmediately: false},
+				cschedule(sunday0500, request.TriggerReboot),
+			}},
 		{name: "Aurora MySQL: require_secure_transport spelled ON, dynamic",
 			obs: aurora(func(o *Observed) {
 				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.Group = "aurora-mysql", "aurora-mysql", "app-cluster"

@@ -102,8 +102,8 @@ func (d decision) profileNote() string {
 	if d.s.Profile != policy.ProfileModern || d.o.Params == nil {
 		return ""
 	}
-	if pp := d.posture(d.o.Params); len(pp.skipped) > 0 {
-		return "; TLS profile modern: skipped " + strings.Join(pp.skipped, ", ")
+	if len(d.pp.skipped) > 0 {
+		return "; TLS profile modern: skipped " + strings.Join(d.pp.skipped, ", ")
 	}
 	return ""
 }

@@ -237,3 +237,17 @@ func TestBusyClusterIsRecheckedNotDropped(t *testing.T) {
 		t.Fatalf("busy cluster: %+v, schedules %q", ir, e.ScheduleAt("orders"))
 	}
 }
+
+// The owner's cluster changes queued for the window stay queued: the group
+// is attached without ApplyImmediately, which would apply them at once.
+func TestClusterQueuedChangesAreNotAppliedEarly(t *testing.T) {
+	e := newFakeEnv(t, "enforce", nil)
+	e.AddAurora("orders", "orders-w")
+	e.AWS.SetCluster("orders", func(c *fakeaws.Cluster) { c.PendingMods = true })
+	if ir := e.ClusterEvent(t, "RDS-EVENT-0170", "orders"); ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("%+v", ir)
+	}
+	if c := e.AWS.GetCluster("orders"); !c.PendingMods || c.Group == fakeaws.DefaultAuroraPostgresGroup {
+		t.Errorf("queued changes applied early (%v) or group not attached (%s)", !c.PendingMods, c.Group)
+	}
+}

@@ -172,9 +172,10 @@ func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir res
 	}
 	switch ir.State {
 	case plan.Compliant, plan.Exempt, plan.OutOfScope, plan.NotFound:
-		// Back in order: a later finding is news again. (A compliant
-		// resource with a finding of its own, its certificate, is not.)
-		if p.Outcome != plan.OutcomeCAFinding {
+		// Back in order: a later finding is news again, unless this run's
+		// outcome is itself a finding (verified, a certificate), whose
+		// mark keeps it from being told twice.
+		if !isFinding(p.Outcome) {
 			n.Notice = nil
 		}
 	}

@@ -179,4 +179,3 @@ func TestDeadClaimTakenOver(t *testing.T) {
 		t.Errorf("after it was sent: %d digests, %v; want still 1", len(f.d.sent), err)
 	}
 }
-

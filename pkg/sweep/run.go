@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -207,20 +208,52 @@ func (s *Sweeper) deadlineIn(ctx context.Context, sweepID string, d time.Duratio
 	return s.enqueue(ctx, [][]byte{b}, max(0, min(d, maxDelay)))
 }
 
-func (s *Sweeper) enqueue(ctx context.Context, bodies [][]byte, delay time.Duration) error {
-	for start := 0; start < len(bodies); start += 10 { // SQS batch limit
+// enqueueParallelism bounds the SendMessageBatch calls in flight: 10,000
+// accounts x 17 regions is 17,000 batches, over five minutes (the
+// function's timeout) one after another at ~20 ms each, about 45 s eight
+// at a time.
+const enqueueParallelism = 8
+
+// enqueue sends bodies in batches of ten (SQS's limit), several batches at
+// once; the first failure stops it and is returned (the start is retried,
+// as the same run).
+func (s *Sweeper) enqueue(parent context.Context, bodies [][]byte, delay time.Duration) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	sem := make(chan struct{}, enqueueParallelism)
+	for start := 0; start < len(bodies) && ctx.Err() == nil; start += 10 {
 		var entries []sqstypes.SendMessageBatchRequestEntry
 		for i, b := range bodies[start:min(start+10, len(bodies))] {
 			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(start + i)),
 				MessageBody: aws.String(string(b)), DelaySeconds: int32(delay.Seconds())})
 		}
-		out, err := s.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: entries})
-		if err != nil {
-			return fmt.Errorf("enqueue sweep items: %w", err)
-		}
-		if len(out.Failed) > 0 {
-			return fmt.Errorf("enqueue sweep items: %d of %d refused (first: %s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Message))
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := s.sendBatch(ctx, entries); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil {
+		first = parent.Err() // cancelled before every batch was sent
+	}
+	return first
+}
+
+func (s *Sweeper) sendBatch(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
+	out, err := s.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: entries})
+	if err != nil {
+		return fmt.Errorf("enqueue sweep items: %w", err)
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("enqueue sweep items: %d of %d refused (first: %s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Message))
 	}
 	return nil
 }

@@ -1,0 +1,456 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+
+	"github.com/forcessl/forcessl/internal/fakeaws"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
+	"github.com/forcessl/forcessl/pkg/maintwindow"
+	"github.com/forcessl/forcessl/pkg/notify"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/setup"
+	"github.com/forcessl/forcessl/pkg/state"
+)
+
+// Violation is an invariant that did not hold.
+type Violation struct {
+	Kind, What string
+	At         time.Time
+	Step       int // index in the trace
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s (at %s, trace line %d)", v.Kind, v.What, v.At.UTC().Format("01-02T15:04:05"), v.Step)
+}
+
+// truth is what the simulator knows about an instance and the engine
+// cannot: whose change waits for a reboot, what is in effect.
+type truth struct {
+	rid   string
+	names []string // every identifier it has carried
+	// fsPending is forcessl's change waiting for a reboot (its number, 0:
+	// none); ownerPending: the owner's change waits too.
+	fsPending    int
+	ownerPending bool
+	effective    string // rds.force_ssl in effect (as of the last restart)
+	exempt       bool
+	exemptSince  time.Time
+	deleted      bool
+	changes      []time.Time // forcessl's changes and reboots, for the messages check
+	fsReboots    int
+}
+
+// world is one seed's AWS, table, SNS and ground truth.
+type world struct {
+	s          *sched
+	aws        *fakeaws.AWS
+	mem        *state.Memory
+	cfg        config.Config
+	truth      map[string]*truth // by resource ID
+	sent       []*sent
+	digests    []notify.Message
+	violations []Violation
+	changeSeq  int
+	// deliveryFaults: events may be dropped, duplicated, delayed.
+	deliveryFaults bool
+	armed          map[string]bool // schedules the simulated Scheduler has armed
+}
+
+func (w *world) violate(kind, format string, args ...any) {
+	v := Violation{Kind: kind, What: fmt.Sprintf(format, args...), At: w.s.now, Step: len(w.s.trace)}
+	w.s.logf("VIOLATION %s", v)
+	w.violations = append(w.violations, v)
+}
+
+func (w *world) reportMode() bool { return w.cfg.Mode != policy.ModeEnforce }
+
+// environment wires an engine as the Lambda does (setup.Wire) over the
+// gated fakes, for one process: its clock, its sleeps and its lease owner.
+func (w *world) environment(p *proc) *dispatch.Dispatcher {
+	d := setup.Wire(w.cfg, slog.New(&traceHandler{w: w, p: p}), setup.Parts{
+		Clients: clients{w}, Notifier: &notifier{w}, Digests: &notifier{w}, Store: &store{w: w, m: w.mem},
+		HomeRegion: func() string { return w.aws.Region }, Now: func() time.Time { return w.s.now.Add(p.skew) }})
+	d.FanOut.Reconciler.Sleep = func(d time.Duration) { w.s.sleep(p, d) }
+	d.FanOut.Reconciler.Owner = fmt.Sprintf("sim-p%d", p.id)
+	return d
+}
+
+// invoke runs a payload in a new Lambda environment, asynchronously as
+// EventBridge and Scheduler invoke: an error (or a crash) is retried after
+// 1 and 2 minutes, then dead-lettered.
+func (w *world) invoke(name string, payload []byte, attempt int, skew time.Duration) {
+	p := &proc{name: fmt.Sprintf("%s (attempt %d)", name, attempt), skew: skew}
+	p.onDone = func(p *proc, err error) {
+		if err == nil || skew != 0 {
+			return
+		}
+		if attempt == 3 {
+			w.s.logf("world: %s dead-lettered after 3 attempts", name)
+			return
+		}
+		if w.deliveryFaults && w.s.chance(0.05) {
+			w.s.logf("world: Lambda drops the retry of %s", name)
+			return
+		}
+		w.s.at(w.s.now.Add(time.Duration(attempt)*time.Minute), "Lambda retries "+name, func() { w.invoke(name, payload, attempt+1, 0) })
+	}
+	w.s.spawn(p, func(ctx context.Context) error {
+		d := w.environment(p)
+		_, err := d.Invoke(ctx, payload, fakeaws.FunctionARN)
+		return err
+	})
+}
+
+// deliver sends an RDS event (or CloudTrail call) as EventBridge does: best
+// effort, at least once, in no particular order.
+func (w *world) deliver(name string, payload func() []byte, at time.Time) {
+	delay := time.Duration(w.s.rng.IntN(60)) * time.Second
+	if w.deliveryFaults {
+		switch r := w.s.rng.Float64(); {
+		case r < 0.12:
+			w.s.logf("world: %s dropped (RDS events are best effort)", name)
+			return
+		case r < 0.24:
+			// Duplicated: at once (two environments on one event) or later.
+			d2 := time.Duration(0)
+			if w.s.chance(0.5) {
+				d2 = time.Duration(w.s.rng.IntN(300)) * time.Second
+			}
+			w.s.at(at.Add(delay+d2), "deliver duplicate "+name, func() { w.invoke(name+" (dup)", payload(), 1, 0) })
+		case r < 0.28:
+			// Queued while Lambda throttled: up to 6 hours.
+			delay = time.Duration(w.s.rng.IntN(6*3600)) * time.Second
+		}
+	}
+	w.s.at(at.Add(delay), "deliver "+name, func() { w.invoke(name, payload(), 1, 0) })
+}
+
+// instanceEvent is an RDS DB instance event with its time.
+func (w *world) instanceEvent(eventID, id string, at time.Time) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"ev-%d","detail-type":"RDS DB Instance Event","source":"aws.rds","account":%q,
+		"time":%q,"region":%q,"detail":{"SourceArn":"arn:aws:rds:%s:%s:db:%s","EventID":%q}}`, w.s.seq, w.aws.Account,
+		at.UTC().Format(time.RFC3339), w.aws.Region, w.aws.Region, w.aws.Account, id, eventID)
+}
+
+func (w *world) groupEvent(group string, at time.Time) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"ev-%d","detail-type":"RDS DB Parameter Group Event","source":"aws.rds","account":%q,
+		"time":%q,"region":%q,"detail":{"SourceArn":"arn:aws:rds:%s:%s:pg:%s","EventID":"RDS-EVENT-0037"}}`, w.s.seq, w.aws.Account,
+		at.UTC().Format(time.RFC3339), w.aws.Region, w.aws.Region, w.aws.Account, group)
+}
+
+func (w *world) sweepEvent(at time.Time) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"sweep-%s","detail-type":"Scheduled Event","source":"aws.events","account":%q,
+		"time":%q,"region":%q,"resources":["arn:aws:events:%s:%s:rule/forcessl-sweep"],"detail":{}}`, at.UTC().Format("0102T1504"),
+		w.aws.Account, at.UTC().Format(time.RFC3339), w.aws.Region, w.aws.Region, w.aws.Account)
+}
+
+// emit is RDS sending an instance event about the instance now carrying
+// resource ID rid.
+func (w *world) emit(eventID, rid string) {
+	t := w.truth[rid]
+	if t == nil || t.deleted {
+		return
+	}
+	id, at := t.names[len(t.names)-1], w.s.now
+	w.deliver(eventID+" "+id, func() []byte { return w.instanceEvent(eventID, id, at) }, at)
+}
+
+// instance returns the fake's instance carrying rid, and its identifier.
+func (w *world) instance(rid string) (string, *fakeaws.Instance) {
+	for id, i := range w.aws.Instances {
+		if i.ResourceID == rid {
+			return id, i
+		}
+	}
+	return "", nil
+}
+
+func (w *world) groupValue(group string) string {
+	if g, ok := w.aws.Groups[group]; ok {
+		return g.Params["rds.force_ssl"].Value
+	}
+	return ""
+}
+
+// instanceView is an instance's truth as a call saw it.
+type instanceView struct {
+	rid    string
+	t      truth
+	window string
+}
+
+func (w *world) view(id string) instanceView {
+	i, ok := w.aws.Instances[id]
+	if !ok {
+		return instanceView{}
+	}
+	v := instanceView{rid: i.ResourceID, window: i.Window}
+	if t := w.truth[i.ResourceID]; t != nil {
+		v.t = *t
+	}
+	return v
+}
+
+// checkOwnsGroup: forcessl changes only the groups it made.
+func (w *world) checkOwnsGroup(name string, cluster bool) {
+	groups := w.aws.Groups
+	if cluster {
+		groups = w.aws.ClusterGroups
+	}
+	if g, ok := groups[name]; ok && g.Tags[paramgroup.TagManagedBy] != paramgroup.ManagedByValue {
+		w.violate("foreign-group", "forcessl modified the parameter group %s, which it does not own", name)
+	}
+}
+
+// attached: a process's ModifyDBInstance took effect.
+func (w *world) attached(id, group string) {
+	i, ok := w.aws.Instances[id]
+	if !ok || group == "" {
+		return
+	}
+	t := w.truth[i.ResourceID]
+	w.changeSeq++
+	t.fsPending = w.changeSeq
+	t.changes = append(t.changes, w.s.now)
+	w.s.logf("  truth %s: forcessl change #%d pending (attached %s)", id, w.changeSeq, group)
+	rid := i.ResourceID
+	w.s.at(w.s.now.Add(time.Duration(w.s.rng.IntN(60))*time.Second), "RDS: group attached to "+id, func() { w.emit("RDS-EVENT-0011", rid) })
+}
+
+// groupChanged: a group's static parameters were changed, by forcessl or
+// by the owner; every instance on it waits for a reboot.
+func (w *world) groupChanged(name string, params []rdstypes.Parameter, byForcessl bool) {
+	static := false
+	for _, p := range params {
+		static = static || p.ApplyMethod == rdstypes.ApplyMethodPendingReboot
+	}
+	if static {
+		for id, i := range w.aws.Instances {
+			t := w.truth[i.ResourceID]
+			if i.Group != name || t == nil {
+				continue
+			}
+			if byForcessl {
+				w.changeSeq++
+				t.fsPending = w.changeSeq
+				t.changes = append(t.changes, w.s.now)
+				w.s.logf("  truth %s: forcessl change #%d pending (group %s)", id, w.changeSeq, name)
+			} else {
+				t.ownerPending = true
+				w.s.logf("  truth %s: the owner's change pending (group %s)", id, name)
+			}
+		}
+	}
+	at := w.s.now
+	w.deliver("RDS-EVENT-0037 "+name, func() []byte { return w.groupEvent(name, at) }, at)
+}
+
+// rebooted: a process's RebootDBInstance took effect. Checks the safety
+// invariants of a reboot against what was true just before it.
+func (w *world) rebooted(p *proc, id string, before instanceView) {
+	t := w.truth[before.rid]
+	if t == nil {
+		return
+	}
+	if p != nil {
+		if t.exempt && !p.lastRead[t.rid].IsZero() && !t.exemptSince.After(p.lastRead[t.rid]) {
+			w.violate("exempt", "p%d rebooted %s, tagged exempt since %s (it read the instance at %s)", p.id, id,
+				t.exemptSince.UTC().Format("01-02T15:04:05"), p.lastRead[t.rid].UTC().Format("01-02T15:04:05"))
+		}
+		if w.cfg.Reboot == policy.RebootWindow || w.cfg.Reboot == "" {
+			if win, err := maintwindow.Parse(before.window); err == nil {
+				if _, in := win.Occurrence(w.s.now); !in {
+					w.violate("window", "p%d rebooted %s outside its maintenance window %s", p.id, id, before.window)
+				}
+			}
+		}
+		switch {
+		case before.t.fsPending == 0 && before.t.ownerPending:
+			w.violate("owner-reboot", "p%d rebooted %s when only the owner's change was pending", p.id, id)
+		case before.t.fsPending == 0:
+			w.violate("double-reboot", "p%d rebooted %s with no forcessl change pending (a second reboot for one change)", p.id, id)
+		}
+		t.fsReboots++
+		t.changes = append(t.changes, w.s.now)
+	}
+	t.fsPending, t.ownerPending = 0, false
+	t.effective = w.groupValue(w.aws.Instances[id].Group)
+	w.s.logf("  truth %s: restarted (by %s), rds.force_ssl=%s in effect", id, who(p), t.effective)
+	w.aws.Instances[id].Status = "rebooting"
+	rid := t.rid
+	w.s.at(w.s.now.Add(time.Duration(60+w.s.rng.IntN(120))*time.Second), "RDS: "+id+" restarted", func() {
+		if _, i := w.instance(rid); i != nil && i.Status == "rebooting" {
+			i.Status = "available"
+			w.emit("RDS-EVENT-0006", rid)
+		}
+	})
+}
+
+func who(p *proc) string {
+	if p == nil {
+		return "the owner"
+	}
+	return fmt.Sprintf("p%d", p.id)
+}
+
+// scheduleCreated arms the simulated Scheduler for a new schedule: it
+// fires at its time, at least once (sometimes twice), sometimes late
+// (within forcessl's retry policy: up to an hour), and deletes itself.
+func (w *world) scheduleCreated(in *scheduler.CreateScheduleInput) {
+	name, expr := aws.ToString(in.Name), aws.ToString(in.ScheduleExpression)
+	at, err := time.Parse("at(2006-01-02T15:04:05)", expr)
+	if err != nil {
+		w.violate("schedule", "schedule %s has an expression the simulator cannot read: %s", name, expr)
+		return
+	}
+	if w.armed[name+expr] {
+		return
+	}
+	w.armed[name+expr] = true
+	late := time.Duration(0)
+	if w.deliveryFaults && w.s.chance(0.1) {
+		late = time.Duration(w.s.rng.IntN(3600)) * time.Second
+	}
+	w.s.at(at.Add(late), "Scheduler fires "+name, func() {
+		s, ok := w.aws.Take(name)
+		if !ok || aws.ToString(s.ScheduleExpression) != expr {
+			w.s.logf("world: schedule %s is gone: nothing fires", name)
+			return
+		}
+		payload := []byte(aws.ToString(s.Target.Input))
+		w.invoke("scheduled "+name, payload, 1, 0)
+		if w.deliveryFaults && w.s.chance(0.1) {
+			w.s.at(w.s.now.Add(time.Duration(w.s.rng.IntN(120))*time.Second), "Scheduler fires "+name+" again (at least once)",
+				func() { w.invoke("scheduled "+name+" (again)", payload, 1, 0) })
+		}
+	})
+}
+
+// traceHandler puts the engine's decisions (its log lines) in the trace.
+type traceHandler struct {
+	w     *world
+	p     *proc
+	attrs []slog.Attr
+}
+
+func (h *traceHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h *traceHandler) Handle(_ context.Context, r slog.Record) error {
+	if h.p.dead {
+		return nil
+	}
+	var b strings.Builder
+	keep := func(a slog.Attr) bool {
+		switch a.Key {
+		case "instance", "member", "outcome", "state", "reason", "error", "action":
+			fmt.Fprintf(&b, " %s=%q", a.Key, firstLine(a.Value.String()))
+		}
+		return true
+	}
+	for _, a := range h.attrs {
+		keep(a)
+	}
+	r.Attrs(keep)
+	h.w.s.logf("p%d log: %s%s", h.p.id, r.Message, b.String())
+	return nil
+}
+func (h *traceHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &traceHandler{w: h.w, p: h.p, attrs: append(append([]slog.Attr{}, h.attrs...), as...)}
+}
+func (h *traceHandler) WithGroup(string) slog.Handler { return h }
+
+// Owners acting, directly on the fake (not through a process).
+
+func (w *world) ownerStatic(rid string) {
+	id, i := w.instance(rid)
+	if i == nil || !paramgroup.IsOurs(i.Group) {
+		w.s.logf("  owner: no forcessl group on %s to change", id)
+		return
+	}
+	params := []rdstypes.Parameter{{ParameterName: aws.String("rds.tls10"), ParameterValue: aws.String("disabled"),
+		ApplyMethod: rdstypes.ApplyMethodPendingReboot}}
+	if _, err := w.aws.ModifyDBParameterGroup(context.Background(), &rds.ModifyDBParameterGroupInput{
+		DBParameterGroupName: aws.String(i.Group), Parameters: params}); err != nil {
+		w.s.logf("  owner: %v", err)
+		return
+	}
+	w.groupChanged(i.Group, params, false)
+}
+
+func (w *world) ownerReboot(rid string) {
+	id, i := w.instance(rid)
+	if i == nil || i.Status != "available" {
+		return
+	}
+	before := w.view(id)
+	i.ApplyStatus = plan.InSync
+	w.rebooted(nil, id, before)
+}
+
+func (w *world) ownerExempt(rid string, on bool) {
+	_, i := w.instance(rid)
+	if i == nil {
+		return
+	}
+	t := w.truth[rid]
+	if on {
+		i.Tags[w.cfg.ExemptTag] = "true"
+		if !t.exempt {
+			t.exempt, t.exemptSince = true, w.s.now
+		}
+	} else {
+		delete(i.Tags, w.cfg.ExemptTag)
+		t.exempt = false
+	}
+}
+
+func (w *world) ownerRename(rid string) {
+	id, i := w.instance(rid)
+	if i == nil {
+		return
+	}
+	t := w.truth[rid]
+	n := fmt.Sprintf("%s-r%d", strings.SplitN(id, "-r", 2)[0], len(t.names))
+	w.aws.Rename(id, n)
+	t.names = append(t.names, n)
+}
+
+func (w *world) ownerDelete(rid string) {
+	id, i := w.instance(rid)
+	if i == nil {
+		return
+	}
+	delete(w.aws.Instances, id)
+	w.truth[rid].deleted = true
+}
+
+// ownerBusy: the owner modifies the instance (its class, storage): busy for
+// a while, sometimes with a change queued for the window instead.
+func (w *world) ownerBusy(rid string) {
+	_, i := w.instance(rid)
+	if i == nil || i.Status != "available" {
+		return
+	}
+	if w.s.chance(0.5) {
+		i.PendingMods = true
+		return
+	}
+	i.Status = []string{"modifying", "backing-up", "storage-optimization", "configuring-enhanced-monitoring"}[w.s.rng.IntN(4)]
+	w.s.at(w.s.now.Add(time.Duration(5+w.s.rng.IntN(40))*time.Minute), "RDS: modification done", func() {
+		if _, i := w.instance(rid); i != nil && i.Status != "rebooting" {
+			i.Status = "available"
+			w.emit("RDS-EVENT-0014", rid)
+		}
+	})
+}

@@ -165,6 +165,7 @@ func (w *world) ownerAction(rid string, at time.Time) {
 		k = 0 // deletion ends the story: make it rarer
 	}
 	w.s.at(at, "owner: "+kinds[k]+" on "+w.truth[rid].names[0], func() {
+		w.truth[rid].ownerActs = append(w.truth[rid].ownerActs, w.s.now)
 		switch k {
 		case 0:
 			w.ownerStatic(rid)
@@ -248,7 +249,8 @@ func (w *world) checkMessages() {
 			if a.n.OutcomeName() != b.n.OutcomeName() || a.n.Reason != b.n.Reason {
 				continue
 			}
-			between := slices.ContainsFunc(t.changes, func(c time.Time) bool { return !c.Before(a.at) && !c.After(b.at) })
+			in := func(c time.Time) bool { return !c.Before(a.at) && !c.After(b.at) }
+			between := slices.ContainsFunc(t.changes, in) || slices.ContainsFunc(t.ownerActs, in)
 			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil
 			if !between && !excused {
 				w.violate("duplicate-message", "%s told twice (%s at %s by p%d, again at %s by p%d) with no change between",

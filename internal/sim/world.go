@@ -50,6 +50,7 @@ type truth struct {
 	deleted      bool
 	changes      []time.Time // forcessl's changes and reboots, for the messages check
 	fsReboots    int
+	ownerActs    []time.Time // when the owner acted on it (news again)
 }
 
 // world is one seed's AWS, table, SNS and ground truth.

@@ -117,6 +117,9 @@ type sched struct {
 	// made (true: a write).
 	coverage map[string]int
 	ops      map[string]bool
+	// boost: fault points ("op/fault") aimed at: a call of the op takes
+	// one of them most of the time (the CI run reaches rare ones this way).
+	boost map[string][]Fault
 	// live goroutines started for processes (not yet ended).
 	live int
 	// step is called after every scheduling step (invariants).
@@ -282,7 +285,12 @@ func (s *sched) release(w *parked) {
 	}
 	s.ops[w.op] = w.write
 	f := FaultNone
-	if s.faults > 0 && s.rng.Float64() < s.faults {
+	if aim := s.boost[w.op]; s.faults > 0 && len(aim) > 0 && s.chance(0.8) {
+		f = aim[s.rng.IntN(len(aim))]
+		if f == FaultAfter && !w.write {
+			f = FaultBefore
+		}
+	} else if s.faults > 0 && s.rng.Float64() < s.faults {
 		f = Fault(1 + s.rng.IntN(int(nFaults)-1))
 		if f == FaultAfter && !w.write {
 			f = FaultBefore // a read has no effect to come after

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/forcessl/forcessl/internal/fakeaws"
@@ -31,6 +32,7 @@ const (
 type Result struct {
 	Seed       uint64
 	Scenario   string
+	Boost      []string // fault points aimed at ("op/fault")
 	Violations []Violation
 	Trace      []string
 	Coverage   map[string]int  // fault points hit: op/fault
@@ -46,11 +48,18 @@ func ScenarioOf(seed uint64) string { return Scenarios[seed%uint64(len(Scenarios
 
 // Run simulates one seed. It must be called inside a synctest bubble
 // (synctest.Test): every goroutine of the engine is scheduled by it.
-func Run(seed uint64, scenario string) Result {
+func Run(seed uint64, scenario string, boost ...string) Result {
 	if scenario == "" {
 		scenario = ScenarioOf(seed)
 	}
 	s := newSched(seed, Start)
+	s.boost = map[string][]Fault{}
+	for _, point := range boost {
+		op, name, _ := strings.Cut(point, "/")
+		if f := slices.Index(faultNames[:], name); f > 0 {
+			s.boost[op] = append(s.boost[op], Fault(f))
+		}
+	}
 	vars := map[string]string{config.EnvSchedulerRoleARN: fakeaws.RoleARN, config.EnvNoticeLead: "0",
 		config.EnvMode: "enforce", config.EnvStateTable: "forcessl-state", config.EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:forcessl",
 		// One reconcile at a time inside a process: the simulator
@@ -76,7 +85,7 @@ func Run(seed uint64, scenario string) Result {
 	s.run(end.Add(quiet))
 	s.stop()
 	w.final()
-	return Result{Seed: seed, Scenario: scenario, Violations: w.violations, Trace: s.trace, Coverage: s.coverage, Ops: s.ops, Procs: len(s.procs)}
+	return Result{Seed: seed, Scenario: scenario, Boost: boost, Violations: w.violations, Trace: s.trace, Coverage: s.coverage, Ops: s.ops, Procs: len(s.procs)}
 }
 
 // setup builds the scenario's world and its timeline: instances and their

@@ -16,17 +16,22 @@ var (
 	seedsFlag    = flag.Uint64("seeds", 0, "simulate this many seeds (from -from) instead of the CI run")
 	fromFlag     = flag.Uint64("from", 1, "the first seed of -seeds")
 	scenarioFlag = flag.String("scenario", "", "the scenario every seed explores (default: the seed's own)")
+	boostFlag    = flag.String("boost", "", "comma-separated fault points (op/fault) aimed at, as the CI run aims at rare ones")
 )
 
 // runSeed runs one seed in its own synctest bubble.
-func runSeed(t *testing.T, seed uint64, scenario string) Result {
+func runSeed(t *testing.T, seed uint64, scenario string, boost []string) Result {
 	var r Result
-	synctest.Test(t, func(*testing.T) { r = Run(seed, scenario) })
+	synctest.Test(t, func(*testing.T) { r = Run(seed, scenario, boost...) })
 	return r
 }
 
 func replay(r Result) string {
-	return fmt.Sprintf("go test ./internal/sim -run TestSimulate -seed %d -scenario %s -v", r.Seed, r.Scenario)
+	cmd := fmt.Sprintf("go test ./internal/sim -run TestSimulate -seed %d -scenario %s", r.Seed, r.Scenario)
+	if len(r.Boost) > 0 {
+		cmd += " -boost " + strings.Join(r.Boost, ",")
+	}
+	return cmd + " -v"
 }
 
 // TestSimulate runs one seed (-seed N, with its trace), N seeds (-seeds N,
@@ -35,20 +40,27 @@ func replay(r Result) string {
 func TestSimulate(t *testing.T) {
 	switch {
 	case *seedFlag != 0:
-		r := runSeed(t, *seedFlag, *scenarioFlag)
+		r := runSeed(t, *seedFlag, *scenarioFlag, boosted())
 		t.Logf("trace of seed %d (%s):\n%s", r.Seed, r.Scenario, strings.Join(r.Trace, "\n"))
 		report(t, []Result{r})
 	case *seedsFlag != 0:
 		var rs []Result
 		start := time.Now()
 		for seed := *fromFlag; seed < *fromFlag+*seedsFlag; seed++ {
-			rs = append(rs, runSeed(t, seed, *scenarioFlag))
+			rs = append(rs, runSeed(t, seed, *scenarioFlag, boosted()))
 		}
 		t.Logf("%d seeds in %s: %.1f seeds/s", len(rs), time.Since(start).Round(time.Millisecond), float64(len(rs))/time.Since(start).Seconds())
 		report(t, rs)
 	default:
 		ciRun(t)
 	}
+}
+
+func boosted() []string {
+	if *boostFlag == "" {
+		return nil
+	}
+	return strings.Split(*boostFlag, ",")
 }
 
 // faultsFor are the fault kinds that apply to an op (a read has no effect
@@ -60,6 +72,9 @@ func faultsFor(op string, write bool) []Fault {
 	}
 	return out
 }
+
+// maxSeeds bounds the CI run's seeds per scenario.
+const maxSeeds = 1000
 
 // ciRun covers every fault point (op x fault kind, for every op the
 // scenario's histories make) of every scenario at least once.
@@ -82,8 +97,13 @@ func ciRun(t *testing.T) {
 			return out
 		}
 		n := 0
-		for seed := uint64(1000*(k+1)) + 1; n < 400; seed++ {
-			r := runSeed(t, seed, sc)
+		var boost []string
+		for seed := uint64(1000*(k+1)) + 1; n < maxSeeds; seed++ {
+			if n >= 40 {
+				// Aim at what is left.
+				boost = missing()
+			}
+			r := runSeed(t, seed, sc, boost)
 			rs = append(rs, r)
 			n++
 			for op, write := range r.Ops {

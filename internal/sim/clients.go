@@ -120,6 +120,11 @@ func (c *rdsClient) DescribeDBClusters(ctx context.Context, in *rds.DescribeDBCl
 		slices.SortFunc(out.DBClusters, func(a, b rdstypes.DBCluster) int {
 			return cmp.Compare(aws.ToString(a.DBClusterIdentifier), aws.ToString(b.DBClusterIdentifier))
 		})
+		if p := procOf(ctx); p != nil {
+			for _, db := range out.DBClusters {
+				p.lastRead[aws.ToString(db.DbClusterResourceId)] = c.w.s.now
+			}
+		}
 	})
 }
 
@@ -206,19 +211,25 @@ func (c *rdsClient) ModifyDBClusterParameterGroup(ctx context.Context, in *rds.M
 	return call(c.w, ctx, "ModifyDBClusterParameterGroup", name, true, func() (*rds.ModifyDBClusterParameterGroupOutput, error) {
 		c.w.checkOwnsGroup(name, true)
 		return c.w.aws.ModifyDBClusterParameterGroup(ctx, in)
-	}, nil)
+	}, func(*rds.ModifyDBClusterParameterGroupOutput) { c.w.clusterGroupChanged(name, in.Parameters, true) })
 }
 
 func (c *rdsClient) ModifyDBCluster(ctx context.Context, in *rds.ModifyDBClusterInput, _ ...func(*rds.Options)) (*rds.ModifyDBClusterOutput, error) {
-	return call(c.w, ctx, "ModifyDBCluster", aws.ToString(in.DBClusterIdentifier), true, func() (*rds.ModifyDBClusterOutput, error) {
+	id := aws.ToString(in.DBClusterIdentifier)
+	return call(c.w, ctx, "ModifyDBCluster", id, true, func() (*rds.ModifyDBClusterOutput, error) {
 		return c.w.aws.ModifyDBCluster(ctx, in)
-	}, nil)
+	}, func(*rds.ModifyDBClusterOutput) {
+		c.w.clusterAttached(id, aws.ToString(in.DBClusterParameterGroupName))
+	})
 }
 
 func (c *rdsClient) RebootDBCluster(ctx context.Context, in *rds.RebootDBClusterInput, _ ...func(*rds.Options)) (*rds.RebootDBClusterOutput, error) {
-	return call(c.w, ctx, "RebootDBCluster", aws.ToString(in.DBClusterIdentifier), true, func() (*rds.RebootDBClusterOutput, error) {
+	id := aws.ToString(in.DBClusterIdentifier)
+	var before map[string]instanceView
+	return call(c.w, ctx, "RebootDBCluster", id, true, func() (*rds.RebootDBClusterOutput, error) {
+		before = c.w.clusterViews(id)
 		return c.w.aws.RebootDBCluster(ctx, in)
-	}, nil)
+	}, func(*rds.RebootDBClusterOutput) { c.w.clusterRebooted(procOf(ctx), id, before) })
 }
 
 // schedClient is the fake EventBridge Scheduler, each call a scheduling

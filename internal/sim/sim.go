@@ -8,16 +8,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
 	"github.com/forcessl/forcessl/internal/fakeaws"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/maintwindow"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // Scenarios are the families of histories a seed explores. The CI run
 // covers every fault point of each.
-var Scenarios = []string{"basic", "shared", "owner", "report"}
+var Scenarios = []string{"basic", "shared", "owner", "report", "aurora-postgresql", "aurora-mysql", "multi-az"}
 
 // Start is when every seed's history begins: a Friday.
 var Start = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
@@ -92,6 +97,10 @@ func Run(seed uint64, scenario string, boost ...string) Result {
 // creation events, daily sweeps, owners acting, RDS's maintenance.
 func (w *world) setup(scenario string) {
 	s := w.s
+	if strings.HasPrefix(scenario, "aurora") || scenario == "multi-az" {
+		w.setupCluster(scenario)
+		return
+	}
 	n := 1 + s.rng.IntN(2)
 	group := fakeaws.DefaultGroup
 	if scenario == "shared" {
@@ -154,6 +163,109 @@ func (w *world) setup(scenario string) {
 	}
 }
 
+// clusterKinds: engine, version, default group and TLS parameter.
+var clusterKinds = map[string]struct {
+	engine, version, group, param, on string
+	multiAZ                           bool
+}{
+	"aurora-postgresql": {"aurora-postgresql", "15.4", fakeaws.DefaultAuroraPostgresGroup, "rds.force_ssl", "1", false},
+	"aurora-mysql":      {"aurora-mysql", "8.0.mysql_aurora.3.05.2", fakeaws.DefaultAuroraMySQLGroup, "require_secure_transport", "ON", false},
+	"multi-az":          {"postgres", "16.4", fakeaws.DefaultMultiAZPostgresGroup, "rds.force_ssl", "1", true},
+}
+
+// setupCluster builds one cluster of a kind with two or three members,
+// and its timeline.
+func (w *world) setupCluster(kind string) {
+	s, k := w.s, clusterKinds[kind]
+	id := "shop"
+	win := windowOf(fmt.Sprintf("%s:%02d:%02d-", []string{"fri", "sat", "sun"}[s.rng.IntN(3)], s.rng.IntN(24), 30*s.rng.IntN(2)),
+		[]time.Duration{30 * time.Minute, time.Hour, 3 * time.Hour}[s.rng.IntN(3)])
+	var members []string
+	for n := range 2 + s.rng.IntN(2) {
+		members = append(members, fmt.Sprintf("shop-%d", n+1))
+	}
+	w.aws.AddCluster(id, &fakeaws.Cluster{Engine: k.engine, EngineVersion: k.version, Mode: "provisioned", Status: "available",
+		Group: k.group, Window: win, MultiAZ: k.multiAZ}, members...)
+	crid := fakeaws.ClusterResourceID(id)
+	w.truth[crid] = &truth{rid: crid, names: []string{id}, isCluster: true}
+	rids := []string{crid}
+	for _, m := range members {
+		rid := fakeaws.ResourceID(m)
+		w.truth[rid] = &truth{rid: rid, names: []string{m}, cluster: crid}
+		rids = append(rids, rid)
+	}
+	s.logf("cluster %s (%s) window %s members %v", id, kind, win, members)
+	created := Start.Add(time.Duration(s.rng.IntN(120)) * time.Minute)
+	s.at(created, "RDS: cluster "+id+" created", func() {
+		at := s.now
+		w.deliver("RDS-EVENT-0170 "+id, func() []byte { return w.clusterEvent("RDS-EVENT-0170", id, at) }, at)
+	})
+	for t := Start.Add(2 * time.Hour); t.Before(Start.Add(active + quiet)); t = t.Add(sweeps) {
+		at := t
+		s.at(at, "EventBridge: daily sweep", func() { w.invoke("sweep "+at.Format("01-02"), w.sweepEvent(at), 1, 0) })
+	}
+	for range s.rng.IntN(5) {
+		w.clusterOwnerAction(id, rids, Start.Add(time.Duration(s.rng.Int64N(int64(active)))))
+	}
+}
+
+// clusterOwnerAction schedules one thing a cluster's owner does.
+func (w *world) clusterOwnerAction(id string, rids []string, at time.Time) {
+	kinds := []string{"static change in the forcessl cluster group", "reboot a member by hand", "exempt tag on the cluster",
+		"exempt tag off the cluster", "exempt tag on a member", "modify the cluster (busy)"}
+	k := w.s.rng.IntN(len(kinds))
+	member := rids[1+w.s.rng.IntN(len(rids)-1)]
+	w.s.at(at, "owner: "+kinds[k], func() {
+		crid := rids[0]
+		w.truth[crid].ownerActs = append(w.truth[crid].ownerActs, w.s.now)
+		c := w.aws.Clusters[id]
+		switch k {
+		case 0:
+			if !paramgroup.IsOurs(c.Group) {
+				w.s.logf("  owner: no forcessl group on %s to change", id)
+				return
+			}
+			params := []rdstypes.Parameter{{ParameterName: aws.String("log_statement"), ParameterValue: aws.String("all"),
+				ApplyMethod: rdstypes.ApplyMethodPendingReboot}}
+			if c.Engine == "aurora-mysql" {
+				params[0].ParameterName = aws.String("time_zone")
+			}
+			g := w.aws.ClusterGroups[c.Group]
+			p := g.Params[aws.ToString(params[0].ParameterName)]
+			p.ApplyType = "static" // a static parameter of theirs
+			g.Params[aws.ToString(params[0].ParameterName)] = p
+			if _, err := w.aws.ModifyDBClusterParameterGroup(context.Background(), &rds.ModifyDBClusterParameterGroupInput{
+				DBClusterParameterGroupName: aws.String(c.Group), Parameters: params}); err != nil {
+				w.s.logf("  owner: %v", err)
+				return
+			}
+			w.clusterGroupChanged(c.Group, params, false)
+		case 1:
+			w.ownerReboot(member)
+		case 2, 3:
+			t := w.truth[crid]
+			if k == 2 {
+				c.Tags[w.cfg.ExemptTag] = "true"
+				if !t.exempt {
+					t.exempt, t.exemptSince = true, w.s.now
+				}
+			} else {
+				delete(c.Tags, w.cfg.ExemptTag)
+				t.exempt = false
+			}
+		case 4:
+			w.ownerExempt(member, true)
+		case 5:
+			if c.Status == "available" {
+				c.Status = "modifying"
+				w.s.at(w.s.now.Add(time.Duration(5+w.s.rng.IntN(40))*time.Minute), "RDS: cluster modification done", func() {
+					c.Status = "available"
+				})
+			}
+		}
+	})
+}
+
 func windowOf(start string, length time.Duration) string {
 	// start is "ddd:hh:mm-"; the end is start+length, in RDS's syntax.
 	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
@@ -200,8 +312,12 @@ func (w *world) final() {
 	w.s.logf("final state")
 	for _, rid := range slices.Sorted(maps.Keys(w.truth)) {
 		t := w.truth[rid]
+		if t.isCluster {
+			w.finalCluster(t)
+			continue
+		}
 		id, i := w.instance(rid)
-		if t.deleted || i == nil {
+		if t.deleted || i == nil || t.cluster != "" {
 			continue
 		}
 		row, _, _ := w.mem.Resource(context.Background(), state.Key{Account: w.aws.Account, Region: w.aws.Region, ResourceID: rid})
@@ -222,6 +338,50 @@ func (w *world) final() {
 		}
 	}
 	w.checkMessages()
+}
+
+// finalCluster: a cluster ends with TLS on in its group and in effect on
+// every member (no change of forcessl's still waiting), verified, or told
+// postponed or refused.
+func (w *world) finalCluster(t *truth) {
+	id, c := w.clusterOf(t.rid)
+	if c == nil {
+		return
+	}
+	k := clusterKinds["aurora-postgresql"]
+	for _, kk := range clusterKinds {
+		if kk.engine == c.Engine {
+			k = kk
+		}
+	}
+	row, _, _ := w.mem.Resource(context.Background(), state.Key{Account: w.aws.Account, Region: w.aws.Region, ResourceID: t.rid})
+	last := w.lastNotice(t)
+	value := ""
+	if g := w.aws.ClusterGroups[c.Group]; g != nil {
+		value = g.Params[k.param].Value
+	}
+	waiting, owner, exempt := 0, false, t.exempt
+	for _, m := range w.members(id) {
+		if m.fsPending != 0 {
+			waiting++
+		}
+		owner = owner || m.ownerPending
+		exempt = exempt || m.exempt
+	}
+	w.s.logf("  %s: group %s %s=%s, members waiting for forcessl's change %d, memory %q, last notice %q", id, c.Group, k.param,
+		value, waiting, row.State, last)
+	if exempt || w.reportMode() {
+		return
+	}
+	compliant := strings.EqualFold(value, k.on) && waiting == 0
+	switch {
+	case compliant && (row.State == string(plan.Compliant) || row.State == string(plan.CompliantPendingReboot) && owner):
+	case last == string(plan.OutcomePostponed) || last == string(plan.OutcomeRefused):
+	default:
+		w.violate("liveness", "cluster %s ends non-compliant or unverified after the faults stopped: group %s %s=%s, %d member(s) "+
+			"still waiting for forcessl's change, memory %q, intent %v, last notice %q", id, c.Group, k.param, value, waiting, row.State,
+			row.Intent != nil, last)
+	}
 }
 
 // lastNotice is the outcome of the last notice published about an instance.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +20,6 @@ import (
 	"github.com/forcessl/forcessl/pkg/maintwindow"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
-	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/setup"
 	"github.com/forcessl/forcessl/pkg/state"
@@ -38,8 +39,12 @@ func (v Violation) String() string {
 // truth is what the simulator knows about an instance and the engine
 // cannot: whose change waits for a reboot, what is in effect.
 type truth struct {
-	rid   string
-	names []string // every identifier it has carried
+	rid     string
+	cluster string // a member's cluster (its resource ID); "" for an instance
+	// isCluster: this truth is a DB cluster's (its members hold the
+	// pending changes).
+	isCluster bool
+	names     []string // every identifier it has carried
 	// fsPending is forcessl's change waiting for a reboot (its number, 0:
 	// none); ownerPending: the owner's change waits too.
 	fsPending    int
@@ -201,6 +206,13 @@ func (w *world) view(id string) instanceView {
 	if t := w.truth[i.ResourceID]; t != nil {
 		v.t = *t
 	}
+	if c := w.aws.Clusters[i.Cluster]; c != nil {
+		// A member restarts in its cluster's window, and is exempt with it.
+		v.window = c.Window
+		if ct := w.truth[c.ResourceID]; ct != nil && ct.exempt && (!v.t.exempt || ct.exemptSince.Before(v.t.exemptSince)) {
+			v.t.exempt, v.t.exemptSince = true, ct.exemptSince
+		}
+	}
 	return v
 }
 
@@ -265,10 +277,14 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 	if t == nil {
 		return
 	}
+	if p != nil && p.lastRead[t.rid].IsZero() && t.cluster != "" {
+		// A member is read through its cluster.
+		p.lastRead[t.rid] = p.lastRead[t.cluster]
+	}
 	if p != nil {
-		if t.exempt && !p.lastRead[t.rid].IsZero() && !t.exemptSince.After(p.lastRead[t.rid]) {
-			w.violate("exempt", "p%d rebooted %s, tagged exempt since %s (it read the instance at %s)", p.id, id,
-				t.exemptSince.UTC().Format("01-02T15:04:05"), p.lastRead[t.rid].UTC().Format("01-02T15:04:05"))
+		if read := p.lastRead[t.rid]; before.t.exempt && !read.IsZero() && !before.t.exemptSince.After(read) {
+			w.violate("exempt", "p%d rebooted %s, tagged exempt since %s (it read it at %s)", p.id, id,
+				before.t.exemptSince.UTC().Format("01-02T15:04:05"), read.UTC().Format("01-02T15:04:05"))
 		}
 		if w.cfg.Reboot == policy.RebootWindow || w.cfg.Reboot == "" {
 			if win, err := maintwindow.Parse(before.window); err == nil {
@@ -284,10 +300,16 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 			w.violate("double-reboot", "p%d rebooted %s with no forcessl change pending (a second reboot for one change)", p.id, id)
 		}
 		t.fsReboots++
-		t.changes = append(t.changes, w.s.now)
+		told := t
+		if t.cluster != "" {
+			told = w.truth[t.cluster]
+		}
+		told.changes = append(told.changes, w.s.now)
 	}
 	t.fsPending, t.ownerPending = 0, false
-	t.effective = w.groupValue(w.aws.Instances[id].Group)
+	if t.cluster == "" {
+		t.effective = w.groupValue(w.aws.Instances[id].Group)
+	}
 	w.s.logf("  truth %s: restarted (by %s), rds.force_ssl=%s in effect", id, who(p), t.effective)
 	w.aws.Instances[id].Status = "rebooting"
 	rid := t.rid
@@ -297,6 +319,129 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 			w.emit("RDS-EVENT-0006", rid)
 		}
 	})
+}
+
+// clusterOf returns the fake's cluster carrying rid, and its identifier.
+func (w *world) clusterOf(rid string) (string, *fakeaws.Cluster) {
+	for id, c := range w.aws.Clusters {
+		if c.ResourceID == rid {
+			return id, c
+		}
+	}
+	return "", nil
+}
+
+// members returns the truths of a cluster's members.
+func (w *world) members(cluster string) []*truth {
+	var out []*truth
+	for _, i := range w.aws.Instances {
+		if i.Cluster == cluster {
+			if t := w.truth[i.ResourceID]; t != nil {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// clusterPending marks every member of the cluster as waiting for a
+// reboot: forcessl's change, or the owner's.
+func (w *world) clusterPending(id string, byForcessl bool, why string) {
+	c := w.aws.Clusters[id]
+	if c == nil {
+		return
+	}
+	ct := w.truth[c.ResourceID]
+	if byForcessl {
+		w.changeSeq++
+		ct.changes = append(ct.changes, w.s.now)
+	}
+	for _, m := range w.members(id) {
+		if byForcessl {
+			m.fsPending = w.changeSeq
+		} else {
+			m.ownerPending = true
+		}
+	}
+	w.s.logf("  truth %s: %s pending on every member (%s)", id, map[bool]string{true: fmt.Sprintf("forcessl change #%d", w.changeSeq), false: "the owner's change"}[byForcessl], why)
+}
+
+// clusterAttached: a process's ModifyDBCluster took effect.
+func (w *world) clusterAttached(id, group string) {
+	if group == "" || w.aws.Clusters[id] == nil {
+		return
+	}
+	w.clusterPending(id, true, "attached "+group)
+}
+
+// clusterGroupChanged: a cluster group's parameters changed; a static
+// one waits for each member's reboot. RDS sends no event for it: the
+// CloudTrail call is the signal.
+func (w *world) clusterGroupChanged(name string, params []rdstypes.Parameter, byForcessl bool) {
+	for _, p := range params {
+		if p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
+			continue
+		}
+		for id, c := range w.aws.Clusters {
+			if c.Group == name {
+				w.clusterPending(id, byForcessl, "group "+name)
+			}
+		}
+		break
+	}
+	at := w.s.now
+	w.deliver("CloudTrail ModifyDBClusterParameterGroup "+name, func() []byte {
+		return w.apiCall("ModifyDBClusterParameterGroup",
+			fmt.Sprintf(`{"dBClusterParameterGroupName":%q}`, name), at)
+	}, at)
+}
+
+// apiCall is a CloudTrail record as EventBridge delivers it.
+func (w *world) apiCall(name, params string, at time.Time) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"ct-%d","detail-type":"AWS API Call via CloudTrail","source":"aws.rds","account":%q,
+		"time":%q,"region":%q,"resources":[],"detail":{"eventSource":"rds.amazonaws.com","eventName":%q,"awsRegion":%q,
+		"recipientAccountId":%q,"requestParameters":%s}}`, w.s.seq, w.aws.Account, at.UTC().Format(time.RFC3339), w.aws.Region,
+		name, w.aws.Region, w.aws.Account, params)
+}
+
+func (w *world) clusterEvent(eventID, id string, at time.Time) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"ev-%d","detail-type":"RDS DB Cluster Event","source":"aws.rds","account":%q,
+		"time":%q,"region":%q,"detail":{"SourceArn":"arn:aws:rds:%s:%s:cluster:%s","EventID":%q}}`, w.s.seq, w.aws.Account,
+		at.UTC().Format(time.RFC3339), w.aws.Region, w.aws.Region, w.aws.Account, id, eventID)
+}
+
+// clusterRebooted: a process's RebootDBCluster (Multi-AZ DB cluster) took
+// effect: every member restarted.
+func (w *world) clusterRebooted(p *proc, id string, before map[string]instanceView) {
+	// One reboot of the cluster: it is forcessl's to make if any member
+	// waits for forcessl's change (a member already in sync restarts with
+	// the others: RebootDBCluster has no finer grain).
+	fs, owner := false, false
+	for _, v := range before {
+		fs = fs || v.t.fsPending != 0
+		owner = owner || v.t.ownerPending
+	}
+	for _, mid := range slices.Sorted(maps.Keys(before)) {
+		v := before[mid]
+		if fs && v.t.fsPending == 0 {
+			v.t.fsPending = -1 // restarted with the others: not a second reboot
+		}
+		if !fs && owner && !v.t.ownerPending {
+			v.t.ownerPending = true // the cluster's verdict: for the owner's change only
+		}
+		w.rebooted(p, mid, v)
+	}
+}
+
+// clusterViews are the members' views before a cluster reboot.
+func (w *world) clusterViews(id string) map[string]instanceView {
+	out := map[string]instanceView{}
+	for mid, i := range w.aws.Instances {
+		if i.Cluster == id {
+			out[mid] = w.view(mid)
+		}
+	}
+	return out
 }
 
 func who(p *proc) string {
@@ -395,7 +540,10 @@ func (w *world) ownerReboot(rid string) {
 		return
 	}
 	before := w.view(id)
-	i.ApplyStatus = plan.InSync
+	if _, err := w.aws.RebootDBInstance(context.Background(), &rds.RebootDBInstanceInput{DBInstanceIdentifier: aws.String(id)}); err != nil {
+		w.s.logf("  owner: %v", err)
+		return
+	}
 	w.rebooted(nil, id, before)
 }
 

@@ -335,6 +335,9 @@ func (w *world) final() {
 			w.violate("liveness", "%s ends non-compliant or unverified after the faults stopped: group %s rds.force_ssl=%s, "+
 				"in effect %s, memory %q, intent %v, last notice %q", id, i.Group, w.groupValue(i.Group), t.effective, row.State,
 				row.Intent != nil, last)
+			if row.Intent == nil && t.fsPending != 0 {
+				w.because("issue 16 #1/#2: forcessl's change waits for a reboot with no intent recorded")
+			}
 		}
 	}
 	w.checkMessages()
@@ -381,6 +384,9 @@ func (w *world) finalCluster(t *truth) {
 		w.violate("liveness", "cluster %s ends non-compliant or unverified after the faults stopped: group %s %s=%s, %d member(s) "+
 			"still waiting for forcessl's change, memory %q, intent %v, last notice %q", id, c.Group, k.param, value, waiting, row.State,
 			row.Intent != nil, last)
+		if row.Intent == nil && waiting > 0 {
+			w.because("issue 16 #1/#2: forcessl's change waits for a reboot with no intent recorded")
+		}
 	}
 }
 
@@ -411,6 +417,7 @@ func (w *world) checkMessages() {
 			told := slices.ContainsFunc(mine, func(x *sent) bool { return !x.at.Before(c) })
 			if !told && !t.deleted {
 				w.violate("message-lost", "forcessl changed %s at %s and no notice about it followed", t.names[0], c.UTC().Format("01-02T15:04:05"))
+				w.because("issue 16 #4: a notice lost with the run that made the change (no outbox)")
 			}
 		}
 		for k := 1; k < len(mine); k++ {
@@ -424,6 +431,7 @@ func (w *world) checkMessages() {
 			if !between && !excused {
 				w.violate("duplicate-message", "%s told twice (%s at %s by p%d, again at %s by p%d) with no change between",
 					b.n.Instance, b.n.OutcomeName(), a.at.UTC().Format("01-02T15:04:05"), a.proc.id, b.at.UTC().Format("01-02T15:04:05"), b.proc.id)
+				w.because("the first run's notice mark was not written (a failed state write after the publish is logged, not retried)")
 			}
 		}
 	}

@@ -147,9 +147,13 @@ func report(t *testing.T, rs []Result) {
 		failed++
 		seen := map[string]bool{}
 		for _, v := range r.Violations {
-			if !seen[v.Kind] {
-				kinds[v.Kind] = append(kinds[v.Kind], r.Seed)
-				seen[v.Kind] = true
+			k := v.Kind
+			if v.Cause != "" {
+				k += " [" + v.Cause + "]"
+			}
+			if !seen[k] {
+				kinds[k] = append(kinds[k], r.Seed)
+				seen[k] = true
 			}
 		}
 		if failed <= 5 {

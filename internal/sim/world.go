@@ -28,13 +28,23 @@ import (
 // Violation is an invariant that did not hold.
 type Violation struct {
 	Kind, What string
-	At         time.Time
-	Step       int // index in the trace
+	// Cause is the simulator's diagnosis, when it recognises the pattern
+	// (issue 16's defects by number).
+	Cause string
+	At    time.Time
+	Step  int // index in the trace
 }
 
 func (v Violation) String() string {
-	return fmt.Sprintf("%s: %s (at %s, trace line %d)", v.Kind, v.What, v.At.UTC().Format("01-02T15:04:05"), v.Step)
+	cause := ""
+	if v.Cause != "" {
+		cause = " [" + v.Cause + "]"
+	}
+	return fmt.Sprintf("%s: %s (at %s, trace line %d)%s", v.Kind, v.What, v.At.UTC().Format("01-02T15:04:05"), v.Step, cause)
 }
+
+// because diagnoses the last violation.
+func (w *world) because(cause string) { w.violations[len(w.violations)-1].Cause = cause }
 
 // truth is what the simulator knows about an instance and the engine
 // cannot: whose change waits for a reboot, what is in effect.
@@ -285,17 +295,24 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 		if read := p.lastRead[t.rid]; before.t.exempt && !read.IsZero() && !before.t.exemptSince.After(read) {
 			w.violate("exempt", "p%d rebooted %s, tagged exempt since %s (it read it at %s)", p.id, id,
 				before.t.exemptSince.UTC().Format("01-02T15:04:05"), read.UTC().Format("01-02T15:04:05"))
+			if t.cluster != "" && !w.truth[t.cluster].exempt {
+				w.because("a member tagged exempt restarted by its cluster's reboot")
+			}
 		}
 		if w.cfg.Reboot == policy.RebootWindow || w.cfg.Reboot == "" {
 			if win, err := maintwindow.Parse(before.window); err == nil {
 				if _, in := win.Occurrence(w.s.now); !in {
 					w.violate("window", "p%d rebooted %s outside its maintenance window %s", p.id, id, before.window)
+					if !p.lastRead[t.rid].IsZero() {
+						w.because("decided in the window, the reboot landed after it")
+					}
 				}
 			}
 		}
 		switch {
 		case before.t.fsPending == 0 && before.t.ownerPending:
 			w.violate("owner-reboot", "p%d rebooted %s when only the owner's change was pending", p.id, id)
+			w.because("issue 16 #3: a stale intent (forcessl's own reboot did not close it)")
 		case before.t.fsPending == 0:
 			w.violate("double-reboot", "p%d rebooted %s with no forcessl change pending (a second reboot for one change)", p.id, id)
 		}

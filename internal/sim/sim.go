@@ -330,7 +330,7 @@ func (w *world) final() {
 		compliant := w.groupValue(i.Group) == "1" && t.effective == "1"
 		switch {
 		case compliant && (row.State == string(plan.Compliant) || row.State == string(plan.CompliantPendingReboot) && t.ownerPending):
-		case last == string(plan.OutcomePostponed) || last == string(plan.OutcomeRefused):
+		case last == string(plan.OutcomePostponed) || last == string(plan.OutcomeRefused) || w.toldInDigest(rid):
 		default:
 			w.violate("liveness", "%s ends non-compliant or unverified after the faults stopped: group %s rds.force_ssl=%s, "+
 				"in effect %s, memory %q, intent %v, last notice %q", id, i.Group, w.groupValue(i.Group), t.effective, row.State,
@@ -379,7 +379,7 @@ func (w *world) finalCluster(t *truth) {
 	compliant := strings.EqualFold(value, k.on) && waiting == 0
 	switch {
 	case compliant && (row.State == string(plan.Compliant) || row.State == string(plan.CompliantPendingReboot) && owner):
-	case last == string(plan.OutcomePostponed) || last == string(plan.OutcomeRefused):
+	case last == string(plan.OutcomePostponed) || last == string(plan.OutcomeRefused) || w.toldInDigest(t.rid):
 	default:
 		w.violate("liveness", "cluster %s ends non-compliant or unverified after the faults stopped: group %s %s=%s, %d member(s) "+
 			"still waiting for forcessl's change, memory %q, intent %v, last notice %q", id, c.Group, k.param, value, waiting, row.State,
@@ -388,6 +388,20 @@ func (w *world) finalCluster(t *truth) {
 			w.because("issue 16 #1/#2: forcessl's change waits for a reboot with no intent recorded")
 		}
 	}
+}
+
+// toldInDigest: the resource's last decision was postponed or refused, by
+// a sweep, and a digest (which carries a sweep's findings) went out after.
+func (w *world) toldInDigest(rid string) bool {
+	h, _ := w.mem.History(context.Background(), state.Key{Account: w.aws.Account, Region: w.aws.Region, ResourceID: rid})
+	if len(h) == 0 {
+		return false
+	}
+	e := h[len(h)-1]
+	if e.Outcome != string(plan.OutcomePostponed) && e.Outcome != string(plan.OutcomeRefused) {
+		return false
+	}
+	return slices.ContainsFunc(w.digestsAt, func(at time.Time) bool { return !at.Before(e.At) })
 }
 
 // lastNotice is the outcome of the last notice published about an instance.

@@ -139,6 +139,7 @@ func ciRun(t *testing.T) {
 func report(t *testing.T, rs []Result) {
 	t.Helper()
 	kinds := map[string][]uint64{}
+	first := map[string]Result{}
 	failed := 0
 	for _, r := range rs {
 		if !r.Failed() {
@@ -152,6 +153,9 @@ func report(t *testing.T, rs []Result) {
 				k += " [" + v.Cause + "]"
 			}
 			if !seen[k] {
+				if len(kinds[k]) == 0 {
+					first[k] = r
+				}
 				kinds[k] = append(kinds[k], r.Seed)
 				seen[k] = true
 			}
@@ -171,7 +175,7 @@ func report(t *testing.T, rs []Result) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(kinds)) {
 		s := kinds[k]
-		t.Errorf("violation %s: %d seed(s), first %v", k, len(s), s[:min(len(s), 8)])
+		t.Errorf("violation %s: %d seed(s), first %v; replay: %s", k, len(s), s[:min(len(s), 8)], replay(first[k]))
 	}
 	if failed > 0 {
 		t.Errorf("%d of %d seeds broke an invariant", failed, len(rs))

@@ -193,7 +193,7 @@ func (n *notifier) Send(ctx context.Context, m notify.Message) error {
 		if size >= maxDigest {
 			n.w.violate("storage", "digest %q is %d bytes, over SNS's 256 KiB", m.Subject, size)
 		}
-		n.w.digests = append(n.w.digests, m)
+		n.w.digests, n.w.digestsAt = append(n.w.digests, m), append(n.w.digestsAt, n.w.s.now)
 		n.w.s.logf("  DIGEST %s", m.Subject)
 		return struct{}{}, nil
 	})

@@ -77,6 +77,7 @@ type world struct {
 	truth      map[string]*truth // by resource ID
 	sent       []*sent
 	digests    []notify.Message
+	digestsAt  []time.Time
 	violations []Violation
 	changeSeq  int
 	// deliveryFaults: events may be dropped, duplicated, delayed.

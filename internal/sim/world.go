@@ -449,6 +449,15 @@ func (w *world) clusterRebooted(p *proc, id string, before map[string]instanceVi
 		}
 		w.rebooted(p, mid, v)
 	}
+	// The cluster is rebooting until its members are back.
+	if c := w.aws.Clusters[id]; c != nil {
+		c.Status = "rebooting"
+		w.s.at(w.s.now.Add(3*time.Minute), "RDS: cluster "+id+" available", func() {
+			if c.Status == "rebooting" {
+				c.Status = "available"
+			}
+		})
+	}
 }
 
 // clusterViews are the members' views before a cluster reboot.

@@ -261,7 +261,8 @@ func (w *world) groupChanged(name string, params []rdstypes.Parameter, byForcess
 		static = static || p.ApplyMethod == rdstypes.ApplyMethodPendingReboot
 	}
 	if static {
-		for id, i := range w.aws.Instances {
+		for _, id := range slices.Sorted(maps.Keys(w.aws.Instances)) {
+			i := w.aws.Instances[id]
 			t := w.truth[i.ResourceID]
 			if i.Group != name || t == nil {
 				continue
@@ -352,8 +353,8 @@ func (w *world) clusterOf(rid string) (string, *fakeaws.Cluster) {
 // members returns the truths of a cluster's members.
 func (w *world) members(cluster string) []*truth {
 	var out []*truth
-	for _, i := range w.aws.Instances {
-		if i.Cluster == cluster {
+	for _, id := range slices.Sorted(maps.Keys(w.aws.Instances)) {
+		if i := w.aws.Instances[id]; i.Cluster == cluster {
 			if t := w.truth[i.ResourceID]; t != nil {
 				out = append(out, t)
 			}
@@ -400,8 +401,8 @@ func (w *world) clusterGroupChanged(name string, params []rdstypes.Parameter, by
 		if p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
 			continue
 		}
-		for id, c := range w.aws.Clusters {
-			if c.Group == name {
+		for _, id := range slices.Sorted(maps.Keys(w.aws.Clusters)) {
+			if w.aws.Clusters[id].Group == name {
 				w.clusterPending(id, byForcessl, "group "+name)
 			}
 		}

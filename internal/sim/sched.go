@@ -64,7 +64,11 @@ type proc struct {
 	// lastRead is when (true time) it last read each instance, by resource ID.
 	lastRead map[string]time.Time
 	// done is called (by the scheduler, in order) when the process ended.
-	onDone  func(p *proc, err error)
+	onDone func(p *proc, err error)
+	// blocked: leases it found held by a crashed run (resource ID to that
+	// run); got: leases it held.
+	blocked map[string]*proc
+	got     map[string]bool
 	err     error
 	crashed bool
 }

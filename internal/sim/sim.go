@@ -78,7 +78,7 @@ func Run(seed uint64, scenario string, boost ...string) Result {
 		panic(err)
 	}
 	w := &world{s: s, aws: fakeaws.New(), mem: state.NewMemory(), cfg: cfg, truth: map[string]*truth{}, armed: map[string]bool{},
-		deliveryFaults: true}
+		deliveryFaults: true, leases: map[string]holding{}}
 	s.faults = []float64{0.02, 0.05, 0.1, 0.2}[s.rng.IntN(4)]
 	s.logf("seed %d scenario %s fault rate %.2f", seed, scenario, s.faults)
 	w.setup(scenario)

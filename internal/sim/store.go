@@ -107,16 +107,58 @@ func (s *store) Names(ctx context.Context, account, region, kind, name string) (
 	return do(s, ctx, "ddb.Names", name, false, func() ([]state.NameLink, error) { return s.m.Names(ctx, account, region, kind, name) })
 }
 
-func (s *store) Acquire(ctx context.Context, k state.Key, owner string, now, until time.Time) (bool, error) {
-	return do(s, ctx, "ddb.Acquire", k.ResourceID, true, func() (bool, error) {
-		ok, err := s.m.Acquire(ctx, k, owner, now, until)
-		s.w.s.logf("  lease %s by %s until %s: %v", k.ResourceID[:8], owner, until.Format("15:04:05"), ok)
-		return ok, err
+func (s *store) Acquire(ctx context.Context, k state.Key, owner string, period time.Duration) (state.Lease, bool, error) {
+	type out struct {
+		l  state.Lease
+		ok bool
+	}
+	o, err := do(s, ctx, "ddb.Acquire", k.ResourceID, true, func() (out, error) {
+		l, ok, err := s.m.Acquire(ctx, k, owner, period)
+		s.w.s.logf("  lease %s by %s: %v (held by %s)", k.ResourceID[:12], owner, ok, l.Owner)
+		if err == nil {
+			s.w.leaseSeen(procOf(ctx), k, l, ok)
+		}
+		return out{l, ok}, err
+	})
+	return o.l, o.ok, err
+}
+
+func (s *store) TakeOver(ctx context.Context, stale state.Lease, owner string, period time.Duration) (state.Lease, bool, error) {
+	type out struct {
+		l  state.Lease
+		ok bool
+	}
+	o, err := do(s, ctx, "ddb.TakeOver", stale.Key.ResourceID, true, func() (out, error) {
+		l, ok, err := s.m.TakeOver(ctx, stale, owner, period)
+		s.w.s.logf("  lease %s taken over from %s by %s: %v", stale.Key.ResourceID[:12], stale.Owner, owner, ok)
+		if err == nil && ok {
+			s.w.leaseSeen(procOf(ctx), stale.Key, l, ok)
+		}
+		return out{l, ok}, err
+	})
+	return o.l, o.ok, err
+}
+
+func (s *store) Renew(ctx context.Context, l state.Lease) (state.Lease, error) {
+	return do(s, ctx, "ddb.Renew", l.Key.ResourceID, true, func() (state.Lease, error) {
+		n, err := s.m.Renew(ctx, l)
+		if err != nil {
+			s.w.s.logf("  lease %s of %s not renewed: %v", l.Key.ResourceID[:12], l.Owner, err)
+		} else {
+			s.w.leaseSeen(procOf(ctx), l.Key, n, true)
+		}
+		return n, err
 	})
 }
 
-func (s *store) Release(ctx context.Context, k state.Key, owner string) error {
-	_, err := do(s, ctx, "ddb.Release", k.ResourceID, true, func() (struct{}, error) { return struct{}{}, s.m.Release(ctx, k, owner) })
+func (s *store) Release(ctx context.Context, l state.Lease) error {
+	_, err := do(s, ctx, "ddb.Release", l.Key.ResourceID, true, func() (struct{}, error) {
+		err := s.m.Release(ctx, l)
+		if h := s.w.leases[l.Key.ResourceID]; err == nil && h.l.Token == l.Token {
+			delete(s.w.leases, l.Key.ResourceID)
+		}
+		return struct{}{}, err
+	})
 	return err
 }
 
@@ -155,6 +197,46 @@ func (s *store) RunItems(ctx context.Context, sweepID string) (state.Run, []stat
 		return out{run, items}, err
 	})
 	return o.run, o.items, err
+}
+
+// leaseSeen follows who holds each lease and since when (for the
+// blocked-lease check), and models DynamoDB's TTL: a lease row is deleted
+// 24 to 48 hours after its last write (forcessl sets its TTL a day ahead;
+// DynamoDB deletes within about two days after).
+func (w *world) leaseSeen(p *proc, k state.Key, l state.Lease, held bool) {
+	if p == nil {
+		return
+	}
+	if !held {
+		if h := w.leases[k.ResourceID]; h.p != nil && h.p.dead && w.s.now.Sub(h.at) > 5*time.Minute {
+			if p.blocked == nil {
+				p.blocked = map[string]*proc{}
+			}
+			p.blocked[k.ResourceID] = h.p
+		}
+		return
+	}
+	if p.got == nil {
+		p.got = map[string]bool{}
+	}
+	p.got[k.ResourceID] = true
+	w.leases[k.ResourceID] = holding{p: p, at: w.s.now, l: l}
+	ttl := w.s.now.Add(24*time.Hour + time.Duration(w.s.rng.IntN(24*60))*time.Minute)
+	w.s.at(ttl, "DynamoDB TTL of the lease row of "+k.ResourceID[:12], func() {
+		// A later write set a later TTL; a release deleted the row already.
+		if h := w.leases[k.ResourceID]; h.p != nil && !h.at.Add(24*time.Hour).After(w.s.now) {
+			_ = w.mem.Release(context.Background(), h.l)
+			delete(w.leases, k.ResourceID)
+			w.s.logf("  the lease row of %s, last written by p%d, is deleted", k.ResourceID[:12], h.p.id)
+		}
+	})
+}
+
+// holding is who last took or renewed a lease, and when.
+type holding struct {
+	p  *proc
+	at time.Time
+	l  state.Lease
 }
 
 // sent is a notice as published.

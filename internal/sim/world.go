@@ -83,6 +83,7 @@ type world struct {
 	// deliveryFaults: events may be dropped, duplicated, delayed.
 	deliveryFaults bool
 	armed          map[string]bool // schedules the simulated Scheduler has armed
+	leases         map[string]holding
 }
 
 func (w *world) violate(kind, format string, args ...any) {
@@ -110,6 +111,7 @@ func (w *world) environment(p *proc) *dispatch.Dispatcher {
 func (w *world) invoke(name string, payload []byte, attempt int, skew time.Duration) {
 	p := &proc{name: fmt.Sprintf("%s (attempt %d)", name, attempt), skew: skew}
 	p.onDone = func(p *proc, err error) {
+		w.checkBlocked(p)
 		if err == nil || skew != 0 {
 			return
 		}
@@ -128,6 +130,18 @@ func (w *world) invoke(name string, payload []byte, attempt int, skew time.Durat
 		_, err := d.Invoke(ctx, payload, fakeaws.FunctionARN)
 		return err
 	})
+}
+
+// checkBlocked: a run that crashed holding a lease blocks its resource for
+// one lease period only (issue 16); a run that ends without the lease of a
+// resource whose holder crashed more than 5 minutes before was blocked.
+func (w *world) checkBlocked(p *proc) {
+	for _, rid := range slices.Sorted(maps.Keys(p.blocked)) {
+		if !p.got[rid] && !p.dead {
+			w.violate("lease-blocked", "p%d ended without the lease of %s, held by p%d, which crashed (last renewed at %s)", p.id, rid,
+				p.blocked[rid].id, w.leases[rid].at.UTC().Format("01-02T15:04:05"))
+		}
+	}
 }
 
 // deliver sends an RDS event (or CloudTrail call) as EventBridge does: best

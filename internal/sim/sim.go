@@ -431,7 +431,7 @@ func (w *world) checkMessages() {
 			told := slices.ContainsFunc(mine, func(x *sent) bool { return !x.at.Before(c) })
 			if !told && !t.deleted {
 				w.violate("message-lost", "forcessl changed %s at %s and no notice about it followed", t.names[0], c.UTC().Format("01-02T15:04:05"))
-				w.because("issue 16 #4: a notice lost with the run that made the change (no outbox)")
+				w.because("issue 16 #4: the run that made the change ended before telling it, and no later run told it")
 			}
 		}
 		for k := 1; k < len(mine); k++ {

@@ -66,6 +66,9 @@ type truth struct {
 	changes      []time.Time // forcessl's changes and reboots, for the messages check
 	fsReboots    int
 	ownerActs    []time.Time // when the owner acted on it (news again)
+	// handApplied: the owner restarted it while forcessl's change was
+	// pending (forcessl's change took effect by the owner's hand).
+	handApplied bool
 }
 
 // world is one seed's AWS, table, SNS and ground truth.
@@ -328,7 +331,11 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 		switch {
 		case before.t.fsPending == 0 && before.t.ownerPending:
 			w.violate("owner-reboot", "p%d rebooted %s when only the owner's change was pending", p.id, id)
-			w.because("issue 16 #3: a stale intent (forcessl's own reboot did not close it)")
+			if t.cluster != "" && t.handApplied {
+				w.because("a member restarted by hand after forcessl's change, then the owner's own change: forcessl's member restarts took it for forcessl's")
+			} else {
+				w.because("issue 16 #3: an intent still open after forcessl's change took effect")
+			}
 		case before.t.fsPending == 0:
 			w.violate("double-reboot", "p%d rebooted %s with no forcessl change pending (a second reboot for one change)", p.id, id)
 		}
@@ -338,6 +345,9 @@ func (w *world) rebooted(p *proc, id string, before instanceView) {
 			told = w.truth[t.cluster]
 		}
 		told.changes = append(told.changes, w.s.now)
+	}
+	if p == nil && t.fsPending != 0 {
+		t.handApplied = true
 	}
 	t.fsPending, t.ownerPending = 0, false
 	if t.cluster == "" {

@@ -69,6 +69,10 @@ type proc struct {
 	// run); got: leases it held.
 	blocked map[string]*proc
 	got     map[string]bool
+	// logs: its engine log lines not yet in the trace (goroutines of
+	// several processes may log at once between scheduling points; the
+	// scheduler moves them into the trace in process order).
+	logs []string
 	err     error
 	crashed bool
 }
@@ -219,6 +223,20 @@ func (s *sched) run(until time.Time) {
 	}
 }
 
+// flush moves the processes' log lines into the trace (every process's,
+// in process order, when p is nil): a process's lines come in when it is
+// scheduled next or ends, so they sit in its own order of calls.
+func (s *sched) flush(p *proc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.procs {
+		if p == nil || q == p {
+			s.trace = append(s.trace, q.logs...)
+			q.logs = nil
+		}
+	}
+}
+
 // reap handles the processes that ended since the last step, in order.
 func (s *sched) reap() {
 	s.mu.Lock()
@@ -227,6 +245,7 @@ func (s *sched) reap() {
 	s.mu.Unlock()
 	slices.SortFunc(ended, func(a, b *proc) int { return a.id - b.id })
 	for _, p := range ended {
+		s.flush(p)
 		s.live--
 		status := "ok"
 		switch {
@@ -283,6 +302,7 @@ func (s *sched) release(w *parked) {
 	s.mu.Lock()
 	s.parked = slices.DeleteFunc(s.parked, func(x *parked) bool { return x == w })
 	s.mu.Unlock()
+	s.flush(w.p)
 	if w.sleep {
 		w.ch <- FaultNone
 		return
@@ -370,6 +390,7 @@ func (s *sched) timersBefore(t time.Time) []*timer {
 func (s *sched) stop() {
 	for {
 		synctest.Wait()
+		s.flush(nil)
 		s.reap()
 		s.mu.Lock()
 		ws := s.parked

@@ -143,6 +143,8 @@ func (w *world) checkBlocked(p *proc) {
 		if !p.got[rid] && !p.dead {
 			w.violate("lease-blocked", "p%d ended without the lease of %s, held by p%d, which crashed (last renewed at %s)", p.id, rid,
 				p.blocked[rid].id, w.leases[rid].at.UTC().Format("01-02T15:04:05"))
+			w.because("a sweep waits a few seconds for a held lease, less than one lease period, so it never takes over a crashed " +
+				"holder's lease: the resource waits for an event or the lease row's TTL (24-48 h)")
 		}
 	}
 }
@@ -560,7 +562,10 @@ func (h *traceHandler) Handle(_ context.Context, r slog.Record) error {
 		keep(a)
 	}
 	r.Attrs(keep)
-	h.w.s.logf("p%d log: %s%s", h.p.id, r.Message, b.String())
+	line := fmt.Sprintf("%s p%d log: %s%s", h.w.s.now.UTC().Format("01-02T15:04:05.000"), h.p.id, r.Message, b.String())
+	h.w.s.mu.Lock()
+	h.p.logs = append(h.p.logs, line)
+	h.w.s.mu.Unlock()
 	return nil
 }
 func (h *traceHandler) WithAttrs(as []slog.Attr) slog.Handler {

@@ -72,7 +72,7 @@ type proc struct {
 	// logs: its engine log lines not yet in the trace (goroutines of
 	// several processes may log at once between scheduling points; the
 	// scheduler moves them into the trace in process order).
-	logs []string
+	logs    []string
 	err     error
 	crashed bool
 }

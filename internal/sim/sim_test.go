@@ -47,7 +47,7 @@ func TestSimulate(t *testing.T) {
 		var rs []Result
 		start := time.Now()
 		for seed := *fromFlag; seed < *fromFlag+*seedsFlag; seed++ {
-			rs = append(rs, lean(runSeed(t, seed, *scenarioFlag, boosted()), len(rs)))
+			rs = append(rs, lean(runSeed(t, seed, *scenarioFlag, boosted()), rs))
 		}
 		t.Logf("%d seeds in %s: %.1f seeds/s", len(rs), time.Since(start).Round(time.Millisecond), float64(len(rs))/time.Since(start).Seconds())
 		report(t, rs)
@@ -64,9 +64,15 @@ func boosted() []string {
 }
 
 // lean drops what a long run need not keep: the traces of passing seeds,
-// and of failing ones beyond those report prints.
-func lean(r Result, _ int) Result {
-	if !r.Failed() {
+// and of failing ones beyond the five report prints.
+func lean(r Result, kept []Result) Result {
+	failed := 0
+	for _, k := range kept {
+		if k.Failed() {
+			failed++
+		}
+	}
+	if !r.Failed() || failed >= 5 {
 		r.Trace = nil
 	}
 	return r
@@ -113,7 +119,7 @@ func ciRun(t *testing.T) {
 				boost = missing()
 			}
 			r := runSeed(t, seed, sc, boost)
-			rs = append(rs, lean(r, len(rs)))
+			rs = append(rs, lean(r, rs))
 			n++
 			for op, write := range r.Ops {
 				ops[op] = ops[op] || write
@@ -175,7 +181,7 @@ func report(t *testing.T, rs []Result) {
 				fmt.Fprintf(&b, "  %s\n", v)
 			}
 			tail := r.Trace
-			if v := r.Violations[0].Step; v < len(tail) && *seedFlag == 0 {
+			if v := r.Violations[0].Step; v < len(tail) && v >= 0 && *seedFlag == 0 {
 				tail = tail[max(0, v-40) : v+1]
 			}
 			t.Errorf("seed %d (%s) broke %d invariant(s):\n%s  replay: %s\n  trace up to the first:\n    %s", r.Seed, r.Scenario,

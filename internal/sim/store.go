@@ -187,6 +187,24 @@ func (s *store) ClaimDigest(ctx context.Context, sweepID string, at time.Time) (
 	return do(s, ctx, "ddb.ClaimDigest", sweepID, true, func() (bool, error) { return s.m.ClaimDigest(ctx, sweepID, at) })
 }
 
+func (s *store) Run(ctx context.Context, sweepID string) (state.Run, error) {
+	return do(s, ctx, "ddb.Run", sweepID, false, func() (state.Run, error) { return s.m.Run(ctx, sweepID) })
+}
+
+func (s *store) ReleaseDigest(ctx context.Context, sweepID string, claimedAt time.Time) error {
+	_, err := do(s, ctx, "ddb.ReleaseDigest", sweepID, true, func() (struct{}, error) {
+		return struct{}{}, s.m.ReleaseDigest(ctx, sweepID, claimedAt)
+	})
+	return err
+}
+
+func (s *store) ConfirmDigest(ctx context.Context, sweepID string, at time.Time) error {
+	_, err := do(s, ctx, "ddb.ConfirmDigest", sweepID, true, func() (struct{}, error) {
+		return struct{}{}, s.m.ConfirmDigest(ctx, sweepID, at)
+	})
+	return err
+}
+
 func (s *store) RunItems(ctx context.Context, sweepID string) (state.Run, []state.ItemRecord, error) {
 	type out struct {
 		run   state.Run

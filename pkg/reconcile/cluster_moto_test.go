@@ -153,15 +153,26 @@ func TestAuroraMySQLTurnsRequireSecureTransportOn(t *testing.T) {
 	mototest.CreateCluster(t, e.rds, "shop", "aurora-mysql", "8.0.mysql_aurora.3.05.2", "shop-mysql", 1, nil)
 
 	ir := only(t, e.clusterEvent("cluster-created.json", "shop"))
-	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt != nil {
+	if ir.Outcome != plan.OutcomeRemediated {
 		t.Fatalf("%+v", ir)
 	}
 	p := e.clusterParams("forcessl-shop-mysql")["require_secure_transport"]
 	if aws.ToString(p.ParameterValue) != "ON" || p.ApplyMethod != rdstypes.ApplyMethodImmediate {
 		t.Errorf("require_secure_transport %+v", p)
 	}
-	if !strings.Contains(ir.Reason, "dynamic: no reboot is needed") {
-		t.Errorf("reason %q", ir.Reason)
+	// The parameter is dynamic, but the group is newly attached: its
+	// members restart in the window ("When you associate a new DB cluster
+	// parameter group with a running Aurora DB cluster, reboot the DB
+	// instances", CreateDBClusterParameterGroup reference), announced in
+	// the one remediation message.
+	if ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) || strings.Contains(ir.Reason, "no reboot is needed") {
+		t.Errorf("reboot at %v, reason %q", ir.RebootAt, ir.Reason)
+	}
+	if msgs := e.notices(); len(msgs) != 1 {
+		t.Errorf("%d notices, want the one remediation", len(msgs))
+	}
+	if s := e.schedules(); len(s) != 1 {
+		t.Errorf("schedules %v, want the window's reboot", s)
 	}
 }
 

@@ -229,3 +229,50 @@ func TestClusterParameterGroupChangeReachesEveryCluster(t *testing.T) {
 		t.Error("a cluster on another group was changed")
 	}
 }
+
+// An Aurora MySQL cluster on its default cluster group: require_secure_transport
+// is dynamic, but a different group is attached, so the members' restart is
+// scheduled in the cluster's window at once and told in one message; a later
+// event neither schedules again nor tells again.
+func TestAuroraMySQLDefaultGroupGetsItsWindowRebootAndOneMessage(t *testing.T) {
+	e := newEnv(t, policy.ModeEnforce)
+	const def = "default.aurora-mysql8.0"
+	mototest.EnsureClusterGroup(t, e.rds, def, "aurora-mysql8.0")
+	mototest.SeedClusterParameter(t, e.rds, def, "require_secure_transport", "OFF", "dynamic", "ON,OFF")
+	mototest.CreateCluster(t, e.rds, "shop", "aurora-mysql", "8.0.mysql_aurora.3.08.0", def, 2, nil)
+
+	ir := only(t, e.clusterEvent("cluster-created.json", "shop"))
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) ||
+		strings.Contains(ir.Reason, "no reboot is needed") {
+		t.Fatalf("%+v", ir)
+	}
+	group := aws.ToString(e.cluster("shop").DBClusterParameterGroup)
+	if group != paramgroup.CompliantName(def) || aws.ToString(e.clusterParams(group)["require_secure_transport"].ParameterValue) != "ON" {
+		t.Fatalf("attached %s: %+v", group, e.clusterParams(group)["require_secure_transport"])
+	}
+	rid := aws.ToString(e.cluster("shop").DbClusterResourceId)
+	name := plan.ScheduleName(mototest.Account, mototest.Region, rid, nextWindow, request.TriggerReboot)
+	s, err := e.sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String(name), GroupName: aws.String("forcessl")})
+	if err != nil {
+		t.Fatalf("the window's reboot %s: %v (schedules %v)", name, err, e.schedules())
+	}
+	if got := aws.ToString(s.ScheduleExpression); got != "at(2026-11-29T05:00:00)" || !strings.Contains(aws.ToString(s.Target.Input), `"action":"reboot"`) {
+		t.Errorf("schedule %s, input %s", got, aws.ToString(s.Target.Input))
+	}
+	if n := len(e.schedules()); n != 1 {
+		t.Errorf("%d schedules, want the one reboot", n)
+	}
+	msgs := e.notices()
+	if len(msgs) != 1 || msgs[0].MessageAttributes["outcome"].Value != "remediated" {
+		t.Fatalf("notices %+v, want one remediation", msgs)
+	}
+	if !strings.Contains(msgs[0].Message, `"rebootAt":"2026-11-29T05:00:00Z"`) {
+		t.Errorf("the message does not announce the reboot: %s", msgs[0].Message)
+	}
+
+	// The next event: the reboot kept, nothing new told.
+	ir = only(t, e.clusterEvent("cluster-created.json", "shop"))
+	if len(ir.Changed) != 0 || len(e.schedules()) != 1 || len(e.notices()) != 0 {
+		t.Errorf("second event: %+v, schedules %v", ir, e.schedules())
+	}
+}

@@ -290,3 +290,26 @@ func TestMultiAZClusterRebootsAsAWhole(t *testing.T) {
 		t.Errorf("reboot of a missing cluster: %v", err)
 	}
 }
+
+// A copy is a new group no instance uses yet: copying changes no status,
+// and the copy keeps its parameters (moto copies through the modify path).
+func TestCopyingAGroupChangesNoStatus(t *testing.T) {
+	c := client(t)
+	pgInstance(t, c)
+	if _, err := c.CopyDBParameterGroup(context.Background(), &rds.CopyDBParameterGroupInput{SourceDBParameterGroupIdentifier: aws.String("app-pg"),
+		TargetDBParameterGroupIdentifier: aws.String("forcessl-app-pg"), TargetDBParameterGroupDescription: aws.String("copy")}); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "group copied", status(t, c, "ledger"), inSync)
+	out, err := c.DescribeDBParameters(context.Background(), &rds.DescribeDBParametersInput{DBParameterGroupName: aws.String("forcessl-app-pg")})
+	if err != nil || len(out.Parameters) != 2 {
+		t.Fatalf("copy's parameters %+v %v", out, err)
+	}
+	mototest.EnsureClusterGroup(t, c, "app-aurora", "aurora-postgresql15")
+	mototest.SeedClusterParameter(t, c, "app-aurora", "rds.force_ssl", "0", "static", "0,1")
+	if _, err := c.CopyDBClusterParameterGroup(context.Background(), &rds.CopyDBClusterParameterGroupInput{
+		SourceDBClusterParameterGroupIdentifier: aws.String("app-aurora"), TargetDBClusterParameterGroupIdentifier: aws.String("forcessl-app-aurora"),
+		TargetDBClusterParameterGroupDescription: aws.String("copy")}); err != nil {
+		t.Fatal(err)
+	}
+}

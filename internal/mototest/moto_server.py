@@ -195,11 +195,11 @@ def _instance_group(db):
 _modify_group = models.RDSBackend.modify_db_parameter_group
 
 
-def _modify_group_applies(self, name, params):
-    params = list(params)
-    group = self.db_parameter_groups.get(name)
+def _modify_group_applies(self, db_parameter_group_name, db_parameter_group_parameters):
+    params = list(db_parameter_group_parameters)
+    group = self.db_parameter_groups.get(db_parameter_group_name)
     effect = _effect(group.parameters if group else {}, params)
-    group = _modify_group(self, name, params)
+    group = _modify_group(self, db_parameter_group_name, params)
     for db in list(self.databases.values()):
         if effect and _instance_group(db) == group.name:
             _status(db, "group").change(effect)
@@ -211,11 +211,11 @@ models.RDSBackend.modify_db_parameter_group = _modify_group_applies
 _modify_cluster_group = models.RDSBackend.modify_db_cluster_parameter_group
 
 
-def _modify_cluster_group_applies(self, name, params):
-    params = list(params)
-    group = self.db_cluster_parameter_groups.get(name)
+def _modify_cluster_group_applies(self, db_cluster_parameter_group_name, db_cluster_parameter_group_parameters):
+    params = list(db_cluster_parameter_group_parameters)
+    group = self.db_cluster_parameter_groups.get(db_cluster_parameter_group_name)
     effect = _effect(group.parameters if group else {}, params)
-    group = _modify_cluster_group(self, name, params)
+    group = _modify_cluster_group(self, db_cluster_parameter_group_name, params)
     for cluster in list(self.clusters.values()):
         if effect and cluster.parameter_group == group.name:
             for db in cluster.members:

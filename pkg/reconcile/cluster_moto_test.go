@@ -8,6 +8,7 @@ package reconcile_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -231,11 +232,13 @@ func TestClusterParameterGroupChangeReachesEveryCluster(t *testing.T) {
 }
 
 // An Aurora MySQL cluster on its default cluster group: require_secure_transport
-// is dynamic, but a different group is attached, so the members' restart is
-// scheduled in the cluster's window at once and told in one message; a later
-// event neither schedules again nor tells again.
+// is dynamic, but a different group is attached, which leaves every member
+// pending-reboot (moto's apply states, as RDS documents them), so the
+// members' restart is scheduled in the cluster's window at once and told in
+// one message; a later event neither schedules again nor tells again; the
+// window's schedule, fired as Scheduler would, restarts a member.
 func TestAuroraMySQLDefaultGroupGetsItsWindowRebootAndOneMessage(t *testing.T) {
-	e := newEnv(t, policy.ModeEnforce)
+	e := newClocked(t)
 	const def = "default.aurora-mysql8.0"
 	mototest.EnsureClusterGroup(t, e.rds, def, "aurora-mysql8.0")
 	mototest.SeedClusterParameter(t, e.rds, def, "require_secure_transport", "OFF", "dynamic", "ON,OFF")
@@ -249,6 +252,9 @@ func TestAuroraMySQLDefaultGroupGetsItsWindowRebootAndOneMessage(t *testing.T) {
 	group := aws.ToString(e.cluster("shop").DBClusterParameterGroup)
 	if group != paramgroup.CompliantName(def) || aws.ToString(e.clusterParams(group)["require_secure_transport"].ParameterValue) != "ON" {
 		t.Fatalf("attached %s: %+v", group, e.clusterParams(group)["require_secure_transport"])
+	}
+	if st := e.memberStatus("shop"); st["shop-1"] != plan.PendingReboot || st["shop-2"] != plan.PendingReboot {
+		t.Fatalf("members after the attach: %v", st)
 	}
 	rid := aws.ToString(e.cluster("shop").DbClusterResourceId)
 	name := plan.ScheduleName(mototest.Account, mototest.Region, rid, nextWindow, request.TriggerReboot)
@@ -271,8 +277,28 @@ func TestAuroraMySQLDefaultGroupGetsItsWindowRebootAndOneMessage(t *testing.T) {
 	}
 
 	// The next event: the reboot kept, nothing new told.
+	e.clock = now.Add(plan.SettleDelay)
 	ir = only(t, e.clusterEvent("cluster-created.json", "shop"))
-	if len(ir.Changed) != 0 || len(e.schedules()) != 1 || len(e.notices()) != 0 {
+	if len(ir.Changed) != 0 || ir.State != plan.CompliantPendingReboot || len(e.schedules()) != 1 || len(e.notices()) != 0 {
 		t.Errorf("second event: %+v, schedules %v", ir, e.schedules())
+	}
+
+	// The window: Scheduler invokes the payload; the reader restarts first,
+	// and takes the group. (forcessl's plan deletes the fired schedule
+	// itself, replacing it with the look at the next member.)
+	e.clock = nextWindow
+	out, err := e.invoke([]byte(aws.ToString(s.Target.Input)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir = only(t, out)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 1 {
+		t.Fatalf("at the window: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if st := e.memberStatus("shop"); st["shop-2"] != plan.InSync || st["shop-1"] != plan.PendingReboot {
+		t.Errorf("members after the first restart: %v", st)
+	}
+	if got := e.outcomes(); !slices.Equal(got, []string{"rebooted"}) {
+		t.Errorf("messages at the window %v", got)
 	}
 }

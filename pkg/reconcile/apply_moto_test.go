@@ -22,6 +22,7 @@ import (
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -96,7 +97,10 @@ func (c *clocked) fire(name string) result.Resource {
 	if err != nil {
 		c.t.Fatalf("scheduled invocation: %v", err)
 	}
-	if _, err := c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)}); err != nil {
+	// forcessl's own plan may have deleted it already (a scheduled action
+	// replaces what is scheduled, e.g. by the look after its reboot).
+	if _, err := c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)}); err != nil &&
+		!awserr.Is(err, "ResourceNotFoundException") {
 		c.t.Fatalf("delete fired schedule: %v", err)
 	}
 	return only(c.t, out)

@@ -221,9 +221,17 @@ func TestAuroraMySQLDynamicParameter(t *testing.T) {
 		t.Fatalf("the window: %+v, rebooted %v", ir, rebooted(e))
 	}
 
+	// forcessl's look after its reboot (if it planned one) finds it done.
+	if at := e.ScheduleAt("shop"); at != "" {
+		e.Now = nextWindow.Add(plan.RecheckDelay)
+		if ir = e.Fire(t, "shop"); ir.State != plan.Compliant {
+			t.Fatalf("the look after the reboot (%s): %+v", at, ir)
+		}
+	}
+
 	// Someone turns the switch off in forcessl's attached group: turned on
 	// again, dynamic, no reboot; the look verifies.
-	e.Now = e.Now.Add(time.Hour)
+	e.Now = nextWindow.Add(time.Hour)
 	e.AWS.ClusterGroups[g0(e, "shop")].Params["require_secure_transport"] = fakeaws.Param{Value: "OFF", ApplyType: "dynamic", Source: "user", AllowedValues: "ON,OFF"}
 	ir = e.ClusterEvent(t, "RDS-EVENT-0170", "shop")
 	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt != nil || !strings.Contains(ir.Reason, "dynamic: no reboot is needed") {

@@ -254,6 +254,7 @@ func (d decision) refuseRestart(why, refusal string) Plan {
 // restarts no member (no partial restart) and says who must act.
 func (d decision) globalRefusal() string {
 	in, g := d.o.Resource, d.o.Global
+	engine := strings.ToLower(in.Engine)
 	switch {
 	case !g.Read:
 		return fmt.Sprintf("the cluster belongs to Aurora global database %s, which forcessl could not read (%s), so it cannot tell whether "+
@@ -261,13 +262,13 @@ func (d decision) globalRefusal() string {
 			"at a time that suits every Region of the global database (or let forcessl read it: rds:DescribeGlobalClusters)", g.ID, g.Why)
 	case !g.Primary:
 		return ""
-	case in.Engine == "aurora-mysql" && (!auroraMySQLAtLeast306(in.EngineVersion) || g.EngineVersion != "" && !auroraMySQLAtLeast306(g.EngineVersion)):
+	case engine == "aurora-mysql" && (!auroraMySQLAtLeast306(in.EngineVersion) || g.EngineVersion != "" && !auroraMySQLAtLeast306(g.EngineVersion)):
 		return fmt.Sprintf("the cluster is the primary of Aurora global database %s on Aurora MySQL %s, below 3.06, where rebooting the "+
 			"primary's writer restarts the DB instances of every secondary cluster at the same time (%s), outside their windows: "+
 			"forcessl restarts none of its members. Restart them yourself at a time that suits every secondary's Region, or upgrade "+
 			"the global database to Aurora MySQL 3.06 or later (then forcessl restarts the primary in its window)",
 			g.ID, in.EngineVersion, secondaryNames(g.Secondaries))
-	case in.Engine == "aurora-postgresql":
+	case engine == "aurora-postgresql":
 		return fmt.Sprintf("the cluster is the primary of Aurora global database %s on Aurora PostgreSQL, whose global databases have only "+
 			"\"a limited version\" of read availability, which AWS does not define: rebooting the primary's writer may restart the "+
 			"DB instances of the secondary clusters (%s) at the same time, outside their windows, so forcessl restarts none of its "+

@@ -282,7 +282,7 @@ func (r *run) record(ctx context.Context, o plan.Observed, p plan.Plan, ir resul
 	if !r.known || r.dirty || !same(n, r.prev) {
 		n.UpdatedAt, n.Fence = now, r.lease
 		switch err := r.Store.PutResource(ctx, n); {
-		case errors.Is(err, state.ErrConflict) && !r.writes(p):
+		case errors.Is(err, state.ErrConflict) && !r.writes(p) && !r.dirty && r.prev.Owed == nil:
 			// Another run recorded the same observation meanwhile.
 		case err != nil:
 			errs = append(errs, fmt.Errorf("write the state of %s: %w", o.Resource.ID, err))

@@ -115,7 +115,33 @@ func (d decision) pendingReboot() (Plan, Need) {
 	if seeded != nil {
 		p.Intent.Record, p.Intent.Seed = seeded, true
 	}
+	if p.Intent.Close == "" {
+		p.Intent.Covered = d.coveredMembers()
+	}
 	return p, Need{}
+}
+
+// coveredMembers are the Aurora members seen in sync on forcessl's group
+// while its intent is open, that forcessl has not restarted: someone else
+// restarted them, and forcessl's change is in effect there. Remembered as
+// restarts, so a later pending reboot on them (the owner's own change) is
+// never taken for forcessl's. Only once SettleDelay has passed since the
+// intent, so a member that RDS has not yet marked pending-reboot after
+// the attach is not taken for one that restarted.
+func (d decision) coveredMembers() []string {
+	in := d.o.Resource
+	m := d.o.Memory
+	if in.Kind != KindCluster || in.MultiAZ || m == nil || m.Intent == nil || m.Intent.Group != in.Group ||
+		d.now.Before(m.Intent.RecordedAt.Add(SettleDelay)) {
+		return nil
+	}
+	var ids []string
+	for _, mb := range in.Members {
+		if _, ok := m.Intent.restarted(mb.ID); !ok && mb.ApplyStatus == InSync {
+			ids = append(ids, mb.ID)
+		}
+	}
+	return ids
 }
 
 // openIntent reports whether forcessl's own change is what is pending. With

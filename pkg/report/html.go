@@ -28,6 +28,7 @@ var (
 // screen.
 type htmlData struct {
 	SweepID  string   `json:"sweepId"`
+	Started  string   `json:"started"` // the sweep's start (its ID may name the event after it)
 	Mode     string   `json:"mode"`
 	Duration string   `json:"duration"`
 	States   []Bucket `json:"states"`
@@ -58,7 +59,11 @@ func (in *interner) of(s string) int {
 func pageData(r Report) htmlData {
 	in := &interner{idx: map[string]int{}}
 	in.of("")
-	d := htmlData{SweepID: r.SweepID, Mode: string(r.Mode), Duration: r.Duration.Round(time.Millisecond).String(), States: Buckets,
+	started := r.SweepID
+	if t := r.start(); !t.IsZero() {
+		started = t.UTC().Format(time.RFC3339)
+	}
+	d := htmlData{SweepID: r.SweepID, Started: started, Mode: string(r.Mode), Duration: r.Duration.Round(time.Millisecond).String(), States: Buckets,
 		Items: [][]int{}, R: [][]any{}}
 	for _, it := range r.sorted() {
 		nc := 0

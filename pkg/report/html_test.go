@@ -97,6 +97,7 @@ var dataScript = regexp.MustCompile(`(?s)<script type="application/json" id="for
 
 func TestHTMLEmbedsTheDataOnceAndSafely(t *testing.T) {
 	rep := synth(4, 2, 40)
+	rep.SweepID += "_9a1b2c3d-event" // a sweep named after its start event
 	var buf bytes.Buffer
 	if err := HTML(&buf, rep); err != nil {
 		t.Fatal(err)
@@ -112,6 +113,9 @@ func TestHTMLEmbedsTheDataOnceAndSafely(t *testing.T) {
 	var d htmlData
 	if err := json.Unmarshal([]byte(m[0][1]), &d); err != nil {
 		t.Fatalf("the embedded data is not JSON: %v", err)
+	}
+	if d.Started != "2026-12-07T06:00:00Z" || d.SweepID != rep.SweepID {
+		t.Errorf("started %q, sweep %q: want the start time and the whole ID", d.Started, d.SweepID)
 	}
 	total := 0
 	for _, it := range rep.Items {

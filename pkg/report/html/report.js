@@ -60,10 +60,10 @@
   const regions = [...new Set(items.map((it) => it.region))].sort();
 
   // Header and coverage.
-  const start = D.sweepId;
+  const start = D.started;
   $('meta').textContent = 'Sweep started ' + start + ', took ' + D.duration + ', mode ' + D.mode + '. ' +
     fmt(R.length) + ' resources in ' + fmt(items.length) + ' account-regions.';
-  $('sweep-id').textContent = start;
+  $('sweep-id').textContent = D.sweepId;
   (function coverage() {
     const nc = items.filter((it) => it.notCovered);
     const errs = items.filter((it) => !it.notCovered && it.error);

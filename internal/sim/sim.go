@@ -443,7 +443,10 @@ func (w *world) checkMessages() {
 			}
 			in := func(c time.Time) bool { return !c.Before(a.at) && !c.After(b.at) }
 			between := slices.ContainsFunc(t.changes, in) || slices.ContainsFunc(t.ownerActs, in)
-			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil
+			// A run that published and then failed (its state write, say)
+			// is retried, and the retry may tell it again: one duplicate.
+			failedAfter := a.proc != nil && !a.proc.failed[a.n.Instance].Before(a.at)
+			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil || failedAfter
 			if !between && !excused {
 				w.violate("duplicate-message", "%s told twice (%s at %s by p%d, again at %s by p%d) with no change between",
 					b.n.Instance, b.n.OutcomeName(), a.at.UTC().Format("01-02T15:04:05"), a.proc.id, b.at.UTC().Format("01-02T15:04:05"), b.proc.id)

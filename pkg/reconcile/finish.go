@@ -222,9 +222,13 @@ func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	if o == nil || r.lease == nil {
 		return nil
 	}
+	rebooted := o.Outcome == string(plan.OutcomeRebooted)
+	if rebooted && p.State != plan.Compliant && p.Outcome != plan.OutcomeRefused {
+		return nil // kept until the restart shows (in sync), or is refused as unconfirmed
+	}
 	switch {
 	case r.Notifier == nil, p.State == plan.NonCompliant,
-		o.Outcome == string(plan.OutcomeRebooted) && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
+		rebooted && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
 	default:
 		var n notify.Notice
 		if err := json.Unmarshal(o.Body, &n); err != nil {

@@ -4,7 +4,7 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 GOBIN := $(shell go env GOPATH)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test tools test-infra synth build fuzz ci
+.PHONY: demo test tools test-infra synth build fuzz mutation ci
 
 demo: ## full remediation against moto, no AWS account needed
 	go run ./internal/demo
@@ -27,6 +27,9 @@ build: ## the Lambda binary as CDK bundles it
 fuzz: ## a longer run of the event parser and naming fuzzers
 	go test ./pkg/rdsevent -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	go test ./pkg/paramgroup -run '^$$' -fuzz FuzzCompliantName -fuzztime 30s
+
+mutation: ## mutation testing of the decision core, one package at a time (about half an hour; not CI)
+	bash .ci/mutation.sh
 
 ci:
 	bash .ci/run

@@ -69,13 +69,12 @@ func (d decision) caCheck() (Check, Need) {
 			}
 			till = d.o.CAs[c.ca]
 		}
-		switch {
-		case !till.IsZero() && !till.After(d.now):
+		if !till.IsZero() && !till.After(d.now) {
 			problems = append(problems, fmt.Sprintf("%s: certificate (%s) expired on %s", c.owner, c.ca, till.UTC().Format(time.DateOnly)))
-		case !till.IsZero() && till.Before(d.now.Add(d.s.CAWarn)):
+		} else if !till.IsZero() && till.Before(d.now.Add(d.s.CAWarn)) {
 			problems = append(problems, fmt.Sprintf("%s: certificate (%s) expires on %s, within %s", c.owner, c.ca,
 				till.UTC().Format(time.DateOnly), days(d.s.CAWarn)))
-		case !slices.Contains(policy.CurrentCAs, c.ca):
+		} else if !slices.Contains(policy.CurrentCAs, c.ca) {
 			problems = append(problems, fmt.Sprintf("%s: CA %s is not a current RDS CA (%s)", c.owner, c.ca, strings.Join(policy.CurrentCAs, ", ")))
 		}
 	}

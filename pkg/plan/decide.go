@@ -86,21 +86,23 @@ func withChecks(o Observed, s Settings, now time.Time, p Plan) (Plan, Need) {
 	}
 	p.Reason += "; server certificate: " + ca.Detail
 	fix := d.caFix(ca)
-	switch {
-	case fix != "" && d.restarts(p):
+	if fix != "" && d.restarts(p) {
 		// One restart for both: the CA change with ApplyImmediately restarts
 		// the instance (unless the engine rotates without one), and a look
 		// after RecheckDelay reboots only if the parameters still wait.
-		p = d.caAtReboot(p, fix)
-	case p.Outcome != OutcomeNone:
-	case fix != "" && p.State == Compliant && !d.o.Resource.PendingModified:
+		return d.caAtReboot(p, fix), Need{}
+	}
+	if p.Outcome != OutcomeNone {
+		return p, Need{} // the plan's own news carries the certificate in its reason
+	}
+	if fix != "" && p.State == Compliant && !d.o.Resource.PendingModified {
 		p.Outcome, p.Steps = OutcomeCAUpdate, []Step{SetCA{Target: o.Resource.Ref(), CA: fix}}
 		p.Reason += "; forcessl sets CA " + fix + ", applied by RDS in the maintenance window " + o.Resource.MaintenanceWindow
-	default:
-		p.Outcome = OutcomeCAFinding
-		if fix != "" {
-			p.Reason += "; forcessl sets CA " + fix + " at the reboot it makes"
-		}
+		return p, Need{}
+	}
+	p.Outcome = OutcomeCAFinding
+	if fix != "" {
+		p.Reason += "; forcessl sets CA " + fix + " at the reboot it makes"
 	}
 	return p, Need{}
 }
@@ -232,12 +234,11 @@ func exempt(r Resource, tag string) bool {
 func (d decision) inSync() Plan {
 	in := d.o.Resource
 	p := d.plan(Compliant, OutcomeNone, fmt.Sprintf("%s=%s in %s and in effect", d.req.Parameter, d.tls.Value, in.Group))
-	switch m := d.o.Memory; {
-	case m == nil:
+	if m := d.o.Memory; m == nil {
 		if d.o.Trigger == request.TriggerRestarted && paramgroup.IsOurs(in.Group) {
 			p.Outcome = OutcomeVerified
 		}
-	case m.Intent != nil:
+	} else if m.Intent != nil {
 		p.Outcome, p.Intent.Close = OutcomeVerified, "in effect: the group is in sync"
 	}
 	return p

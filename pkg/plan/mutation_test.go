@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/request"
 )
@@ -95,10 +96,10 @@ func TestDecideScheduleTimesOffTheMinute(t *testing.T) {
 		{name: "policy immediate at 10:00:30: reboot at 10:06", obs: sqlServer(compliantPending), settings: immediate, now: offMinute,
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(6*time.Minute), request.TriggerReboot)}},
 		{name: "policy immediate, forcessl's change at 09:58:30: reboot at 10:04 (SettleDelay after it)",
-			obs: sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-90 * time.Second), Group: "forcessl-app-params"}})),
+			obs:      sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-90 * time.Second), Group: "forcessl-app-params"}})),
 			settings: immediate, state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(4*time.Minute), request.TriggerReboot)}},
 		{name: "policy immediate, forcessl's change exactly SettleDelay ago: reboot a SettleDelay from now",
-			obs: sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-SettleDelay), Group: "forcessl-app-params"}})),
+			obs:      sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-SettleDelay), Group: "forcessl-app-params"}})),
 			settings: immediate, state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(SettleDelay), request.TriggerReboot)}},
 	})
 }
@@ -126,7 +127,7 @@ func TestDecideHeadsUpEdges(t *testing.T) {
 			obs: sqlServer(compliantPending, existing(sunday0500, request.TriggerReboot), noticeTrigger), settings: lead,
 			now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeNone},
 		{name: "the earliest of two scheduled reboots is announced",
-			obs: sqlServer(compliantPending, existing(sunday0500.AddDate(0, 0, 7), request.TriggerReboot), existing(sunday0500, request.TriggerReboot), noticeTrigger),
+			obs:      sqlServer(compliantPending, existing(sunday0500.AddDate(0, 0, 7), request.TriggerReboot), existing(sunday0500, request.TriggerReboot), noticeTrigger),
 			settings: lead, now: saturday0500, state: CompliantPendingReboot, outcome: OutcomeHeadsUp, rebootAt: sunday0500},
 	})
 }
@@ -270,4 +271,48 @@ func TestDecideCAAlreadyTheConfiguredOne(t *testing.T) {
 		{name: "a warning that is not whole days is written as a duration", obs: sqlServer(compliantInSync, withCA("rds-ca-rsa2048-g1", now.Add(time.Hour))),
 			settings: func(s *Settings) { s.CAWarn = 36 * time.Hour }, state: Compliant, outcome: OutcomeCAFinding, reason: "within 36h0m0s"},
 	})
+}
+
+// A group of its own that exists but is not forcessl's copy, or is ours
+// in another family: refused, never attached.
+func TestDecideOwnGroupRefusals(t *testing.T) {
+	const shared = "forcessl-app-params"
+	own := paramgroup.OwnName(shared, rid)
+	onShared := func(o *Observed) { o.Resource.Group = shared }
+	ours := Group{Name: shared, Exists: true, Family: "sqlserver-se-15.0", Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue,
+		paramgroup.TagSourceGroup: "app-params"}, Params: map[string]Parameter{"rds.force_ssl": {Found: true, Value: "0"}}}
+	me := Resource{Kind: KindInstance, ID: "orders", ResourceID: rid, Engine: "sqlserver-se", Tags: map[string]string{}}
+	exemptNeighbour := Resource{Kind: KindInstance, ID: "shop", ResourceID: "db-SHOP", Engine: "sqlserver-se", Tags: map[string]string{"forcessl:exempt": "true"}}
+	runDecide(t, []decideCase{
+		{name: "own group exists, not forcessl's", obs: sqlServer(onShared, group(ours), users(shared, me, exemptNeighbour),
+			group(Group{Name: own, Exists: true, Family: "sqlserver-se-15.0", Tags: map[string]string{}})),
+			state: NonCompliant, outcome: OutcomeRefused, reason: own + " exists and is not forcessl's copy of " + shared},
+		{name: "own group ours but in another family", obs: sqlServer(onShared, group(ours), users(shared, me, exemptNeighbour),
+			group(Group{Name: own, Exists: true, Family: "sqlserver-se-14.0",
+				Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: shared}})),
+			state: NonCompliant, outcome: OutcomeRefused, reason: "already exists in family sqlserver-se-14.0"},
+	})
+}
+
+func TestDecideOddGroupStates(t *testing.T) {
+	runDecide(t, []decideCase{
+		{name: "a default group whose family cannot be told", obs: sqlServer(func(o *Observed) { o.Resource.Group = "default." }),
+			state: NonCompliant, outcome: OutcomeFailed, reason: "cannot tell the family of default group default."},
+		{name: "RDS still applying the group: look again", obs: sqlServer(compliantPending, func(o *Observed) { o.Resource.ApplyStatus = "applying" }),
+			state: CompliantPendingReboot, outcome: OutcomeWaiting, reason: "parameter group forcessl-app-params is applying",
+			steps: []Step{schedule(now.Add(RecheckDelay), request.TriggerRecheck)}},
+	})
+}
+
+func TestNeedAndStepWords(t *testing.T) {
+	all := Need{Params: true, Schedules: true, Groups: []string{"a", "b"}, Users: "g", CAs: true, Global: true}
+	if got := all.String(); got != "parameters and schedules and groups a, b and users of g and CA certificates and the global database" {
+		t.Errorf("Need.String = %q", got)
+	}
+	if got := (Need{}).String(); got != "nothing" {
+		t.Errorf("empty Need.String = %q", got)
+	}
+	if got := (DeleteSchedule{Name: "forcessl-x"}).Describe(); got != "delete superseded schedule forcessl-x" {
+		t.Errorf("DeleteSchedule.Describe = %q", got)
+	}
 }

@@ -53,6 +53,7 @@ func TestSettingEdges(t *testing.T) {
 		{"Security Hub unknown", EnvSecurityHub, "yes", false, nil, nil},
 		{"log level in any case", EnvLogLevel, "WARN", true, func(c Config) any { return c.LogLevel }, "WARN"},
 		{"value trimmed", EnvMode, " report ", true, func(c Config) any { return string(c.Mode) }, "report"},
+		{"schedule group of 1", EnvScheduleGroup, "g", true, func(c Config) any { return c.ScheduleGroup }, "g"},
 		{"schedule group of 64", EnvScheduleGroup, s("a", 64), true, func(c Config) any { return c.ScheduleGroup }, s("a", 64)},
 		{"schedule group of 65", EnvScheduleGroup, s("a", 65), false, nil, nil},
 		{"schedule group: every allowed kind", EnvScheduleGroup, "09azAZ-_.", true, func(c Config) any { return c.ScheduleGroup }, "09azAZ-_."},

@@ -235,9 +235,10 @@ func formatDuration(d time.Duration) string {
 	return s
 }
 
-// scheduleName checks Scheduler's name and group pattern ^[0-9a-zA-Z-_.]+$, 1-64.
+// scheduleName checks Scheduler's name and group pattern ^[0-9a-zA-Z-_.]+$, 1-64
+// (FromEnv never passes an empty value).
 func scheduleName(s string) bool {
-	if len(s) < 1 || len(s) > 64 {
+	if len(s) > 64 {
 		return false
 	}
 	for _, r := range s {

@@ -458,7 +458,7 @@ func clusterCall(req request.Request, c apiCall) (request.Request, error) {
 	p := c.RequestParameters
 	if r := c.ResponseElements; r != nil {
 		req.ResourceID = r.DbClusterResourceID
-		if r.DBClusterArn != "" && c.EventName != "CreateDBInstance" {
+		if r.DBClusterArn != "" { // a cluster call's (CreateDBInstance's response has none)
 			arn, err := parseARN(r.DBClusterArn, "cluster")
 			if err != nil {
 				return request.Request{}, ignore("%s: %v", c.EventName, err)

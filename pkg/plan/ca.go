@@ -56,12 +56,12 @@ func (d decision) certificates() []certificate {
 // or the built-in table when that fails), which Decide asks for once.
 func (d decision) caCheck() (Check, Need) {
 	var problems []string
-	known := 0
+	judged := false
 	for _, c := range d.certificates() {
 		if c.ca == "" {
 			continue // RDS did not say: nothing to judge
 		}
-		known++
+		judged = true
 		till := c.validTill
 		if till.IsZero() {
 			if d.o.CAs == nil {
@@ -78,7 +78,7 @@ func (d decision) caCheck() (Check, Need) {
 			problems = append(problems, fmt.Sprintf("%s: CA %s is not a current RDS CA (%s)", c.owner, c.ca, strings.Join(policy.CurrentCAs, ", ")))
 		}
 	}
-	if known == 0 {
+	if !judged {
 		return Check{}, Need{}
 	}
 	if len(problems) == 0 {

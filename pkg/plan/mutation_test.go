@@ -316,3 +316,32 @@ func TestNeedAndStepWords(t *testing.T) {
 		t.Errorf("DeleteSchedule.Describe = %q", got)
 	}
 }
+
+// A cluster's certificates: a Multi-AZ DB cluster's own, and every member's,
+// a member RDS says nothing about skipped without ending the judgement.
+func TestDecideClusterCertificates(t *testing.T) {
+	expired := now.AddDate(-1, 0, 0)
+	year := now.AddDate(1, 0, 0)
+	runDecide(t, []decideCase{
+		{name: "a Multi-AZ DB cluster's own certificate is judged",
+			obs: aurora(func(o *Observed) {
+				setTLSValue(o, "1")
+				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.MultiAZ = "postgres", "postgres", true
+				o.Resource.CA, o.Resource.CertValidTill = "rds-ca-rsa2048-g1", expired
+			}), settings: caSettings(""), state: Compliant, outcome: OutcomeCAFinding, reason: "orders: certificate (rds-ca-rsa2048-g1) expired"},
+		{name: "a member without a CA reported, then one expired: the expired one found",
+			obs: aurora(func(o *Observed) {
+				setTLSValue(o, "1")
+				o.Resource.Members[1].CA, o.Resource.Members[1].CertValidTill = "rds-ca-rsa2048-g1", expired
+				o.Resource.Members[2].CA, o.Resource.Members[2].CertValidTill = "rds-ca-rsa2048-g1", year
+			}), settings: caSettings(""), state: Compliant, outcome: OutcomeCAFinding, reason: "orders-r2: certificate (rds-ca-rsa2048-g1) expired"},
+		{name: "no certificate reported at all: no CA check", obs: aurora(func(o *Observed) { setTLSValue(o, "1") }),
+			settings: caSettings(""), state: Compliant, outcome: OutcomeNone},
+	})
+	p, _ := Decide(aurora(func(o *Observed) { setTLSValue(o, "1") }), settings(), now)
+	for _, c := range p.Checks {
+		if c.Name == CheckCA {
+			t.Errorf("a CA check with no certificate reported: %+v", c)
+		}
+	}
+}

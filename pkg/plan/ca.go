@@ -95,10 +95,11 @@ func days(d time.Duration) string {
 }
 
 // caFix is the CA change forcessl makes with FORCESSL_CA set, on an
-// instance whose certificate check failed: "" when none.
-func (d decision) caFix(ca Check) string {
+// instance whose certificate check failed (the caller's condition): ""
+// when none, as when FORCESSL_CA is unset or already the instance's CA.
+func (d decision) caFix() string {
 	in := d.o.Resource
-	if d.s.CA == "" || ca.Name == "" || ca.Passed || in.Kind != KindInstance || in.CA == d.s.CA {
+	if in.Kind != KindInstance || in.CA == d.s.CA {
 		return ""
 	}
 	return d.s.CA

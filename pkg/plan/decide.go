@@ -85,7 +85,7 @@ func withChecks(o Observed, s Settings, now time.Time, p Plan) (Plan, Need) {
 		return p, Need{}
 	}
 	p.Reason += "; server certificate: " + ca.Detail
-	fix := d.caFix(ca)
+	fix := d.caFix()
 	if fix != "" && d.restarts(p) {
 		// One restart for both: the CA change with ApplyImmediately restarts
 		// the instance (unless the engine rotates without one), and a look

@@ -345,3 +345,36 @@ func TestDecideClusterCertificates(t *testing.T) {
 		}
 	}
 }
+
+func TestWriterRestartsReadersUnknownVersions(t *testing.T) {
+	for _, tt := range []struct {
+		engine, version string
+		want            bool
+	}{
+		{"aurora-mysql", "8.0.mysql_aurora.3.x", true},     // a minor that does not parse: taken to restart them
+		{"aurora-mysql", "5.7.mysql_aurora.1.23.0", true},  // below 2
+		{"aurora-mysql", "5.7.12", true},                   // no Aurora version in it
+		{"aurora-mysql", "8.0.mysql_aurora.2.12.0", false}, // 2.10 and later
+		{"aurora-postgresql", "12.x", true},
+		{"aurora-postgresql", "11.9", true},
+		{"aurora-postgresql", "16.1", false},
+		{"postgres", "11.9", false}, // a Multi-AZ DB cluster restarts whole, never by its writer
+	} {
+		if got := writerRestartsReaders(tt.engine, tt.version); got != tt.want {
+			t.Errorf("writerRestartsReaders(%s, %s) = %v, want %v", tt.engine, tt.version, got, tt.want)
+		}
+	}
+}
+
+// A member restarted with too little of the window left for the next one:
+// the rest restart in the next window, and the plan says how many.
+func TestDecideClusterRestartRunsOutOfWindow(t *testing.T) {
+	p, need := Decide(aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), scheduledReboot), settings(), sunday0500.Add(24*time.Minute))
+	if !need.Zero() {
+		t.Fatalf("asks for %s", need)
+	}
+	if p.Outcome != OutcomePostponed || !strings.Contains(p.Reason, "the 2 member(s) left restart in the next window") ||
+		!p.RebootAt.Equal(sunday0500.AddDate(0, 0, 7)) {
+		t.Errorf("%s (%s) reboot at %s: %s", p.Outcome, p.Reason, p.RebootAt, p.Describe())
+	}
+}

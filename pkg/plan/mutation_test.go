@@ -373,7 +373,8 @@ func TestDecideClusterRestartRunsOutOfWindow(t *testing.T) {
 	if !need.Zero() {
 		t.Fatalf("asks for %s", need)
 	}
-	if p.Outcome != OutcomePostponed || !strings.Contains(p.Reason, "the 2 member(s) left restart in the next window") ||
+	if p.Outcome != OutcomePostponed || !strings.Contains(p.Reason, "rds.force_ssl=1 in forcessl-orders-cluster") ||
+		!strings.Contains(p.Reason, "; postponed: the 2 member(s) left restart in the next window") ||
 		!p.RebootAt.Equal(sunday0500.AddDate(0, 0, 7)) {
 		t.Errorf("%s (%s) reboot at %s: %s", p.Outcome, p.Reason, p.RebootAt, p.Describe())
 	}

@@ -52,7 +52,7 @@ func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	if !need.Zero() {
 		return p, need
 	}
-	if o.Found && o.Resource.Kind == KindCluster {
+	if o.Resource.Kind == KindCluster { // a cluster not found has no members to note
 		p.Reason += memberNote(o.Resource, s.ExemptTag)
 	}
 	if o.Trigger == request.TriggerNotice {

@@ -379,3 +379,28 @@ func TestDecideClusterRestartRunsOutOfWindow(t *testing.T) {
 		t.Errorf("%s (%s) reboot at %s: %s", p.Outcome, p.Reason, p.RebootAt, p.Describe())
 	}
 }
+
+// A DB cluster with no members left (all deleted) never restarts anything:
+// forcessl looks again; a Multi-AZ DB cluster restarts as a whole.
+func TestDecideClusterWithoutMembers(t *testing.T) {
+	noMembers := func(o *Observed) { o.Resource.Members = nil }
+	runDecide(t, []decideCase{
+		{name: "Aurora without members at the window: look again", obs: aurora(clusterPending(), noMembers, scheduledReboot), now: sunday0500,
+			state: CompliantPendingReboot, outcome: OutcomeWaiting, steps: []Step{cschedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck)}},
+		{name: "Multi-AZ without members listed at the window: the cluster reboots", obs: aurora(clusterPending(), noMembers, scheduledReboot,
+			func(o *Observed) {
+				o.Resource.MultiAZ, o.Resource.Engine, o.Resource.Cluster.Engine = true, "postgres", "postgres"
+				o.Resource.ApplyStatus = PendingReboot
+			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted},
+	})
+}
+
+func TestSecondaryNames(t *testing.T) {
+	got := secondaryNames([]string{"arn:aws:rds:eu-west-1:1:cluster:orders-eu", "arn:aws:rds:us-east-1:1:db:x", "cluster:y", "garbage"})
+	if want := "secondaries arn:aws:rds:us-east-1:1:db:x, cluster:y, garbage, orders-eu in eu-west-1"; got != want {
+		t.Errorf("secondaryNames = %q, want %q", got, want)
+	}
+	if got := secondaryNames(nil); got != "none listed" {
+		t.Errorf("no secondaries: %q", got)
+	}
+}

@@ -404,3 +404,18 @@ func TestSecondaryNames(t *testing.T) {
 		t.Errorf("no secondaries: %q", got)
 	}
 }
+
+// The CA change's reason keeps what came before it: the switch, the
+// certificate, then the change.
+func TestDecideCAUpdateReason(t *testing.T) {
+	p, _ := Decide(sqlServer(compliantInSync, withCA("rds-ca-2019", now.AddDate(-1, 0, 0))), func() Settings {
+		s := settings()
+		caSettings("rds-ca-rsa2048-g1")(&s)
+		return s
+	}(), now)
+	want := "rds.force_ssl=1 in default.sqlserver-se-15.0 and in effect; server certificate: orders: certificate (rds-ca-2019) expired on 2025-11-26" +
+		"; forcessl sets CA rds-ca-rsa2048-g1, applied by RDS in the maintenance window sun:05:00-sun:05:30"
+	if p.Outcome != OutcomeCAUpdate || p.Reason != want {
+		t.Errorf("%s: %q\nwant %q", p.Outcome, p.Reason, want)
+	}
+}

@@ -419,3 +419,14 @@ func TestDecideCAUpdateReason(t *testing.T) {
 		t.Errorf("%s: %q\nwant %q", p.Outcome, p.Reason, want)
 	}
 }
+
+func TestDecideCAFindingReasonWithChangesQueued(t *testing.T) {
+	s := settings()
+	caSettings("rds-ca-rsa2048-g1")(&s)
+	p, _ := Decide(sqlServer(compliantInSync, withCA("rds-ca-2019", now.AddDate(-1, 0, 0)), func(o *Observed) { o.Resource.PendingModified = true }), s, now)
+	want := "rds.force_ssl=1 in default.sqlserver-se-15.0 and in effect; server certificate: orders: certificate (rds-ca-2019) expired on 2025-11-26" +
+		"; forcessl sets CA rds-ca-rsa2048-g1 at the reboot it makes"
+	if p.Outcome != OutcomeCAFinding || p.Reason != want || len(p.Steps) != 0 {
+		t.Errorf("%s: %q %s\nwant %q", p.Outcome, p.Reason, p.Describe(), want)
+	}
+}

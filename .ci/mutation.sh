@@ -55,7 +55,7 @@ for pkg in "${packages[@]}"; do
 	grep -E '^ *(LIVED|NOT COVERED|TIMED OUT)' "$log" || true
 	eff=$(sed -n 's/.*Test efficacy: *\([0-9.]*\)%.*/\1/p' "$log" | tail -1)
 	cov=$(sed -n 's/.*Mutator coverage: *\([0-9.]*\)%.*/\1/p' "$log" | tail -1)
-	counts=$(grep -E '^Killed:|^Timed out:' "$log" | tr '\n' ' ')
+	counts=$(grep -E '^Killed:|^Timed out:' "$log" | tr '\n' ' ' || true)
 	if [[ -z "$eff" || -z "$cov" ]]; then
 		cat "$log"
 		status=1

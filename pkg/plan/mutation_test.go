@@ -59,8 +59,9 @@ func TestDecideWindowEdges(t *testing.T) {
 	nextWeek := sunday0500.AddDate(0, 0, 7)
 	busy := func(o *Observed) { o.Resource.Status = "backing-up" }
 	runDecide(t, []decideCase{
-		{name: "exactly RebootMargin left: reboot", obs: sqlServer(compliantPending, scheduledReboot), now: sunday0500.Add(25 * time.Minute),
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
+		{name: "exactly RebootMargin left: reboot (and look after it)", obs: sqlServer(compliantPending, scheduledReboot), now: sunday0500.Add(25 * time.Minute),
+			state: CompliantPendingReboot, outcome: OutcomeRebooted,
+			steps: []Step{Reboot{Target: ref}, schedule(sunday0500.Add(25*time.Minute+RecheckDelay), request.TriggerRecheck)}},
 		{name: "a second under RebootMargin left: next window", obs: sqlServer(compliantPending, scheduledReboot), now: sunday0500.Add(25*time.Minute + time.Second),
 			state: CompliantPendingReboot, outcome: OutcomePostponed, steps: []Step{schedule(nextWeek, request.TriggerReboot)}},
 		{name: "the window's exclusive end: outside, next window", obs: sqlServer(compliantPending, scheduledReboot), now: sunday0500.Add(30 * time.Minute),

@@ -431,3 +431,23 @@ func TestDecideCAFindingReasonWithChangesQueued(t *testing.T) {
 		t.Errorf("%s: %q %s\nwant %q", p.Outcome, p.Reason, p.Describe(), want)
 	}
 }
+
+// A plan that schedules only a look (a dynamic parameter set in place)
+// reports no reboot time.
+func TestDecideLookIsNotAReboot(t *testing.T) {
+	const g = "forcessl-app-cluster"
+	p, need := Decide(aurora(func(o *Observed) {
+		o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.EngineVersion = "aurora-mysql", "aurora-mysql", "8.0.mysql_aurora.3.08.0"
+		o.Resource.Group = g
+		o.Params = map[string]Parameter{"require_secure_transport": {Found: true, Value: "OFF", ApplyType: "dynamic", AllowedValues: "ON,OFF"}}
+	}, group(Group{Name: g, Exists: true, Family: "aurora-mysql8.0",
+		Tags: map[string]string{paramgroup.TagManagedBy: paramgroup.ManagedByValue, paramgroup.TagSourceGroup: "app-cluster"}}),
+		users(g, Resource{Kind: KindCluster, ID: "orders", ResourceID: crid, Engine: "aurora-mysql", Group: g, Tags: map[string]string{},
+			Cluster: policy.ClusterFacts{Engine: "aurora-mysql", EngineMode: "provisioned"}})), settings(), now)
+	if !need.Zero() {
+		t.Fatalf("asks for %s", need)
+	}
+	if p.Outcome != OutcomeRemediated || !p.RebootAt.IsZero() {
+		t.Errorf("%s, reboot at %s: %s", p.Outcome, p.RebootAt, p.Describe())
+	}
+}

@@ -30,10 +30,10 @@ var variables = []variable{
 	}, func(c Config) string { return string(c.Reboot) }},
 	{EnvMinLead, func(c *Config, v string) string {
 		d, err := time.ParseDuration(v)
-		switch {
-		case err != nil:
+		if err != nil {
 			return "want a Go duration such as 15m or 1h"
-		case d < 0:
+		}
+		if d < 0 {
 			return "must not be negative"
 		}
 		c.MinLead = d
@@ -128,10 +128,10 @@ func days(v string) (time.Duration, bool) {
 // formatDays writes whole days as "90d", anything else as a Go duration;
 // zero as "0" (a setting, not an absence).
 func formatDays(d time.Duration) string {
-	switch {
-	case d == 0:
+	if d == 0 {
 		return "0"
-	case d%(24*time.Hour) == 0:
+	}
+	if d%(24*time.Hour) == 0 {
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	}
 	return formatDuration(d)
@@ -235,9 +235,10 @@ func formatDuration(d time.Duration) string {
 	return s
 }
 
-// scheduleName checks Scheduler's name and group pattern ^[0-9a-zA-Z-_.]+$, 1-64.
+// scheduleName checks Scheduler's name and group pattern ^[0-9a-zA-Z-_.]+$, 1-64
+// (FromEnv never passes an empty value).
 func scheduleName(s string) bool {
-	if len(s) < 1 || len(s) > 64 {
+	if len(s) > 64 {
 		return false
 	}
 	for _, r := range s {

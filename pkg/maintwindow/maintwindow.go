@@ -96,10 +96,12 @@ func (w Window) NextStart(notBefore time.Time) time.Time {
 // if so, when that occurrence ends. The end is exclusive.
 func (w Window) Occurrence(t time.Time) (end time.Time, in bool) {
 	t = t.UTC()
-	// The occurrence containing t, if any, started within Length before t.
+	// The only occurrence that can contain t is the first to start after
+	// t-Length (so it ends after t: the end is exclusive); it contains t
+	// when it has already started.
 	start := w.NextStart(t.Add(-w.Length() + time.Nanosecond))
-	if !start.After(t) && t.Before(start.Add(w.Length())) {
-		return start.Add(w.Length()), true
+	if start.After(t) {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	return start.Add(w.Length()), true
 }

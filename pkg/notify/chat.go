@@ -24,10 +24,9 @@ func chatbot(n Notice) map[string]any {
 	if n.RebootAt != nil {
 		next = append(next, "Reboot scheduled "+n.RebootAt.UTC().Format("Mon 2006-01-02 15:04 UTC")+" (window "+n.Window+")")
 	}
-	switch {
-	case n.Report:
+	if n.Report {
 		next = append(next, "Set FORCESSL_MODE=enforce to let forcessl fix it")
-	case n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed:
+	} else if n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed {
 		next = append(next, "Fix by hand, then re-run forcessl on the "+n.noun())
 	}
 	if n.guides() {

@@ -22,19 +22,19 @@ func clientGuidance(engine, region string) []string {
 	bundle := BundleURL(region)
 	file := region + "-bundle.pem"
 	var lines []string
-	switch e := strings.ToLower(engine); {
-	case strings.HasPrefix(e, "sqlserver"):
+	e := strings.ToLower(engine)
+	if strings.HasPrefix(e, "sqlserver") {
 		lines = []string{
 			"Connection string: Encrypt=True;TrustServerCertificate=False (JDBC: encrypt=true;trustServerCertificate=false)",
 			"Trust the RDS CAs: import " + bundle + " into the client's certificate store (or the JDBC trustStore)",
 			"sqlcmd: use -N (encrypt) and not -C (which trusts any certificate)",
 		}
-	case strings.Contains(e, "postgres"):
+	} else if strings.Contains(e, "postgres") {
 		lines = []string{
 			"libpq / psql: sslmode=verify-full sslrootcert=" + file + " (download " + bundle + ")",
 			"JDBC: ssl=true&sslmode=verify-full&sslrootcert=" + file + "; sslmode=prefer or allow still connect without verifying the server",
 		}
-	case strings.Contains(e, "mysql") || e == "mariadb":
+	} else if strings.Contains(e, "mysql") || e == "mariadb" {
 		lines = []string{
 			"mysql client: --ssl-mode=VERIFY_IDENTITY --ssl-ca=" + file + " (download " + bundle + ")",
 			"Connectors: sslMode=VERIFY_IDENTITY with the bundle as the trust store; PREFERRED falls back to plaintext silently",
@@ -42,7 +42,7 @@ func clientGuidance(engine, region string) []string {
 		if e == "mariadb" {
 			lines = append(lines, "MariaDB client: --ssl --ssl-verify-server-cert --ssl-ca="+file)
 		}
-	default:
+	} else {
 		lines = []string{"Use TLS and verify the server certificate against " + bundle}
 	}
 	return lines

@@ -109,10 +109,10 @@ func rebootCommands(n Notice, line func(string, ...any)) {
 func readersFirst(ms []Member) []Member {
 	out := slices.Clone(ms)
 	slices.SortStableFunc(out, func(a, b Member) int {
-		switch {
-		case a.Writer == b.Writer:
+		if a.Writer == b.Writer {
 			return strings.Compare(a.ID, b.ID)
-		case a.Writer:
+		}
+		if a.Writer {
 			return 1
 		}
 		return -1

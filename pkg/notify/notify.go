@@ -78,10 +78,13 @@ func (n Notice) arn() string {
 
 // Severity is a coarse level for subscription filters and chat.
 func (n Notice) Severity() string {
-	switch {
-	case n.Report, n.Outcome == plan.OutcomeRefused, n.Outcome == plan.OutcomeFailed:
+	if n.Report {
 		return "high"
-	case n.Outcome == plan.OutcomeRebooted, n.Outcome == plan.OutcomeVerified:
+	}
+	switch n.Outcome {
+	case plan.OutcomeRefused, plan.OutcomeFailed:
+		return "high"
+	case plan.OutcomeRebooted, plan.OutcomeVerified:
 		return "info"
 	}
 	return "medium"
@@ -171,10 +174,10 @@ func Render(n Notice) (Message, error) {
 }
 
 func title(n Notice) string {
-	switch {
-	case n.Report && (n.Outcome == plan.OutcomeCAFinding || n.Outcome == plan.OutcomeCAUpdate):
-		return fmt.Sprintf("The server certificate of %s needs a new CA (report mode: nothing changed)", n.Instance)
-	case n.Report:
+	if n.Report {
+		if n.Outcome == plan.OutcomeCAFinding || n.Outcome == plan.OutcomeCAUpdate {
+			return fmt.Sprintf("The server certificate of %s needs a new CA (report mode: nothing changed)", n.Instance)
+		}
 		return fmt.Sprintf("%s accepts unencrypted connections (report mode: nothing changed)", n.Instance)
 	}
 	switch n.Outcome {

@@ -45,16 +45,15 @@ func ASCII(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			b.WriteByte('?')
-		case unicode.IsSpace(r):
+		// A byte that is not UTF-8 decodes as utf8.RuneError, which has no
+		// ASCII spelling: "?".
+		if unicode.IsSpace(r) {
 			b.WriteByte(' ')
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		} else if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			// dropped
-		case r < utf8.RuneSelf:
+		} else if r < utf8.RuneSelf {
 			b.WriteRune(r)
-		default:
+		} else {
 			b.WriteString(asciiSpelling(r))
 		}
 	}

@@ -69,13 +69,15 @@ func CompliantName(source string) string {
 	// whenever the name had to change shape.
 	if name != Prefix+strings.ToLower(source) || len(name) > maxLen {
 		sum := sha256.Sum256([]byte(source))
-		suffix := "-" + hex.EncodeToString(sum[:])[:8]
-		if len(name)+len(suffix) > maxLen {
-			name = strings.TrimRight(name[:maxLen-len(suffix)], "-")
-		}
-		name += suffix
+		name = withSuffix(name, "-"+hex.EncodeToString(sum[:])[:8])
 	}
 	return name
+}
+
+// withSuffix appends suffix to a valid name, first cutting the name so the
+// whole fits RDS's limit, without leaving a hyphen before the suffix.
+func withSuffix(name, suffix string) string {
+	return strings.TrimRight(name[:min(len(name), maxLen-len(suffix))], "-") + suffix
 }
 
 // Valid reports whether name satisfies RDS's parameter group naming rules.
@@ -106,9 +108,5 @@ func OwnName(source, resourceID string) string {
 		return '-'
 	}, strings.ToLower(resourceID))
 	suffix = strings.TrimRight(strings.ReplaceAll(suffix, "--", "-"), "-")
-	base := CompliantName(source)
-	if len(base)+len(suffix) > maxLen {
-		base = strings.TrimRight(base[:maxLen-len(suffix)], "-")
-	}
-	return base + suffix
+	return withSuffix(CompliantName(source), suffix)
 }

@@ -56,12 +56,12 @@ func (d decision) certificates() []certificate {
 // or the built-in table when that fails), which Decide asks for once.
 func (d decision) caCheck() (Check, Need) {
 	var problems []string
-	known := 0
+	judged := false
 	for _, c := range d.certificates() {
 		if c.ca == "" {
 			continue // RDS did not say: nothing to judge
 		}
-		known++
+		judged = true
 		till := c.validTill
 		if till.IsZero() {
 			if d.o.CAs == nil {
@@ -69,17 +69,16 @@ func (d decision) caCheck() (Check, Need) {
 			}
 			till = d.o.CAs[c.ca]
 		}
-		switch {
-		case !till.IsZero() && !till.After(d.now):
+		if !till.IsZero() && !till.After(d.now) {
 			problems = append(problems, fmt.Sprintf("%s: certificate (%s) expired on %s", c.owner, c.ca, till.UTC().Format(time.DateOnly)))
-		case !till.IsZero() && till.Before(d.now.Add(d.s.CAWarn)):
+		} else if !till.IsZero() && till.Before(d.now.Add(d.s.CAWarn)) {
 			problems = append(problems, fmt.Sprintf("%s: certificate (%s) expires on %s, within %s", c.owner, c.ca,
 				till.UTC().Format(time.DateOnly), days(d.s.CAWarn)))
-		case !slices.Contains(policy.CurrentCAs, c.ca):
+		} else if !slices.Contains(policy.CurrentCAs, c.ca) {
 			problems = append(problems, fmt.Sprintf("%s: CA %s is not a current RDS CA (%s)", c.owner, c.ca, strings.Join(policy.CurrentCAs, ", ")))
 		}
 	}
-	if known == 0 {
+	if !judged {
 		return Check{}, Need{}
 	}
 	if len(problems) == 0 {
@@ -96,10 +95,11 @@ func days(d time.Duration) string {
 }
 
 // caFix is the CA change forcessl makes with FORCESSL_CA set, on an
-// instance whose certificate check failed: "" when none.
-func (d decision) caFix(ca Check) string {
+// instance whose certificate check failed (the caller's condition): ""
+// when none, as when FORCESSL_CA is unset or already the instance's CA.
+func (d decision) caFix() string {
 	in := d.o.Resource
-	if d.s.CA == "" || ca.Name == "" || ca.Passed || in.Kind != KindInstance || in.CA == d.s.CA {
+	if in.Kind != KindInstance || in.CA == d.s.CA {
 		return ""
 	}
 	return d.s.CA

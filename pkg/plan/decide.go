@@ -52,7 +52,7 @@ func Decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	if !need.Zero() {
 		return p, need
 	}
-	if o.Found && o.Resource.Kind == KindCluster {
+	if o.Resource.Kind == KindCluster { // a cluster not found has no members to note
 		p.Reason += memberNote(o.Resource, s.ExemptTag)
 	}
 	if o.Trigger == request.TriggerNotice {
@@ -85,22 +85,24 @@ func withChecks(o Observed, s Settings, now time.Time, p Plan) (Plan, Need) {
 		return p, Need{}
 	}
 	p.Reason += "; server certificate: " + ca.Detail
-	fix := d.caFix(ca)
-	switch {
-	case fix != "" && d.restarts(p):
+	fix := d.caFix()
+	if fix != "" && d.restarts(p) {
 		// One restart for both: the CA change with ApplyImmediately restarts
 		// the instance (unless the engine rotates without one), and a look
 		// after RecheckDelay reboots only if the parameters still wait.
-		p = d.caAtReboot(p, fix)
-	case p.Outcome != OutcomeNone:
-	case fix != "" && p.State == Compliant && !d.o.Resource.PendingModified:
+		return d.caAtReboot(p, fix), Need{}
+	}
+	if p.Outcome != OutcomeNone {
+		return p, Need{} // the plan's own news carries the certificate in its reason
+	}
+	if fix != "" && p.State == Compliant && !d.o.Resource.PendingModified {
 		p.Outcome, p.Steps = OutcomeCAUpdate, []Step{SetCA{Target: o.Resource.Ref(), CA: fix}}
 		p.Reason += "; forcessl sets CA " + fix + ", applied by RDS in the maintenance window " + o.Resource.MaintenanceWindow
-	default:
-		p.Outcome = OutcomeCAFinding
-		if fix != "" {
-			p.Reason += "; forcessl sets CA " + fix + " at the reboot it makes"
-		}
+		return p, Need{}
+	}
+	p.Outcome = OutcomeCAFinding
+	if fix != "" {
+		p.Reason += "; forcessl sets CA " + fix + " at the reboot it makes"
 	}
 	return p, Need{}
 }
@@ -232,16 +234,15 @@ func exempt(r Resource, tag string) bool {
 func (d decision) inSync() Plan {
 	in := d.o.Resource
 	p := d.plan(Compliant, OutcomeNone, fmt.Sprintf("%s=%s in %s and in effect", d.req.Parameter, d.tls.Value, in.Group))
-	switch m := d.o.Memory; {
-	case m == nil:
+	if m := d.o.Memory; m == nil {
 		if d.o.Trigger == request.TriggerRestarted && paramgroup.IsOurs(in.Group) {
 			p.Outcome = OutcomeVerified
 		}
-	case m.Intent != nil && m.Intent.Group != "" && m.Intent.Group != in.Group:
+	} else if m.Intent != nil && m.Intent.Group != "" && m.Intent.Group != in.Group {
 		// Recorded before a change that was never made (the run stopped
 		// before it); what is in effect is not forcessl's doing.
 		p.Intent.Close = "not made: the resource is on " + in.Group + ", not " + m.Intent.Group
-	case m.Intent != nil:
+	} else if m.Intent != nil {
 		p.Outcome, p.Intent.Close = OutcomeVerified, "in effect: the group is in sync"
 	}
 	return p

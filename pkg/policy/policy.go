@@ -52,9 +52,10 @@ type Scope struct {
 // Db2 has no such switch: reported, never modified.
 func Classify(engine, clusterID string, engines []string) Scope {
 	e := strings.ToLower(engine)
-	switch {
-	case clusterID != "" || strings.HasPrefix(e, "aurora"):
+	if clusterID != "" || strings.HasPrefix(e, "aurora") {
 		return Scope{Reason: "member of DB cluster " + clusterID + ": TLS is set in the cluster parameter group, reconciled with the cluster"}
+	}
+	switch {
 	case strings.HasPrefix(e, "oracle"):
 		return Scope{Reason: "Oracle enforces TLS through option groups, not a parameter"}
 	case strings.HasPrefix(e, "db2"):
@@ -95,7 +96,7 @@ func ClassifyCluster(c ClusterFacts, engines []string) Scope {
 	case c.GlobalSecondary:
 		return Scope{Reason: "secondary cluster of an Aurora global database: forcessl leaves it to whoever manages the global database"}
 	}
-	if _, ok := requirements[e]; !ok || !slices.Contains(Engines, e) && !slices.Contains(ClusterEngines, e) {
+	if !slices.Contains(ClusterEngines, e) {
 		return Scope{Reason: "DB cluster engine " + c.Engine + " is not supported"}
 	}
 	if !slices.Contains(engines, e) {

@@ -32,8 +32,8 @@ func Checks(engine string, profile TLSProfile) []Check {
 	if profile != ProfileModern {
 		return nil
 	}
-	switch e := strings.ToLower(engine); {
-	case strings.HasPrefix(e, "sqlserver"):
+	e := strings.ToLower(engine)
+	if strings.HasPrefix(e, "sqlserver") {
 		// Only an explicit "disabled" complies: "default" means enabled on
 		// minor versions before the 2024 ones (SQLServer.Ciphers).
 		var cs []Check
@@ -43,9 +43,11 @@ func Checks(engine string, profile TLSProfile) []Check {
 				Target:   func(allowed, _ string) (string, bool) { return allowedSpelling(allowed, "disabled") }})
 		}
 		return cs
-	case e == "postgres" || e == "aurora-postgresql":
+	}
+	switch e {
+	case "postgres", "aurora-postgresql":
 		return []Check{minProtocol, maxProtocol}
-	case e == "mysql" || e == "mariadb" || e == "aurora-mysql":
+	case "mysql", "mariadb", "aurora-mysql":
 		return []Check{tlsVersion}
 	}
 	return nil
@@ -58,13 +60,14 @@ func pgRank(v string) int {
 	return slices.IndexFunc(pgVersions, func(s string) bool { return strings.EqualFold(s, strings.TrimSpace(v)) })
 }
 
+// modernMin is the oldest compliant version (the checks' Want texts spell it out).
 const modernMin = "TLSv1.2"
 
 // minProtocol: ssl_min_protocol_version at least TLSv1.2 (never lowered
 // from TLSv1.3). Unset, the engine's default applies: TLSv1.2 from
 // PostgreSQL 13, TLSv1 before (postgres commit b1abfec); Aurora PostgreSQL's
 // default is TLSv1.2 (AuroraPostgreSQL.Reference.ParameterGroups).
-var minProtocol = Check{Parameter: "ssl_min_protocol_version", Want: "at least " + modernMin,
+var minProtocol = Check{Parameter: "ssl_min_protocol_version", Want: "at least TLSv1.2",
 	Complies: func(v, version string) bool {
 		if strings.TrimSpace(v) == "" {
 			return pgMajor(version) >= 13
@@ -76,7 +79,7 @@ var minProtocol = Check{Parameter: "ssl_min_protocol_version", Want: "at least "
 // maxProtocol: ssl_max_protocol_version, when set, must not be below the
 // minimum: TLS could never start and, with the switch on, every connection
 // would be refused. Unset means no upper bound.
-var maxProtocol = Check{Parameter: "ssl_max_protocol_version", Want: "unset or at least " + modernMin,
+var maxProtocol = Check{Parameter: "ssl_max_protocol_version", Want: "unset or at least TLSv1.2",
 	Complies: func(v, _ string) bool { return strings.TrimSpace(v) == "" || pgRank(v) >= pgRank(modernMin) },
 	Target: func(allowed, _ string) (string, bool) {
 		if v, ok := allowedSpelling(allowed, "TLSv1.3"); ok {

@@ -43,20 +43,26 @@ func apiCallOrigin(env envelope, c apiCall) (account, region string, err error) 
 	account, region = env.Account, env.Region
 	accountFrom, regionFrom := "the envelope", "the envelope"
 	for _, cl := range claims {
-		switch {
-		case cl.account == "":
-		case account == "":
-			account, accountFrom = cl.account, cl.what
-		case cl.account != account:
+		if !agree(&account, &accountFrom, cl.account, cl.what) {
 			return "", "", ignore("%s: %s names account %q, %s %q", c.EventName, cl.what, cl.account, accountFrom, account)
 		}
-		switch {
-		case cl.region == "":
-		case region == "":
-			region, regionFrom = cl.region, cl.what
-		case cl.region != region:
+		if !agree(&region, &regionFrom, cl.region, cl.what) {
 			return "", "", ignore("%s: %s names region %q, %s %q", c.EventName, cl.what, cl.region, regionFrom, region)
 		}
 	}
 	return account, region, nil
+}
+
+// agree folds one claim into what is known so far: a claim that says
+// nothing agrees, the first that says something is taken (with where it
+// came from), a later one must repeat it.
+func agree(known, from *string, claim, what string) bool {
+	if claim == "" {
+		return true
+	}
+	if *known == "" {
+		*known, *from = claim, what
+		return true
+	}
+	return claim == *known
 }

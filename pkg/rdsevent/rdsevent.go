@@ -137,18 +137,19 @@ func Parse(payload []byte) (request.Request, error) {
 		req request.Request
 		err error
 	)
-	switch {
-	case env.Source == SourceRDS && env.DetailType == DetailInstance:
+	type kind struct{ source, detailType string }
+	switch (kind{env.Source, env.DetailType}) {
+	case kind{SourceRDS, DetailInstance}:
 		req, err = parseInstanceEvent(env)
-	case env.Source == SourceRDS && env.DetailType == DetailCluster:
+	case kind{SourceRDS, DetailCluster}:
 		req, err = parseClusterEvent(env)
-	case env.Source == SourceRDS && env.DetailType == DetailParameterGroup:
+	case kind{SourceRDS, DetailParameterGroup}:
 		req, err = parseParameterGroupEvent(env)
-	case env.Source == SourceRDS && env.DetailType == DetailAPICall:
+	case kind{SourceRDS, DetailAPICall}:
 		req, err = parseAPICall(env)
-	case env.Source == SourceForcessl && env.DetailType == DetailScheduled:
+	case kind{SourceForcessl, DetailScheduled}:
 		req, err = parseScheduled(env)
-	case env.Source == SourceForcessl && env.DetailType == DetailSweep, env.Source == SourceEvents && env.DetailType == DetailTimer:
+	case kind{SourceForcessl, DetailSweep}, kind{SourceEvents, DetailTimer}:
 		// The scheduled event's own ID and time (the CDK rule passes them
 		// through its input) name the run, so a retried start is the same
 		// run; the constant input of earlier versions has neither.
@@ -157,14 +158,14 @@ func Parse(payload []byte) (request.Request, error) {
 			req.EventTime = t.UTC()
 		}
 		return req, nil
-	case env.Source == SourceForcessl && env.DetailType == DetailSweepDeadline:
+	case kind{SourceForcessl, DetailSweepDeadline}:
 		var d SweepDeadline
 		if err := json.Unmarshal(env.Detail, &d); err != nil || d.SweepID == "" {
 			return request.Request{}, ignore("malformed sweep deadline: %s", env.Detail)
 		}
 		return request.Request{Target: request.TargetSweepDeadline, Trigger: request.TriggerSweep, Cause: "sweep-deadline",
 			SweepID: d.SweepID, EventID: env.ID}, nil
-	case env.Source == SourceForcessl && env.DetailType == DetailSweepItem:
+	case kind{SourceForcessl, DetailSweepItem}:
 		req, err = parseSweepItem(env)
 	default:
 		return request.Request{}, ignore("unsupported event: source %q, detail-type %q", env.Source, env.DetailType)
@@ -282,9 +283,10 @@ func parseAPICall(env envelope) (request.Request, error) {
 		return request.Request{}, err
 	}
 	req := request.Request{Trigger: request.TriggerChange, Account: account, Region: region, Cause: c.EventName}
-	switch {
-	case slices.Contains(ClusterAPICalls, c.EventName) || c.EventName == "CreateDBInstance" && c.RequestParameters.DBClusterIdentifier != "":
+	if slices.Contains(ClusterAPICalls, c.EventName) || c.EventName == "CreateDBInstance" && c.RequestParameters.DBClusterIdentifier != "" {
 		return clusterCall(req, c)
+	}
+	switch {
 	case slices.Contains(ClusterParameterGroupAPICalls, c.EventName):
 		req.Target = request.TargetClusterParameterGroup
 		req.ClusterParameterGroup = c.RequestParameters.DBClusterParameterGroupName
@@ -463,7 +465,7 @@ func clusterCall(req request.Request, c apiCall) (request.Request, error) {
 	p := c.RequestParameters
 	if r := c.ResponseElements; r != nil {
 		req.ResourceID = r.DbClusterResourceID
-		if r.DBClusterArn != "" && c.EventName != "CreateDBInstance" {
+		if r.DBClusterArn != "" { // a cluster call's (CreateDBInstance's response has none)
 			arn, err := parseARN(r.DBClusterArn, "cluster")
 			if err != nil {
 				return request.Request{}, ignore("%s: %v", c.EventName, err)
@@ -524,19 +526,27 @@ func validName(s string) bool {
 }
 
 func validate(r request.Request) error {
-	switch {
-	case !request.ValidAccount(r.Account):
+	if !request.ValidAccount(r.Account) {
 		return ignore("%s: account %q is not a 12-digit account ID", r.Cause, r.Account)
-	case !request.ValidRegion(r.Region):
+	}
+	if !request.ValidRegion(r.Region) {
 		return ignore("%s: region %q is not a region", r.Cause, r.Region)
-	case r.Target == request.TargetInstance && !validName(r.Instance):
-		return ignore("%s: instance identifier %q is not valid", r.Cause, r.Instance)
-	case r.Target == request.TargetParameterGroup && !validName(r.ParameterGroup):
-		return ignore("%s: parameter group name %q is not valid", r.Cause, r.ParameterGroup)
-	case r.Target == request.TargetCluster && !validName(r.Cluster):
-		return ignore("%s: cluster identifier %q is not valid", r.Cause, r.Cluster)
-	case r.Target == request.TargetClusterParameterGroup && !validName(r.ClusterParameterGroup):
-		return ignore("%s: cluster parameter group name %q is not valid", r.Cause, r.ClusterParameterGroup)
+	}
+	var what, name string
+	switch r.Target {
+	case request.TargetInstance:
+		what, name = "instance identifier", r.Instance
+	case request.TargetParameterGroup:
+		what, name = "parameter group name", r.ParameterGroup
+	case request.TargetCluster:
+		what, name = "cluster identifier", r.Cluster
+	case request.TargetClusterParameterGroup:
+		what, name = "cluster parameter group name", r.ClusterParameterGroup
+	default:
+		return nil
+	}
+	if !validName(name) {
+		return ignore("%s: %s %q is not valid", r.Cause, what, name)
 	}
 	return nil
 }

@@ -506,15 +506,13 @@ func summary(r Report, totals map[Bucket]int, budget int) ([]byte, error) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		switch ui, uj := urgent(accts[i]), urgent(accts[j]); {
-		case ui && !uj:
-			return -1
-		case uj && !ui:
-			return 1
+	later := func(i int) int { // 0 for the urgent, which come first
+		if urgent(accts[i]) {
+			return 0
 		}
-		return 0
-	})
+		return 1
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(later(i), later(j)) })
 	used := cost(string(base))
 	keep := make([]bool, len(accts))
 	for _, i := range order {

@@ -111,10 +111,10 @@ type Report struct {
 
 // Classify puts an instance result in a bucket.
 func Classify(ir result.Resource) Bucket {
-	switch {
-	case ir.Outcome == plan.OutcomeFailed || ir.Error != "":
+	if ir.Outcome == plan.OutcomeFailed || ir.Error != "" {
 		return Failed
-	case len(ir.Changed) > 0 && (ir.Outcome == plan.OutcomeRemediated || ir.Outcome == plan.OutcomeRebooted):
+	}
+	if len(ir.Changed) > 0 && (ir.Outcome == plan.OutcomeRemediated || ir.Outcome == plan.OutcomeRebooted) {
 		return Remediated
 	}
 	switch ir.State {

@@ -28,10 +28,9 @@ func Table(w io.Writer, r Report) error {
 	}
 	for _, it := range r.sorted() {
 		note := ""
-		switch {
-		case it.NotCovered:
+		if it.NotCovered {
 			note = "\tNOT COVERED: " + it.Error
-		case it.Error != "":
+		} else if it.Error != "" {
 			note = "\tERROR: " + it.Error
 		}
 		row(it.Account, it.Region, it.Counts, note)

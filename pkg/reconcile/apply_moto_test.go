@@ -22,6 +22,7 @@ import (
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apply"
+	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -96,7 +97,9 @@ func (c *clocked) fire(name string) result.Resource {
 	if err != nil {
 		c.t.Fatalf("scheduled invocation: %v", err)
 	}
-	if _, err := c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)}); err != nil {
+	// forcessl may have deleted it already (a schedule it replaced).
+	_, err = c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)})
+	if err != nil && !awserr.Is(err, "ResourceNotFoundException") {
 		c.t.Fatalf("delete fired schedule: %v", err)
 	}
 	return only(c.t, out)
@@ -246,4 +249,89 @@ func (c *clocked) nextScheduled(names []string) time.Time {
 		}
 	}
 	return first
+}
+
+// An Aurora cluster: the cluster group attached leaves every member
+// pending-reboot; the scheduled reboot restarts the members one at a time
+// (a reader, then the writer, each look fired from Scheduler's payload),
+// each member in-sync after its own reboot, then verified.
+func TestAuroraLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
+	e := newClocked(t, config.EnvStateTable, "forcessl-state")
+	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	members := newAurora(t, e.env, "orders-aurora", auroraDefault, nil)
+	writer, reader := members[0], members[1]
+
+	ir := only(t, e.clusterEvent("cloudtrail-create-db-cluster.json", "orders-aurora"))
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
+		t.Fatalf("event: %+v", ir)
+	}
+	pending := map[string]string{writer: plan.PendingReboot, reader: plan.PendingReboot}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, pending) {
+		t.Fatalf("after the attach: members %v", got)
+	}
+	if got := e.outcomes(); !equal(got, []string{"remediated"}) {
+		t.Errorf("messages after the attach: %v", got)
+	}
+
+	e.clock = nextWindow
+	e.calls.Reset()
+	due := e.due()
+	if len(due) != 1 {
+		t.Fatalf("due at the window: %v (all %v)", due, e.schedules())
+	}
+	ir = e.fire(due[0])
+	t.Logf("first restart: %s: %s", ir.Outcome, ir.Reason)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 1 {
+		t.Fatalf("window: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, map[string]string{writer: plan.PendingReboot, reader: plan.InSync}) {
+		t.Fatalf("after the first restart (the reader): members %v", got)
+	}
+
+	// The next member after MemberSettle, from forcessl's own look.
+	e.clock = nextWindow.Add(plan.MemberSettle)
+	due = e.due()
+	if len(due) != 1 {
+		t.Fatalf("due after the first restart: %v (all %v)", due, e.schedules())
+	}
+	ir = e.fire(due[0])
+	t.Logf("second restart: %s: %s", ir.Outcome, ir.Reason)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 2 {
+		t.Fatalf("second look: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, map[string]string{writer: plan.InSync, reader: plan.InSync}) {
+		t.Fatalf("after the writer's restart: members %v", got)
+	}
+	msgs := e.outcomes()
+	t.Logf("messages during the restarts: %v; schedules left: %v", msgs, e.schedules())
+	if !equal(msgs, []string{"rebooted", "rebooted"}) { // one per member restarted (README, outcomes)
+		t.Errorf("messages during the restarts: %v", msgs)
+	}
+
+	// The writer's RDS-EVENT-0006 (no look of forcessl's own is scheduled
+	// after the last restart today) verifies the cluster.
+	e.clock = e.clock.Add(3 * time.Minute)
+	e.calls.Reset()
+	ir = only(t, e.handle("instance-restarted.json", writer))
+	if ir.Kind != plan.KindCluster || ir.State != plan.Compliant || ir.Outcome != plan.OutcomeVerified {
+		t.Fatalf("after the restarts: %+v", ir)
+	}
+	if got := e.outcomes(); !equal(got, []string{"verified"}) {
+		t.Errorf("messages at verification: %v", got)
+	}
+	if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
+		t.Errorf("restarted again at verification (%d)", n)
+	}
+}
+
+func sameStatus(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
 }

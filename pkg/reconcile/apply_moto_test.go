@@ -191,25 +191,21 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 				t.Errorf("messages after the reboot: %v", got)
 			}
 
-			// Today forcessl schedules no look after its own reboot (issue 16
-			// asks for one): what follows depends on RDS-EVENT-0006, which
-			// RDS delivers best effort. If a look is scheduled, it is fired.
-			e.clock = nextWindow.Add(5 * time.Minute)
+			// forcessl's reboot is followed by a look of its own (issue 16):
+			// verification does not hang on RDS-EVENT-0006, which RDS
+			// delivers best effort.
 			follow := e.schedules()
-			t.Logf("schedules left after forcessl's reboot: %v", follow)
+			if len(follow) != 1 || !strings.HasSuffix(follow[0], "-recheck") {
+				t.Fatalf("schedules after forcessl's reboot: %v, want its look", follow)
+			}
+			look := e.nextScheduled(follow)
 			e.calls.Reset()
-			switch {
-			case len(follow) > 0:
-				e.clock = e.nextScheduled(follow)
-				ir = e.fire(e.due()[0])
-			case restartEvent:
+			if restartEvent {
+				e.clock = nextWindow.Add(3 * time.Minute)
 				ir = e.instanceEvent("RDS-EVENT-0006", "orders-sql")
-			default:
-				// No restart event and no look of forcessl's own: the intent
-				// stays open until anything else looks, here the next
-				// day's event of another kind (a sweep does the same).
-				e.clock = nextWindow.Add(24 * time.Hour)
-				ir = e.instanceEvent("RDS-EVENT-0011", "orders-sql")
+			} else {
+				e.clock = look
+				ir = e.fire(follow[0])
 			}
 			if ir.State != plan.Compliant || ir.Outcome != plan.OutcomeVerified {
 				t.Fatalf("the look after the reboot: %+v", ir)
@@ -217,8 +213,15 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			if got := e.outcomes(); !equal(got, []string{"verified"}) {
 				t.Errorf("messages at verification: %v", got)
 			}
+			if restartEvent && len(e.schedules()) > 0 {
+				// The look, if still scheduled, finds nothing more to say.
+				e.clock = look
+				if ir = e.fire(follow[0]); ir.State != plan.Compliant || ir.Outcome != plan.OutcomeNone || len(e.outcomes()) != 0 {
+					t.Errorf("the look after verification: %+v", ir)
+				}
+			}
 			if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
-				t.Errorf("rebooted again at verification (%d)", n)
+				t.Errorf("rebooted again after the reboot (%d)", n)
 			}
 
 			// Verified once: the next event is quiet.
@@ -254,7 +257,7 @@ func (c *clocked) nextScheduled(names []string) time.Time {
 // An Aurora cluster: the cluster group attached leaves every member
 // pending-reboot; the scheduled reboot restarts the members one at a time
 // (a reader, then the writer, each look fired from Scheduler's payload),
-// each member in-sync after its own reboot, then verified.
+// each member in-sync after its own reboot, then forcessl's look verifies.
 func TestAuroraLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 	e := newClocked(t, config.EnvStateTable, "forcessl-state")
 	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
@@ -308,11 +311,15 @@ func TestAuroraLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 		t.Errorf("messages during the restarts: %v", msgs)
 	}
 
-	// The writer's RDS-EVENT-0006 (no look of forcessl's own is scheduled
-	// after the last restart today) verifies the cluster.
-	e.clock = e.clock.Add(3 * time.Minute)
+	// No RDS-EVENT-0006: forcessl's own look after the last restart
+	// verifies the cluster.
+	follow := e.schedules()
+	if len(follow) != 1 || !strings.HasSuffix(follow[0], "-recheck") {
+		t.Fatalf("schedules after the last restart: %v, want forcessl's look", follow)
+	}
+	e.clock = e.nextScheduled(follow)
 	e.calls.Reset()
-	ir = only(t, e.handle("instance-restarted.json", writer))
+	ir = e.fire(follow[0])
 	if ir.Kind != plan.KindCluster || ir.State != plan.Compliant || ir.Outcome != plan.OutcomeVerified {
 		t.Fatalf("after the restarts: %+v", ir)
 	}
@@ -321,6 +328,10 @@ func TestAuroraLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 	}
 	if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
 		t.Errorf("restarted again at verification (%d)", n)
+	}
+	// A member's late restart event is quiet.
+	if ir = only(t, e.handle("instance-restarted.json", writer)); ir.Outcome != plan.OutcomeNone || len(e.outcomes()) != 0 {
+		t.Errorf("late restart event: %+v", ir)
 	}
 }
 

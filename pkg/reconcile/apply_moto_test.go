@@ -13,12 +13,15 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apply"
@@ -35,10 +38,24 @@ import (
 type clocked struct {
 	*env
 	clock time.Time
+	// failNext names an operation whose next call fails as a Lambda
+	// timeout would cut it (the deadline passes; the SDK does not retry).
+	failNext atomic.Value
 }
 
 func newClocked(t *testing.T, extra ...string) *clocked {
 	c := &clocked{env: newEnv(t, policy.ModeEnforce, extra...), clock: now}
+	c.failNext.Store("")
+	c.aws.APIOptions = append(c.aws.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("testFault",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				op := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
+				if c.failNext.CompareAndSwap(op, "") {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, context.DeadlineExceeded
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
 	c.d = setup.New(c.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Options{
 		AWS: func() (aws.Config, error) { return c.aws, nil }, Now: func() time.Time { return c.clock }})
 	return c
@@ -115,15 +132,20 @@ func (e *env) outcomes() []string {
 	return out
 }
 
-// event sends an RDS instance event (the events/ file with its ID).
-func (e *env) instanceEvent(eventID, instance string) result.Resource {
+// eventPayload is an RDS instance event (the events/ file with its ID).
+func (e *env) eventPayload(eventID, instance string) []byte {
 	e.t.Helper()
 	b, err := os.ReadFile("../../events/instance-created.json")
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	payload := strings.ReplaceAll(strings.ReplaceAll(string(b), "orders-sql", instance), "RDS-EVENT-0005", eventID)
-	out, err := e.invoke([]byte(payload))
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "orders-sql", instance), "RDS-EVENT-0005", eventID))
+}
+
+// instanceEvent sends an RDS instance event.
+func (e *env) instanceEvent(eventID, instance string) result.Resource {
+	e.t.Helper()
+	out, err := e.invoke(e.eventPayload(eventID, instance))
 	if err != nil {
 		e.t.Fatalf("Invoke %s: %v", eventID, err)
 	}
@@ -135,19 +157,40 @@ func (e *env) instanceEvent(eventID, instance string) result.Resource {
 // in-sync, verified: with the state table, and the messages each step
 // sends.
 func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
-	for _, restartEvent := range []bool{true, false} {
-		name := "RDS-EVENT-0006 delivered"
-		if !restartEvent {
-			name = "RDS-EVENT-0006 lost"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		restartEvent, fault bool
+	}{{"RDS-EVENT-0006 delivered", true, false}, {"RDS-EVENT-0006 lost", false, false},
+		{"cut off after the attach, retried", false, true}} {
+		restartEvent := tc.restartEvent
+		t.Run(tc.name, func(t *testing.T) {
 			e := newClocked(t, config.EnvStateTable, "forcessl-state")
 			mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
 			def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 			mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 
+			if tc.fault {
+				// The attach is made, then the invocation is cut off before
+				// the reboot is scheduled; Lambda retries the event.
+				e.failNext.Store("Scheduler.CreateSchedule")
+				if out, err := e.invoke(e.eventPayload("RDS-EVENT-0005", "orders-sql")); err == nil {
+					t.Fatalf("the cut-off invocation reported no error: Lambda would not retry it: %+v (still to fail: %q, calls %v)", out, e.failNext.Load(), e.calls.Snapshot())
+				}
+				if g, st := e.instanceGroup("orders-sql"), e.applyStatus("orders-sql"); g != paramgroup.CompliantName(def) || st != plan.PendingReboot {
+					t.Fatalf("after the cut-off: instance on %s, %s", g, st)
+				}
+				t.Logf("messages after the cut-off: %v", e.outcomes())
+			}
 			ir := e.instanceEvent("RDS-EVENT-0005", "orders-sql")
-			if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
+			// The retry finds forcessl's group attached and its own intent
+			// recorded before the attach: it schedules the reboot (never
+			// owner-change-pending), and its message is the only one (the
+			// cut-off came before any was sent).
+			want := plan.OutcomeRemediated
+			if tc.fault {
+				want = plan.OutcomeRebootPlanned
+			}
+			if ir.Outcome != want || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
 				t.Fatalf("event: %+v", ir)
 			}
 			if g := e.instanceGroup("orders-sql"); g != paramgroup.CompliantName(def) {
@@ -156,7 +199,7 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			if st := e.applyStatus("orders-sql"); st != plan.PendingReboot {
 				t.Fatalf("after the attach moto says %s, want pending-reboot", st)
 			}
-			if got := e.outcomes(); !equal(got, []string{"remediated"}) {
+			if got := e.outcomes(); !equal(got, []string{string(want)}) {
 				t.Errorf("messages after the attach: %v", got)
 			}
 

@@ -24,9 +24,14 @@ import (
 // rule of the DynamoDB Lock Client), so no two hosts' clocks are ever
 // compared, and a holder that crashed blocks the resource for one period.
 const (
-	LeaseFor     = 20 * time.Second
-	LeaseWait    = 30 * time.Second // more than LeaseFor: a waiter can outlast a crashed holder
-	leaseRetryIn = time.Second      // between tries
+	LeaseFor = 20 * time.Second
+	// LeaseWait is how long a run waits for a held lease: more than
+	// LeaseFor, so a waiter outlasts a holder that crashed and takes over.
+	// A sweep leaves the resource to a holder it sees alive (renewing)
+	// at once, but takes over from one that stopped, as an event does:
+	// otherwise a crash would keep sweeps away until the row's TTL.
+	LeaseWait    = 30 * time.Second
+	leaseRetryIn = time.Second // between tries
 	// legacyLeaseFor is the period of a lease row written by versions that
 	// kept a wall-clock expiry instead (no token, no version).
 	legacyLeaseFor = 2 * time.Minute
@@ -120,6 +125,11 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 		switch now := r.Now(); {
 		case ok:
 		case l.Owner == "" || l.Token != watched.Token || l.Version != watched.Version || watched.Owner == "":
+			if watched.Owner != "" && l.Owner != "" && r.sc.DeferBusy {
+				// The holder is alive (it renewed, or another took over): a
+				// sweep leaves the resource to it rather than wait.
+				return nil, false, errBusy
+			}
 			watched, since = l, now // a new holding or a renewal: watch it afresh
 		case now.Sub(since) >= watched.Period:
 			if l, ok, err = r.Store.TakeOver(ctx, watched, r.owner(), LeaseFor); err != nil {
@@ -134,7 +144,7 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 			r.lease = &l
 			break
 		}
-		if try == r.leaseTries() {
+		if try == int(LeaseWait/leaseRetryIn) {
 			return nil, false, errBusy
 		}
 		r.sleep(leaseRetryIn)
@@ -152,18 +162,6 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 	}
 	return release, moved || r.prev.Version != version, nil
 }
-
-// leaseTries bounds the wait for a lease: a sweep defers a held resource
-// to its holder after a short wait (the next sweep or event comes back to
-// it); an event waits long enough to outlast a holder that crashed.
-func (r *run) leaseTries() int {
-	if r.sc.DeferBusy {
-		return int(deferWait / leaseRetryIn)
-	}
-	return int(LeaseWait / leaseRetryIn)
-}
-
-const deferWait = 5 * time.Second
 
 // renew starts a new period of the run's lease, and proves it is still
 // held: a run whose lease was taken over stops before its next write, and

@@ -140,6 +140,12 @@ func (c *rdsClient) DescribeDBClusterParameterGroups(ctx context.Context, in *rd
 	}, nil)
 }
 
+func (c *rdsClient) DescribeGlobalClusters(ctx context.Context, in *rds.DescribeGlobalClustersInput, _ ...func(*rds.Options)) (*rds.DescribeGlobalClustersOutput, error) {
+	return call(c.w, ctx, "DescribeGlobalClusters", aws.ToString(in.GlobalClusterIdentifier), false, func() (*rds.DescribeGlobalClustersOutput, error) {
+		return c.w.aws.DescribeGlobalClusters(ctx, in)
+	}, nil)
+}
+
 func (c *rdsClient) ListTagsForResource(ctx context.Context, in *rds.ListTagsForResourceInput, _ ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error) {
 	return call(c.w, ctx, "ListTagsForResource", aws.ToString(in.ResourceName), false, func() (*rds.ListTagsForResourceOutput, error) {
 		return c.w.aws.ListTagsForResource(ctx, in)

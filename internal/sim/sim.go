@@ -436,7 +436,9 @@ func (w *world) checkMessages() {
 		}
 		for k := 1; k < len(mine); k++ {
 			a, b := mine[k-1], mine[k]
-			if a.n.OutcomeName() != b.n.OutcomeName() || a.n.Reason != b.n.Reason {
+			// A reboot scheduled for another time is news (a new schedule
+			// after the last one was used up), though its reason reads the same.
+			if a.n.OutcomeName() != b.n.OutcomeName() || a.n.Reason != b.n.Reason || !sameTime(a.n.RebootAt, b.n.RebootAt) {
 				continue
 			}
 			in := func(c time.Time) bool { return !c.Before(a.at) && !c.After(b.at) }
@@ -449,4 +451,11 @@ func (w *world) checkMessages() {
 			}
 		}
 	}
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }

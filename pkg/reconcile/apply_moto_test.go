@@ -114,9 +114,10 @@ func (c *clocked) fire(name string) result.Resource {
 	if err != nil {
 		c.t.Fatalf("scheduled invocation: %v", err)
 	}
-	// forcessl may have deleted it already (a schedule it replaced).
-	_, err = c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)})
-	if err != nil && !awserr.Is(err, "ResourceNotFoundException") {
+	// forcessl's own plan may have deleted it already (a scheduled action
+	// replaces what is scheduled, e.g. by the look after its reboot).
+	if _, err := c.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{GroupName: aws.String("forcessl"), Name: aws.String(name)}); err != nil &&
+		!awserr.Is(err, "ResourceNotFoundException") {
 		c.t.Fatalf("delete fired schedule: %v", err)
 	}
 	return only(c.t, out)

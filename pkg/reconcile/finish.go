@@ -70,9 +70,6 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 			r.log.ErrorContext(ctx, "reconcile failed, will be retried", "error", err.Error(), "outcome", "retry", "state", p.State)
 			return *ir, fmt.Errorf("reconcile %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 		}
-		if oerr := r.payOwed(ctx, p); oerr != nil {
-			return *ir, oerr
-		}
 		ir.Outcome, p.Outcome = plan.OutcomeFailed, plan.OutcomeFailed
 		r.log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
 			"code", awserr.Code(err), "state", ir.State)
@@ -82,17 +79,20 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 				r.mark = nil // not said: told again next time
 			}
 		}
+		if ir.Notified {
+			r.paidAhead()
+		}
 		r.forSecurityHub(ctx, o)
 		return *ir, r.remember(ctx, o, p, *ir)
-	}
-	if err := r.payOwed(ctx, p); err != nil {
-		return *ir, err
 	}
 	var owed error
 	if r.shouldNotify(p, report, len(r.changed) > 0) && r.tell(p, nil) {
 		n := r.notice(o, p, report, "")
 		ir.Notified = r.notify(ctx, n)
 		owed = r.unsent(n, ir.Notified)
+	}
+	if owed == nil {
+		r.paidAhead() // told, or this run decided there was nothing to tell
 	}
 	r.forSecurityHub(ctx, o)
 	if err := r.remember(ctx, o, p, *ir); err != nil {
@@ -161,15 +161,17 @@ func (r *run) forSecurityHub(ctx context.Context, o plan.Observed) {
 	r.sc.Findings.Add(ctx, r.res, key, mark)
 }
 
-// remember writes the run's memory; failing to keep an intent for a change
-// made is worth a retry (the retry finds the change done and records it).
+// remember writes the run's memory; failing to keep what a change or a
+// message left is worth a retry.
 func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir result.Resource) error {
 	err := r.record(ctx, o, p, ir)
 	if err == nil {
 		return nil
 	}
 	r.log.ErrorContext(ctx, "state not recorded", "error", err.Error())
-	if len(ir.Changed) > 0 {
+	// A change, or a message whose "said" mark is lost: worth a retry (the
+	// retry finds the change done; a finding may be told once more).
+	if len(ir.Changed) > 0 || ir.Notified || r.dirty {
 		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 	}
 	return nil
@@ -199,21 +201,30 @@ func (r *run) unsent(n notify.Notice, sent bool) error {
 	return fmt.Errorf("the %s message for %s/%s/%s was not sent; it is kept and sent by the retry", n.Outcome, r.sc.Account, r.sc.Region, n.Instance)
 }
 
+// paidAhead clears the message this run wrote ahead of its change, once
+// the run has settled what it tells.
+func (r *run) paidAhead() {
+	if r.aheadOwed {
+		r.prev.Owed, r.dirty, r.aheadOwed = nil, true, false
+	}
+}
+
 // payOwed settles a message an earlier run owes (the outbox): one whose
 // publish failed, or one written ahead of a change or a reboot by a run
-// that stopped before telling it. It is sent before anything else is told,
-// and cleared with this run's memory; a crash between the two sends it
-// once more, never more. It is dropped instead when this run tells its own
-// message of a change it made (which supersedes it), or when what it
-// announced is not in effect (the run stopped before the change, or a
-// restart was not confirmed): this run's own outcome says what is true.
+// that stopped before telling it. It is sent before this run changes or
+// tells anything, and cleared with this run's memory; a crash between the
+// two sends it once more, never more. It is dropped instead when what it
+// announced is not in effect (the run stopped before the change, which
+// this run makes again and tells; or a restart was not confirmed, which
+// this run's refusal says).
 func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	o := r.prev.Owed
 	if o == nil || r.lease == nil {
 		return nil
 	}
 	switch {
-	case r.Notifier == nil, len(r.changed) > 0, p.State == plan.NonCompliant, p.Outcome == plan.OutcomeRefused:
+	case r.Notifier == nil, p.State == plan.NonCompliant,
+		o.Outcome == string(plan.OutcomeRebooted) && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
 	default:
 		var n notify.Notice
 		if err := json.Unmarshal(o.Body, &n); err != nil {

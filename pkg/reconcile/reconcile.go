@@ -152,6 +152,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, list
 		}
 	}
 	if err == nil {
+		err = run.payOwed(ctx, p) // the outbox first, before any new change
+	}
+	if err == nil {
 		p, err = run.act(ctx, &o, p)
 	}
 	return run.finish(ctx, o, p, err)
@@ -178,6 +181,9 @@ type run struct {
 	// dirty: prev was changed in place (a notice owed or paid) and must be
 	// written even if nothing else is.
 	dirty bool
+	// aheadOwed: this run wrote its own message ahead of a change
+	// (owedAhead); finish clears it once the run has told what it did.
+	aheadOwed bool
 	// restarting is the target whose restart marker was written last and
 	// whose call has not been seen to succeed yet.
 	restarting string

@@ -61,12 +61,13 @@ func (r *run) writeAhead(ctx context.Context, o plan.Observed, p plan.Plan) erro
 	n := r.prev
 	n.Key, n.Kind, n.Name, n.Engine = r.key(o), string(o.Resource.Kind), o.Resource.ID, o.Resource.Engine
 	n.Intent = stateIntent(ic.Record)
-	if owed := r.owedAhead(o, p); owed != nil {
+	if owed := r.owedAhead(o, p); owed != nil && n.Owed == nil {
 		n.Owed = owed
 	}
 	if err := r.putHeld(ctx, n); err != nil {
 		return fmt.Errorf("record forcessl's intent for %s before changing it: %w", o.Resource.ID, err)
 	}
+	r.aheadOwed = r.aheadOwed || r.prev.Owed != nil
 	return r.alsoOwed(ctx, ic)
 }
 
@@ -85,12 +86,13 @@ func (r *run) markRestart(ctx context.Context, o plan.Observed, p plan.Plan, tar
 	in.Restarts = append(slices.DeleteFunc(slices.Clone(in.Restarts), func(x state.Restart) bool { return x.Target == target }),
 		state.Restart{Target: target, At: r.Now().UTC()})
 	n.Intent = &in
-	if owed := r.owedAhead(o, p); owed != nil {
+	if owed := r.owedAhead(o, p); owed != nil && n.Owed == nil {
 		n.Owed = owed
 	}
 	if err := r.putHeld(ctx, n); err != nil {
 		return fmt.Errorf("record forcessl's restart of %s before making it: %w", target, err)
 	}
+	r.aheadOwed = r.aheadOwed || r.prev.Owed != nil
 	r.restarting = target
 	return nil
 }

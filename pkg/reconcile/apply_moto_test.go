@@ -185,11 +185,11 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			ir := e.instanceEvent("RDS-EVENT-0005", "orders-sql")
 			// The retry finds forcessl's group attached and its own intent
 			// recorded before the attach: it schedules the reboot (never
-			// owner-change-pending), and its message is the only one (the
-			// cut-off came before any was sent).
-			want := plan.OutcomeRemediated
+			// owner-change-pending), and tells the change the cut-off run
+			// could not (its message was written ahead with the intent).
+			want, messages := plan.OutcomeRemediated, []string{"remediated"}
 			if tc.fault {
-				want = plan.OutcomeRebootPlanned
+				want, messages = plan.OutcomeRebootPlanned, []string{"remediated", "reboot-scheduled"}
 			}
 			if ir.Outcome != want || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
 				t.Fatalf("event: %+v", ir)
@@ -200,7 +200,7 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			if st := e.applyStatus("orders-sql"); st != plan.PendingReboot {
 				t.Fatalf("after the attach moto says %s, want pending-reboot", st)
 			}
-			if got := e.outcomes(); !equal(got, []string{string(want)}) {
+			if got := e.outcomes(); !equal(got, messages) {
 				t.Errorf("messages after the attach: %v", got)
 			}
 

@@ -66,7 +66,7 @@ func (s *stats) errors() map[string]int {
 // account-region needs one after another, and what that would take if
 // calls were served in parallel, as AWS serves them. seq is a sequential
 // run at 0 ms (the baseline's): its latencies are moto's service times.
-func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int) {
+func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int, minRounds map[string]int, baselineCalls int) {
 	s := o.stats
 	if len(s.calls) == 0 {
 		return
@@ -152,13 +152,21 @@ func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int
 			}
 		}
 	}
-	var depths, nCalls []int
+	var depths, nCalls, mins []int
 	var order []*item
-	for _, it := range byItem {
+	over := 0
+	for k, it := range byItem {
 		sort.Slice(it.calls, func(i, j int) bool { return it.calls[i].Start < it.calls[j].Start })
-		depths = append(depths, itemDepth(it.calls))
+		d := itemDepth(it.calls)
+		depths = append(depths, d)
 		nCalls = append(nCalls, len(it.calls))
 		order = append(order, it)
+		if m, ok := minRounds[k]; ok {
+			mins = append(mins, m)
+			if d > m {
+				over++
+			}
+		}
 	}
 	if len(order) == 0 {
 		return
@@ -184,11 +192,25 @@ func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int
 		"    rounds of calls one after another each: min %d, median %d, max %d\n",
 		len(order), items, nCalls[0], nCalls[len(nCalls)/2], nCalls[len(nCalls)-1], depths[0], depths[len(depths)/2],
 		depths[len(depths)-1])
+	if len(mins) > 0 {
+		slices.Sort(mins)
+		fmt.Printf("  critical path per account-region: %d rounds (median; max %d) against a theoretical minimum of %d (median; min %d, max %d):\n"+
+			"    a member's AssumeRole, its listing (instances and clusters at once), its groups' parameters (at once);\n"+
+			"    an account-region without instances stops at the listing; schedules and CAs are sweep-wide reads.\n"+
+			"    %d of %d account-regions took more rounds than their minimum\n",
+			depths[len(depths)/2], depths[len(depths)-1], mins[len(mins)/2], mins[0], mins[len(mins)-1], over, len(order))
+	}
 	est := first + makespan
 	fmt.Printf("  if calls were served in parallel, as AWS serves them (each round %s: delay + moto's service time, no queue),\n"+
 		"    %d global call(s), then %d account-regions %d at a time: about %.2fs, %.1fx faster than the baseline's %.2fs\n",
 		round.Round(100*time.Microsecond), len(global), len(order), parallel, est.Seconds(), baseline.Seconds()/est.Seconds(),
 		baseline.Seconds())
+	// The baseline is sequential: at best each of its calls costs one
+	// round, whatever its CPU (boto3's, which a loaded machine inflates).
+	blModel := time.Duration(baselineCalls) * round
+	fmt.Printf("  latency floor, independent of the machine's load: the baseline's %d sequential calls x %s = %.2fs (its round trips\n"+
+		"    alone, without boto3's CPU, which the measured figure includes); forcessl's rounds as above %.2fs: %.1fx\n", baselineCalls, round.Round(100*time.Microsecond), blModel.Seconds(), est.Seconds(),
+		blModel.Seconds()/est.Seconds())
 }
 
 // itemDepth is the number of rounds of calls one after another: a call is

@@ -61,6 +61,10 @@ type proc struct {
 	// world.
 	dead      bool
 	published int // notices it published (a crash after one may duplicate it)
+	// failed: when a reconcile of each instance (by name) last failed in
+	// it, to be retried; a sweep reports such a failure in its digest
+	// rather than ending with an error.
+	failed map[string]time.Time
 	// lastRead is when (true time) it last read each instance, by resource ID.
 	lastRead map[string]time.Time
 	// done is called (by the scheduler, in order) when the process ended.

@@ -443,7 +443,13 @@ func (w *world) checkMessages() {
 			}
 			in := func(c time.Time) bool { return !c.Before(a.at) && !c.After(b.at) }
 			between := slices.ContainsFunc(t.changes, in) || slices.ContainsFunc(t.ownerActs, in)
-			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil
+			// A run that published and then failed (its state write, say)
+			// is retried, and the retry may tell it again: one duplicate.
+			failedAfter := func(x *sent) bool { return x.proc != nil && !x.proc.failed[x.n.Instance].Before(x.at) }
+			// Either order: a publish that landed late, from a run that
+			// lost its lease meanwhile (its state write then fails), may
+			// come after the new holder's.
+			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil || failedAfter(a) || failedAfter(b)
 			if !between && !excused {
 				w.violate("duplicate-message", "%s told twice (%s at %s by p%d, again at %s by p%d) with no change between",
 					b.n.Instance, b.n.OutcomeName(), a.at.UTC().Format("01-02T15:04:05"), a.proc.id, b.at.UTC().Format("01-02T15:04:05"), b.proc.id)

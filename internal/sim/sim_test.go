@@ -89,7 +89,7 @@ func faultsFor(op string, write bool) []Fault {
 }
 
 // maxSeeds bounds the CI run's seeds per scenario.
-const maxSeeds = 1000
+const maxSeeds = 3000
 
 // ciRun covers every fault point (op x fault kind, for every op the
 // scenario's histories make) of every scenario at least once.

@@ -562,6 +562,18 @@ func (h *traceHandler) Handle(_ context.Context, r slog.Record) error {
 		keep(a)
 	}
 	r.Attrs(keep)
+	if r.Message == "reconcile failed, will be retried" || r.Message == "state not recorded" {
+		for _, a := range h.attrs {
+			if a.Key == "instance" {
+				h.w.s.mu.Lock()
+				if h.p.failed == nil {
+					h.p.failed = map[string]time.Time{}
+				}
+				h.p.failed[a.Value.String()] = h.w.s.now
+				h.w.s.mu.Unlock()
+			}
+		}
+	}
 	line := fmt.Sprintf("%s p%d log: %s%s", h.w.s.now.UTC().Format("01-02T15:04:05.000"), h.p.id, r.Message, b.String())
 	h.w.s.mu.Lock()
 	h.p.logs = append(h.p.logs, line)

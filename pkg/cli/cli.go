@@ -133,8 +133,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 const mainUsage = `forcessl: enforce TLS on Amazon RDS, and prove it.
 
 Usage:
-  forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
-  forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
+  forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
+  forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
   forcessl replay  FILE
   forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID

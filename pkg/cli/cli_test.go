@@ -208,7 +208,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{[]string{"help"}, ExitOK, "Exit codes"},
 		{[]string{"frobnicate"}, ExitUsage, "unknown command"},
 		{[]string{"audit", "--help"}, ExitOK, "writes nothing anywhere"},
-		{[]string{"audit", "--format", "xml"}, ExitUsage, "want table, json or csv"},
+		{[]string{"audit", "--format", "xml"}, ExitUsage, "want table, json, csv, html or ocsf"},
 		{[]string{"sweep"}, ExitUsage, "needs --mode"},
 		{[]string{"replay"}, ExitUsage, "one event file"},
 		{[]string{"explain"}, ExitUsage, "one instance"},
@@ -300,5 +300,58 @@ func TestHistory(t *testing.T) {
 	}
 	if r := command(t, nil, "history", "orders"); r.code != ExitUsage || !strings.Contains(r.stderr, "FORCESSL_STATE_TABLE") {
 		t.Errorf("without a table: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// The HTML and OCSF renderings come out of the same audit, through the SDK
+// clients: the page carries every resource with the engine and group read
+// from RDS; OCSF has one finding per judged resource and check (the exempt
+// instance has none).
+func TestAuditHTMLAndOCSF(t *testing.T) {
+	estate(t)
+	out := filepath.Join(t.TempDir(), "report.html")
+	r := command(t, nil, "audit", "--format", "html", "--output", out, "--accounts", mototest.Account, "--regions", mototest.Region)
+	if r.code != ExitFindings || r.stdout != "" {
+		t.Fatalf("html: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	page, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<!DOCTYPE html>", `"orders"`, `"payments"`, `"sqlserver-se"`, `"aurora-postgresql"`, `"pg-secure"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+
+	r = command(t, nil, "audit", "--format", "ocsf", "--accounts", mototest.Account, "--regions", mototest.Region)
+	if r.code != ExitFindings {
+		t.Fatalf("ocsf: exit %d, stderr %s", r.code, r.stderr)
+	}
+	checks := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var rec struct {
+			ClassUID   int `json:"class_uid"`
+			Compliance struct {
+				Control string `json:"control"`
+				Status  string `json:"status"`
+			} `json:"compliance"`
+			Resource struct {
+				Name string `json:"name"`
+				UID  string `json:"uid"`
+			} `json:"resource"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.ClassUID != 2003 {
+			t.Fatalf("not a Compliance Finding (%v): %s", err, line)
+		}
+		checks[rec.Resource.Name+"/"+rec.Compliance.Control] = rec.Compliance.Status
+	}
+	if checks["orders/tls"] != "Fail" || checks["ledger/tls"] != "Pass" || checks["payments/tls"] != "Pass" {
+		t.Errorf("findings by resource/check: %v", checks)
+	}
+	for k := range checks {
+		if strings.HasPrefix(k, "legacy/") {
+			t.Errorf("the exempt instance has a finding: %s", k)
+		}
 	}
 }

@@ -28,16 +28,17 @@ type SweepOptions struct {
 	FindingsExit bool
 }
 
-const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
+const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
 A read-only sweep: reads every DB instance and DB cluster in scope and reports its state.
 It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
 says. JSON and CSV list every resource, compliant ones included, with the
 counts per account and region; the table shows the counts and what needs
-attention. Exit 1 when anything is non-compliant, pending a reboot, failed
+attention; html is one self-contained page to read (docs/report.md), ocsf
+one OCSF Compliance Finding per resource and check (JSON Lines). Exit 1 when anything is non-compliant, pending a reboot, failed
 or not covered.`
 
-const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
+const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
 Reconciles every DB instance and DB cluster in scope, as the scheduled sweep does, from
 here: in enforce mode it remediates and schedules reboots; it sends the
@@ -75,7 +76,7 @@ func sweepFlags(fs interface {
 }, o *SweepOptions) {
 	fs.StringVar(&o.Accounts, "accounts", "", "account IDs to cover, comma separated (default "+config.EnvAccounts+", else the organization or this account)")
 	fs.StringVar(&o.Regions, "regions", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
-	fs.StringVar(&o.Format, "format", "table", "table, json or csv")
+	fs.StringVar(&o.Format, "format", "table", "table, json, csv, html (a self-contained page) or ocsf (OCSF 1.1.0 Compliance Findings, JSON Lines)")
 	fs.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
 	fs.StringVar(&o.Parallel, "parallel", "", fmt.Sprintf("account-regions swept at once (default %s, else %d)",
 		config.EnvSweepItemPar, config.DefaultSweepItemParallelism))
@@ -85,9 +86,9 @@ func sweepFlags(fs interface {
 // prints the report.
 func Sweep(ctx context.Context, env Env, o SweepOptions) int {
 	switch o.Format {
-	case "table", "json", "csv":
+	case "table", "json", "csv", "html", "ocsf":
 	default:
-		return fail(env, usagef("--format %q: want table, json or csv", o.Format))
+		return fail(env, usagef("--format %q: want table, json, csv, html or ocsf", o.Format))
 	}
 	over := map[string]string{config.EnvSweepQueueURL: ""}
 	for k, v := range map[string]string{config.EnvMode: o.Mode, config.EnvAccounts: o.Accounts, config.EnvRegions: o.Regions,
@@ -140,6 +141,10 @@ func render(w io.Writer, format string, rep report.Report) error {
 		return err
 	case "csv":
 		return report.CSV(w, rep)
+	case "html":
+		return report.HTML(w, rep)
+	case "ocsf":
+		return report.OCSF(w, rep)
 	}
 	return report.Table(w, rep)
 }

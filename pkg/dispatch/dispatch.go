@@ -20,6 +20,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/fanout"
 	"github.com/forcessl/forcessl/pkg/hub"
+	"github.com/forcessl/forcessl/pkg/observe"
 	"github.com/forcessl/forcessl/pkg/rdsevent"
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/request"
@@ -37,6 +38,10 @@ type Dispatcher struct {
 	Log      *slog.Logger
 	// Hub reports results into Security Hub; nil: off.
 	Hub *hub.Hub
+	// Shared is what the requests of a read-only process (an audit) read
+	// once between them: the schedule group, each region's CAs. nil (any
+	// process that writes): each request reads its own.
+	Shared *observe.Shared
 }
 
 // SweepStarted is the answer to a sweep start.

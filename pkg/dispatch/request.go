@@ -77,7 +77,7 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 			Target: apply.ScheduleTarget{FunctionARN: target, RoleARN: d.Config.SchedulerRoleARN, Group: d.Config.ScheduleGroup,
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
-	sc.Observer.Profile, sc.Observer.Log = d.Config.TLSProfile, log
+	sc.Observer.Profile, sc.Observer.Log, sc.Observer.Shared = d.Config.TLSProfile, log, d.Shared
 	if rt.Kind == route.Member && !single(req.Target) {
 		// Reads share the request's session; each write is made under a
 		// session named after its resource, for the member's CloudTrail.
@@ -179,6 +179,31 @@ func (d *Dispatcher) route(ctx context.Context, account, functionARN string) (ro
 		}
 	}
 	return route.Decide(account, rs), nil
+}
+
+// Warm assumes an account's role for the account-region's sweep item
+// ahead of it, when the clients can (a member route), so the item starts
+// with its credentials ready: an in-process sweep warms the next wave's
+// accounts while the current wave runs. The item assumes the same session
+// from the same cache, so no call is added; a failure is ignored here and
+// met again, and reported, by the item itself.
+func (d *Dispatcher) Warm(ctx context.Context, account, region, functionARN string) {
+	w, ok := d.Clients.(interface {
+		Warm(ctx context.Context, rt route.Route, region, session string) error
+	})
+	if !ok || !d.regionInScope(region) {
+		return
+	}
+	target := d.Config.FunctionARN
+	if target == "" {
+		target = functionARN
+	}
+	rt, err := d.route(ctx, account, target)
+	if err != nil || rt.Kind != route.Member {
+		return
+	}
+	sweepItem := request.Request{Target: request.TargetAccountRegion, Account: account, Region: region}
+	_ = w.Warm(ctx, rt, region, route.SessionName(sweepItem.Subject()))
 }
 
 // refuse acknowledges an event from an account forcessl must not act in,

@@ -67,6 +67,9 @@ func (f *FanOut) listed(ctx context.Context, sc reconcile.Scope, instances, clus
 	if clusters != nil {
 		listing.Go(func() { found, clusterErr = sc.Observer.Clusters(ctx, clusters) })
 	}
+	// A read-only sweep's one listing of the schedule group, read beside
+	// the first item's listings rather than after its parameters.
+	listing.Go(func() { sc.Observer.PrefetchSchedules(ctx) })
 	all := map[string]plan.Resource{}
 	known, err := sc.Observer.Instances(ctx, func(r plan.Resource) bool {
 		all[r.ID] = r

@@ -50,6 +50,10 @@ type Observer struct {
 	// Log receives what is worth knowing but must not fail a reconcile
 	// (a CA listing that fell back to the built-in table); nil: discarded.
 	Log *slog.Logger
+	// Shared is what a read-only sweep's observers read once between
+	// them (the schedule group, each region's CAs); nil: this observer
+	// reads its own.
+	Shared *Shared
 
 	mu     sync.Mutex
 	params map[string]plan.Parameter // kind + "\x00" + group + "\x00" + name

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,18 +32,27 @@ func (ob *Observer) ScheduledActions(ctx context.Context, o plan.Observed) ([]pl
 	if id == "" {
 		id = o.Resource.ID
 	}
-	out := []plan.ScheduledAction{}
-	pages := scheduler.NewListSchedulesPaginator(ob.Schedules, &scheduler.ListSchedulesInput{
-		GroupName: aws.String(ob.ScheduleGroup), NamePrefix: aws.String(plan.SchedulePrefixFor(ob.Account, ob.Region, id))})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, awserr.Classify(fmt.Errorf("list schedules of %s: %w", o.Resource.ID, err))
+	prefix := plan.SchedulePrefixFor(ob.Account, ob.Region, id)
+	var group map[string]bool // the sweep's one listing of the whole group, when shared
+	var names []string
+	var err error
+	if ob.Shared != nil {
+		if group, err = ob.Shared.scheduleNames(ctx, ob.Schedules, ob.ScheduleGroup); err != nil {
+			return nil, err
 		}
-		for _, s := range page.Schedules {
-			if at, action, ok := plan.ParseScheduleName(aws.ToString(s.Name)); ok {
-				out = append(out, plan.ScheduledAction{Name: aws.ToString(s.Name), At: at, Action: action})
+		for name := range group {
+			if strings.HasPrefix(name, prefix) {
+				names = append(names, name)
 			}
+		}
+		slices.Sort(names) // ListSchedules' order
+	} else if names, err = ob.listSchedules(ctx, prefix, o.Resource.ID); err != nil {
+		return nil, err
+	}
+	out := []plan.ScheduledAction{}
+	for _, name := range names {
+		if at, action, ok := plan.ParseScheduleName(name); ok {
+			out = append(out, plan.ScheduledAction{Name: name, At: at, Action: action})
 		}
 	}
 	// Only a pending reboot on a forcessl group can be an earlier
@@ -51,11 +61,44 @@ func (ob *Observer) ScheduledActions(ctx context.Context, o plan.Observed) ([]pl
 	if o.Resource.ApplyStatus != plan.PendingReboot || !paramgroup.IsOurs(o.Resource.Group) || o.Memory != nil && o.Memory.Known {
 		return out, nil
 	}
-	legacy, ok, err := ob.legacy(ctx, plan.LegacyScheduleName(ob.Account, ob.Region, o.Resource.ID))
+	name := plan.LegacyScheduleName(ob.Account, ob.Region, o.Resource.ID)
+	if group != nil && !group[name] {
+		return out, nil // the sweep's listing of the group has no such schedule
+	}
+	legacy, ok, err := ob.legacy(ctx, name)
 	if ok {
 		out = append(out, legacy)
 	}
 	return out, err
+}
+
+// PrefetchSchedules starts the sweep's one listing of the schedule group
+// (Shared), so the resources that need it find it read: an item calls it
+// beside its own listings, off its critical path. Without Shared, or once
+// read, it does nothing; a failure is left to the resource that needs the
+// listing, which reads again and reports it.
+func (ob *Observer) PrefetchSchedules(ctx context.Context) {
+	if ob.Shared != nil {
+		_, _ = ob.Shared.scheduleNames(ctx, ob.Schedules, ob.ScheduleGroup)
+	}
+}
+
+// listSchedules lists the names of the group's schedules that start with
+// prefix: one resource's.
+func (ob *Observer) listSchedules(ctx context.Context, prefix, resource string) ([]string, error) {
+	var names []string
+	pages := scheduler.NewListSchedulesPaginator(ob.Schedules, &scheduler.ListSchedulesInput{
+		GroupName: aws.String(ob.ScheduleGroup), NamePrefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, awserr.Classify(fmt.Errorf("list schedules of %s: %w", resource, err))
+		}
+		for _, s := range page.Schedules {
+			names = append(names, aws.ToString(s.Name))
+		}
+	}
+	return names, nil
 }
 
 // legacy reads a schedule of the earlier one-per-instance shape: its time

@@ -221,7 +221,15 @@ func (d decision) afterRestart(why string) (Plan, bool) {
 // unconfirmed: forcessl's restart of a target for this intent may or may
 // not have happened, and a change still waits on it. forcessl restarts
 // once per change, so a person decides.
+//
+// A reboot still in flight (the call slow, the run that made it stopped or
+// overtaken) shows the same for a while: forcessl looks again once,
+// RecheckDelay after the restart was recorded, and decides then.
 func (d decision) unconfirmed(why string, r Restart) Plan {
+	if look := ceilMinute(r.At.Add(RecheckDelay)); d.now.Before(look) && d.o.Schedules != nil {
+		return d.plan(CompliantPendingReboot, OutcomeWaiting, fmt.Sprintf("%s; forcessl's reboot of %s at %s is not confirmed yet: looking again",
+			why, r.Target, r.At.UTC().Format(time.RFC3339)), d.schedule(look, request.TriggerRecheck)...)
+	}
 	return d.plan(CompliantPendingReboot, OutcomeRefused, fmt.Sprintf("%s; forcessl's reboot of %s at %s was not confirmed by RDS "+
 		"and a change still waits on it; forcessl reboots once per change, so it will not reboot again: "+
 		"reboot %s yourself when it suits you (`forcessl explain %s` shows what waits)",

@@ -212,8 +212,8 @@ func (r *run) paidAhead() {
 // payOwed settles a message an earlier run owes (the outbox): one whose
 // publish failed, or one written ahead of a change or a reboot by a run
 // that stopped before telling it. It is sent before this run changes or
-// tells anything, and cleared with this run's memory; a crash between the
-// two sends it once more, never more. It is dropped instead when what it
+// tells anything, then cleared; a crash between the two sends it once
+// more, never more. It is dropped instead when what it
 // announced is not in effect (the run stopped before the change, which
 // this run makes again and tells; or a restart was not confirmed, which
 // this run's refusal says).
@@ -222,9 +222,13 @@ func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	if o == nil || r.lease == nil {
 		return nil
 	}
+	rebooted := o.Outcome == string(plan.OutcomeRebooted)
+	if rebooted && p.State != plan.Compliant && p.Outcome != plan.OutcomeRefused {
+		return nil // kept until the restart shows (in sync), or is refused as unconfirmed
+	}
 	switch {
 	case r.Notifier == nil, p.State == plan.NonCompliant,
-		o.Outcome == string(plan.OutcomeRebooted) && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
+		rebooted && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
 	default:
 		var n notify.Notice
 		if err := json.Unmarshal(o.Body, &n); err != nil {
@@ -233,7 +237,13 @@ func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 			return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
 		}
 	}
-	r.prev.Owed, r.dirty = nil, true
+	// Cleared at once, not with the run's memory at its end: the run may
+	// fail before that, and its retry must not send the message again.
+	n := r.prev
+	n.Owed = nil
+	if err := r.putHeld(ctx, n); err != nil {
+		return fmt.Errorf("clear the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+	}
 	return nil
 }
 

@@ -129,12 +129,16 @@ func TestUnconfirmedRebootIsRefusedNotRepeated(t *testing.T) {
 		t.Fatal("setup: the reboot's error must go back to Lambda")
 	}
 	e.Notes.Take()
-	out, err := e.Invoke(t, payload)
+	out, err := e.Invoke(t, payload) // Lambda's retry: the reboot may still be in flight
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeRefused {
-		t.Errorf("outcome %s, want refused", ir.Outcome)
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeWaiting {
+		t.Errorf("the retry: outcome %s, want waiting (a look once the reboot would show)", ir.Outcome)
+	}
+	e.Now = e.Now.Add(plan.RecheckDelay)
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRefused {
+		t.Errorf("the look: outcome %s, want refused", ir.Outcome)
 	}
 	if n := e.AWS.Count("RebootDBInstance"); n != 1 {
 		t.Errorf("%d reboot calls, want 1", n)

@@ -59,6 +59,10 @@ type Finding struct {
 	LastAction string     `json:"lastAction,omitempty"`
 	// Checks are the resource's checks one by one (switch, profile, CA).
 	Checks []result.Check `json:"checks,omitempty"`
+	// res is the whole result the finding was made from (engine, group,
+	// window, ARN): the HTML and OCSF renderings read it; it is kept out of
+	// the JSON so the report's published schema stays as it is.
+	res result.Resource
 }
 
 // Item is the report of one account and region.
@@ -152,7 +156,7 @@ func FromResult(account, region string, res result.Result, err error) Item {
 			reason = ir.Error
 		}
 		f := Finding{Account: account, Region: region, Kind: ir.Kind, Instance: ir.Name, Bucket: b, Outcome: ir.Outcome,
-			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction, Checks: ir.Checks}
+			Reason: reason, RebootAt: ir.RebootAt, Since: ir.StateSince, LastAction: ir.LastAction, Checks: ir.Checks, res: ir}
 		it.Resources = append(it.Resources, f)
 		if slices.Contains(attention, b) || failedCheck(ir) {
 			f.Outcome, f.LastAction, f.Checks = "", "", nil // the digest's record stays as it was

@@ -100,6 +100,26 @@ func (c *clients) RDS(_ context.Context, rt route.Route, region, session string)
 	})
 }
 
+// Warm makes sure a member route's credentials for the session are
+// assumed, so a request that follows finds them ready: the same cached
+// credentials the route's clients use (one AssumeRole, however many ask).
+func (c *clients) Warm(ctx context.Context, rt route.Route, region, session string) error {
+	if rt.Kind != route.Member {
+		return nil
+	}
+	if _, err := c.RDS(ctx, rt, region, session); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	cc := c.creds[rt.RoleARN+"\x00"+session]
+	c.mu.Unlock()
+	if cc == nil {
+		return nil
+	}
+	_, err := cc.Retrieve(ctx)
+	return err
+}
+
 // SecurityHub returns the Security Hub client for a route, cached like the
 // RDS clients and sharing their credentials: findings are imported in the
 // resource's own account, whose role a member's reads already assumed.

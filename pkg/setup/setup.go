@@ -19,6 +19,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/fanout"
 	"github.com/forcessl/forcessl/pkg/hub"
+	"github.com/forcessl/forcessl/pkg/observe"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/reconcile"
@@ -91,7 +92,13 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 			p.Store = state.ReadOnly(p.Store)
 		}
 	}
-	return Wire(cfg, log, p)
+	d := Wire(cfg, log, p)
+	if opts.ReadOnly {
+		// Nothing is written while an audit runs, so its account-regions
+		// can share one read of the schedule group and of each region's CAs.
+		d.Shared = observe.NewShared()
+	}
+	return d
 }
 
 // Parts are the pieces that talk to AWS, as the engine sees them.
@@ -144,6 +151,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 	if p.Queue != nil && cfg.SweepQueueURL != "" {
 		s.Queue, s.QueueURL = p.Queue, cfg.SweepQueueURL
 	}
+	s.Warm = d.Warm
 	d.Sweeper = s
 	if cfg.SecurityHub == policy.SecurityHubOn {
 		wireSecurityHub(cfg, log, p, d)

@@ -74,6 +74,11 @@ type Sweeper struct {
 	Parallelism int
 	// Progress, when set, is told after each item (the CLI prints it).
 	Progress func(done, total int, it report.Item)
+	// Warm, when set, readies an account-region's credentials ahead of its
+	// item (dispatch.Dispatcher.Warm): an in-process sweep warms each
+	// account of the next wave while the current one runs, taking the
+	// AssumeRole off those items' critical path.
+	Warm func(ctx context.Context, account, region, functionARN string)
 	// Coverage, when set, is given each finished report (where the digest
 	// is made): Security Hub's coverage findings. It cannot fail the sweep.
 	Coverage func(context.Context, report.Report)
@@ -175,13 +180,19 @@ func validEventID(id string) bool {
 // report stay the same whatever the order they finish in.
 func (s *Sweeper) inProcess(ctx context.Context, items []rdsevent.SweepItem, functionARN string) []report.Item {
 	out := make([]report.Item, len(items))
-	sem := make(chan struct{}, max(s.Parallelism, 1))
+	parallel := max(s.Parallelism, 1)
+	sem := make(chan struct{}, parallel)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	done := 0
+	warmed := map[string]bool{}
 	for i, it := range items {
 		wg.Add(1)
 		sem <- struct{}{}
+		if next := i + parallel; s.Warm != nil && next < len(items) && !warmed[items[next].Account] {
+			warmed[items[next].Account] = true
+			wg.Go(func() { s.Warm(ctx, items[next].Account, items[next].Region, functionARN) })
+		}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			req := request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep, Cause: "sweep",

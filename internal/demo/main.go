@@ -69,7 +69,7 @@ func run() error {
 		"FORCESSL_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/forcessl-scheduler", "FORCESSL_LOG_LEVEL=warn")
 
 	for i, title := range []string{"Delivering events/instance-created.json (RDS-EVENT-0005) to the remediator",
-		"Delivering the same event again: a reconcile is idempotent (moto reports the change in-sync at once; real RDS says\n    pending-reboot until the reboot, and the run keeps the schedule: see pkg/reconcile/lifecycle_test.go)"} {
+		"Delivering the same event again: a reconcile is idempotent (RDS, and moto here, report the new group\n    pending-reboot until the reboot; the run keeps the schedule: see pkg/reconcile/apply_moto_test.go)"} {
 		step("%s", title)
 		fmt.Println("    $ go run ./functions/remediator -event events/instance-created.json")
 		cmd := exec.Command("go", "run", "./functions/remediator", "-event", "events/instance-created.json")

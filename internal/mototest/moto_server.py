@@ -23,7 +23,7 @@
 #    an instance's DBParameterGroups, DBClusterParameterGroupStatus of a
 #    cluster's members) whatever happened. RDS documents (ModifyDBInstance
 #    and ModifyDBParameterGroup API references; Aurora User Guide,
-#    parameter-groups-overview; docs in ../../../shared/reference 03, 09):
+#    parameter-groups-overview and USER_RebootCluster; RebootDBCluster):
 #    - a different group attached (ModifyDBInstance DBParameterGroupName,
 #      ModifyDBCluster DBClusterParameterGroupName) leaves the instance, or
 #      every member, "pending-reboot", whatever ApplyImmediately says;
@@ -41,10 +41,11 @@
 #    Kept small and deterministic: "applying" is what the first
 #    DescribeDBInstances (DescribeDBClusters for members) showing the
 #    resource after the change says, "in-sync" the next. ApplyType is the
-#    one the group's parameter was seeded with. A modification whose
-#    parameters all carry Source "system" or "engine-default" is a test
-#    seeding what AWS would already report (RDS ignores Source on input and
-#    refuses to modify default groups at all): it changes no status. A
+#    one the group's parameter was seeded with. A parameter sent with
+#    Source "system" or "engine-default" is a test seeding what AWS would
+#    already report (Source is what DescribeDBParameters says; no caller of
+#    AWS sets it, and default groups cannot be modified at all): it changes
+#    no status. A
 #    rebooted Aurora writer restarts only itself here (Aurora MySQL 2.10+,
 #    Aurora PostgreSQL after 14.6/13.9/12.13); the older versions' writer
 #    restart of every reader is not modelled.
@@ -144,11 +145,13 @@ class _ApplyStatus:
 # Kept beside moto's objects, not in them: moto copies an instance's
 # attributes into kwargs (restore from snapshot), and a reset drops them.
 _apply_status = weakref.WeakKeyDictionary()
+_apply_lock = threading.Lock()  # moto's server is threaded
 
 
 def _status(db, scope):
-    per = _apply_status.setdefault(db, {})
-    return per.setdefault(scope, _ApplyStatus())
+    with _apply_lock:
+        per = _apply_status.setdefault(db, {})
+        return per.setdefault(scope, _ApplyStatus())
 
 
 def _group_status_list(self):

@@ -134,14 +134,26 @@ func (s *Server) Stop() {
 	}
 }
 
-// Reset wipes moto's state between tests.
+// Reset wipes moto's state between tests. moto's reset walks its backends
+// while other requests may still be served (a previous test's late call)
+// and then fails half way (HTTP 500), leaving that test's resources: it is
+// tried again, and a reset that never succeeds fails the test.
 func (s *Server) Reset(t TB) {
 	t.Helper()
-	resp, err := http.Post(s.Endpoint+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
+	var status string
+	for range 5 {
+		resp, err := http.Post(s.Endpoint+"/moto-api/reset", "application/json", nil)
+		if err != nil {
+			t.Fatalf("reset moto: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+		status = resp.Status
+		time.Sleep(100 * time.Millisecond)
 	}
-	resp.Body.Close()
+	t.Fatalf("reset moto: %s", status)
 }
 
 // Config is an SDK config for moto: static test credentials and the moto

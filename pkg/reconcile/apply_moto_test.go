@@ -13,12 +13,15 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/apply"
@@ -35,10 +38,24 @@ import (
 type clocked struct {
 	*env
 	clock time.Time
+	// failNext names an operation whose next call fails as a Lambda
+	// timeout would cut it (the deadline passes; the SDK does not retry).
+	failNext atomic.Value
 }
 
 func newClocked(t *testing.T, extra ...string) *clocked {
 	c := &clocked{env: newEnv(t, policy.ModeEnforce, extra...), clock: now}
+	c.failNext.Store("")
+	c.aws.APIOptions = append(c.aws.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("testFault",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				op := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
+				if c.failNext.CompareAndSwap(op, "") {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, context.DeadlineExceeded
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
 	c.d = setup.New(c.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Options{
 		AWS: func() (aws.Config, error) { return c.aws, nil }, Now: func() time.Time { return c.clock }})
 	return c
@@ -116,15 +133,20 @@ func (e *env) outcomes() []string {
 	return out
 }
 
-// event sends an RDS instance event (the events/ file with its ID).
-func (e *env) instanceEvent(eventID, instance string) result.Resource {
+// eventPayload is an RDS instance event (the events/ file with its ID).
+func (e *env) eventPayload(eventID, instance string) []byte {
 	e.t.Helper()
 	b, err := os.ReadFile("../../events/instance-created.json")
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	payload := strings.ReplaceAll(strings.ReplaceAll(string(b), "orders-sql", instance), "RDS-EVENT-0005", eventID)
-	out, err := e.invoke([]byte(payload))
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "orders-sql", instance), "RDS-EVENT-0005", eventID))
+}
+
+// instanceEvent sends an RDS instance event.
+func (e *env) instanceEvent(eventID, instance string) result.Resource {
+	e.t.Helper()
+	out, err := e.invoke(e.eventPayload(eventID, instance))
 	if err != nil {
 		e.t.Fatalf("Invoke %s: %v", eventID, err)
 	}
@@ -136,19 +158,40 @@ func (e *env) instanceEvent(eventID, instance string) result.Resource {
 // in-sync, verified: with the state table, and the messages each step
 // sends.
 func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
-	for _, restartEvent := range []bool{true, false} {
-		name := "RDS-EVENT-0006 delivered"
-		if !restartEvent {
-			name = "RDS-EVENT-0006 lost"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		restartEvent, fault bool
+	}{{"RDS-EVENT-0006 delivered", true, false}, {"RDS-EVENT-0006 lost", false, false},
+		{"cut off after the attach, retried", false, true}} {
+		restartEvent := tc.restartEvent
+		t.Run(tc.name, func(t *testing.T) {
 			e := newClocked(t, config.EnvStateTable, "forcessl-state")
 			mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
 			def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 			mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
 
+			if tc.fault {
+				// The attach is made, then the invocation is cut off before
+				// the reboot is scheduled; Lambda retries the event.
+				e.failNext.Store("Scheduler.CreateSchedule")
+				if out, err := e.invoke(e.eventPayload("RDS-EVENT-0005", "orders-sql")); err == nil {
+					t.Fatalf("the cut-off invocation reported no error: Lambda would not retry it: %+v (still to fail: %q, calls %v)", out, e.failNext.Load(), e.calls.Snapshot())
+				}
+				if g, st := e.instanceGroup("orders-sql"), e.applyStatus("orders-sql"); g != paramgroup.CompliantName(def) || st != plan.PendingReboot {
+					t.Fatalf("after the cut-off: instance on %s, %s", g, st)
+				}
+				t.Logf("messages after the cut-off: %v", e.outcomes())
+			}
 			ir := e.instanceEvent("RDS-EVENT-0005", "orders-sql")
-			if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
+			// The retry finds forcessl's group attached and its own intent
+			// recorded before the attach: it schedules the reboot (never
+			// owner-change-pending), and tells the change the cut-off run
+			// could not (its message was written ahead with the intent).
+			want, messages := plan.OutcomeRemediated, []string{"remediated"}
+			if tc.fault {
+				want, messages = plan.OutcomeRebootPlanned, []string{"remediated", "reboot-scheduled"}
+			}
+			if ir.Outcome != want || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
 				t.Fatalf("event: %+v", ir)
 			}
 			if g := e.instanceGroup("orders-sql"); g != paramgroup.CompliantName(def) {
@@ -157,7 +200,7 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			if st := e.applyStatus("orders-sql"); st != plan.PendingReboot {
 				t.Fatalf("after the attach moto says %s, want pending-reboot", st)
 			}
-			if got := e.outcomes(); !equal(got, []string{"remediated"}) {
+			if got := e.outcomes(); !equal(got, messages) {
 				t.Errorf("messages after the attach: %v", got)
 			}
 
@@ -192,25 +235,21 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 				t.Errorf("messages after the reboot: %v", got)
 			}
 
-			// Today forcessl schedules no look after its own reboot (issue 16
-			// asks for one): what follows depends on RDS-EVENT-0006, which
-			// RDS delivers best effort. If a look is scheduled, it is fired.
-			e.clock = nextWindow.Add(5 * time.Minute)
+			// forcessl's reboot is followed by a look of its own (issue 16):
+			// verification does not hang on RDS-EVENT-0006, which RDS
+			// delivers best effort.
 			follow := e.schedules()
-			t.Logf("schedules left after forcessl's reboot: %v", follow)
+			if len(follow) != 1 || !strings.HasSuffix(follow[0], "-recheck") {
+				t.Fatalf("schedules after forcessl's reboot: %v, want its look", follow)
+			}
+			look := e.nextScheduled(follow)
 			e.calls.Reset()
-			switch {
-			case len(follow) > 0:
-				e.clock = e.nextScheduled(follow)
-				ir = e.fire(e.due()[0])
-			case restartEvent:
+			if restartEvent {
+				e.clock = nextWindow.Add(3 * time.Minute)
 				ir = e.instanceEvent("RDS-EVENT-0006", "orders-sql")
-			default:
-				// No restart event and no look of forcessl's own: the intent
-				// stays open until anything else looks, here the next
-				// day's event of another kind (a sweep does the same).
-				e.clock = nextWindow.Add(24 * time.Hour)
-				ir = e.instanceEvent("RDS-EVENT-0011", "orders-sql")
+			} else {
+				e.clock = look
+				ir = e.fire(follow[0])
 			}
 			if ir.State != plan.Compliant || ir.Outcome != plan.OutcomeVerified {
 				t.Fatalf("the look after the reboot: %+v", ir)
@@ -218,8 +257,15 @@ func TestLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
 			if got := e.outcomes(); !equal(got, []string{"verified"}) {
 				t.Errorf("messages at verification: %v", got)
 			}
+			if restartEvent && len(e.schedules()) > 0 {
+				// The look, if still scheduled, finds nothing more to say.
+				e.clock = look
+				if ir = e.fire(follow[0]); ir.State != plan.Compliant || ir.Outcome != plan.OutcomeNone || len(e.outcomes()) != 0 {
+					t.Errorf("the look after verification: %+v", ir)
+				}
+			}
 			if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
-				t.Errorf("rebooted again at verification (%d)", n)
+				t.Errorf("rebooted again after the reboot (%d)", n)
 			}
 
 			// Verified once: the next event is quiet.
@@ -250,4 +296,97 @@ func (c *clocked) nextScheduled(names []string) time.Time {
 		}
 	}
 	return first
+}
+
+// An Aurora cluster: the cluster group attached leaves every member
+// pending-reboot; the scheduled reboot restarts the members one at a time
+// (a reader, then the writer, each look fired from Scheduler's payload),
+// each member in-sync after its own reboot, then forcessl's look verifies.
+func TestAuroraLifecycleThroughSchedulerWithApplyStates(t *testing.T) {
+	e := newClocked(t, config.EnvStateTable, "forcessl-state")
+	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	members := newAurora(t, e.env, "orders-aurora", auroraDefault, nil)
+	writer, reader := members[0], members[1]
+
+	ir := only(t, e.clusterEvent("cloudtrail-create-db-cluster.json", "orders-aurora"))
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) {
+		t.Fatalf("event: %+v", ir)
+	}
+	pending := map[string]string{writer: plan.PendingReboot, reader: plan.PendingReboot}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, pending) {
+		t.Fatalf("after the attach: members %v", got)
+	}
+	if got := e.outcomes(); !equal(got, []string{"remediated"}) {
+		t.Errorf("messages after the attach: %v", got)
+	}
+
+	e.clock = nextWindow
+	e.calls.Reset()
+	due := e.due()
+	if len(due) != 1 {
+		t.Fatalf("due at the window: %v (all %v)", due, e.schedules())
+	}
+	ir = e.fire(due[0])
+	t.Logf("first restart: %s: %s", ir.Outcome, ir.Reason)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 1 {
+		t.Fatalf("window: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, map[string]string{writer: plan.PendingReboot, reader: plan.InSync}) {
+		t.Fatalf("after the first restart (the reader): members %v", got)
+	}
+
+	// The next member after MemberSettle, from forcessl's own look.
+	e.clock = nextWindow.Add(plan.MemberSettle)
+	due = e.due()
+	if len(due) != 1 {
+		t.Fatalf("due after the first restart: %v (all %v)", due, e.schedules())
+	}
+	ir = e.fire(due[0])
+	t.Logf("second restart: %s: %s", ir.Outcome, ir.Reason)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 2 {
+		t.Fatalf("second look: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if got := e.memberStatus("orders-aurora"); !sameStatus(got, map[string]string{writer: plan.InSync, reader: plan.InSync}) {
+		t.Fatalf("after the writer's restart: members %v", got)
+	}
+	msgs := e.outcomes()
+	t.Logf("messages during the restarts: %v; schedules left: %v", msgs, e.schedules())
+	if !equal(msgs, []string{"rebooted", "rebooted"}) { // one per member restarted (README, outcomes)
+		t.Errorf("messages during the restarts: %v", msgs)
+	}
+
+	// No RDS-EVENT-0006: forcessl's own look after the last restart
+	// verifies the cluster.
+	follow := e.schedules()
+	if len(follow) != 1 || !strings.HasSuffix(follow[0], "-recheck") {
+		t.Fatalf("schedules after the last restart: %v, want forcessl's look", follow)
+	}
+	e.clock = e.nextScheduled(follow)
+	e.calls.Reset()
+	ir = e.fire(follow[0])
+	if ir.Kind != plan.KindCluster || ir.State != plan.Compliant || ir.Outcome != plan.OutcomeVerified {
+		t.Fatalf("after the restarts: %+v", ir)
+	}
+	if got := e.outcomes(); !equal(got, []string{"verified"}) {
+		t.Errorf("messages at verification: %v", got)
+	}
+	if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
+		t.Errorf("restarted again at verification (%d)", n)
+	}
+	// A member's late restart event is quiet.
+	if ir = only(t, e.handle("instance-restarted.json", writer)); ir.Outcome != plan.OutcomeNone || len(e.outcomes()) != 0 {
+		t.Errorf("late restart event: %+v", ir)
+	}
+}
+
+func sameStatus(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
 }

@@ -1,9 +1,9 @@
 package reconcile_test
 
 // DB clusters end to end against moto through the real SDK clients: what
-// moto models (cluster parameter groups, DBClusterMembers, ModifyDBCluster).
-// Member apply statuses, restarts and RebootDBCluster are in
-// cluster_test.go, on the fake.
+// moto models (cluster parameter groups, DBClusterMembers, ModifyDBCluster,
+// and with moto_server.py members' apply statuses and RebootDBCluster).
+// Restart order and busy members are in cluster_test.go, on the fake.
 
 import (
 	"context"

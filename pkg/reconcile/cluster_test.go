@@ -1,9 +1,11 @@
 package reconcile_test
 
-// DB clusters in the states moto cannot show: members pending-reboot until
-// each restarts, the order they restart in, the writer that restarts its
-// readers on older Aurora versions, RebootDBCluster for a Multi-AZ DB
-// cluster (moto lacks it), a dynamic parameter that needs no restart.
+// DB clusters on the in-process fake: members pending-reboot until each
+// restarts, the order they restart in, the writer that restarts its
+// readers on older Aurora versions (which moto does not model),
+// RebootDBCluster for a Multi-AZ DB cluster, a dynamic parameter that
+// needs no restart. moto reports the apply statuses too
+// (internal/mototest/moto_server.py, apply_moto_test.go).
 
 import (
 	"strings"

@@ -1,8 +1,9 @@
 package reconcile_test
 
-// The states moto cannot show (pending-reboot until a reboot, changes
-// queued for the window, busy instances, a fired schedule deleted under
-// us), against the in-process fake of internal/fakeaws.
+// The states moto cannot show (changes queued for the window, busy
+// instances, a fired schedule deleted under us), and pending-reboot until a
+// reboot (which moto shows too: apply_moto_test.go), against the
+// in-process fake of internal/fakeaws.
 
 import (
 	"fmt"

@@ -1,7 +1,9 @@
 package reconcile_test
 
 // Integration tests: the real engine, through the real SDK clients, against
-// moto. What moto does not model (pending-reboot, PendingModifiedValues,
+// moto, which reports parameter apply statuses as RDS does (pending-reboot
+// until a reboot: internal/mototest/moto_server.py; the whole lifecycle is
+// apply_moto_test.go). What moto does not model (PendingModifiedValues,
 // busy instances) is covered with the in-process fakes of internal/fakeaws
 // (lifecycle_test.go, memory_test.go, cluster_test.go, posture_test.go).
 

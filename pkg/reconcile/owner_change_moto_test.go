@@ -1,0 +1,76 @@
+package reconcile_test
+
+// Issue 16, end to end against moto's apply states: forcessl reboots, no
+// RDS-EVENT-0006 is ever delivered, and a week later the owner changes a
+// static parameter in the forcessl-* group. forcessl's own look after its
+// reboot closed the intent, so the owner's change is theirs: no reboot,
+// owner-change-pending once. (Needs the state table: without one, forcessl
+// has no record of its intent and schedules a reboot for the owner's
+// change, as before the protocol.)
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/forcessl/forcessl/internal/mototest"
+	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
+	"github.com/forcessl/forcessl/pkg/plan"
+)
+
+func TestOwnerChangeAfterLostRestartIsNotRebooted(t *testing.T) {
+	e := newClocked(t, config.EnvStateTable, "forcessl-state")
+	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	mototest.SeedTLSParameter(t, e.rds, def, "max degree of parallelism", "0", "static")
+	e.instanceEvent("RDS-EVENT-0005", "orders-sql")
+	e.clock = nextWindow
+	if ir := e.fire(e.due()[0]); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("fired %+v", ir)
+	}
+	e.outcomes()
+	// RDS-EVENT-0006 is never delivered; the look forcessl scheduled
+	// after its reboot verifies.
+	follow := e.schedules()
+	if len(follow) != 1 || !strings.HasSuffix(follow[0], "-recheck") {
+		t.Fatalf("schedules after forcessl's reboot: %v, want its look", follow)
+	}
+	e.clock = e.nextScheduled(follow)
+	if ir := e.fire(follow[0]); ir.Outcome != plan.OutcomeVerified {
+		t.Fatalf("the look after the reboot: %+v", ir)
+	}
+	if got := e.outcomes(); !equal(got, []string{"verified"}) {
+		t.Errorf("messages at the look: %v", got)
+	}
+
+	// A week later the owner changes a static parameter in forcessl's group.
+	e.clock = nextWindow.Add(7 * 24 * time.Hour)
+	group := paramgroup.CompliantName(def)
+	if _, err := e.rds.ModifyDBParameterGroup(context.Background(), &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String(group),
+		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("max degree of parallelism"), ParameterValue: aws.String("4"),
+			ApplyMethod: rdstypes.ApplyMethodPendingReboot}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.calls.Reset()
+	res := e.handle("parameter-group-changed.json", group)
+	if len(res.Resources) != 1 || res.Resources[0].Outcome != plan.OutcomeOwnerPending {
+		t.Errorf("owner's change: %+v", res.Resources)
+	}
+	for _, name := range e.schedules() {
+		e.clock = e.nextScheduled([]string{name})
+		e.fire(name)
+	}
+	if n := e.calls.Snapshot()["RDS.RebootDBInstance"]; n != 0 {
+		t.Errorf("forcessl rebooted %d time(s) for the owner's change", n)
+	}
+	if got := e.outcomes(); !equal(got, []string{string(plan.OutcomeOwnerPending)}) {
+		t.Errorf("messages %v, want owner-change-pending once", got)
+	}
+}

@@ -12,13 +12,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/pkg/scp"
 )
 
 // Names in organization mode. Fixed, like the schedule group, so operators
 // can find them (README) and one central deployment per account and region.
 const (
 	CentralEventBusName = "forcessl"
-	MemberStackSetName  = "forcessl-member"
+	MemberStackSetName  = scp.StackSetName // its stacks are protected by the SCP by this name
 	// MaxTemplateBodyBytes is CloudFormation's limit on an inline
 	// TemplateBody (larger templates need TemplateURL, i.e. an S3 asset).
 	MaxTemplateBodyBytes = 51200

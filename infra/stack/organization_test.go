@@ -16,12 +16,12 @@ import (
 func TestOrgResourceCounts(t *testing.T) {
 	// GIVEN an organization deployment WHEN synthesized THEN bus, policy,
 	// StackSet, 4 more rules to the one function, and the tripwire's rules
-	// on both buses
+	// and check rules (to the function) on both buses
 	f := orgStack(t)
 	tpl := f.template
 	for typ, n := range map[string]float64{
 		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
-		"AWS::Events::Rule": float64(9 + len(f.stack.Tripwire.Rules)), "AWS::Lambda::Permission": 9,
+		"AWS::Events::Rule": float64(9 + len(f.stack.Tripwire.Rules) + 2), "AWS::Lambda::Permission": 11,
 		"AWS::Lambda::Function": 1, "AWS::IAM::Role": 2, "AWS::DynamoDB::Table": 1,
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))

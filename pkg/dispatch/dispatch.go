@@ -25,6 +25,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/sweep"
+	"github.com/forcessl/forcessl/pkg/tripwire"
 )
 
 // Dispatcher is the function's entry point. Build one per process.
@@ -47,6 +48,9 @@ type SweepStarted = sweep.Started
 func (d *Dispatcher) Invoke(ctx context.Context, payload []byte, functionARN string) (any, error) {
 	if batch, ok := sqsBatch(payload); ok {
 		return d.batch(ctx, batch, functionARN), nil
+	}
+	if f, isCheck, found, err := tripwire.Check(payload, d.appliesCA()); isCheck {
+		return d.tripwire(ctx, f, found, err), nil
 	}
 	req, err := rdsevent.Parse(payload)
 	if err != nil {

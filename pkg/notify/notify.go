@@ -79,7 +79,7 @@ func (n Notice) arn() string {
 // Severity is a coarse level for subscription filters and chat.
 func (n Notice) Severity() string {
 	switch {
-	case n.Report, n.Outcome == plan.OutcomeRefused, n.Outcome == plan.OutcomeFailed:
+	case n.Report, n.Outcome == plan.OutcomeRefused, n.Outcome == plan.OutcomeFailed, n.Outcome == OutcomeTripwire:
 		return "high"
 	case n.Outcome == plan.OutcomeRebooted, n.Outcome == plan.OutcomeVerified:
 		return "info"

@@ -197,8 +197,13 @@ func (n *Notifications) NewAlarm(scope constructs.Construct, id, description str
 // are reported absent from the KMS requests SNS makes on its behalf (AWS's
 // Modern Data Architecture Accelerator documents the same choice), so a
 // condition on them could drop every message silently. It admits only
-// data-key use, and the key encrypts this topic alone, whose policy admits
-// only these rules.
+// data-key use, and only for this topic: kms:EncryptionContext:aws:sns:topicArn,
+// the encryption context SNS puts on every KMS request for a topic's
+// messages (the form of the key policy statements AWS documents for service
+// publishers of encrypted topics, e.g. Amazon GameLift's "Set up an SNS
+// topic with server-side encryption"), so EventBridge cannot be made to use
+// the key for another topic (a confused deputy); the topic's own policy
+// admits only these rules.
 func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
 	n.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(sid),
@@ -212,5 +217,8 @@ func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
 		Resources:  jsii.Strings("*"), // key policy: "*" is this key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:EncryptionContext:aws:sns:topicArn": n.Topic.TopicArn()},
+		},
 	}), nil)
 }

@@ -135,7 +135,7 @@ const mainUsage = `forcessl: enforce TLS on Amazon RDS, and prove it.
 Usage:
   forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
   forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv] [--output FILE] [--parallel N]
-  forcessl replay  FILE
+  forcessl replay  [--allow-scheduled] FILE
   forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT

@@ -66,7 +66,7 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 	if s.Org() {
 		st.Organization = NewOrganization(stack, "Organization", OrganizationProps{
 			Settings: s, Remediator: st.Remediator, StageScope: scope,
-			CoveredRegions: strings.Join(covered, ","),
+			CoveredRegions: strings.Join(covered, ","), CoveredRegionList: coveredList,
 		})
 	}
 	st.Sweep = NewSweep(stack, "Sweep", SweepProps{Settings: s, Remediator: st.Remediator, Notifications: st.Notifications})

@@ -36,6 +36,11 @@ type OrganizationProps struct {
 	// CoveredRegions is the function's FORCESSL_REGIONS (comma-separated,
 	// possibly a deploy-time value): the member role's regions.
 	CoveredRegions string
+	// CoveredRegionList is the same as a list (possibly a token): the
+	// StackSet's regions, so that every region the member role may write
+	// in has a stack instance, whose forwarding rules carry its API calls
+	// to the central bus and its tripwire.
+	CoveredRegionList *[]*string
 }
 
 // Organization is what organization mode adds to the central stack: the
@@ -97,6 +102,10 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 					"events:detail-type": detailTypes,
 				},
 				"ForAllValues:StringEquals": map[string]any{"events:source": sources},
+				// Only principals of accounts under the target OUs: an
+				// account elsewhere in the organization would consume the
+				// function's reserved concurrency and trip its alarms.
+				"ForAnyValue:StringLike": map[string]any{"aws:PrincipalOrgPaths": OrgPaths(s.OrgID, s.TargetOUs)},
 			},
 		},
 	})
@@ -149,7 +158,12 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{
 				OrganizationalUnitIds: jsii.Strings(s.TargetOUs...),
 			},
-			Regions: jsii.Strings(s.Regions...),
+			// Every covered region: the listed ones and the central region,
+			// once. The member role may act in all of them, so each gets the
+			// forwarding rules (a region with none would let the role write
+			// there unseen by the tripwire). In the central account's own
+			// region they are created disabled (IsCentralAccountHome).
+			Regions: props.CoveredRegionList,
 		}},
 		TemplateBody: jsii.String(org.MemberTemplate),
 	})
@@ -183,4 +197,22 @@ func synthMemberTemplate(stage awscdk.Stage, member *Member, central awscdk.Stac
 		panic(fmt.Errorf("member template: %w", err))
 	}
 	return strings.TrimSpace(buf.String())
+}
+
+// OrgPaths are the aws:PrincipalOrgPaths / aws:ResourceOrgPaths patterns
+// of the accounts under targets: the keys hold an account's full path,
+// o-ID/r-ID/ou-ID/…/ (IAM User Guide, global condition context keys, whose
+// examples match with ForAnyValue:StringLike), so an OU anywhere in the
+// tree is o-ID/*/ou-ID/* (the account in it or in an OU below), and a
+// root o-ID/r-ID/*.
+func OrgPaths(orgID string, targets []string) []string {
+	var out []string
+	for _, t := range targets {
+		if strings.HasPrefix(t, "r-") {
+			out = append(out, orgID+"/"+t+"/*")
+			continue
+		}
+		out = append(out, orgID+"/*/"+t+"/*")
+	}
+	return out
 }

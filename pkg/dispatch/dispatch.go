@@ -24,6 +24,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/state"
 	"github.com/forcessl/forcessl/pkg/sweep"
 	"github.com/forcessl/forcessl/pkg/tripwire"
 )
@@ -38,6 +39,10 @@ type Dispatcher struct {
 	Log      *slog.Logger
 	// Hub reports results into Security Hub; nil: off.
 	Hub *hub.Hub
+	// Org is the sweep's cached listing of the accounts under
+	// FORCESSL_TARGET_OUS (organization mode without FORCESSL_ACCOUNTS);
+	// nil: no cache (no state table, or an audit).
+	Org state.OrgCache
 }
 
 // SweepStarted is the answer to a sweep start.

@@ -218,7 +218,21 @@ func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
 		Resources:  jsii.Strings("*"), // key policy: "*" is this key
 		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"kms:EncryptionContext:aws:sns:topicArn": n.Topic.TopicArn()},
+			"StringLike": map[string]any{"kms:EncryptionContext:aws:sns:topicArn": n.topicArnPattern()},
 		},
 	}), nil)
+}
+
+// topicArnPattern matches the topic's ARN without referring to the topic:
+// the topic refers to the key, so a reference from the key policy would be
+// a circular dependency. CloudFormation names a topic it names itself
+// "<stack name>-<logical ID>-<random suffix>" (the generated physical names
+// of the "Name type" page of the CloudFormation User Guide), so the stack's
+// name and the topic's logical ID, in this account and region, leave only
+// the suffix open.
+func (n *Notifications) topicArnPattern() *string {
+	stack := awscdk.Stack_Of(n.Construct)
+	id := stack.GetLogicalId(n.Topic.Node().DefaultChild().(awscdk.CfnElement))
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), stack.Partition(), jsii.String(":sns:"), stack.Region(),
+		jsii.String(":"), stack.Account(), jsii.String(":"), stack.StackName(), jsii.String("-"), id, jsii.String("-*")})
 }

@@ -51,8 +51,10 @@ func TestTopicAndKey(t *testing.T) {
 			// (kms:EncryptionContext:aws:sns:topicArn), no confused deputy.
 			like(map[string]any{"Sid": "TripwireRulesPublish", "Principal": map[string]any{"Service": "events.amazonaws.com"},
 				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"},
-				"Condition": assertions.Match_ObjectEquals(&map[string]any{"StringEquals": map[string]any{
-					"kms:EncryptionContext:aws:sns:topicArn": map[string]any{"Ref": logicalID(f.stack, f.stack.Notifications.Topic)}}}),
+				"Condition": assertions.Match_ObjectEquals(&map[string]any{"StringLike": map[string]any{
+					"kms:EncryptionContext:aws:sns:topicArn": map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
+						":sns:", map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"}, ":",
+						map[string]any{"Ref": "AWS::StackName"}, "-" + logicalID(f.stack, f.stack.Notifications.Topic) + "-*"}}}}}),
 			}),
 		})},
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -266,15 +267,16 @@ func tripwireInputPaths(call string) map[string]*string {
 var checkInput = `{"version":"0","source":"` + tripwire.CheckSource + `","detail-type":"` + tripwire.CheckDetailType +
 	`","detail":<aws.events.event.json>}`
 
-// tripwireCheckPattern matches every tripwire.APICalls call made by a
-// session of issuers, whatever its request keys.
+// tripwireCheckPattern matches every tripwire.APICalls and
+// tripwire.GroupCalls call made by a session of issuers, whatever its
+// request keys (the intake alerts on parameters outside the engine's own).
 func tripwireCheckPattern(issuers []any) map[string]any {
 	return map[string]any{
 		"source":      []any{rdsevent.SourceRDS},
 		"detail-type": []any{rdsevent.DetailAPICall},
 		"detail": map[string]any{
 			"eventSource":  []any{rdsevent.CloudTrailSource},
-			"eventName":    toAny(tripwire.APICalls),
+			"eventName":    toAny(slices.Concat(tripwire.APICalls, tripwire.GroupCalls)),
 			"userIdentity": map[string]any{"sessionContext": map[string]any{"sessionIssuer": map[string]any{"arn": issuers}}},
 		},
 	}

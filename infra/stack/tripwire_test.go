@@ -470,7 +470,8 @@ func TestTripwireCheckRule(t *testing.T) {
 			props := f.resources("AWS::Events::Rule")[*f.stack.GetLogicalId(rule.Node().DefaultChild().(awscdk.CfnElement))]["Properties"].(map[string]any)
 			// The synthesized pattern is the builder's with the role's ARN.
 			raw, _ := json.Marshal(props["EventPattern"])
-			if !strings.Contains(string(raw), `"eventName":["ModifyDBInstance","ModifyDBCluster"]`) || strings.Contains(string(raw), "requestParameters") {
+			if !strings.Contains(string(raw), `"eventName":["ModifyDBInstance","ModifyDBCluster","CreateDBParameterGroup",`) ||
+				!strings.Contains(string(raw), `"ModifyDBClusterParameterGroup"`) || strings.Contains(string(raw), "requestParameters") {
 				t.Errorf("%s: check pattern %s", name, raw)
 			}
 			target := props["Targets"].([]any)[0].(map[string]any)
@@ -501,6 +502,19 @@ func TestTripwireCheckRule(t *testing.T) {
 				!slices.Equal(f.Keys, []string{"someKeyNoListHas"}) {
 				t.Errorf("%s: %s: the rendered input reads as check %v found %v keys %v err %v", name, call, isCheck, found, f.Keys, err)
 			}
+		}
+		// The parameter-group route: a forcessl role's group change is
+		// routed too, and a parameter outside the engine's own alerts.
+		group := cloudTrailEvent(t, "ModifyDBParameterGroup", functionRoleArn, map[string]any{"dBParameterGroupName": "forcessl-x",
+			"parameters": []any{map[string]any{"parameterName": "ssl_min_protocol_version", "parameterValue": "TLSv1"},
+				map[string]any{"parameterName": "log_connections", "parameterValue": "0"}}})
+		if !matchPattern(t, pattern, group) {
+			t.Errorf("%s: ModifyDBParameterGroup by the function's role is not routed", name)
+		}
+		ev, _ := json.Marshal(group)
+		if f, _, found, _ := tripwire.Check([]byte(strings.Replace(checkInput, "<aws.events.event.json>", string(ev), 1)), false); !found ||
+			!slices.Equal(f.Keys, []string{"parameters/log_connections"}) {
+			t.Errorf("%s: group change read as %+v", name, f)
 		}
 		if matchPattern(t, pattern, cloudTrailEvent(t, "DeleteDBInstance", functionRoleArn, nil)) {
 			t.Errorf("%s: DeleteDBInstance is routed to the check", name)

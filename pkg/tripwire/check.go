@@ -64,11 +64,16 @@ func Check(payload []byte, appliesCA bool) (f Finding, isCheck, found bool, err 
 		return Finding{}, true, false, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	d := ev.Detail
-	if !slices.Contains(APICalls, d.EventName) {
+	group := slices.Contains(GroupCalls, d.EventName)
+	if !slices.Contains(APICalls, d.EventName) && !group {
 		return Finding{}, true, false, fmt.Errorf("%w: call %q is not one the tripwire watches", ErrMalformed, d.EventName)
 	}
 	f = Finding{Call: d.EventName, Issuer: d.UserIdentity.SessionContext.SessionIssuer.ARN, EventID: d.EventID,
 		Account: first(ev.Account, d.Recipient), Region: first(ev.Region, d.AWSRegion)}
+	if group {
+		f.Resource, f.Keys = groupResource(d.RequestParameters), groupUnexpected(d.EventName, d.RequestParameters)
+		return f, true, len(f.Keys) > 0, nil
+	}
 	for _, k := range []string{"dBInstanceIdentifier", "dBClusterIdentifier"} {
 		if s, ok := d.RequestParameters[k].(string); ok && f.Resource == "" {
 			f.Resource = s

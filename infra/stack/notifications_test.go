@@ -53,8 +53,8 @@ func TestTopicAndKey(t *testing.T) {
 				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"},
 				"Condition": assertions.Match_ObjectEquals(&map[string]any{"StringLike": map[string]any{
 					"kms:EncryptionContext:aws:sns:topicArn": map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
-						":sns:", map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"}, ":",
-						map[string]any{"Ref": "AWS::StackName"}, "-" + logicalID(f.stack, f.stack.Notifications.Topic) + "-*"}}}}}),
+						":sns:", map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"},
+						":" + *f.stack.StackName() + "-" + logicalID(f.stack, f.stack.Notifications.Topic) + "-*"}}}}}),
 			}),
 		})},
 	})

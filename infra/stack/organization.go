@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -36,11 +37,6 @@ type OrganizationProps struct {
 	// CoveredRegions is the function's FORCESSL_REGIONS (comma-separated,
 	// possibly a deploy-time value): the member role's regions.
 	CoveredRegions string
-	// CoveredRegionList is the same as a list (possibly a token): the
-	// StackSet's regions, so that every region the member role may write
-	// in has a stack instance, whose forwarding rules carry its API calls
-	// to the central bus and its tripwire.
-	CoveredRegionList *[]*string
 }
 
 // Organization is what organization mode adds to the central stack: the
@@ -154,18 +150,8 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 			param(ParamPrimaryRegion, jsii.String(s.Regions[0])),
 			param(ParamCoveredRegions, jsii.String(props.CoveredRegions)),
 		},
-		StackInstancesGroup: &[]any{&awscloudformation.CfnStackSet_StackInstancesProperty{
-			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{
-				OrganizationalUnitIds: jsii.Strings(s.TargetOUs...),
-			},
-			// Every covered region: the listed ones and the central region,
-			// once. The member role may act in all of them, so each gets the
-			// forwarding rules (a region with none would let the role write
-			// there unseen by the tripwire). In the central account's own
-			// region they are created disabled (IsCentralAccountHome).
-			Regions: props.CoveredRegionList,
-		}},
-		TemplateBody: jsii.String(org.MemberTemplate),
+		StackInstancesGroup: stackInstances(scope, s),
+		TemplateBody:        jsii.String(org.MemberTemplate),
 	})
 	// Member accounts start forwarding as soon as their stack exists: the
 	// bus must already admit them and route to the function by then.
@@ -215,4 +201,36 @@ func OrgPaths(orgID string, targets []string) []string {
 		out = append(out, orgID+"/*/"+t+"/*")
 	}
 	return out
+}
+
+// stackInstances are the StackSet's instances: the target OUs in every
+// covered region, the listed ones and the central region, once. The member
+// role may act in all of them (CoveredRegions), so each gets the forwarding
+// rules: a region without them would let the role write there unseen by
+// the tripwire. (In the central account's own region they are created
+// disabled: IsCentralAccountHome.) The central region is a group of its
+// own, left out by the StackRegionListed condition when it is listed:
+// CloudFormation refuses a region twice in one group's list.
+func stackInstances(scope awscdk.Stack, s Settings) *[]any {
+	group := func(regions *[]*string) *awscloudformation.CfnStackSet_StackInstancesProperty {
+		return &awscloudformation.CfnStackSet_StackInstancesProperty{
+			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{
+				OrganizationalUnitIds: jsii.Strings(s.TargetOUs...),
+			},
+			Regions: regions,
+		}
+	}
+	groups := []any{group(jsii.Strings(s.Regions...))}
+	region := scope.Region()
+	switch {
+	case *awscdk.Token_IsUnresolved(region):
+		listed := scope.Node().FindChild(jsii.String(stackRegionListedID)).(awscdk.CfnCondition)
+		// Inside Fn::If the L1's property names are not mapped: spelled as
+		// CloudFormation spells them.
+		raw := map[string]any{"DeploymentTargets": map[string]any{"OrganizationalUnitIds": s.TargetOUs}, "Regions": []any{region}}
+		groups = append(groups, awscdk.Fn_ConditionIf(listed.LogicalId(), awscdk.Aws_NO_VALUE(), raw))
+	case !slices.Contains(s.Regions, *region):
+		groups = append(groups, group(&[]*string{region}))
+	}
+	return &groups
 }

@@ -115,11 +115,11 @@ func TestOrgCentralRules(t *testing.T) {
 		})
 	}
 	// The default-bus rules to the function are still there, without an
-	// account filter.
+	// account filter (4 and the tripwire's check rule).
 	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
 		"Targets": assertions.Match_ArrayWith(&[]any{like(map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{fn, "Arn"}}})}),
-	}, jsii.Number(4))
+	}, jsii.Number(4+1))
 }
 
 func TestOrgFunction(t *testing.T) {
@@ -179,11 +179,11 @@ func TestStackSet(t *testing.T) {
 				"RegionConcurrencyType": "PARALLEL", "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
 				"MaxConcurrentPercentage": 50, "FailureTolerancePercentage": 10,
 			},
-			"StackInstancesGroup": []any{map[string]any{
+			"StackInstancesGroup": assertions.Match_ArrayWith(&[]any{map[string]any{
 				"DeploymentTargets": assertions.Match_ObjectEquals(&map[string]any{
 					"OrganizationalUnitIds": []any{"ou-ab12-cdef3456", "ou-ab12-7890abcd"}}),
-				"Regions": assertions.Match_AnyValue(), // below
-			}},
+				"Regions": []any{"us-east-1", "eu-west-1"},
+			}}), // and the central region (below)
 			"Parameters": []any{
 				map[string]any{"ParameterKey": ParamCentralEventBusArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Organization.Bus), "Arn"}}},
 				map[string]any{"ParameterKey": ParamCentralFunctionRoleArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Role), "Arn"}}},
@@ -199,10 +199,10 @@ func TestStackSet(t *testing.T) {
 	})
 	orgReportStack(t).template.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
 		"CallAs": "DELEGATED_ADMIN",
-		"StackInstancesGroup": []any{map[string]any{
+		"StackInstancesGroup": assertions.Match_ArrayWith(&[]any{map[string]any{
 			"DeploymentTargets": map[string]any{"OrganizationalUnitIds": []any{"r-ab12"}},
-			"Regions":           assertions.Match_AnyValue(),
-		}},
+			"Regions":           []any{"eu-west-1"},
+		}}),
 	})
 	// The StackSet deploys to every region the member role may act in (the
 	// function's FORCESSL_REGIONS: regions and the central region, once),
@@ -211,10 +211,22 @@ func TestStackSet(t *testing.T) {
 	for name, g := range map[string]*fixture{"org": f, "org-report": orgReportStack(t)} {
 		for _, at := range []string{"eu-west-1", "ap-south-1"} {
 			var regions []string
+			conditions := g.json["Conditions"].(map[string]any)
 			for _, r := range g.resources("AWS::CloudFormation::StackSet") {
-				got := r["Properties"].(map[string]any)["StackInstancesGroup"].([]any)[0].(map[string]any)["Regions"]
-				for _, v := range asList(evalCfn(t, g, got, at)) {
-					regions = append(regions, v.(string))
+				for _, grp := range r["Properties"].(map[string]any)["StackInstancesGroup"].([]any) {
+					grp := grp.(map[string]any)
+					if branches, ok := grp["Fn::If"].([]any); ok { // the central region's group, unless listed
+						if len(grp) != 1 || !jsonEq(branches[1], map[string]any{"Ref": "AWS::NoValue"}) {
+							t.Fatalf("%s: group %v", name, grp)
+						}
+						if evalCfn(t, g, conditions[branches[0].(string)], at).(bool) {
+							continue
+						}
+						grp = branches[2].(map[string]any)
+					}
+					for _, v := range asList(evalCfn(t, g, grp["Regions"], at)) {
+						regions = append(regions, v.(string))
+					}
 				}
 			}
 			want := strings.Split(evalCfn(t, g, functionEnv(t, g)[config.EnvRegions], at).(string), ",")

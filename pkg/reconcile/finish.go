@@ -2,8 +2,10 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/notify"
@@ -68,21 +70,36 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 			r.log.ErrorContext(ctx, "reconcile failed, will be retried", "error", err.Error(), "outcome", "retry", "state", p.State)
 			return *ir, fmt.Errorf("reconcile %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 		}
+		if oerr := r.payOwed(ctx, p); oerr != nil {
+			return *ir, oerr
+		}
 		ir.Outcome, p.Outcome = plan.OutcomeFailed, plan.OutcomeFailed
 		r.log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
 			"code", awserr.Code(err), "state", ir.State)
 		if !r.sc.Quiet && r.tell(p, err) {
 			ir.Notified = r.notify(ctx, r.notice(o, p, report, err.Error()))
+			if !ir.Notified && r.Notifier != nil {
+				r.mark = nil // not said: told again next time
+			}
 		}
 		r.forSecurityHub(ctx, o)
 		return *ir, r.remember(ctx, o, p, *ir)
 	}
-	if r.shouldNotify(p, report) && r.tell(p, nil) {
-		ir.Notified = r.notify(ctx, r.notice(o, p, report, ""))
+	if err := r.payOwed(ctx, p); err != nil {
+		return *ir, err
+	}
+	var owed error
+	if r.shouldNotify(p, report, len(r.changed) > 0) && r.tell(p, nil) {
+		n := r.notice(o, p, report, "")
+		ir.Notified = r.notify(ctx, n)
+		owed = r.unsent(n, ir.Notified)
 	}
 	r.forSecurityHub(ctx, o)
 	if err := r.remember(ctx, o, p, *ir); err != nil {
 		return *ir, err
+	}
+	if owed != nil {
+		return *ir, owed
 	}
 	level := slog.LevelInfo
 	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || report && p.State == plan.NonCompliant {
@@ -96,20 +113,23 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 // shouldNotify: one message per state change this run made, none when
 // nothing changed, so duplicate events do not spam; findings unless a
 // sweep's digest carries them.
-func (r *run) shouldNotify(p plan.Plan, report bool) bool {
+func (r *run) shouldNotify(p plan.Plan, report, changed bool) bool {
 	switch {
 	case isFinding(p.Outcome):
 		return !r.sc.Quiet
 	case p.Outcome == plan.OutcomeRemediated, p.Outcome == plan.OutcomeRebooted, p.Outcome == plan.OutcomeRebootPlanned,
 		p.Outcome == plan.OutcomePostponed, p.Outcome == plan.OutcomeCAUpdate:
-		return report && !r.sc.Quiet || len(r.changed) > 0
+		return report && !r.sc.Quiet || changed
 	}
 	return false
 }
 
+// shouldNotifyChange: the plan's outcome is told once its changes are made.
+func (r *run) shouldNotifyChange(p plan.Plan) bool { return r.shouldNotify(p, false, true) }
+
 // mayTell reports, before acting, whether the plan may end in a message.
 func (r *run) mayTell(p plan.Plan) bool {
-	return r.shouldNotify(p, r.Mode != policy.ModeEnforce) || !r.sc.Quiet && p.Writes()
+	return r.shouldNotify(p, r.Mode != policy.ModeEnforce, len(r.changed) > 0) || !r.sc.Quiet && p.Writes()
 }
 
 // tell applies the memory to a notice that would be sent: each thing is
@@ -153,6 +173,81 @@ func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir res
 		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 	}
 	return nil
+}
+
+// unsent settles a notice whose publish did not succeed (sent false, with
+// notifications on). Its mark is not kept, so a finding is told again at
+// the next run. A change's message, which no later run would decide to
+// send (the change is done), is owed instead: kept in the resource's
+// memory and sent by the next run, and the error returned makes Lambda
+// retry soon.
+func (r *run) unsent(n notify.Notice, sent bool) error {
+	if sent || r.Notifier == nil {
+		return nil
+	}
+	r.mark = nil
+	if len(r.changed) == 0 || r.lease == nil {
+		return nil // nothing changed, or no memory to keep it in
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	r.prev.Owed = &state.OwedNotice{Outcome: string(n.Outcome), Fingerprint: fingerprint(string(n.Outcome), n.Reason, nil),
+		Body: body, Since: r.Now().UTC()}
+	r.dirty = true
+	return fmt.Errorf("the %s message for %s/%s/%s was not sent; it is kept and sent by the retry", n.Outcome, r.sc.Account, r.sc.Region, n.Instance)
+}
+
+// payOwed settles a message an earlier run owes (the outbox): one whose
+// publish failed, or one written ahead of a change or a reboot by a run
+// that stopped before telling it. It is sent before anything else is told,
+// and cleared with this run's memory; a crash between the two sends it
+// once more, never more. It is dropped instead when this run tells its own
+// message of a change it made (which supersedes it), or when what it
+// announced is not in effect (the run stopped before the change, or a
+// restart was not confirmed): this run's own outcome says what is true.
+func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
+	o := r.prev.Owed
+	if o == nil || r.lease == nil {
+		return nil
+	}
+	switch {
+	case r.Notifier == nil, len(r.changed) > 0, p.State == plan.NonCompliant, p.Outcome == plan.OutcomeRefused:
+	default:
+		var n notify.Notice
+		if err := json.Unmarshal(o.Body, &n); err != nil {
+			r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
+		} else if err := r.Notifier.Publish(ctx, n); err != nil {
+			return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+		}
+	}
+	r.prev.Owed, r.dirty = nil, true
+	return nil
+}
+
+// owedAhead is the message the plan's changes will be told with, written
+// ahead of them (with the intent, or the restart marker), so a run that
+// stops after a change and before its message still has it told.
+func (r *run) owedAhead(o plan.Observed, p plan.Plan) *state.OwedNotice {
+	if r.Notifier == nil || !r.shouldNotifyChange(p) {
+		return nil
+	}
+	n := r.notice(o, p, false, "")
+	n.Actions = nil
+	for _, s := range p.Steps {
+		n.Actions = append(n.Actions, s.Describe())
+	}
+	if !p.RebootAt.IsZero() {
+		at := p.RebootAt
+		n.RebootAt = &at
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	return &state.OwedNotice{Outcome: string(p.Outcome), Fingerprint: fingerprint(string(p.Outcome), p.Reason, nil),
+		Body: body, Since: r.Now().UTC()}
 }
 
 func (r *run) notify(ctx context.Context, n notify.Notice) bool {

@@ -24,15 +24,30 @@ type resourceItem struct {
 	Intent       *intentAttr `dynamodbav:"intent,omitempty"`
 	Notice       *noticeAttr `dynamodbav:"notice,omitempty"`
 	SecurityHub  *hubAttr    `dynamodbav:"securityHub,omitempty"`
+	Owed         *owedAttr   `dynamodbav:"owed,omitempty"`
 	Version      int64       `dynamodbav:"version"`
 	UpdatedAt    string      `dynamodbav:"updatedAt,omitempty"`
 }
 
 type intentAttr struct {
-	RecordedAt string   `dynamodbav:"recordedAt,omitempty"`
-	Group      string   `dynamodbav:"group,omitempty"`
-	Changes    []string `dynamodbav:"changes,omitempty"`
-	Cause      string   `dynamodbav:"cause,omitempty"`
+	RecordedAt string        `dynamodbav:"recordedAt,omitempty"`
+	Group      string        `dynamodbav:"group,omitempty"`
+	Changes    []string      `dynamodbav:"changes,omitempty"`
+	Cause      string        `dynamodbav:"cause,omitempty"`
+	Restarts   []restartAttr `dynamodbav:"restarts,omitempty"`
+}
+
+type restartAttr struct {
+	Target    string `dynamodbav:"target"`
+	At        string `dynamodbav:"at"`
+	Confirmed bool   `dynamodbav:"confirmed"`
+}
+
+type owedAttr struct {
+	Outcome     string `dynamodbav:"outcome,omitempty"`
+	Fingerprint string `dynamodbav:"fingerprint,omitempty"`
+	Body        string `dynamodbav:"body,omitempty"`
+	Since       string `dynamodbav:"since,omitempty"`
 }
 
 type noticeAttr struct {
@@ -71,16 +86,24 @@ type nameItem struct {
 }
 
 type runItem struct {
-	PK           string   `dynamodbav:"pk"`
-	SK           string   `dynamodbav:"sk"`
-	Mode         string   `dynamodbav:"mode,omitempty"`
-	StartedAt    string   `dynamodbav:"startedAt"`
-	Deadline     string   `dynamodbav:"deadline,omitempty"`
-	Total        int      `dynamodbav:"total"`
-	Done         int      `dynamodbav:"done"`
-	DigestSentAt string   `dynamodbav:"digestSentAt,omitempty"`
-	Expected     []string `dynamodbav:"expected,omitempty"`
-	TTL          int64    `dynamodbav:"ttl"`
+	PK           string `dynamodbav:"pk"`
+	SK           string `dynamodbav:"sk"`
+	Mode         string `dynamodbav:"mode,omitempty"`
+	StartedAt    string `dynamodbav:"startedAt"`
+	Deadline     string `dynamodbav:"deadline,omitempty"`
+	Total        int    `dynamodbav:"total"`
+	Done         int    `dynamodbav:"done"`
+	DigestSentAt string `dynamodbav:"digestSentAt,omitempty"`
+	// DigestClaimedAt: a caller is sending the digest (see ClaimDigest).
+	DigestClaimedAt string `dynamodbav:"digestClaimedAt,omitempty"`
+	// Expected is only read: versions before shards kept the list here,
+	// which grew past 400 KB at ~14,000 work items.
+	Expected []string `dynamodbav:"expected,omitempty"`
+	// ExpectedSet and ExpectedShards name the run's Expected shards
+	// (sweep_rows.go).
+	ExpectedSet    string `dynamodbav:"expectedSet,omitempty"`
+	ExpectedShards int    `dynamodbav:"expectedShards,omitempty"`
+	TTL            int64  `dynamodbav:"ttl"`
 }
 
 type recordItem struct {
@@ -89,8 +112,13 @@ type recordItem struct {
 	Account    string `dynamodbav:"account"`
 	Region     string `dynamodbav:"region"`
 	RecordedAt string `dynamodbav:"recordedAt"`
-	Report     string `dynamodbav:"report"` // JSON text, opaque here
-	TTL        int64  `dynamodbav:"ttl"`
+	Report     string `dynamodbav:"report,omitempty"` // JSON text, opaque here; absent when chunked
+	// Encoding, ChunkSet and Chunks reference a large report's chunk rows
+	// (sweep_rows.go); absent for a report kept inline.
+	Encoding string `dynamodbav:"encoding,omitempty"`
+	ChunkSet string `dynamodbav:"chunkSet,omitempty"`
+	Chunks   int    `dynamodbav:"chunks,omitempty"`
+	TTL      int64  `dynamodbav:"ttl"`
 }
 
 func toResourceItem(r Resource, version int64) resourceItem {
@@ -102,6 +130,12 @@ func toResourceItem(r Resource, version int64) resourceItem {
 	}
 	if i := r.Intent; i != nil {
 		it.Intent = &intentAttr{RecordedAt: fmtTime(i.RecordedAt), Group: i.Group, Changes: cloneStrings(i.Changes), Cause: i.Cause}
+		for _, r := range i.Restarts {
+			it.Intent.Restarts = append(it.Intent.Restarts, restartAttr{Target: r.Target, At: fmtTime(r.At), Confirmed: r.Confirmed})
+		}
+	}
+	if o := r.Owed; o != nil {
+		it.Owed = &owedAttr{Outcome: o.Outcome, Fingerprint: o.Fingerprint, Body: string(o.Body), Since: fmtTime(o.Since)}
 	}
 	if n := r.Notice; n != nil {
 		it.Notice = &noticeAttr{Fingerprint: n.Fingerprint, Outcome: n.Outcome,
@@ -132,6 +166,15 @@ func (it resourceItem) resource(k Key) (Resource, error) {
 	}
 	if i := it.Intent; i != nil {
 		r.Intent = &Intent{RecordedAt: p.at(i.RecordedAt), Group: i.Group, Changes: cloneStrings(i.Changes), Cause: i.Cause}
+		for _, rs := range i.Restarts {
+			r.Intent.Restarts = append(r.Intent.Restarts, Restart{Target: rs.Target, At: p.at(rs.At), Confirmed: rs.Confirmed})
+		}
+	}
+	if o := it.Owed; o != nil {
+		r.Owed = &OwedNotice{Outcome: o.Outcome, Fingerprint: o.Fingerprint, Since: p.at(o.Since)}
+		if o.Body != "" {
+			r.Owed.Body = []byte(o.Body)
+		}
 	}
 	if n := it.Notice; n != nil {
 		r.Notice = &NoticeMark{Fingerprint: n.Fingerprint, Outcome: n.Outcome,
@@ -170,16 +213,27 @@ func (it nameItem) link() (NameLink, error) {
 	return l, p.err
 }
 
-func toRunItem(r Run) runItem {
-	return runItem{PK: runPK(r.SweepID), SK: skRun, Mode: r.Mode, StartedAt: fmtTime(r.StartedAt),
+// toRunItem makes the run row; its Expected list goes to the shards
+// (shardExpected) that set and shards name.
+func toRunItem(r Run, set string, shards int) runItem {
+	it := runItem{PK: runPK(r.SweepID), SK: skRun, Mode: r.Mode, StartedAt: fmtTime(r.StartedAt),
 		Deadline: fmtTime(r.Deadline), Total: r.Total, Done: r.Done, DigestSentAt: fmtTime(r.DigestSentAt),
-		Expected: r.Expected, TTL: epochSeconds(r.StartedAt.Add(runTTL))}
+		DigestClaimedAt: fmtTime(r.DigestClaimedAt), TTL: runTTLOf(r)}
+	if shards > 0 {
+		it.ExpectedSet, it.ExpectedShards = set, shards
+	}
+	return it
 }
 
+func runTTLOf(r Run) int64 { return epochSeconds(r.StartedAt.Add(runTTL)) }
+
+// run reads the row alone: the Expected list of a run with shards is
+// filled in by sweepRows.runWith.
 func (it runItem) run(sweepID string) (Run, error) {
 	var p times
 	r := Run{SweepID: sweepID, Mode: it.Mode, StartedAt: p.at(it.StartedAt), Deadline: p.at(it.Deadline),
-		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt), Expected: it.Expected}
+		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt), DigestClaimedAt: p.at(it.DigestClaimedAt),
+		Expected: cloneStrings(it.Expected)}
 	if p.err != nil {
 		return Run{}, fmt.Errorf("sweep run %s: %w", sweepID, p.err)
 	}
@@ -202,14 +256,22 @@ func (it recordItem) record() (ItemRecord, error) {
 }
 
 type leaseItem struct {
-	PK         string `dynamodbav:"pk"`
-	SK         string `dynamodbav:"sk"`
-	Owner      string `dynamodbav:"owner"`
-	LeaseUntil int64  `dynamodbav:"leaseUntil"` // epoch milliseconds: leases are short
-	TTL        int64  `dynamodbav:"ttl"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Owner    string `dynamodbav:"owner"`
+	Token    string `dynamodbav:"token"`
+	RVN      string `dynamodbav:"rvn"`      // the record version number, new at every renewal
+	PeriodMS int64  `dynamodbav:"periodMs"` // how long a waiter watches RVN before taking over
+	// TTL only cleans up after a crash: a lease is never judged by it, nor
+	// by any stored time.
+	TTL int64 `dynamodbav:"ttl"`
 }
 
-func toLeaseItem(k Key, owner string, until time.Time) leaseItem {
-	return leaseItem{PK: k.pk(), SK: skLease, Owner: owner, LeaseUntil: until.UnixMilli(),
-		TTL: epochSeconds(until.Add(leaseTTLSlack))}
+func toLeaseItem(l Lease) leaseItem {
+	return leaseItem{PK: l.Key.pk(), SK: skLease, Owner: l.Owner, Token: l.Token, RVN: l.Version,
+		PeriodMS: l.Period.Milliseconds(), TTL: epochSeconds(time.Now().Add(leaseTTLSlack))}
+}
+
+func (it leaseItem) lease(k Key) Lease {
+	return Lease{Key: k, Owner: it.Owner, Token: it.Token, Version: it.RVN, Period: time.Duration(it.PeriodMS) * time.Millisecond}
 }

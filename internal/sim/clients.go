@@ -113,6 +113,12 @@ func (c *rdsClient) DescribeDBParameterGroups(ctx context.Context, in *rds.Descr
 	}, nil)
 }
 
+func (c *rdsClient) DescribeGlobalClusters(ctx context.Context, in *rds.DescribeGlobalClustersInput, _ ...func(*rds.Options)) (*rds.DescribeGlobalClustersOutput, error) {
+	return call(c.w, ctx, "DescribeGlobalClusters", aws.ToString(in.GlobalClusterIdentifier), false, func() (*rds.DescribeGlobalClustersOutput, error) {
+		return c.w.aws.DescribeGlobalClusters(ctx, in)
+	}, nil)
+}
+
 func (c *rdsClient) DescribeDBClusters(ctx context.Context, in *rds.DescribeDBClustersInput, _ ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error) {
 	return call(c.w, ctx, "DescribeDBClusters", aws.ToString(in.DBClusterIdentifier), false, func() (*rds.DescribeDBClustersOutput, error) {
 		return c.w.aws.DescribeDBClusters(ctx, in)

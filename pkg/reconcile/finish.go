@@ -161,15 +161,17 @@ func (r *run) forSecurityHub(ctx context.Context, o plan.Observed) {
 	r.sc.Findings.Add(ctx, r.res, key, mark)
 }
 
-// remember writes the run's memory; failing to keep an intent for a change
-// made is worth a retry (the retry finds the change done and records it).
+// remember writes the run's memory; failing to keep what a change or a
+// message left is worth a retry.
 func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir result.Resource) error {
 	err := r.record(ctx, o, p, ir)
 	if err == nil {
 		return nil
 	}
 	r.log.ErrorContext(ctx, "state not recorded", "error", err.Error())
-	if len(ir.Changed) > 0 {
+	// A change, or a message whose "said" mark is lost: worth a retry (the
+	// retry finds the change done; a finding may be told once more).
+	if len(ir.Changed) > 0 || ir.Notified || r.dirty {
 		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 	}
 	return nil
@@ -206,14 +208,15 @@ func (r *run) unsent(n notify.Notice, sent bool) error {
 // once more, never more. It is dropped instead when this run tells its own
 // message of a change it made (which supersedes it), or when what it
 // announced is not in effect (the run stopped before the change, or a
-// restart was not confirmed): this run's own outcome says what is true.
+// restart was not confirmed, which this run's refusal says).
 func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	o := r.prev.Owed
 	if o == nil || r.lease == nil {
 		return nil
 	}
 	switch {
-	case r.Notifier == nil, len(r.changed) > 0, p.State == plan.NonCompliant, p.Outcome == plan.OutcomeRefused:
+	case r.Notifier == nil, len(r.changed) > 0, p.State == plan.NonCompliant,
+		o.Outcome == string(plan.OutcomeRebooted) && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
 	default:
 		var n notify.Notice
 		if err := json.Unmarshal(o.Body, &n); err != nil {

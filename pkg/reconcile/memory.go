@@ -117,7 +117,15 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 	for try := 0; ; try++ {
 		l, ok, err := r.Store.Acquire(ctx, k, r.owner(), LeaseFor)
 		if err != nil {
-			return nil, false, awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
+			err = awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
+			if awserr.IsTerminal(err) || try == int(LeaseWait/leaseRetryIn) {
+				return nil, false, err
+			}
+			// A throttled or failed try does not end the watch of a holder
+			// that may have stopped: the next try goes on with it.
+			r.log.WarnContext(ctx, "lease try failed; trying again", "error", err.Error())
+			r.sleep(leaseRetryIn)
+			continue
 		}
 		if !ok && l.Token == "" && l.Owner != "" && l.Period == 0 {
 			l.Period = legacyLeaseFor
@@ -133,7 +141,10 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 			watched, since = l, now // a new holding or a renewal: watch it afresh
 		case now.Sub(since) >= watched.Period:
 			if l, ok, err = r.Store.TakeOver(ctx, watched, r.owner(), LeaseFor); err != nil {
-				return nil, false, awserr.Classify(fmt.Errorf("take over the lease of %s: %w", o.Resource.ID, err))
+				// Unknown whether it was taken: the next try's Acquire says
+				// (our own lease is ours again), or the watch goes on.
+				r.log.WarnContext(ctx, "lease takeover failed; trying again", "error", err.Error())
+				ok = false
 			}
 			if ok {
 				r.log.WarnContext(ctx, "lease taken over from a holder that stopped renewing it", "holder", watched.Owner)
@@ -220,6 +231,13 @@ func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir res
 	switch ic := p.Intent; {
 	case ic.Close != "":
 		n.Intent = nil
+	case len(ic.Covered) > 0 && n.Intent != nil:
+		in := *n.Intent
+		in.Restarts = slices.Clone(in.Restarts)
+		for _, id := range ic.Covered {
+			in.Restarts = append(in.Restarts, state.Restart{Target: id, At: now, Confirmed: true})
+		}
+		n.Intent = &in
 	case ic.Record != nil && (len(ir.Changed) > 0 || ic.Seed):
 		// Written ahead of the change already (with any restart since):
 		// kept as it is.

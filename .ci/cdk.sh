@@ -18,7 +18,10 @@ if [[ -n "$unformatted" ]]; then
 	exit 1
 fi
 go vet ./infra/...
-go test ./infra/...
+# An explicit, generous timeout: Go's default 10 minutes is the whole test
+# binary's, and a cold build plus every synth on a loaded 2-core runner
+# has run past it (issue 19).
+go test -timeout 30m ./infra/...
 
 echo "--- cdk synth (with cdk-nag AwsSolutions)"
 npm ci --no-audit --no-fund

@@ -30,4 +30,11 @@ func main() {
 	}
 	stack.NewForceSSL(app, "ForceSSL", &stack.ForceSSLProps{Settings: settings, ModuleRoot: root})
 	app.Synth(nil)
+	// Organization mode: the SCP that protects the member resources, for
+	// this deployment's names, beside the templates.
+	if _, err := stack.WriteSCP(*app.Outdir(), settings); err != nil {
+		fmt.Fprintln(os.Stderr, "forcessl:", err)
+		jsii.Close()
+		os.Exit(1)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -30,6 +31,19 @@ type goBuild struct {
 // bury the real compiler error under a Docker one.
 func (g *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	out := filepath.Join(*outputDir, "bootstrap")
+	// One build per package per process: every stack an app (or a test
+	// binary) synthesizes bundles the same reproducible binary, so later
+	// bundles copy the first one's output instead of linking it again
+	// (under load a cross-compiled link takes minutes; the infra tests
+	// synthesize a dozen stacks).
+	built.Lock()
+	defer built.Unlock()
+	if first, ok := built.paths[g.moduleRoot+"|"+g.pkg]; ok {
+		if err := copyFile(first, out); err != nil {
+			panic(fmt.Errorf("bundling %s: %w", g.pkg, err))
+		}
+		return jsii.Bool(true)
+	}
 	cmd := exec.Command("go", "build",
 		"-tags", "lambda.norpc",
 		"-trimpath",
@@ -45,7 +59,31 @@ func (g *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool 
 	if err := cmd.Run(); err != nil {
 		panic(fmt.Errorf("bundling %s: go build: %w", g.pkg, err))
 	}
+	// Kept apart from outputDir, which CDK renames once it has hashed it.
+	keep, err := os.CreateTemp("", "forcessl-bootstrap-")
+	if err == nil {
+		keep.Close()
+		if copyFile(out, keep.Name()) == nil {
+			built.paths[g.moduleRoot+"|"+g.pkg] = keep.Name()
+		}
+	}
 	return jsii.Bool(true)
+}
+
+// built are the binaries bundled in this process, by module root and
+// package, each in a file of its own.
+var built = struct {
+	sync.Mutex
+	paths map[string]string
+}{paths: map[string]string{}}
+
+// copyFile copies an executable.
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o755)
 }
 
 // RemediatorCode is the Lambda code asset: the remediator built for

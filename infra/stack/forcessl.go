@@ -48,7 +48,7 @@ func NewForceSSL(scope constructs.Construct, id string, props *ForceSSLProps) *F
 
 	// The regions forcessl covers (FORCESSL_REGIONS): the listed ones and
 	// the stack's own, decided at deploy time when the region is.
-	covered, coveredList := regionsWith(stack, s.Function.Regions, stack.Region(), "StackRegionListed")
+	covered, coveredList := regionsWith(stack, s.Function.Regions, stack.Region(), stackRegionListedID)
 
 	st.Notifications = NewNotifications(stack, "Notifications", NotificationsProps{
 		Emails:           s.NotifyEmails,

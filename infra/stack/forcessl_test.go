@@ -25,19 +25,20 @@ func TestResourceCounts(t *testing.T) {
 		f      func(*testing.T) *fixture
 		counts map[string]float64
 	}{
-		// Events rules: 4 event filters, the sweep schedule, and the
-		// tripwire's (TestTripwireRules counts those).
+		// Events rules: 4 event filters, the sweep schedule, the
+		// tripwire's (TestTripwireRules counts those) and its check rule
+		// (to the function: one more invoke permission).
 		{"report", reportStack, map[string]float64{
 			"AWS::Lambda::Function": 1, "AWS::Lambda::EventInvokeConfig": 1,
-			"AWS::Events::Rule":       float64(5 + len(reportStack(t).stack.Tripwire.Rules)),
-			"AWS::Lambda::Permission": 5, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
+			"AWS::Events::Rule":       float64(5 + len(reportStack(t).stack.Tripwire.Rules) + 1),
+			"AWS::Lambda::Permission": 6, "AWS::SQS::Queue": 3, "AWS::SNS::Topic": 1, "AWS::KMS::Key": 1,
 			"AWS::Scheduler::ScheduleGroup": 1, "AWS::IAM::Role": 2, "AWS::CloudWatch::Alarm": 5,
 			"AWS::Lambda::EventSourceMapping": 1, "AWS::CloudWatch::Dashboard": 1, "AWS::DynamoDB::Table": 1,
 			"AWS::Logs::LogGroup": 1, "AWS::SNS::Subscription": 0, "AWS::Chatbot::SlackChannelConfiguration": 0,
 			"AWS::IAM::ManagedPolicy": 0,
 		}},
 		{"enforce", enforceStack, map[string]float64{
-			"AWS::Lambda::Function": 1, "AWS::Events::Rule": float64(5 + len(enforceStack(t).stack.Tripwire.Rules)),
+			"AWS::Lambda::Function": 1, "AWS::Events::Rule": float64(5 + len(enforceStack(t).stack.Tripwire.Rules) + 1),
 			"AWS::IAM::Role": 3, "AWS::DynamoDB::Table": 1,
 			"AWS::SNS::Subscription": 2, "AWS::Chatbot::SlackChannelConfiguration": 1,
 		}},

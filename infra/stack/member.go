@@ -11,15 +11,18 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/forcessl/forcessl/pkg/scp"
 )
 
 // Fixed names in member accounts: the forwarding rules are MemberNamePrefix
 // + their filter's slug (forcessl-instance-events, …) and the forwarding
 // role MemberForwardingRolePrefix + the region, so the role's trust names
-// its rules exactly and an SCP can protect both (infra/scp).
+// its rules exactly and an SCP can protect both (pkg/scp renders it from
+// these same constants).
 const (
-	MemberNamePrefix           = "forcessl-"
-	MemberForwardingRolePrefix = MemberNamePrefix + "forwarding-"
+	MemberNamePrefix           = scp.MemberNamePrefix
+	MemberForwardingRolePrefix = scp.ForwardingRolePrefix
 )
 
 // Parameters of the member template; the central stack fills them in the

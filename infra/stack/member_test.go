@@ -89,7 +89,8 @@ func TestMemberRemediationRole(t *testing.T) {
 		}
 		for _, s := range asList(props["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"]) {
 			st := s.(map[string]any)
-			memberSts[st["Sid"].(string)] = st
+			sid, _ := st["Sid"].(string)
+			memberSts[sid] = st
 		}
 	}
 	fnSts := functionStatements(t, enforceStack(t))

@@ -197,8 +197,13 @@ func (n *Notifications) NewAlarm(scope constructs.Construct, id, description str
 // are reported absent from the KMS requests SNS makes on its behalf (AWS's
 // Modern Data Architecture Accelerator documents the same choice), so a
 // condition on them could drop every message silently. It admits only
-// data-key use, and the key encrypts this topic alone, whose policy admits
-// only these rules.
+// data-key use, and only for this topic: kms:EncryptionContext:aws:sns:topicArn,
+// the encryption context SNS puts on every KMS request for a topic's
+// messages (the form of the key policy statements AWS documents for service
+// publishers of encrypted topics, e.g. Amazon GameLift's "Set up an SNS
+// topic with server-side encryption"), so EventBridge cannot be made to use
+// the key for another topic (a confused deputy); the topic's own policy
+// admits only these rules.
 func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
 	n.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(sid),
@@ -212,5 +217,22 @@ func (n *Notifications) GrantRulesPublish(sid string, ruleArns []*string) {
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
 		Resources:  jsii.Strings("*"), // key policy: "*" is this key
+		Conditions: &map[string]any{
+			"StringLike": map[string]any{"kms:EncryptionContext:aws:sns:topicArn": n.topicArnPattern()},
+		},
 	}), nil)
+}
+
+// topicArnPattern matches the topic's ARN without referring to the topic:
+// the topic refers to the key, so a reference from the key policy would be
+// a circular dependency. CloudFormation names a topic it names itself
+// "<stack name>-<logical ID>-<random suffix>" (the generated physical names
+// of the "Name type" page of the CloudFormation User Guide), so the stack's
+// name and the topic's logical ID, in this account and region, leave only
+// the suffix open.
+func (n *Notifications) topicArnPattern() *string {
+	stack := awscdk.Stack_Of(n.Construct)
+	id := stack.GetLogicalId(n.Topic.Node().DefaultChild().(awscdk.CfnElement))
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), stack.Partition(), jsii.String(":sns:"), stack.Region(),
+		jsii.String(":"), stack.Account(), jsii.String(":"), stack.StackName(), jsii.String("-"), id, jsii.String("-*")})
 }

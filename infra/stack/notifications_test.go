@@ -47,6 +47,15 @@ func TestTopicAndKey(t *testing.T) {
 			like(map[string]any{"Sid": "RemediatorPublishesToTopic",
 				"Principal": map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Role), "Arn"}}},
 				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"}}),
+			// EventBridge, for the tripwire rules: only for this topic
+			// (kms:EncryptionContext:aws:sns:topicArn), no confused deputy.
+			like(map[string]any{"Sid": "TripwireRulesPublish", "Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"},
+				"Condition": assertions.Match_ObjectEquals(&map[string]any{"StringLike": map[string]any{
+					"kms:EncryptionContext:aws:sns:topicArn": map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
+						":sns:", map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"},
+						":" + *f.stack.StackName() + "-" + logicalID(f.stack, f.stack.Notifications.Topic) + "-*"}}}}}),
+			}),
 		})},
 	})
 	f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{

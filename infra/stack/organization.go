@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,13 +13,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/forcessl/forcessl/pkg/scp"
 )
 
 // Names in organization mode. Fixed, like the schedule group, so operators
 // can find them (README) and one central deployment per account and region.
 const (
 	CentralEventBusName = "forcessl"
-	MemberStackSetName  = "forcessl-member"
+	MemberStackSetName  = scp.StackSetName // its stacks are protected by the SCP by this name
 	// MaxTemplateBodyBytes is CloudFormation's limit on an inline
 	// TemplateBody (larger templates need TemplateURL, i.e. an S3 asset).
 	MaxTemplateBodyBytes = 51200
@@ -95,6 +98,10 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 					"events:detail-type": detailTypes,
 				},
 				"ForAllValues:StringEquals": map[string]any{"events:source": sources},
+				// Only principals of accounts under the target OUs: an
+				// account elsewhere in the organization would consume the
+				// function's reserved concurrency and trip its alarms.
+				"ForAnyValue:StringLike": map[string]any{"aws:PrincipalOrgPaths": OrgPaths(s.OrgID, s.TargetOUs)},
 			},
 		},
 	})
@@ -143,13 +150,8 @@ func NewOrganization(scope awscdk.Stack, id string, props OrganizationProps) *Or
 			param(ParamPrimaryRegion, jsii.String(s.Regions[0])),
 			param(ParamCoveredRegions, jsii.String(props.CoveredRegions)),
 		},
-		StackInstancesGroup: &[]any{&awscloudformation.CfnStackSet_StackInstancesProperty{
-			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{
-				OrganizationalUnitIds: jsii.Strings(s.TargetOUs...),
-			},
-			Regions: jsii.Strings(s.Regions...),
-		}},
-		TemplateBody: jsii.String(org.MemberTemplate),
+		StackInstancesGroup: stackInstances(scope, s),
+		TemplateBody:        jsii.String(org.MemberTemplate),
 	})
 	// Member accounts start forwarding as soon as their stack exists: the
 	// bus must already admit them and route to the function by then.
@@ -181,4 +183,54 @@ func synthMemberTemplate(stage awscdk.Stage, member *Member, central awscdk.Stac
 		panic(fmt.Errorf("member template: %w", err))
 	}
 	return strings.TrimSpace(buf.String())
+}
+
+// OrgPaths are the aws:PrincipalOrgPaths / aws:ResourceOrgPaths patterns
+// of the accounts under targets: the keys hold an account's full path,
+// o-ID/r-ID/ou-ID/…/ (IAM User Guide, global condition context keys, whose
+// examples match with ForAnyValue:StringLike), so an OU anywhere in the
+// tree is o-ID/*/ou-ID/* (the account in it or in an OU below), and a
+// root o-ID/r-ID/*.
+func OrgPaths(orgID string, targets []string) []string {
+	var out []string
+	for _, t := range targets {
+		if strings.HasPrefix(t, "r-") {
+			out = append(out, orgID+"/"+t+"/*")
+			continue
+		}
+		out = append(out, orgID+"/*/"+t+"/*")
+	}
+	return out
+}
+
+// stackInstances are the StackSet's instances: the target OUs in every
+// covered region, the listed ones and the central region, once. The member
+// role may act in all of them (CoveredRegions), so each gets the forwarding
+// rules: a region without them would let the role write there unseen by
+// the tripwire. (In the central account's own region they are created
+// disabled: IsCentralAccountHome.) The central region is a group of its
+// own, left out by the StackRegionListed condition when it is listed:
+// CloudFormation refuses a region twice in one group's list.
+func stackInstances(scope awscdk.Stack, s Settings) *[]any {
+	group := func(regions *[]*string) *awscloudformation.CfnStackSet_StackInstancesProperty {
+		return &awscloudformation.CfnStackSet_StackInstancesProperty{
+			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{
+				OrganizationalUnitIds: jsii.Strings(s.TargetOUs...),
+			},
+			Regions: regions,
+		}
+	}
+	groups := []any{group(jsii.Strings(s.Regions...))}
+	region := scope.Region()
+	switch {
+	case *awscdk.Token_IsUnresolved(region):
+		listed := scope.Node().FindChild(jsii.String(stackRegionListedID)).(awscdk.CfnCondition)
+		// Inside Fn::If the L1's property names are not mapped: spelled as
+		// CloudFormation spells them.
+		raw := map[string]any{"DeploymentTargets": map[string]any{"OrganizationalUnitIds": s.TargetOUs}, "Regions": []any{region}}
+		groups = append(groups, awscdk.Fn_ConditionIf(listed.LogicalId(), awscdk.Aws_NO_VALUE(), raw))
+	case !slices.Contains(s.Regions, *region):
+		groups = append(groups, group(&[]*string{region}))
+	}
+	return &groups
 }

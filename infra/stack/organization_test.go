@@ -16,12 +16,12 @@ import (
 func TestOrgResourceCounts(t *testing.T) {
 	// GIVEN an organization deployment WHEN synthesized THEN bus, policy,
 	// StackSet, 4 more rules to the one function, and the tripwire's rules
-	// on both buses
+	// and check rules (to the function) on both buses
 	f := orgStack(t)
 	tpl := f.template
 	for typ, n := range map[string]float64{
 		"AWS::Events::EventBus": 1, "AWS::Events::EventBusPolicy": 1, "AWS::CloudFormation::StackSet": 1,
-		"AWS::Events::Rule": float64(9 + len(f.stack.Tripwire.Rules)), "AWS::Lambda::Permission": 9,
+		"AWS::Events::Rule": float64(9 + len(f.stack.Tripwire.Rules) + 2), "AWS::Lambda::Permission": 11,
 		"AWS::Lambda::Function": 1, "AWS::IAM::Role": 2, "AWS::DynamoDB::Table": 1,
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
@@ -47,9 +47,28 @@ func TestOrgBusPolicy(t *testing.T) {
 						"RDS DB Cluster Event"},
 				},
 				"ForAllValues:StringEquals": map[string]any{"events:source": []any{"aws.rds"}},
+				// ... from accounts under the target OUs only
+				"ForAnyValue:StringLike": map[string]any{"aws:PrincipalOrgPaths": []any{"o-abc123def4/*/ou-ab12-cdef3456/*",
+					"o-abc123def4/*/ou-ab12-7890abcd/*"}},
 			},
 		},
 	}))
+	// A root target is the root's whole tree.
+	if got := OrgPaths("o-abc123def4", []string{"r-ab12", "ou-ab12-cdef3456"}); !slices.Equal(got,
+		[]string{"o-abc123def4/r-ab12/*", "o-abc123def4/*/ou-ab12-cdef3456/*"}) {
+		t.Errorf("OrgPaths = %v", got)
+	}
+	for path, want := range map[string]bool{ // as aws:PrincipalOrgPaths holds an account's path
+		"o-abc123def4/r-ab12/ou-ab12-cdef3456/":                  true,
+		"o-abc123def4/r-ab12/ou-ab12-cdef3456/ou-ab12-11111111/": true,
+		"o-abc123def4/r-ab12/ou-ab12-99999999/":                  false,
+		"o-abc123def4/r-ab12/":                                   false,
+		"o-zzz/r-ab12/ou-ab12-cdef3456/":                         false,
+	} {
+		if got := slices.ContainsFunc(OrgPaths("o-abc123def4", f.stack.Settings.TargetOUs), func(p string) bool { return iamGlob(p, path) }); got != want {
+			t.Errorf("path %s admitted = %v", path, got)
+		}
+	}
 	// The accepted detail-types are exactly those of the rules on the bus.
 	var matched []string
 	for _, r := range f.resources("AWS::Events::Rule") {
@@ -96,11 +115,11 @@ func TestOrgCentralRules(t *testing.T) {
 		})
 	}
 	// The default-bus rules to the function are still there, without an
-	// account filter.
+	// account filter (4 and the tripwire's check rule).
 	f.template.ResourcePropertiesCountIs(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": assertions.Match_Absent(), "EventPattern": map[string]any{"account": assertions.Match_Absent()},
 		"Targets": assertions.Match_ArrayWith(&[]any{like(map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{fn, "Arn"}}})}),
-	}, jsii.Number(4))
+	}, jsii.Number(4+1))
 }
 
 func TestOrgFunction(t *testing.T) {
@@ -127,7 +146,9 @@ func TestOrgFunction(t *testing.T) {
 			"Sid": "AssumeMemberRemediationRole", "Effect": "Allow", "Action": "sts:AssumeRole",
 			"Resource": map[string]any{"Fn::Join": []any{"", []any{
 				"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::*:role/" + tc.roleName}}},
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": "o-abc123def4"}},
+			// In the organization, under the target OUs only.
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": "o-abc123def4"},
+				"ForAnyValue:StringLike": map[string]any{"aws:ResourceOrgPaths": OrgPaths("o-abc123def4", tc.f.stack.Settings.TargetOUs)}},
 		}) {
 			t.Errorf("AssumeMemberRemediationRole = %v", got)
 		}
@@ -158,11 +179,11 @@ func TestStackSet(t *testing.T) {
 				"RegionConcurrencyType": "PARALLEL", "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
 				"MaxConcurrentPercentage": 50, "FailureTolerancePercentage": 10,
 			},
-			"StackInstancesGroup": []any{map[string]any{
+			"StackInstancesGroup": assertions.Match_ArrayWith(&[]any{map[string]any{
 				"DeploymentTargets": assertions.Match_ObjectEquals(&map[string]any{
 					"OrganizationalUnitIds": []any{"ou-ab12-cdef3456", "ou-ab12-7890abcd"}}),
 				"Regions": []any{"us-east-1", "eu-west-1"},
-			}},
+			}}), // and the central region (below)
 			"Parameters": []any{
 				map[string]any{"ParameterKey": ParamCentralEventBusArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Organization.Bus), "Arn"}}},
 				map[string]any{"ParameterKey": ParamCentralFunctionRoleArn, "ParameterValue": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Role), "Arn"}}},
@@ -178,11 +199,42 @@ func TestStackSet(t *testing.T) {
 	})
 	orgReportStack(t).template.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), map[string]any{
 		"CallAs": "DELEGATED_ADMIN",
-		"StackInstancesGroup": []any{map[string]any{
+		"StackInstancesGroup": assertions.Match_ArrayWith(&[]any{map[string]any{
 			"DeploymentTargets": map[string]any{"OrganizationalUnitIds": []any{"r-ab12"}},
 			"Regions":           []any{"eu-west-1"},
-		}},
+		}}),
 	})
+	// The StackSet deploys to every region the member role may act in (the
+	// function's FORCESSL_REGIONS: regions and the central region, once),
+	// so each has forwarding rules for the tripwire, evaluated as
+	// CloudFormation would deploy it in a listed and an unlisted region.
+	for name, g := range map[string]*fixture{"org": f, "org-report": orgReportStack(t)} {
+		for _, at := range []string{"eu-west-1", "ap-south-1"} {
+			var regions []string
+			conditions := g.json["Conditions"].(map[string]any)
+			for _, r := range g.resources("AWS::CloudFormation::StackSet") {
+				for _, grp := range r["Properties"].(map[string]any)["StackInstancesGroup"].([]any) {
+					grp := grp.(map[string]any)
+					if branches, ok := grp["Fn::If"].([]any); ok { // the central region's group, unless listed
+						if len(grp) != 1 || !jsonEq(branches[1], map[string]any{"Ref": "AWS::NoValue"}) {
+							t.Fatalf("%s: group %v", name, grp)
+						}
+						if evalCfn(t, g, conditions[branches[0].(string)], at).(bool) {
+							continue
+						}
+						grp = branches[2].(map[string]any)
+					}
+					for _, v := range asList(evalCfn(t, g, grp["Regions"], at)) {
+						regions = append(regions, v.(string))
+					}
+				}
+			}
+			want := strings.Split(evalCfn(t, g, functionEnv(t, g)[config.EnvRegions], at).(string), ",")
+			if !slices.Contains(want, at) || !slices.Equal(regions, want) {
+				t.Errorf("%s in %s: StackSet regions %v, want the covered regions %v", name, at, regions, want)
+			}
+		}
+	}
 	for name, f := range map[string]*fixture{"enforce": f, "report": orgReportStack(t)} {
 		body := f.stack.Organization.MemberTemplate
 		if n := len(body); n > MaxTemplateBodyBytes {

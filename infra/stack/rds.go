@@ -147,9 +147,15 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 	r.CopyFromAnyGroup = st(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("CopyFromAnySourceGroup"),
 		// CopyDBParameterGroup is also authorized against the source group,
-		// which may be any group (default.* included).
-		Actions:   jsii.Strings("rds:CopyDBParameterGroup"),
-		Resources: pgAll,
+		// which may be any group (default.* included). The Service
+		// Authorization Reference lists one resource type (pg) for it and
+		// does not say whether the source or the target ARN is checked, so
+		// pg:* alone would let a copy be any group: the copy must carry
+		// forcessl's tag (aws:RequestTag, a condition key of the action),
+		// which the engine always sends (pkg/apply: paramgroup.TagManagedBy).
+		Actions:    jsii.Strings("rds:CopyDBParameterGroup"),
+		Resources:  pgAll,
+		Conditions: copyTagged(),
 	})
 	r.AttachOwnGroups = st(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("AttachOwnParameterGroups"),
@@ -186,8 +192,9 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 		Sid: jsii.String("CopyFromAnySourceClusterGroup"),
 		// As for instance groups: the source (default.* included) is a
 		// cluster-pg resource of the copy too.
-		Actions:   jsii.Strings("rds:CopyDBClusterParameterGroup"),
-		Resources: cpgAll,
+		Actions:    jsii.Strings("rds:CopyDBClusterParameterGroup"),
+		Resources:  cpgAll,
+		Conditions: copyTagged(),
 	})
 	r.AttachOwnClusterGroups = st(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("AttachOwnClusterParameterGroups"),
@@ -305,4 +312,13 @@ func rdsWildcardReason(where string) string {
 		"database ARNs are): the global database of any cluster forcessl restarts, read before the restart. \"*\" for rds:DescribeCertificates " +
 		"only, which has no resource type (Service Authorization Reference, Amazon RDS): it lists the RDS CA " +
 		"certificates and their expiry."
+}
+
+// copyTagged is the condition on the copies granted on any group: the new
+// group carries forcessl's managed-by tag, as every group the engine
+// creates does.
+func copyTagged() *map[string]any {
+	return &map[string]any{"StringEquals": map[string]any{
+		"aws:RequestTag/" + paramgroup.TagManagedBy: paramgroup.ManagedByValue,
+	}}
 }

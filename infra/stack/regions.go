@@ -11,6 +11,10 @@ import (
 // maxConditionsPerOr is what Fn::Or takes: 2 to 10 conditions.
 const maxConditionsPerOr = 10
 
+// stackRegionListedID is the condition that the stack's own region is one
+// of the listed regions (when the region is a deploy-time value).
+const stackRegionListedID = "StackRegionListed"
+
 // CoveredRegions is FORCESSL_REGIONS, the regions forcessl covers for events
 // and sweeps alike: the listed ones (Function.Regions: sweepRegions in a
 // single account, regions in organization mode) and always the stack's own

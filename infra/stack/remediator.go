@@ -285,8 +285,11 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 				ResourceName: jsii.String(s.Function.MemberRoleName),
 				ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 			})},
+			// In the organization, and under the target OUs only (the
+			// role's account's path, aws:ResourceOrgPaths).
 			Conditions: &map[string]any{
-				"StringEquals": map[string]any{"aws:ResourceOrgID": s.OrgID},
+				"StringEquals":           map[string]any{"aws:ResourceOrgID": s.OrgID},
+				"ForAnyValue:StringLike": map[string]any{"aws:ResourceOrgPaths": OrgPaths(s.OrgID, s.TargetOUs)},
 			},
 		})
 	}

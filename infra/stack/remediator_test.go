@@ -301,6 +301,14 @@ func TestFunctionPolicy(t *testing.T) {
 				t.Errorf("%s resources = %v, want %v", sid, got, w.resources)
 			}
 		}
+		// A copy granted on any group must be tagged as forcessl's (the
+		// reference does not say which ARN of a copy is authorized).
+		for _, sid := range []string{"CopyFromAnySourceGroup", "CopyFromAnySourceClusterGroup"} {
+			if got := sts[sid]["Condition"]; !jsonEq(got, map[string]any{"StringEquals": map[string]any{
+				"aws:RequestTag/forcessl:managed-by": "forcessl"}}) {
+				t.Errorf("%s condition = %v", sid, got)
+			}
+		}
 		// PassRole: only the scheduler role, only to Scheduler.
 		if got := sts["PassSchedulerRole"]; !jsonEq(got, map[string]any{
 			"Sid": "PassSchedulerRole", "Effect": "Allow", "Action": "iam:PassRole",

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/forcessl/forcessl/pkg/scp"
 )
 
 // iamGlob matches an ARN against an IAM policy pattern ("*" any run of
@@ -18,131 +21,83 @@ func iamGlob(pattern, arn string) bool {
 	return regexp.MustCompile("^" + re + "$").MatchString(arn)
 }
 
-// TestSCP: infra/scp/forcessl-protect.json is a valid policy document that
-// denies, to everyone but the StackSet execution role, every write to the
-// member remediation role, the forwarding roles and the forwarding rules
-// the member template creates, and nothing else.
+// TestSCP: the SCP a synth writes is rendered from the deployment's names
+// (pkg/scp; its own tests evaluate it request by request), and it protects
+// exactly what the member template creates under those names: the
+// remediation role (a custom memberRoleName too), the forwarding roles, the
+// forwarding rules and the StackSet's stacks. The CDK app's fixed names are
+// pkg/scp's.
 func TestSCP(t *testing.T) {
-	root, err := FindModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
+	if DefaultMemberRoleName != scp.DefaultMemberRoleName || MemberStackSetName != scp.StackSetName {
+		t.Fatalf("the app's names (%s, %s) are not pkg/scp's", DefaultMemberRoleName, MemberStackSetName)
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "infra", "scp", "forcessl-protect.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// GIVEN the example SCP WHEN parsed strictly
-	var scp struct {
-		Version   string
-		Statement []struct {
-			Sid       string
-			Effect    string
-			Action    []string
-			Resource  any
-			Condition map[string]map[string]string
+	for name, f := range map[string]*fixture{"org": orgStack(t), "org-report": orgReportStack(t)} {
+		// GIVEN an organization deployment WHEN its SCP is written
+		dir := t.TempDir()
+		path, err := WriteSCP(dir, f.stack.Settings)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&scp); err != nil {
-		t.Fatalf("forcessl-protect.json: %v", err)
-	}
-	if scp.Version != "2012-10-17" || len(scp.Statement) != 2 {
-		t.Fatalf("SCP %+v", scp)
-	}
-	if len(raw) > 5120 {
-		t.Errorf("SCP is %d characters, over the 5,120 Organizations allows", len(raw))
-	}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := SCPNames(f.stack.Settings)
+		if filepath.Base(path) != SCPFile || !bytes.Equal(raw, scp.Render(names).JSON()) {
+			t.Fatalf("%s: %s is not the policy rendered for %+v", name, path, names)
+		}
+		var doc scp.Policy
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
 
-	// The names the member stack gives its resources.
-	f := orgStack(t)
-	_, m := member(t, f)
-	var ruleNames []string
-	for _, r := range memberResources(m, "AWS::Events::Rule") {
-		ruleNames = append(ruleNames, r["Properties"].(map[string]any)["Name"].(string))
-	}
-	protectedArns := map[string][]string{
-		"iam": {"arn:aws:iam::222222222222:role/" + DefaultMemberRoleName,
-			"arn:aws:iam::222222222222:role/" + MemberForwardingRolePrefix + "eu-west-1",
-			"arn:aws:iam::222222222222:role/" + MemberForwardingRolePrefix + "ap-southeast-2"},
-	}
-	for _, n := range ruleNames {
-		for _, r := range []string{"eu-west-1", "us-east-1"} {
-			protectedArns["events"] = append(protectedArns["events"], "arn:aws:events:"+r+":222222222222:rule/"+n)
-		}
-	}
-	others := []string{"arn:aws:iam::222222222222:role/Admin", "arn:aws:iam::222222222222:role/stacksets-exec-0123",
-		"arn:aws:iam::111111111111:role/ForceSSL-FunctionRole111A5701-AbCdEfGhIjKl",
-		"arn:aws:events:eu-west-1:222222222222:rule/team-rule",
-		"arn:aws:events:eu-west-1:111111111111:rule/ForceSSL-InstanceEventsRuleB414D143-AbCd"}
-
-	covered := map[string]bool{}
-	for _, st := range scp.Statement {
-		// THEN each statement denies, except to the StackSet execution role
-		if st.Effect != "Deny" || !slices.Equal(keysOf(st.Condition), []string{"ArnNotLike"}) ||
-			st.Condition["ArnNotLike"]["aws:PrincipalArn"] != "arn:aws:iam::*:role/stacksets-exec-*" {
-			t.Errorf("%s: effect %s, condition %v", st.Sid, st.Effect, st.Condition)
-		}
-		service := strings.Split(st.Action[0], ":")[0]
-		// ... only writes (reads stay open: ops verify the roles and rules)
-		for _, a := range st.Action {
-			verb := strings.SplitN(a, ":", 2)[1]
-			if !strings.HasPrefix(a, service+":") || strings.Contains(verb, "*") ||
-				slices.ContainsFunc([]string{"Get", "List", "Describe"}, func(p string) bool { return strings.HasPrefix(verb, p) }) {
-				t.Errorf("%s: action %s", st.Sid, a)
+		// THEN every name the member template creates is protected
+		_, m := member(t, f)
+		roleName := memberResources(m, "AWS::IAM::Role")
+		var remediation string
+		for _, r := range roleName {
+			if n, ok := r["Properties"].(map[string]any)["RoleName"].(string); ok {
+				remediation = n
 			}
 		}
-		// ... on exactly the member stack's roles and rules
-		var patterns []string
-		switch r := st.Resource.(type) {
-		case string:
-			patterns = []string{r}
-		case []any:
-			for _, p := range r {
-				patterns = append(patterns, p.(string))
+		if remediation != f.stack.Settings.Function.MemberRoleName {
+			t.Fatalf("%s: member role %q", name, remediation)
+		}
+		protected := map[string]string{ // ARN: an action that must be denied on it
+			"arn:aws:iam::222222222222:role/" + remediation:                                                        "iam:UpdateAssumeRolePolicy",
+			"arn:aws:iam::222222222222:role/" + MemberForwardingRolePrefix + "ap-southeast-2":                      "iam:PutRolePolicy",
+			"arn:aws:cloudformation:eu-west-1:222222222222:stack/StackSet-" + MemberStackSetName + "-1f2e3d4c/abc": "cloudformation:DeleteStack",
+			"arn:aws:iam::222222222222:role/stacksets-exec-x":                                                      "iam:CreateRole",
+		}
+		for _, r := range memberResources(m, "AWS::Events::Rule") {
+			protected["arn:aws:events:eu-west-1:222222222222:rule/"+r["Properties"].(map[string]any)["Name"].(string)] = "events:PutTargets"
+		}
+		if len(protected) != 4+len(eventPatterns(nil)) {
+			t.Fatalf("%s: %d protected ARNs", name, len(protected))
+		}
+		others := []string{"arn:aws:iam::222222222222:role/Admin", "arn:aws:iam::222222222222:role/forcessl-other",
+			"arn:aws:events:eu-west-1:222222222222:rule/team-rule",
+			"arn:aws:cloudformation:eu-west-1:222222222222:stack/app/abc"}
+		for arn, action := range protected {
+			if !slices.ContainsFunc(doc.Statement, func(st scp.Statement) bool {
+				return st.Effect == "Deny" && slices.Contains(st.Action, action) &&
+					slices.ContainsFunc(st.Resource, func(p string) bool { return iamGlob(p, arn) })
+			}) {
+				t.Errorf("%s: the SCP does not deny %s on %s", name, action, arn)
 			}
 		}
-		hits := func(arn string) bool {
-			return slices.ContainsFunc(patterns, func(p string) bool { return iamGlob(p, arn) })
-		}
-		for _, arn := range protectedArns[service] {
-			if hits(arn) {
-				covered[arn] = true
-			}
-		}
-		for _, arn := range others {
-			if hits(arn) {
-				t.Errorf("%s protects %s, which is not forcessl's member resource", st.Sid, arn)
+		for _, st := range doc.Statement {
+			for _, arn := range others {
+				if slices.ContainsFunc(st.Resource, func(p string) bool { return iamGlob(p, arn) }) {
+					t.Errorf("%s: %s protects %s, which is not forcessl's", name, st.Sid, arn)
+				}
 			}
 		}
 	}
-	for _, arns := range protectedArns {
-		for _, arn := range arns {
-			if !covered[arn] {
-				t.Errorf("the SCP does not protect %s", arn)
-			}
-		}
+	// Single account: no member resources, no SCP.
+	if path, err := WriteSCP(t.TempDir(), reportStack(t).stack.Settings); path != "" || err != nil {
+		t.Errorf("single account: SCP %q, %v", path, err)
 	}
-	// The writes that would let a member admin widen, repoint or remove
-	// what forcessl relies on are all denied.
-	var all []string
-	for _, st := range scp.Statement {
-		all = append(all, st.Action...)
-	}
-	for _, a := range []string{"iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRole",
-		"iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PassRole",
-		"events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule", "events:DisableRule"} {
-		if !slices.Contains(all, a) {
-			t.Errorf("the SCP does not deny %s", a)
-		}
-	}
-}
-
-func keysOf[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

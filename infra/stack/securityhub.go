@@ -41,6 +41,33 @@ import (
 type SecurityHubStatements struct {
 	ImportFindings awsiam.PolicyStatement // ImportOwnFindings: BatchImportFindings on product/<account>/default
 	UpdateFindings awsiam.PolicyStatement // ReadAndUpdateFindings: GetFindings, BatchUpdateFindings on hub/default
+	// KeepFindingFields deny BatchUpdateFindings any field but the two
+	// forcessl sets (Workflow.Status, Note): one Deny per field of
+	// UntouchedFindingFields, on its securityhub:ASFFSyntaxPath/<field>
+	// condition key with Null false ("the request sets it"), the form of
+	// the user guide's "Disallowing all updates to a field" (Security Hub
+	// User Guide, "BatchUpdateFindings for customers", configuring access)
+	// and of AWS's managed policy AWSSystemsManagerOpsDataSyncServiceRolePolicy.
+	// Separate statements: the keys of one condition are ANDed.
+	KeepFindingFields []awsiam.PolicyStatement
+}
+
+// UntouchedFindingFields are the ASFF fields BatchUpdateFindings could set
+// that forcessl never does (it sets Workflow.Status and Note only:
+// pkg/hub's updateWorkflow): the fields the user guide lists for
+// BatchUpdateFindings (Confidence, Criticality, Note, RelatedFindings,
+// Severity, Types, UserDefinedFields, VerificationState, Workflow) less
+// those two, as ASFF syntax paths.
+//
+// Each Deny is kept small (no Sid, "*" as resource): with every option on,
+// the function role's policy is near the size at which CDK moves
+// statements into an overflow managed policy (TestPolicySizes). A request
+// that sets UserDefinedFields names a key, and one that sets Severity a
+// label (Security Hub derives the normalized score from it), so those
+// paths stand for their objects.
+var UntouchedFindingFields = []string{
+	"Confidence", "Criticality", "RelatedFindings", "Severity.Label", "Types",
+	"UserDefinedFields.key", "VerificationState",
 }
 
 // NewSecurityHubStatements builds the statements for the account of stack,
@@ -59,7 +86,18 @@ func NewSecurityHubStatements(stack awscdk.Stack, s Settings) SecurityHubStateme
 			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 		})}
 	}
+	hub := arn("hub", "default")
+	var keep []awsiam.PolicyStatement
+	for _, field := range UntouchedFindingFields {
+		keep = append(keep, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect:     awsiam.Effect_DENY,
+			Actions:    jsii.Strings("securityhub:BatchUpdateFindings"),
+			Resources:  jsii.Strings("*"), // a Deny: wherever; "*" keeps 10 statements small
+			Conditions: &map[string]any{"Null": map[string]any{"securityhub:ASFFSyntaxPath/" + field: "false"}},
+		}))
+	}
 	return SecurityHubStatements{
+		KeepFindingFields: keep,
 		ImportFindings: awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("ImportOwnFindings"),
 			Actions:   jsii.Strings("securityhub:BatchImportFindings"),
@@ -68,7 +106,7 @@ func NewSecurityHubStatements(stack awscdk.Stack, s Settings) SecurityHubStateme
 		UpdateFindings: awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("ReadAndUpdateFindings"),
 			Actions:   jsii.Strings("securityhub:GetFindings", "securityhub:BatchUpdateFindings"),
-			Resources: arn("hub", "default"),
+			Resources: hub,
 		}),
 	}
 }
@@ -101,5 +139,5 @@ func (sh SecurityHubStatements) All() []awsiam.PolicyStatement {
 	if sh.ImportFindings == nil {
 		return nil
 	}
-	return []awsiam.PolicyStatement{sh.ImportFindings, sh.UpdateFindings}
+	return append([]awsiam.PolicyStatement{sh.ImportFindings, sh.UpdateFindings}, sh.KeepFindingFields...)
 }

@@ -79,6 +79,33 @@ func TestSecurityHubPolicy(t *testing.T) {
 			"securityhub:BatchUpdateFindings", "securityhub:GetFindings"}) {
 			t.Errorf("%s: Security Hub actions granted %v", name, granted)
 		}
+		// ... and BatchUpdateFindings may set Workflow.Status and Note
+		// only: every other field has its Deny on its ASFF syntax path.
+		var kept []string
+		for _, st := range sts {
+			if st["Effect"] != "Deny" || st["Action"] != "securityhub:BatchUpdateFindings" {
+				continue
+			}
+			null, _ := st["Condition"].(map[string]any)["Null"].(map[string]any)
+			if len(null) != 1 || st["Resource"] != "*" {
+				t.Errorf("%s: %v", name, st)
+			}
+			for k, v := range null {
+				if v != "false" {
+					t.Errorf("%s: %s: Null %v", name, k, v)
+				}
+				kept = append(kept, strings.TrimPrefix(k, "securityhub:ASFFSyntaxPath/"))
+			}
+		}
+		slices.Sort(kept)
+		if want := slices.Sorted(slices.Values(UntouchedFindingFields)); !slices.Equal(kept, want) {
+			t.Errorf("%s: BatchUpdateFindings denied on %v, want %v", name, kept, want)
+		}
+		for _, own := range []string{"Workflow.Status", "Note.Text", "Note.UpdatedBy"} {
+			if slices.Contains(kept, own) {
+				t.Errorf("%s: forcessl's own %s is denied", name, own)
+			}
+		}
 	}
 }
 
@@ -102,8 +129,9 @@ func TestMemberSecurityHub(t *testing.T) {
 		sts := map[string]map[string]any{}
 		for _, s := range asList(props["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"]) {
 			st := s.(map[string]any)
-			sids = append(sids, st["Sid"].(string))
-			sts[st["Sid"].(string)] = st
+			sid, _ := st["Sid"].(string) // the Keep Denies have none
+			sids = append(sids, sid)
+			sts[sid] = st
 			switch st["Sid"] {
 			case "ImportOwnFindings":
 				if st["Action"] != "securityhub:BatchImportFindings" || !jsonEq(st["Resource"], product) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -29,21 +30,12 @@ const (
 )
 
 // structuredKeys are the tripwire keys whose request value is a structure
-// (or a list of structures) in the CloudTrail record, with their members.
-// An exists filter matches leaves only ("Exists matching only works on leaf
-// nodes", EventBridge content filtering; aws/event-ruler), so these are
-// matched by their members (a list of structures is matched through its
-// elements). The member names are the RDS API's (ProcessorFeature,
-// ServerlessV2ScalingConfiguration, ScalingConfiguration,
-// CloudwatchLogsExportConfiguration), first letter lower-cased as CloudTrail
-// writes them. This belongs with pkg/tripwire's list; until it carries the
-// members, TestTripwireStructuredKeys keeps the two from drifting apart.
-var structuredKeys = map[string][]string{
-	"processorFeatures":                 {"name", "value"},
-	"serverlessV2ScalingConfiguration":  {"minCapacity", "maxCapacity", "secondsUntilAutoPause"},
-	"scalingConfiguration":              {"minCapacity", "maxCapacity", "autoPause", "secondsUntilAutoPause", "timeoutAction", "secondsBeforeTimeout"},
-	"cloudwatchLogsExportConfiguration": {"enableLogTypes", "disableLogTypes"},
-}
+// (or a list of structures) in the CloudTrail record, with their members
+// (pkg/tripwire.Members, held to the SDK by its test). An exists filter
+// matches leaves only ("Exists matching only works on leaf nodes",
+// EventBridge content filtering; aws/event-ruler), so these are matched by
+// their members (a list of structures through its elements).
+var structuredKeys = tripwire.Members
 
 // tripwireResourceKey is the request parameter naming the resource a call
 // changes (one of tripwire.Sent: forcessl sends it itself).
@@ -81,6 +73,13 @@ type Tripwire struct {
 	// Calls and Keys: the call and the request keys each rule watches.
 	Calls []string
 	Keys  [][]string
+	// Checks route every tripwire.APICalls call by forcessl's roles, whatever
+	// its keys, to the function (one per bus, like Rules), wrapped as a
+	// tripwire.CheckDetailType event whose detail is the whole record: the
+	// intake alerts on any request key outside tripwire.Sent, which no
+	// pattern can express. The key-list Rules stay as a second layer that
+	// does not depend on the function.
+	Checks []awsevents.Rule
 	// AppliesCA: forcessl applies CAs itself (Settings.AppliesCA), so the
 	// CA keys are not watched (pkg/tripwire.Keys).
 	AppliesCA bool
@@ -150,6 +149,9 @@ func NewTripwire(scope constructs.Construct, id string, props TripwireProps) *Tr
 				ruleArns = append(ruleArns, rule.AttrArn())
 			}
 		}
+	}
+	for _, bus := range buses {
+		t.Checks = append(t.Checks, newTripwireCheck(t.Construct, bus.prefix+"Check", bus.name, props.OrgBus, issuers, rem))
 	}
 	props.Notifications.GrantRulesPublish("TripwireRulesPublish", ruleArns)
 	rem.DeadLetters.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -254,4 +256,58 @@ func tripwireInputPaths(call string) map[string]*string {
 		"parameters": jsii.String("$.detail.requestParameters"),
 		"eventId":    jsii.String("$.detail.eventID"),
 	}
+}
+
+// checkInput is the check rule's input: the whole CloudTrail event as the
+// detail of a tripwire.CheckDetailType event. aws.events.event.json is
+// EventBridge's predefined input-transformer variable for "the full
+// original event payload as JSON (with the detail field)", usable only as
+// the value of a JSON field (EventBridge User Guide, "Amazon EventBridge
+// input transformation", predefined variables).
+var checkInput = `{"version":"0","source":"` + tripwire.CheckSource + `","detail-type":"` + tripwire.CheckDetailType +
+	`","detail":<aws.events.event.json>}`
+
+// tripwireCheckPattern matches every tripwire.APICalls and
+// tripwire.GroupCalls call made by a session of issuers, whatever its
+// request keys (the intake alerts on parameters outside the engine's own).
+func tripwireCheckPattern(issuers []any) map[string]any {
+	return map[string]any{
+		"source":      []any{rdsevent.SourceRDS},
+		"detail-type": []any{rdsevent.DetailAPICall},
+		"detail": map[string]any{
+			"eventSource":  []any{rdsevent.CloudTrailSource},
+			"eventName":    toAny(slices.Concat(tripwire.APICalls, tripwire.GroupCalls)),
+			"userIdentity": map[string]any{"sessionContext": map[string]any{"sessionIssuer": map[string]any{"arn": issuers}}},
+		},
+	}
+}
+
+// newTripwireCheck adds the check rule of one bus (nil name: the default
+// bus), with the function as target (its retries and dead-letter queue)
+// and checkInput as the input.
+func newTripwireCheck(scope constructs.Construct, id string, busName *string, orgBus awsevents.IEventBus, issuers []any,
+	rem *Remediator) awsevents.Rule {
+	p := tripwireCheckPattern(issuers)
+	detail := p["detail"].(map[string]any)
+	var bus awsevents.IEventBus
+	desc := "forcessl tripwire: every ModifyDBInstance/ModifyDBCluster by a forcessl role, to the function's check of its request keys"
+	if busName != nil {
+		bus = orgBus
+		desc += ", forwarded from member accounts"
+	}
+	rule := awsevents.NewRule(scope, jsii.String(id), &awsevents.RuleProps{
+		EventBus:    bus,
+		Description: jsii.String(desc),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(rdsevent.SourceRDS),
+			DetailType: jsii.Strings(rdsevent.DetailAPICall),
+			Detail:     &detail,
+		},
+		Targets: &[]awsevents.IRuleTarget{rem.Target(nil)},
+	})
+	// The L2 targets take no predefined variable; set the transformer on
+	// the L1 (the L2 target already added the invoke permission).
+	rule.Node().DefaultChild().(awsevents.CfnRule).AddPropertyOverride(jsii.String("Targets.0.InputTransformer"),
+		map[string]any{"InputTemplate": checkInput})
+	return rule
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -134,11 +135,15 @@ func sensitiveValue(key string) any {
 		return map[string]any{"maxCapacity": 64}
 	case "cloudwatchLogsExportConfiguration":
 		return map[string]any{"enableLogTypes": []any{"postgresql"}}
+	case "additionalStorageVolumes":
+		return []any{map[string]any{"volumeName": "rdsdbdata2", "allocatedStorage": 500}}
+	case "tagSpecifications":
+		return []any{map[string]any{"resourceType": "auto-backup", "tags": []any{map[string]any{"key": "k", "value": "v"}}}}
 	case "vpcSecurityGroupIds", "dBSecurityGroups", "domainDnsIps":
 		return []any{"sg-0123456789abcdef0"}
 	case "masterUserPassword":
 		return "HIDDEN_DUE_TO_SECURITY_REASONS"
-	case "publiclyAccessible", "deletionProtection", "multiAZ":
+	case "publiclyAccessible", "deletionProtection", "multiAZ", "multiTenant":
 		return false
 	}
 	return "x"
@@ -439,5 +444,80 @@ func TestTripwireMessage(t *testing.T) {
 	if tripwireResourceKey["ModifyDBCluster"] == "" || !slices.Contains(tripwire.Sent("ModifyDBCluster", false), tripwireResourceKey["ModifyDBCluster"]) ||
 		!slices.Contains(tripwire.Sent("ModifyDBInstance", false), tripwireResourceKey["ModifyDBInstance"]) {
 		t.Errorf("resource keys %v are not the identifiers forcessl sends", tripwireResourceKey)
+	}
+}
+
+// TestTripwireCheckRule: on each bus one rule routes every watched call by
+// forcessl's roles, whatever its keys (forcessl's own included), to the
+// function, wrapped so that the intake reads it as a tripwire check
+// (tripwire.Check alerts on any key outside tripwire.Sent); calls by
+// anyone else, and other calls, are not routed.
+func TestTripwireCheckRule(t *testing.T) {
+	for name, f := range map[string]*fixture{"single account": reportStack(t), "organization": orgStack(t)} {
+		want := 1
+		if f.stack.Settings.Org() {
+			want = 2
+		}
+		if len(f.stack.Tripwire.Checks) != want {
+			t.Fatalf("%s: %d check rules", name, len(f.stack.Tripwire.Checks))
+		}
+		issuers := []any{functionRoleArn}
+		if f.stack.Settings.Org() {
+			issuers = append(issuers, map[string]any{"wildcard": "arn:aws:iam::*:role/" + f.stack.Settings.Function.MemberRoleName})
+		}
+		pattern := tripwireCheckPattern(issuers)
+		for _, rule := range f.stack.Tripwire.Checks {
+			props := f.resources("AWS::Events::Rule")[*f.stack.GetLogicalId(rule.Node().DefaultChild().(awscdk.CfnElement))]["Properties"].(map[string]any)
+			// The synthesized pattern is the builder's with the role's ARN.
+			raw, _ := json.Marshal(props["EventPattern"])
+			if !strings.Contains(string(raw), `"eventName":["ModifyDBInstance","ModifyDBCluster","CreateDBParameterGroup",`) ||
+				!strings.Contains(string(raw), `"ModifyDBClusterParameterGroup"`) || strings.Contains(string(raw), "requestParameters") {
+				t.Errorf("%s: check pattern %s", name, raw)
+			}
+			target := props["Targets"].([]any)[0].(map[string]any)
+			if !jsonEq(target["InputTransformer"], map[string]any{"InputTemplate": checkInput}) ||
+				!jsonEq(target["Arn"], map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Function), "Arn"}}) ||
+				target["DeadLetterConfig"] == nil {
+				t.Errorf("%s: check target %v", name, target)
+			}
+		}
+		for _, call := range tripwire.APICalls {
+			own := cloudTrailEvent(t, call, functionRoleArn, ownRequest(call, false))
+			if !matchPattern(t, pattern, own) {
+				t.Errorf("%s: forcessl's own %s is not routed to the check", name, call)
+			}
+			if got := matchPattern(t, pattern, cloudTrailEvent(t, call, memberRoleArn, ownRequest(call, false))); got != f.stack.Settings.Org() {
+				t.Errorf("%s: the member role's %s routed = %v", name, call, got)
+			}
+			if matchPattern(t, pattern, cloudTrailEvent(t, call, "arn:aws:iam::111111111111:role/Admin", nil)) {
+				t.Errorf("%s: another principal's %s is routed", name, call)
+			}
+			// GIVEN the input EventBridge renders around the record WHEN the
+			// intake reads it THEN it is a check, and a new key alerts
+			params := ownRequest(call, false)
+			params["someKeyNoListHas"] = "x"
+			ev, _ := json.Marshal(cloudTrailEvent(t, call, functionRoleArn, params))
+			input := strings.Replace(checkInput, "<aws.events.event.json>", string(ev), 1)
+			if f, isCheck, found, err := tripwire.Check([]byte(input), false); !isCheck || !found || err != nil ||
+				!slices.Equal(f.Keys, []string{"someKeyNoListHas"}) {
+				t.Errorf("%s: %s: the rendered input reads as check %v found %v keys %v err %v", name, call, isCheck, found, f.Keys, err)
+			}
+		}
+		// The parameter-group route: a forcessl role's group change is
+		// routed too, and a parameter outside the engine's own alerts.
+		group := cloudTrailEvent(t, "ModifyDBParameterGroup", functionRoleArn, map[string]any{"dBParameterGroupName": "forcessl-x",
+			"parameters": []any{map[string]any{"parameterName": "ssl_min_protocol_version", "parameterValue": "TLSv1"},
+				map[string]any{"parameterName": "log_connections", "parameterValue": "0"}}})
+		if !matchPattern(t, pattern, group) {
+			t.Errorf("%s: ModifyDBParameterGroup by the function's role is not routed", name)
+		}
+		ev, _ := json.Marshal(group)
+		if f, _, found, _ := tripwire.Check([]byte(strings.Replace(checkInput, "<aws.events.event.json>", string(ev), 1)), false); !found ||
+			!slices.Equal(f.Keys, []string{"parameters/log_connections"}) {
+			t.Errorf("%s: group change read as %+v", name, f)
+		}
+		if matchPattern(t, pattern, cloudTrailEvent(t, "DeleteDBInstance", functionRoleArn, nil)) {
+			t.Errorf("%s: DeleteDBInstance is routed to the check", name)
+		}
 	}
 }

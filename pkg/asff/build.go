@@ -334,3 +334,23 @@ func Owned(e types.AwsSecurityFinding) types.AwsSecurityFinding {
 	}
 	return d
 }
+
+// AsNew gives a finding Security Hub does not have yet the top-level
+// Severity and Types beside FindingProviderFields: the ASFF
+// required-attributes page lists both as required, and for a new finding
+// the top-level fields and FindingProviderFields then carry the same
+// values. A re-import leaves them out: providers "should not use
+// BatchImportFindings to update ... Severity, Types. Instead, finding
+// providers use FindingProviderFields" (BatchImportFindings API reference;
+// FindingProviderFields API reference: customers update the top-level
+// fields with BatchUpdateFindings), so a customer's own severity stands.
+func AsNew(d *types.AwsSecurityFinding) {
+	fpf := d.FindingProviderFields
+	if fpf == nil {
+		return
+	}
+	if s := fpf.Severity; s != nil {
+		d.Severity = &types.Severity{Label: s.Label, Original: s.Original}
+	}
+	d.Types = append([]string(nil), fpf.Types...)
+}

@@ -114,7 +114,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	cmds := map[string]func(context.Context, []string, Env) int{
 		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain, "history": history,
-		"probe": probeCmd,
+		"probe": probeCmd, "scp": scpCmd,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -135,11 +135,12 @@ const mainUsage = `forcessl: enforce TLS on Amazon RDS, and prove it.
 Usage:
   forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
   forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
-  forcessl replay  FILE
+  forcessl replay  [--allow-scheduled] FILE
   forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
   forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT
   forcessl probe   --instance ID | --cluster ID [--account A] [--region R] [--user U]
+  forcessl scp     [--member-role-name NAME] [--partition P]
 
 Every command uses the standard AWS credential chain and the FORCESSL_*
 environment (see README). "forcessl COMMAND --help" describes one command.

@@ -90,6 +90,18 @@ func Sweep(ctx context.Context, env Env, o SweepOptions) int {
 	default:
 		return fail(env, usagef("--format %q: want table, json, csv, html or ocsf", o.Format))
 	}
+	// The report file first: a path that cannot be written fails before
+	// anything is read or changed (a sweep in enforce mode would otherwise
+	// fix the estate and then lose its report). 0600: it lists the estate.
+	out := env.Stdout
+	if o.Output != "" {
+		f, err := openReport(o.Output)
+		if err != nil {
+			return fail(env, usagef("--output: %v", err))
+		}
+		defer f.Close()
+		out = f
+	}
 	over := map[string]string{config.EnvSweepQueueURL: ""}
 	for k, v := range map[string]string{config.EnvMode: o.Mode, config.EnvAccounts: o.Accounts, config.EnvRegions: o.Regions,
 		config.EnvSweepItemPar: o.Parallel} {
@@ -108,15 +120,6 @@ func Sweep(ctx context.Context, env Env, o SweepOptions) int {
 	prog.done()
 	if err != nil {
 		return fail(env, err)
-	}
-	out := env.Stdout
-	if o.Output != "" {
-		f, err := os.Create(o.Output)
-		if err != nil {
-			return fail(env, err)
-		}
-		defer f.Close()
-		out = f
 	}
 	if err := render(out, o.Format, st.Report); err != nil {
 		return fail(env, err)
@@ -165,4 +168,18 @@ func needsAttention(r report.Report) bool {
 		}
 	}
 	return false
+}
+
+// openReport opens (creating or truncating) the report file, readable by
+// its owner only, also when it already existed with a wider mode.
+func openReport(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -25,7 +25,9 @@ import (
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
+	"github.com/forcessl/forcessl/pkg/state"
 	"github.com/forcessl/forcessl/pkg/sweep"
+	"github.com/forcessl/forcessl/pkg/tripwire"
 )
 
 // Dispatcher is the function's entry point. Build one per process.
@@ -42,6 +44,10 @@ type Dispatcher struct {
 	// once between them: the schedule group, each region's CAs. nil (any
 	// process that writes): each request reads its own.
 	Shared *observe.Shared
+	// Org is the sweep's cached listing of the accounts under
+	// FORCESSL_TARGET_OUS (organization mode without FORCESSL_ACCOUNTS);
+	// nil: no cache (no state table, or an audit).
+	Org state.OrgCache
 }
 
 // SweepStarted is the answer to a sweep start.
@@ -52,6 +58,9 @@ type SweepStarted = sweep.Started
 func (d *Dispatcher) Invoke(ctx context.Context, payload []byte, functionARN string) (any, error) {
 	if batch, ok := sqsBatch(payload); ok {
 		return d.batch(ctx, batch, functionARN), nil
+	}
+	if f, isCheck, found, err := tripwire.Check(payload, d.appliesCA()); isCheck {
+		return d.tripwire(ctx, f, found, err), nil
 	}
 	req, err := rdsevent.Parse(payload)
 	if err != nil {

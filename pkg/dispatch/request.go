@@ -61,6 +61,9 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 	if rt.Kind != route.Refused && !d.regionInScope(req.Region) {
 		rt = route.Route{Kind: route.Refused, Account: req.Account, Reason: "region " + req.Region + " is not in " + config.EnvRegions}
 	}
+	if rt.Kind == route.Member {
+		rt = d.underTargets(ctx, log, rt)
+	}
 	if rt.Kind == route.Refused {
 		res.Resources = append(res.Resources, d.refuse(ctx, log, req, rt))
 		return res, nil

@@ -201,6 +201,9 @@ func (b *Batch) plan(src asff.Source, a added, existing []types.AwsSecurityFindi
 		e, known := p.prev[f.Check]
 		if !known || e.Print != f.Print || e.Status != f.Status || e.Imported.Before(due) {
 			asff.Stamp(&f.Doc, e.Created, e.Imported, src.Now)
+			if !known {
+				asff.AsNew(&f.Doc) // top-level Severity and Types on the first import only
+			}
 			p.sends = append(p.sends, f)
 		}
 		if w, ok := asff.Workflow(e.Status, f.Status); ok {

@@ -82,7 +82,7 @@ func (n Notice) Severity() string {
 		return "high"
 	}
 	switch n.Outcome {
-	case plan.OutcomeRefused, plan.OutcomeFailed:
+	case plan.OutcomeRefused, plan.OutcomeFailed, OutcomeTripwire:
 		return "high"
 	case plan.OutcomeRebooted, plan.OutcomeVerified:
 		return "info"

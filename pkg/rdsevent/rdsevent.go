@@ -133,6 +133,13 @@ func Parse(payload []byte) (request.Request, error) {
 	if len(env.Detail) == 0 || string(env.Detail) == "null" {
 		return request.Request{}, ignore("no detail (source %q, detail-type %q)", env.Source, env.DetailType)
 	}
+	// An RDS event (and a CloudTrail record) is delivered by EventBridge
+	// with the account and region it comes from: one without them did not
+	// come from EventBridge, and its claims about where it comes from
+	// cannot be checked against anything.
+	if env.Source == SourceRDS && (env.Account == "" || env.Region == "") {
+		return request.Request{}, ignore("%s event without the envelope's account and region", env.Source)
+	}
 	var (
 		req request.Request
 		err error
@@ -379,6 +386,12 @@ func parseScheduled(env envelope) (request.Request, error) {
 	}
 	if s.Action != request.TriggerReboot && s.Action != request.TriggerRecheck && s.Action != request.TriggerNotice {
 		return request.Request{}, ignore("unknown scheduled action %q", s.Action)
+	}
+	// ScheduledPayload has always written the account and region in both
+	// the envelope and the detail: a payload where they differ (or the
+	// envelope lacks them) is not one forcessl scheduled.
+	if env.Account != s.Account || env.Region != s.Region {
+		return request.Request{}, ignore("scheduled action: envelope %s/%s and detail %s/%s disagree", env.Account, env.Region, s.Account, s.Region)
 	}
 	req := request.Request{Target: request.TargetInstance, Trigger: s.Action, Account: s.Account, Region: s.Region,
 		Instance: s.Instance, ResourceID: s.ResourceID, Cause: "scheduled-" + string(s.Action)}

@@ -130,16 +130,18 @@ func TestParse(t *testing.T) {
 		{"CloudTrail other call", apiCallEvent("DeleteDBInstance", `,"requestParameters":{"dBInstanceIdentifier":"x"}`), "", "", "", "not one forcessl acts on"},
 		{"CloudTrail without identifier", apiCallEvent("CreateDBInstance", `,"responseElements":null`), "", "", "", "instance identifier"},
 		{"CloudTrail from another service", strings.Replace(apiCallEvent("CreateDBInstance", ""), "rds.amazonaws.com", "ec2.amazonaws.com", 1), "", "", "", "not rds.amazonaws.com"},
-		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, request.TriggerRecheck, request.TargetInstance, "sales-db", ""},
+		{"scheduled recheck", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","account":"111122223333","region":"eu-west-1","detail":{"action":"recheck","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, request.TriggerRecheck, request.TargetInstance, "sales-db", ""},
 		{"scheduled unknown action", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"delete","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "unknown scheduled action"},
-		{"scheduled bad account", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"12","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "12-digit"},
+		{"scheduled, envelope and detail disagree", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","account":"999999999999","region":"eu-west-1","detail":{"action":"reboot","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "disagree"},
+		{"scheduled, no envelope", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"111122223333","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "disagree"},
+		{"scheduled bad account", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","account":"12","region":"eu-west-1","detail":{"action":"reboot","account":"12","region":"eu-west-1","instance":"sales-db"}}`, "", "", "", "12-digit"},
 		{"sweep item", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"eu-west-1"}}`, request.TriggerSweep, request.TargetAccountRegion, "", ""},
 		{"sweep item with a bad region", `{"detail-type":"forcessl Sweep Item","source":"forcessl","detail":{"sweepId":"s1","account":"111122223333","region":"moon"}}`, "", "", "", "not a region"},
 		{"malformed JSON", `{"detail-type":`, "", "", "", "malformed JSON"},
 		{"not an object", `[1,2]`, "", "", "", "malformed JSON"},
 		{"empty", ``, "", "", "", "malformed JSON"},
 		{"no detail", `{"source":"aws.rds","detail-type":"RDS DB Instance Event"}`, "", "", "", "no detail"},
-		{"detail of the wrong type", `{"source":"aws.rds","detail-type":"RDS DB Instance Event","detail":"x"}`, "", "", "", "malformed"},
+		{"detail of the wrong type", `{"source":"aws.rds","detail-type":"RDS DB Instance Event","account":"111122223333","region":"eu-west-1","detail":"x"}`, "", "", "", "malformed"},
 		{"spoofed source", strings.Replace(instanceEvent("RDS-EVENT-0005", "", arn, ""), `"aws.rds"`, `"custom.rds"`, 1), "", "", "", "unsupported event"},
 	}
 	for _, tt := range tests {
@@ -313,8 +315,11 @@ func TestAPICallSameOrigin(t *testing.T) {
 		wantIgnored string // substring of the reason
 	}{
 		{"everything agrees", cloudTrailEvent(acct, region, acct, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, created), "sales-db", ""},
-		{"envelope without account and region: the record's", cloudTrailEvent("", "", acct, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, created), "sales-db", ""},
-		{"nothing but the ARN says where", cloudTrailEvent("", "", "", "", "CreateDBInstance", m{}, created), "sales-db", ""},
+		// EventBridge always sets the envelope's account and region: an
+		// aws.rds event without them is refused, whatever its record says.
+		{"envelope without account and region: refused", cloudTrailEvent("", "", acct, region, "CreateDBInstance", m{"dBInstanceIdentifier": "sales-db"}, created), "", "without the envelope's account and region"},
+		{"nothing but the ARN says where: refused", cloudTrailEvent("", "", "", "", "CreateDBInstance", m{}, created), "", "without the envelope's account and region"},
+		{"envelope with an account and no region: refused", cloudTrailEvent(acct, "", acct, region, "CreateDBInstance", m{}, created), "", "without the envelope's account and region"},
 		{"record without recipientAccountId and awsRegion: the envelope's", cloudTrailEvent(acct, region, "", "", "ModifyDBInstance", m{"dBInstanceIdentifier": "sales-db"}, nil), "sales-db", ""},
 		{"rename whose old ARN agrees", cloudTrailEvent(acct, region, acct, region, "ModifyDBInstance", m{"dBInstanceIdentifier": "sales-db", "newDBInstanceIdentifier": "new-name"}, created), "new-name", ""},
 		{"parameter group by ARN", cloudTrailEvent(acct, region, acct, region, "ResetDBParameterGroup", m{"dBParameterGroupName": pgARN}, nil), "pg-2", ""},
@@ -341,8 +346,8 @@ func TestAPICallSameOrigin(t *testing.T) {
 			`requestParameters.dBParameterGroupName names account "999999999999"`},
 		{"parameter group ARN in another region", cloudTrailEvent(acct, region, acct, region, "ModifyDBParameterGroup", m{"dBParameterGroupName": otherRegionPG}, nil), "",
 			`requestParameters.dBParameterGroupName names region "us-east-1"`},
-		{"envelope silent, record and ARN disagree", cloudTrailEvent("", "", acct, region, "CreateDBInstance", m{}, m{"dBInstanceArn": otherAcctARN}), "",
-			`responseElements.dBInstanceArn names account "999999999999", recipientAccountId "111122223333"`},
+		{"record and ARN disagree", cloudTrailEvent(acct, region, "", region, "CreateDBInstance", m{}, m{"dBInstanceArn": otherAcctARN}), "",
+			`responseElements.dBInstanceArn names account "999999999999", the envelope "111122223333"`},
 		{"parameter group ARN of the wrong kind", cloudTrailEvent(acct, region, acct, region, "ModifyDBParameterGroup", m{"dBParameterGroupName": arn}, nil), "",
 			"requestParameters.dBParameterGroupName: SourceArn"},
 	}

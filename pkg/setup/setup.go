@@ -152,6 +152,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		s.Queue, s.QueueURL = p.Queue, cfg.SweepQueueURL
 	}
 	s.Warm = d.Warm
+	cacheOrgListing(cfg, log, p, d, s)
 	d.Sweeper = s
 	if cfg.SecurityHub == policy.SecurityHubOn {
 		wireSecurityHub(cfg, log, p, d)
@@ -186,5 +187,30 @@ func wireSecurityHub(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.D
 		}
 		h.Coverage(ctx, api, asff.Source{Account: account, Region: region, Partition: partition}, rep.Items,
 			log.With("sweepId", rep.SweepID))
+	}
+}
+
+// cacheOrgListing: in organization mode without FORCESSL_ACCOUNTS, each
+// sweep's listing of the target OUs is kept in the state table
+// (state.OrgCache), and the intake refuses accounts it did not return. A
+// store that is no OrgCache (an audit's read-only one) neither writes nor
+// reads it.
+func cacheOrgListing(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.Dispatcher, s *sweep.Sweeper) {
+	oc, ok := p.Store.(state.OrgCache)
+	if !ok || len(cfg.Accounts) > 0 || len(cfg.TargetOUs) == 0 || p.Accounts == nil {
+		return
+	}
+	d.Org = oc
+	list, targets := p.Accounts, cfg.TargetOUs
+	s.Accounts = func(ctx context.Context) ([]string, error) {
+		ids, err := list(ctx)
+		if err != nil {
+			return ids, err
+		}
+		if err := oc.PutAccounts(ctx, targets, ids, p.Now()); err != nil {
+			// The sweep goes on; events keep the previous listing.
+			log.WarnContext(ctx, "org listing not cached", "error", err.Error())
+		}
+		return ids, nil
 	}
 }

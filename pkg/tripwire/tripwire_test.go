@@ -25,7 +25,7 @@ func TestForcesslsOwnCallsNeverTripIt(t *testing.T) {
 			t.Errorf("%s must trip the wire", k)
 		}
 	}
-	if !slices.Contains(Keys("ModifyDBCluster", false), "dBParameterGroupName") {
-		t.Error("ModifyDBCluster with dBParameterGroupName changes every member: not forcessl's")
+	if !slices.Contains(Keys("ModifyDBCluster", false), "dBInstanceParameterGroupName") {
+		t.Error("ModifyDBCluster with dBInstanceParameterGroupName changes every member: not forcessl's")
 	}
 }

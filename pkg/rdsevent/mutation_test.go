@@ -41,26 +41,29 @@ func TestSameOriginBothHalves(t *testing.T) {
 		{"cluster", DetailCluster, map[string]any{"SourceArn": clusterARN, "EventID": "RDS-EVENT-0170"}},
 		{"parameter group", DetailParameterGroup, map[string]any{"SourceArn": pgARN, "EventID": ParameterGroupEvent}},
 	}
+	// An envelope silent on either is refused outright (issue 19: every
+	// aws.rds event EventBridge delivers carries both).
+	const elsewhere, silent = "names a resource in 111122223333/eu-west-1", "without the envelope's account and region"
 	origins := []struct {
 		name, account, region string
-		ok                    bool
+		refused               string // "" accepted; else the reason's words
 	}{
-		{"same account and region", acct, region, true},
-		{"envelope silent on both", "", "", true},
-		{"envelope silent on the region", acct, "", true},
-		{"envelope silent on the account", "", region, true},
-		{"another region", acct, "us-east-1", false},
-		{"another account", "999999999999", region, false},
-		{"another region, account silent", "", "us-east-1", false},
-		{"another account, region silent", "999999999999", "", false},
+		{"same account and region", acct, region, ""},
+		{"envelope silent on both", "", "", silent},
+		{"envelope silent on the region", acct, "", silent},
+		{"envelope silent on the account", "", region, silent},
+		{"another region", acct, "us-east-1", elsewhere},
+		{"another account", "999999999999", region, elsewhere},
+		{"another region, account silent", "", "us-east-1", silent},
+		{"another account, region silent", "999999999999", "", silent},
 	}
 	for _, k := range kinds {
 		for _, o := range origins {
 			t.Run(k.name+": "+o.name, func(t *testing.T) {
 				req, err := Parse([]byte(rdsEvent(k.detailType, o.account, o.region, k.detail)))
-				if !o.ok {
-					if !errors.Is(err, ErrIgnored) || !strings.Contains(err.Error(), "names a resource in 111122223333/eu-west-1") {
-						t.Fatalf("Parse = %+v, %v; want ignored as from elsewhere", req, err)
+				if o.refused != "" {
+					if !errors.Is(err, ErrIgnored) || !strings.Contains(err.Error(), o.refused) {
+						t.Fatalf("Parse = %+v, %v; want ignored: %s", req, err, o.refused)
 					}
 					return
 				}
@@ -88,7 +91,13 @@ func TestARNShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := Parse([]byte(rdsEvent(DetailInstance, "", "", map[string]any{"SourceArn": tt.arn, "EventID": "RDS-EVENT-0005"})))
+			// The envelope names the ARN's own account and region (every
+			// aws.rds event carries them), so only the ARN's shape decides.
+			acct, region := "111122223333", "eu-west-1"
+			if strings.HasPrefix(tt.arn, "arn:aws-cn:") {
+				region = "cn-north-1"
+			}
+			req, err := Parse([]byte(rdsEvent(DetailInstance, acct, region, map[string]any{"SourceArn": tt.arn, "EventID": "RDS-EVENT-0005"})))
 			if tt.ok != (err == nil) {
 				t.Fatalf("Parse(%s) = %+v, %v; want ok %v", tt.arn, req, err, tt.ok)
 			}
@@ -161,7 +170,7 @@ func TestNamesChecked(t *testing.T) {
 		{"parameter group", apiCallEvent("ModifyDBParameterGroup", `,"requestParameters":{"dBParameterGroupName":"bad_name"}`), `parameter group name "bad_name" is not valid`},
 		{"cluster", apiCallEvent("ModifyDBCluster", `,"requestParameters":{"dBClusterIdentifier":"bad_name"}`), `cluster identifier "bad_name" is not valid`},
 		{"cluster parameter group", apiCallEvent("ModifyDBClusterParameterGroup", `,"requestParameters":{"dBClusterParameterGroupName":"bad_name"}`), `cluster parameter group name "bad_name" is not valid`},
-		{"scheduled cluster", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","detail":{"action":"reboot","account":"111122223333","region":"eu-west-1","cluster":"9x"}}`, `cluster identifier "9x" is not valid`},
+		{"scheduled cluster", `{"detail-type":"forcessl Scheduled Action","source":"forcessl","account":"111122223333","region":"eu-west-1","detail":{"action":"reboot","account":"111122223333","region":"eu-west-1","cluster":"9x"}}`, `cluster identifier "9x" is not valid`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +236,7 @@ func TestClusterCallNames(t *testing.T) {
 // each detail type.
 func TestMalformedDetails(t *testing.T) {
 	for _, dt := range []string{DetailInstance, DetailCluster, DetailParameterGroup, DetailAPICall} {
-		p := `{"source":"aws.rds","detail-type":"` + dt + `","detail":[1]}`
+		p := `{"source":"aws.rds","account":"123456789012","region":"us-east-1","detail-type":"` + dt + `","detail":[1]}`
 		if _, err := Parse([]byte(p)); !errors.Is(err, ErrIgnored) || !strings.Contains(err.Error(), "malformed") {
 			t.Errorf("%s: %v", dt, err)
 		}

@@ -23,6 +23,10 @@
 //	name link       name#<account>#<region>#<kind>#<name>    <resourceId>                         none
 //	sweep run       sweep#<sweepId>                          run                                  startedAt + 30 days
 //	sweep item      sweep#<sweepId>                          item#<account>#<region>              the run's
+//	pause           control                                  pause#<account|*>#<region|*>         none
+//	breaker         control                                  breaker#<account>                    none
+//	reboot budget   control#budget#<yyyy-mm-ddThh>           org | account#<account>              hour + 2 days
+//	control event   control#history                          history#<at>#<4 hex random>          at + 400 days
 //
 // resourceId is RDS's immutable DbiResourceId ("db-…") or
 // DbClusterResourceId ("cluster-…"), never the name, so a rename keeps its
@@ -59,6 +63,16 @@
 // as JSON, opaque to this package). Written in one transaction with the
 // increment of the run's done, the put conditional on the item being new,
 // so an SQS redelivery neither records nor counts twice.
+//
+// Pause: reason, by (the caller identity's ARN), since. Breaker: openedAt,
+// resource (account/region/resourceId), saw. Both live in the one
+// partition "control", read whole (one Query) by every invocation; an
+// operator's IAM policy can confine pause and resume to it with
+// dynamodb:LeadingKeys (docs/blast-radius.md). Reboot budget: resources
+// (SS), the restarts counted in that UTC hour, added in one transaction
+// to the account's and the org's counter, each conditional on its set
+// being under the limit or holding the resource already. Control event:
+// at, action (pause | resume | breaker-open), account, region, by, why.
 //
 // # Stores
 //

@@ -24,10 +24,10 @@ const (
 	// OutcomePaused: an event or sweep found something to change while a
 	// pause covers the resource; reported as report mode does, once per
 	// resource and pause.
-	OutcomePaused plan.Outcome = "paused"
+	OutcomePaused = plan.OutcomePaused
 	// OutcomeBreakerOpen: a resource forcessl rebooted did not come back
 	// in FORCESSL_RESTART_TIMEOUT; the account is paused until resumed.
-	OutcomeBreakerOpen plan.Outcome = "breaker-open"
+	OutcomeBreakerOpen = plan.OutcomeBreakerOpen
 )
 
 // DefaultModeTag is FORCESSL_MODE_TAG's default; the value "report" keeps
@@ -143,12 +143,12 @@ func Decide(c Config, set state.ControlSet, o plan.Observed, ous []string, p pla
 		// window, not dropped, so the reboot owed is not forgotten.
 		return postpone(c, o, p, block, now)
 	case paused:
-		q := p
+		q := keepIntent(p)
 		q.Outcome = OutcomePaused
 		q.Reason = p.Reason + "; " + block
 		return Decision{Verdict: Paused, Why: block, Plan: q}
 	}
-	q := p
+	q := keepIntent(p)
 	q.Reason = p.Reason + "; " + block
 	return Decision{Verdict: Report, Why: block, Plan: q}
 }
@@ -166,7 +166,7 @@ func OverBudget(c Config, o plan.Observed, p plan.Plan, use state.BudgetUse, now
 // postpone replaces the plan's writes with a reboot scheduled in the
 // resource's next window; without a usable window, nothing is written.
 func postpone(c Config, o plan.Observed, p plan.Plan, why string, now time.Time) Decision {
-	q := p
+	q := keepIntent(p)
 	q.Steps, q.Outcome, q.RebootAt = nil, plan.OutcomePostponed, time.Time{}
 	w, err := maintwindow.Parse(o.Resource.MaintenanceWindow)
 	if err != nil {
@@ -184,6 +184,13 @@ func postpone(c Config, o plan.Observed, p plan.Plan, why string, now time.Time)
 	q.RebootAt = at
 	q.Reason = p.Reason + fmt.Sprintf("; postponed to the next window (%s): %s", at.UTC().Format("Mon 2006-01-02 15:04 UTC"), why)
 	return Decision{Verdict: Postpone, Why: why, Plan: q}
+}
+
+// keepIntent: a plan the gate holds back closes no intent, since the
+// reboot forcessl owes has not happened.
+func keepIntent(p plan.Plan) plan.Plan {
+	p.Intent.Close = ""
+	return p
 }
 
 // creates reports whether the plan schedules a follow-up of its own.

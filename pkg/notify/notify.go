@@ -79,7 +79,7 @@ func (n Notice) arn() string {
 // Severity is a coarse level for subscription filters and chat.
 func (n Notice) Severity() string {
 	switch {
-	case n.Report, n.Outcome == plan.OutcomeRefused, n.Outcome == plan.OutcomeFailed:
+	case n.Report, n.Outcome == plan.OutcomeRefused, n.Outcome == plan.OutcomeFailed, n.Outcome == plan.OutcomeBreakerOpen:
 		return "high"
 	case n.Outcome == plan.OutcomeRebooted, n.Outcome == plan.OutcomeVerified:
 		return "info"
@@ -205,6 +205,10 @@ func title(n Notice) string {
 		return fmt.Sprintf("The server certificate of %s needs a new CA: action needed", n.Instance)
 	case plan.OutcomeCAUpdate:
 		return fmt.Sprintf("New server certificate CA for %s in its maintenance window", n.Instance)
+	case plan.OutcomePaused:
+		return fmt.Sprintf("forcessl is paused: %s not changed", n.Instance)
+	case plan.OutcomeBreakerOpen:
+		return fmt.Sprintf("Breaker open: %s did not come back after forcessl's reboot; reboots in %s stopped", n.Instance, n.Account)
 	}
 	return fmt.Sprintf("forcessl: %s %s", n.Instance, n.Outcome)
 }

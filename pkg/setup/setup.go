@@ -18,6 +18,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/fanout"
+	"github.com/forcessl/forcessl/pkg/gate"
 	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
@@ -89,6 +90,8 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 		p.Store = state.NewDynamo(table{cl}, cfg.StateTable)
 		if opts.ReadOnly {
 			p.Store = state.ReadOnly(p.Store)
+		} else {
+			p.Controls = state.NewDynamoControls(table{cl}, cfg.StateTable)
 		}
 	}
 	return Wire(cfg, log, p)
@@ -98,12 +101,16 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 type Parts struct {
 	Clients  dispatch.Clients
 	Store    state.Store        // nil: no memory
+	Controls state.Controls     // nil: no pauses, budget or breaker (rings and the mode tag still apply)
 	Notifier reconcile.Notifier // nil: no notifications
 	Digests  sweep.Digests      // nil: no sweep digest
 	Queue    sweep.Queue        // nil: sweeps run in-process
 	// Accounts lists the accounts a sweep covers when FORCESSL_ACCOUNTS is
 	// not set (the organization's); nil: the function's own.
-	Accounts   func(context.Context) ([]string, error)
+	Accounts func(context.Context) ([]string, error)
+	// OUs is the cached OU listing rings read (FORCESSL_ENFORCE_OUS); nil:
+	// unknown, only FORCESSL_ENFORCE_ACCOUNTS matches.
+	OUs        gate.OUDirectory
 	HomeRegion func() string
 	Metrics    io.Writer
 	Now        func() time.Time // default time.Now
@@ -123,6 +130,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines,
 			Profile: cfg.TLSProfile, CAWarn: cfg.CAWarn, CA: cfg.CA, NoticeLead: cfg.NoticeLead},
 	}
+	rec.Blast = blast(cfg, p)
 	if p.Store == nil {
 		log.Info("no state table (" + config.EnvStateTable + " unset): forcessl runs without memory: a pending reboot on a " +
 			"forcessl group counts as its own, findings repeat per event, leases and history are off")
@@ -179,4 +187,20 @@ func wireSecurityHub(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.D
 		h.Coverage(ctx, api, asff.Source{Account: account, Region: region, Partition: partition}, rep.Items,
 			log.With("sweepId", rep.SweepID))
 	}
+}
+
+// blast wires the blast-radius controls: with the controls in the state
+// table, pauses, breakers and the budget; rings and the mode tag whenever
+// the engine enforces.
+func blast(cfg config.Config, p Parts) *reconcile.Blast {
+	if cfg.Mode != policy.ModeEnforce {
+		return nil // report and audit write nothing of the customer's already
+	}
+	b := &reconcile.Blast{Controls: p.Controls, OUs: p.OUs, RestartTimeout: cfg.RestartTimeout,
+		Config: gate.Config{Rings: gate.Rings{Accounts: cfg.EnforceAccounts, OUs: cfg.EnforceOUs}, ModeTag: cfg.ModeTag,
+			Budget: state.BudgetLimits{Account: cfg.RebootBudget.Account, Org: cfg.RebootBudget.Org}, MinLead: cfg.MinLead}}
+	if p.Controls == nil {
+		b.Controls, b.RestartTimeout = state.NoControls{}, 0
+	}
+	return b
 }

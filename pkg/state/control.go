@@ -230,3 +230,22 @@ func (it controlEventItem) event() (ControlEvent, error) {
 func closes(scope Scope, account string) bool {
 	return scope.Region == "" && (scope.Account == "" || scope.Account == account)
 }
+
+// NoControls is Controls without a state table: nothing is ever paused or
+// open, and the budget is not counted (there is nowhere to count it).
+// Writing a pause is an error.
+type NoControls struct{}
+
+var errNoTable = errors.New("state: pauses and breakers need the state table (FORCESSL_STATE_TABLE)")
+
+func (NoControls) ReadControls(context.Context) (ControlSet, error) { return ControlSet{}, nil }
+func (NoControls) Pause(context.Context, Pause) error               { return errNoTable }
+func (NoControls) Resume(context.Context, Scope, string, string, time.Time) error {
+	return errNoTable
+}
+func (NoControls) OpenBreaker(context.Context, Breaker) (bool, error) { return false, errNoTable }
+func (NoControls) CountReboot(context.Context, time.Time, string, string, BudgetLimits) (BudgetUse, error) {
+	return BudgetUse{Allowed: true}, nil
+}
+func (NoControls) RebootCounts(context.Context, time.Time) (map[string]int, error) { return nil, nil }
+func (NoControls) ControlHistory(context.Context) ([]ControlEvent, error)          { return nil, nil }

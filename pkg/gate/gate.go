@@ -127,7 +127,7 @@ func Restarts(p plan.Plan) bool {
 // read at most DefaultMaxStale ago. ous are the OUs and root the
 // account sits under (from the sweep's cached listing; nil when unknown).
 func Decide(c Config, set state.ControlSet, o plan.Observed, ous []string, p plan.Plan, now time.Time) Decision {
-	block, paused := blocked(set, o.Account, o.Region)
+	block, paused := Blocked(set, o.Account, o.Region)
 	if !paused {
 		if in, why := c.Rings.Enforced(o.Account, ous); !in {
 			block = why
@@ -198,10 +198,10 @@ func creates(p plan.Plan) bool {
 	return slices.ContainsFunc(p.Steps, func(s plan.Step) bool { _, ok := s.(plan.CreateSchedule); return ok })
 }
 
-// blocked names the pause or open breaker that covers the account and
+// Blocked names the pause or open breaker that covers the account and
 // region, "" if none: the organization's first, then the account's, then
 // the account-region's.
-func blocked(set state.ControlSet, account, region string) (string, bool) {
+func Blocked(set state.ControlSet, account, region string) (string, bool) {
 	for _, want := range []state.Scope{{}, {Account: account}, {Account: account, Region: region}} {
 		for _, p := range set.Pauses {
 			if p.Scope == want {

@@ -92,6 +92,9 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 			p.Store = state.ReadOnly(p.Store)
 		} else {
 			p.Controls = state.NewDynamoControls(table{cl}, cfg.StateTable)
+			if len(cfg.EnforceOUs) > 0 {
+				p.OUs = ouRings(cfg, cl, &p)
+			}
 		}
 	}
 	return Wire(cfg, log, p)
@@ -203,4 +206,26 @@ func blast(cfg config.Config, p Parts) *reconcile.Blast {
 		b.Controls, b.RestartTimeout = state.NoControls{}, 0
 	}
 	return b
+}
+
+// ouRings gives the rings (FORCESSL_ENFORCE_OUS) the state table's OU
+// cache, and in organization mode makes the sweep's account listing fill
+// it in the same walk (oucache.go).
+func ouRings(cfg config.Config, cl *clients, p *Parts) *state.OUCache {
+	cache := state.NewOUCache(table{cl}, cfg.StateTable)
+	if p.Accounts != nil {
+		now := p.Now
+		if now == nil {
+			now = time.Now
+		}
+		roots := cfg.TargetOUs
+		p.Accounts = func(ctx context.Context) ([]string, error) {
+			org, err := cl.org()
+			if err != nil {
+				return nil, err
+			}
+			return AccountsRecordingOUs(ctx, org, roots, cache, now())
+		}
+	}
+	return cache
 }

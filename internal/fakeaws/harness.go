@@ -22,6 +22,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/route"
 	"github.com/forcessl/forcessl/pkg/setup"
@@ -241,6 +242,21 @@ func (e *Env) ScheduleAt(id string) string {
 	return strings.Join(exprs, ",")
 }
 
+// RebootAt is ScheduleAt for reboot schedules only (not the looks and
+// heads-ups forcessl schedules beside them).
+func (e *Env) RebootAt(id string) string {
+	var exprs []string
+	for _, name := range e.schedules(id) {
+		if _, action, ok := plan.ParseScheduleName(name); !ok || action != request.TriggerReboot {
+			continue
+		}
+		if s, ok := e.AWS.Schedule(name); ok {
+			exprs = append(exprs, aws.ToString(s.ScheduleExpression))
+		}
+	}
+	return strings.Join(exprs, ",")
+}
+
 // Fire delivers the instance's schedule that is due at the test's clock,
 // as Scheduler would, and deletes it (ActionAfterCompletion DELETE). It
 // fails the test if none is due now.
@@ -259,4 +275,18 @@ func (e *Env) Fire(t testing.TB, id string) result.Resource {
 	}
 	t.Fatalf("no schedule of %s is due at %s (schedules: %s)", id, want, e.ScheduleAt(id))
 	return result.Resource{}
+}
+
+// DuePayload is the payload of the instance's schedule due at the test's
+// clock, taken out of Scheduler as Fire does, for a test that delivers it
+// itself (a failed invocation, then Lambda's retry of the same payload).
+func (e *Env) DuePayload(id string) ([]byte, bool) {
+	want := apply.AtExpression(e.Now)
+	for _, name := range e.schedules(id) {
+		if s, ok := e.AWS.Schedule(name); ok && aws.ToString(s.ScheduleExpression) == want {
+			e.AWS.Take(name)
+			return []byte(aws.ToString(s.Target.Input)), true
+		}
+	}
+	return nil, false
 }

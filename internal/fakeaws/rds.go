@@ -73,6 +73,10 @@ type AWS struct {
 	ClusterReboots []*rds.RebootDBClusterInput
 	// FailNext makes the next call of an operation fail with an error, once.
 	FailNext map[string]error
+	// FailAfter makes the next call of an operation take effect and then
+	// fail with an error, once: a timeout or a 5xx whose request RDS did
+	// carry out (the client cannot tell).
+	FailAfter map[string]error
 	// hub is Security Hub in the same account and Region (see Hub).
 	hub *SecurityHub
 }
@@ -84,7 +88,7 @@ const DefaultGroup = "default.sqlserver-se-15.0"
 func New() *AWS {
 	f := &AWS{Account: "123456789012", Region: "us-east-1", Instances: map[string]*Instance{}, Groups: map[string]*Group{},
 		Clusters: map[string]*Cluster{}, ClusterGroups: map[string]*Group{},
-		Schedules: map[string]*scheduler.CreateScheduleInput{}, FailNext: map[string]error{}}
+		Schedules: map[string]*scheduler.CreateScheduleInput{}, FailNext: map[string]error{}, FailAfter: map[string]error{}}
 	f.ClusterGroups[DefaultAuroraPostgresGroup] = &Group{Family: "aurora-postgresql15", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
 	f.ClusterGroups[DefaultAuroraMySQLGroup] = &Group{Family: "aurora-mysql8.0", Params: AuroraMySQLDefaults(), Tags: map[string]string{}}
 	f.ClusterGroups[DefaultMultiAZPostgresGroup] = &Group{Family: "postgres16", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
@@ -118,6 +122,13 @@ func (f *AWS) enter(op string) error {
 		return err
 	}
 	return nil
+}
+
+// after returns the failure injected after op's effect, once.
+func (f *AWS) after(op string) error {
+	err := f.FailAfter[op]
+	delete(f.FailAfter, op)
+	return err
 }
 
 // Count returns how many times op was called.
@@ -364,6 +375,9 @@ func (f *AWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceInput,
 	}
 	i.ApplyStatus = plan.InSync
 	f.rebootMember(i)
+	if err := f.after("RebootDBInstance"); err != nil {
+		return nil, err
+	}
 	return &rds.RebootDBInstanceOutput{}, nil
 }
 

@@ -95,7 +95,8 @@ func Start() (*Server, error) {
 	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, script: script}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
+	// Generous: on a loaded 2-core machine python takes a while to import moto.
+	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
@@ -109,7 +110,7 @@ func Start() (*Server, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.Stop()
-	return nil, fmt.Errorf("moto did not answer on %s within 60s", s.Endpoint)
+	return nil, fmt.Errorf("moto did not answer on %s within 3 minutes", s.Endpoint)
 }
 
 // Main is a test binary's TestMain: it starts moto into *s, runs the

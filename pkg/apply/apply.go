@@ -80,11 +80,23 @@ type Result struct {
 	Changed []string
 }
 
+// Guard is called before each step's write, and stops the plan there with
+// its error: where the caller renews its lease, records what it is about to
+// do (a write-ahead intent, a restart marker) and applies its own limits,
+// so no write can pass by it.
+type Guard func(ctx context.Context, step plan.Step) error
+
 // Apply performs the steps in order and stops at the first error, which
 // names the step. Steps before it stay done; the next run finishes the rest.
-func (e *Executor) Apply(ctx context.Context, p plan.Plan) (Result, error) {
+// guard, when not nil, is called before every step.
+func (e *Executor) Apply(ctx context.Context, p plan.Plan, guard Guard) (Result, error) {
 	var res Result
 	for _, step := range p.Steps {
+		if guard != nil {
+			if err := guard(ctx, step); err != nil {
+				return res, fmt.Errorf("before %s: %w", step.Describe(), err)
+			}
+		}
 		changed, err := e.do(ctx, step)
 		var taken *GroupExistsError
 		if errors.As(err, &taken) {
@@ -136,7 +148,7 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 		_, err := e.RDS.RebootDBInstance(ctx, &rds.RebootDBInstanceInput{
 			DBInstanceIdentifier: aws.String(s.Target.ID),
 			ForceFailover:        aws.Bool(false),
-		})
+		}, OneAttempt)
 		return true, err
 	case plan.SetCA:
 		// Only CACertificateIdentifier and ApplyImmediately: the tripwire
@@ -153,6 +165,24 @@ func (e *Executor) do(ctx context.Context, step plan.Step) (bool, error) {
 		return e.deleteSchedule(ctx, s)
 	}
 	return false, fmt.Errorf("unknown step %T", step)
+}
+
+// OneAttempt makes a reboot a single request, without the SDK's retries:
+// a retry after a timeout or a 5xx whose reboot did happen answers
+// InvalidDBInstanceState, and would make a reboot that happened look
+// refused. With one attempt, the error says whether RDS acted
+// (NotMade), and the caller records the rest as unknown.
+func OneAttempt(o *rds.Options) { o.RetryMaxAttempts = 1 }
+
+// NotMade reports whether a reboot's error says RDS did not act: the
+// request was throttled, refused for the resource's state, unauthorized or
+// invalid. Anything else (a timeout, a 5xx, a lost connection) leaves it
+// unknown.
+func NotMade(err error) bool {
+	return awserr.Is(err, "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+		"InvalidDBInstanceState", "InvalidDBInstanceStateFault", "InvalidDBClusterStateFault",
+		"DBInstanceNotFound", "DBInstanceNotFoundFault", "DBClusterNotFoundFault",
+		"AccessDenied", "AccessDeniedException", "InvalidParameterValue", "InvalidParameterCombination")
 }
 
 func createdFrom(s plan.CreateGroup) string {

@@ -34,7 +34,7 @@ func (e *Executor) cluster(ctx context.Context, step plan.Step) (bool, error) {
 	case plan.AttachGroup:
 		return true, e.attachCluster(ctx, s)
 	case plan.RebootCluster:
-		_, err := e.RDS.RebootDBCluster(ctx, &rds.RebootDBClusterInput{DBClusterIdentifier: aws.String(s.Target.ID)})
+		_, err := e.RDS.RebootDBCluster(ctx, &rds.RebootDBClusterInput{DBClusterIdentifier: aws.String(s.Target.ID)}, OneAttempt)
 		return true, err
 	}
 	return false, fmt.Errorf("%s: not a cluster step", step.Describe())

@@ -26,9 +26,9 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 	in := d.o.Resource
 	switch {
 	case in.Kind != KindCluster:
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, Reboot{Target: in.Ref()}), true
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{Reboot{Target: in.Ref()}}, d.look()...)...), true
 	case in.MultiAZ:
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, RebootCluster{Target: in.Ref()}), true
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{RebootCluster{Target: in.Ref()}}, d.look()...)...), true
 	}
 	pending, held := d.pendingMembers()
 	if len(pending) == 0 {
@@ -74,8 +74,17 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 			p.Outcome, p.RebootAt = OutcomePostponed, rebootTime(steps)
 			p.Reason += fmt.Sprintf("; postponed: the %d member(s) left restart in the next window", rest)
 		}
+	} else {
+		p.Steps = append(p.Steps, d.look()...)
 	}
 	return p, true
+}
+
+// look is the check forcessl schedules after its own restart: it closes
+// the intent once the group is in sync, so no later change of the owner's
+// is ever taken for forcessl's (RDS-EVENT-0006 is delivered best effort).
+func (d decision) look() []Step {
+	return d.schedule(ceilMinute(d.now.Add(RecheckDelay)), request.TriggerRecheck)
 }
 
 // pendingMembers are the members still waiting for a restart, in the
@@ -86,6 +95,8 @@ func (d decision) pendingMembers() (order []Member, held []string) {
 	for _, m := range d.o.Resource.Members {
 		switch {
 		case m.ApplyStatus != PendingReboot:
+		case d.restartedByForcessl(m):
+			// What waits on it since is not forcessl's change (afterRestart).
 		case exempt(Resource{Tags: m.Tags}, d.s.ExemptTag):
 			held = append(held, m.ID)
 		case m.Writer:
@@ -97,6 +108,30 @@ func (d decision) pendingMembers() (order []Member, held []string) {
 	slices.SortFunc(readers, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
 	slices.Sort(held)
 	return append(readers, writer...), held
+}
+
+// restartedByForcessl: forcessl's confirmed restart for the open intent
+// covered the member: its own, or its writer's on versions where the
+// writer's reboot restarts every reader.
+func (d decision) restartedByForcessl(m Member) bool {
+	in := d.o.Memory
+	if in == nil || in.Intent == nil {
+		return false
+	}
+	if r, ok := in.Intent.restarted(m.ID); ok && r.Confirmed {
+		return true
+	}
+	if len(d.o.Resource.Members) == 0 || !writerRestartsReaders(d.o.Resource.Engine, d.o.Resource.EngineVersion) {
+		return false
+	}
+	r, ok := in.Intent.restarted(writerOf(d.o.Resource.Members).ID)
+	return ok && r.Confirmed
+}
+
+// heldMembers are the exempt members still waiting.
+func (d decision) heldMembers() []string {
+	_, held := d.pendingMembers()
+	return held
 }
 
 func writerOf(ms []Member) Member {

@@ -111,11 +111,11 @@ func TestDecideClusters(t *testing.T) {
 		{name: "the writer last, and nothing after it",
 			obs: aurora(clusterPending("orders-w"), func(o *Observed) { o.Trigger = request.TriggerRecheck }), now: sunday0500.Add(10 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomeRebooted,
-			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-w", ResourceID: "db-ORDERS-W"}}}},
+			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-w", ResourceID: "db-ORDERS-W"}}, cschedule(sunday0500.Add(20*time.Minute), request.TriggerRecheck)}},
 		{name: "Aurora PostgreSQL 13.9: the writer's reboot restarts the readers, so the writer alone (no member restarts twice)",
 			obs: aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), scheduledReboot, func(o *Observed) { o.Resource.EngineVersion = "13.9" }),
 			now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted,
-			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-w", ResourceID: "db-ORDERS-W"}}}},
+			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-w", ResourceID: "db-ORDERS-W"}}, cschedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "near the window's end the members left move to the next window",
 			obs: aurora(clusterPending("orders-w", "orders-r1"), scheduledReboot), now: sunday0500.Add(22 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed, reason: "postponed: the 1 member(s) left restart in the next window",
@@ -139,11 +139,11 @@ func TestDecideClusters(t *testing.T) {
 				o.Resource.EngineVersion = "13.9"
 				o.Resource.Members[0].Tags["forcessl:exempt"] = "true"
 			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted,
-			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-r1", ResourceID: "db-ORDERS-R1"}}}},
+			steps: []Step{Reboot{Target: Ref{Kind: KindInstance, ID: "orders-r1", ResourceID: "db-ORDERS-R1"}}, cschedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "a Multi-AZ DB cluster reboots as a whole",
 			obs: aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), scheduledReboot, func(o *Observed) {
 				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.MultiAZ = "postgres", "postgres", true
-			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{RebootCluster{Target: cref}}},
+			}), now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{RebootCluster{Target: cref}, cschedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "every member in sync with forcessl's change open: verified",
 			obs: aurora(clusterPending(), remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-time.Hour)}}),
 				func(o *Observed) { o.Resource.ApplyStatus = InSync }),

@@ -148,8 +148,8 @@ func (d decision) caAtReboot(p Plan, ca string) Plan {
 	var steps []Step
 	for _, s := range p.Steps {
 		if r, ok := s.(Reboot); ok && r.Target.Kind == KindInstance {
+			// The look restart() plans after the reboot follows the CA change.
 			steps = append(steps, SetCA{Target: r.Target, CA: ca, ApplyImmediately: true})
-			steps = append(steps, d.schedule(ceilMinute(d.now.Add(RecheckDelay)), request.TriggerRecheck)...)
 			continue
 		}
 		steps = append(steps, s)
@@ -237,6 +237,10 @@ func (d decision) inSync() Plan {
 		if d.o.Trigger == request.TriggerRestarted && paramgroup.IsOurs(in.Group) {
 			p.Outcome = OutcomeVerified
 		}
+	case m.Intent != nil && m.Intent.Group != "" && m.Intent.Group != in.Group:
+		// Recorded before a change that was never made (the run stopped
+		// before it); what is in effect is not forcessl's doing.
+		p.Intent.Close = "not made: the resource is on " + in.Group + ", not " + m.Intent.Group
 	case m.Intent != nil:
 		p.Outcome, p.Intent.Close = OutcomeVerified, "in effect: the group is in sync"
 	}

@@ -335,17 +335,17 @@ func TestDecidePendingReboot(t *testing.T) {
 			obs:      sqlServer(compliantPending, remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now.Add(-2 * time.Minute), Group: "forcessl-app-params"}})),
 			settings: immediate, state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(now.Add(3*time.Minute), request.TriggerReboot)}},
 		{name: "policy immediate, the scheduled action: reboot", obs: sqlServer(compliantPending, scheduledReboot), settings: immediate,
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}, schedule(now.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "policy immediate, the scheduled action finds it busy: look again", obs: sqlServer(compliantPending, scheduledReboot,
 			func(o *Observed) { o.Resource.Status = "backing-up" }), settings: immediate,
 			state: CompliantPendingReboot, outcome: OutcomeWaiting, steps: []Step{schedule(now.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "an ordinary event inside the window does not reboot", obs: sqlServer(compliantPending), now: sunday0500.Add(time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomeRebootPlanned, steps: []Step{schedule(nextWeek, request.TriggerReboot)}},
 		{name: "scheduled reboot in the window: reboot", obs: sqlServer(compliantPending, scheduledReboot, existing(sunday0500, request.TriggerReboot)), now: sunday0500,
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}, schedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck), deleted(sunday0500, request.TriggerReboot)}},
 		{name: "scheduled reboot in the window during storage optimization (it serves): reboot",
 			obs: sqlServer(compliantPending, scheduledReboot, func(o *Observed) { o.Resource.Status = "storage-optimization" }), now: sunday0500,
-			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
+			state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}, schedule(sunday0500.Add(RecheckDelay), request.TriggerRecheck)}},
 		{name: "scheduled reboot refused (InvalidDBInstanceState): look again inside the same window, not next week",
 			obs: sqlServer(compliantPending, scheduledReboot, existing(sunday0500, request.TriggerReboot), func(o *Observed) {
 				o.Resource.Status = "storage-optimization"
@@ -363,7 +363,7 @@ func TestDecidePendingReboot(t *testing.T) {
 			obs: sqlServer(compliantPending, func(o *Observed) {
 				o.Trigger = request.TriggerRecheck
 				o.Resource.PendingModified = true
-			}), now: sunday0500.Add(RecheckDelay), state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}}},
+			}), now: sunday0500.Add(RecheckDelay), state: CompliantPendingReboot, outcome: OutcomeRebooted, steps: []Step{Reboot{Target: ref}, schedule(sunday0500.Add(2*RecheckDelay), request.TriggerRecheck)}},
 		{name: "scheduled reboot, busy, too late in the window: next window",
 			obs: sqlServer(compliantPending, scheduledReboot, func(o *Observed) { o.Resource.Status = "backing-up" }), now: sunday0500.Add(20 * time.Minute),
 			state: CompliantPendingReboot, outcome: OutcomePostponed, steps: []Step{schedule(nextWeek, request.TriggerReboot)}},

@@ -22,6 +22,31 @@ type Intent struct {
 	Group      string
 	Changes    []string
 	Cause      string
+	// Restarts are forcessl's reboots for this intent, each recorded
+	// before its call (pkg/reconcile): RDS applies every pending change of
+	// a target at its reboot, so whatever waits on a target forcessl has
+	// restarted is no longer forcessl's change.
+	Restarts []Restart
+}
+
+// Restart is one of forcessl's reboots for an intent.
+type Restart struct {
+	Target    string // an instance, a cluster member, or a Multi-AZ DB cluster
+	At        time.Time
+	Confirmed bool // false: the call's result is unknown (the run stopped, or RDS did not answer)
+}
+
+// restarted returns forcessl's restart of target for this intent, if any.
+func (in *Intent) restarted(target string) (Restart, bool) {
+	if in == nil {
+		return Restart{}, false
+	}
+	for _, r := range in.Restarts {
+		if r.Target == target {
+			return r, true
+		}
+	}
+	return Restart{}, false
 }
 
 // IntentChange is what a plan does to the memory of an owed reboot.

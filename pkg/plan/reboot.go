@@ -84,6 +84,9 @@ func (d decision) pendingReboot() (Plan, Need) {
 	if !intent {
 		return d.ownerPending(why), Need{}
 	}
+	if p, done := d.afterRestart(why); done {
+		return p, Need{}
+	}
 	var p Plan
 	switch d.rebootPolicy() {
 	case policy.RebootNever:
@@ -116,6 +119,71 @@ func (d decision) openIntent() (open bool, seed *Intent) {
 		}
 	}
 	return false, nil
+}
+
+// afterRestart judges a pending reboot on a target forcessl has already
+// restarted for the open intent. RDS applies every pending change of an
+// instance at its reboot, so what waits after forcessl's confirmed restart
+// is someone else's change: the intent is closed and forcessl never
+// restarts it a second time (no reliance on RDS-EVENT-0006, which is
+// delivered best effort). A restart whose result is unknown (the run
+// stopped, or RDS did not answer) is not repeated either: a person is told.
+func (d decision) afterRestart(why string) (Plan, bool) {
+	in := d.o.Resource
+	m := d.o.Memory
+	if m == nil || m.Intent == nil || len(m.Intent.Restarts) == 0 {
+		return Plan{}, false
+	}
+	var target string
+	var waiting []Member // Aurora members forcessl's change still waits on
+	switch {
+	case in.Kind != KindCluster, in.MultiAZ:
+		target = in.ID
+		if _, ok := m.Intent.restarted(target); !ok {
+			return Plan{}, false
+		}
+	default:
+		pending, _ := d.pendingMembers()
+		for _, mb := range pending {
+			if r, ok := m.Intent.restarted(mb.ID); !ok || !r.Confirmed {
+				waiting = append(waiting, mb)
+			}
+		}
+		if len(waiting) > 0 {
+			for _, mb := range waiting {
+				if r, ok := m.Intent.restarted(mb.ID); ok && ReadinessOf(mb.Status) == Ready {
+					return d.unconfirmed(why, r), true
+				}
+			}
+			return Plan{}, false // the others are restarted one by one as before
+		}
+		if held := d.heldMembers(); len(held) > 0 {
+			return Plan{}, false // exempt members: restart() says so
+		}
+	}
+	if target != "" {
+		r, _ := m.Intent.restarted(target)
+		if !d.ready() {
+			p, _ := d.wait(CompliantPendingReboot, why+"; "+in.Kind.noun()+" is "+d.busyWord()+" since forcessl restarted it at "+r.At.UTC().Format(time.RFC3339))
+			return p, true
+		}
+		if !r.Confirmed {
+			return d.unconfirmed(why, r), true
+		}
+	}
+	p := d.ownerPending(why)
+	p.Intent.Close = "forcessl restarted it for its change; what waits now is not forcessl's"
+	return p, true
+}
+
+// unconfirmed: forcessl's restart of a target for this intent may or may
+// not have happened, and a change still waits on it. forcessl restarts
+// once per change, so a person decides.
+func (d decision) unconfirmed(why string, r Restart) Plan {
+	return d.plan(CompliantPendingReboot, OutcomeRefused, fmt.Sprintf("%s; forcessl's reboot of %s at %s was not confirmed by RDS "+
+		"and a change still waits on it; forcessl reboots once per change, so it will not reboot again: "+
+		"reboot %s yourself when it suits you (`forcessl explain %s` shows what waits)",
+		why, r.Target, r.At.UTC().Format(time.RFC3339), r.Target, d.o.Resource.ID))
 }
 
 // ownerPending: the group is forcessl's, but what waits for a restart is

@@ -26,7 +26,10 @@ func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan
 		if err != nil {
 			return p, err
 		}
-		res, err := exec.Apply(ctx, p)
+		res, err := exec.Apply(ctx, p, r.guard(*o, p))
+		if serr := r.settleRestart(ctx, err); serr != nil {
+			err = errors.Join(err, serr)
+		}
 		r.changed = append(r.changed, res.Changed...)
 		if len(res.Changed) > 0 {
 			r.sc.Observer.Forget(p.TargetGroup())

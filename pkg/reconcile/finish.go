@@ -2,8 +2,10 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/gate"
@@ -69,21 +71,36 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 			r.log.ErrorContext(ctx, "reconcile failed, will be retried", "error", err.Error(), "outcome", "retry", "state", p.State)
 			return *ir, fmt.Errorf("reconcile %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 		}
+		if oerr := r.payOwed(ctx); oerr != nil {
+			return *ir, oerr
+		}
 		ir.Outcome, p.Outcome = plan.OutcomeFailed, plan.OutcomeFailed
 		r.log.ErrorContext(ctx, "reconcile failed permanently, event acknowledged", "error", err.Error(), "outcome", "failed",
 			"code", awserr.Code(err), "state", ir.State)
 		if !r.sc.Quiet && r.tell(p, err) {
 			ir.Notified = r.notify(ctx, r.notice(o, p, report, err.Error()))
+			if !ir.Notified && r.Notifier != nil {
+				r.mark = nil // not said: told again next time
+			}
 		}
 		r.forSecurityHub(ctx, o)
 		return *ir, r.remember(ctx, o, p, *ir)
 	}
+	if err := r.payOwed(ctx); err != nil {
+		return *ir, err
+	}
+	var owed error
 	if r.shouldNotify(p, report) && r.tell(p, nil) {
-		ir.Notified = r.notify(ctx, r.notice(o, p, report, ""))
+		n := r.notice(o, p, report, "")
+		ir.Notified = r.notify(ctx, n)
+		owed = r.unsent(n, ir.Notified)
 	}
 	r.forSecurityHub(ctx, o)
 	if err := r.remember(ctx, o, p, *ir); err != nil {
 		return *ir, err
+	}
+	if owed != nil {
+		return *ir, owed
 	}
 	level := slog.LevelInfo
 	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || report && p.State == plan.NonCompliant {
@@ -153,6 +170,48 @@ func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir res
 	if len(ir.Changed) > 0 {
 		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 	}
+	return nil
+}
+
+// unsent settles a notice whose publish did not succeed (sent false, with
+// notifications on). Its mark is not kept, so a finding is told again at
+// the next run. A change's message, which no later run would decide to
+// send (the change is done), is owed instead: kept in the resource's
+// memory and sent by the next run, and the error returned makes Lambda
+// retry soon.
+func (r *run) unsent(n notify.Notice, sent bool) error {
+	if sent || r.Notifier == nil {
+		return nil
+	}
+	r.mark = nil
+	if len(r.changed) == 0 || r.lease == nil {
+		return nil // nothing changed, or no memory to keep it in
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	r.prev.Owed = &state.OwedNotice{Outcome: string(n.Outcome), Fingerprint: fingerprint(string(n.Outcome), n.Reason, nil),
+		Body: body, Since: r.Now().UTC()}
+	r.dirty = true
+	return fmt.Errorf("the %s message for %s/%s/%s was not sent; it is kept and sent by the retry", n.Outcome, r.sc.Account, r.sc.Region, n.Instance)
+}
+
+// payOwed sends a message an earlier run owes (the outbox), before
+// anything else is told: once sent, it is cleared with this run's memory.
+// A crash between the two sends it once more, never more.
+func (r *run) payOwed(ctx context.Context) error {
+	o := r.prev.Owed
+	if o == nil || r.lease == nil || r.Notifier == nil {
+		return nil
+	}
+	var n notify.Notice
+	if err := json.Unmarshal(o.Body, &n); err != nil {
+		r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
+	} else if err := r.Notifier.Publish(ctx, n); err != nil {
+		return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+	}
+	r.prev.Owed, r.dirty = nil, true
 	return nil
 }
 

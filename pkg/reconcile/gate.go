@@ -143,9 +143,11 @@ func (r *run) resourceID(o *plan.Observed) string {
 	return o.Resource.ID
 }
 
-// watch is the breaker's look: when forcessl rebooted the resource within
-// the restart timeout's reach (its memory says so), judge how it came
-// back; broken opens the account's breaker, once, with one high-severity
+// watch is the breaker's judgement, hooked into the look after each of
+// forcessl's reboots (the re-check the plan schedules with every reboot,
+// issue 16, and the one at the restart timeout withLook adds): when
+// forcessl rebooted the resource within the timeout's reach (its memory
+// says so), judge how it came back; broken opens the account's breaker, once, with one high-severity
 // message (outcome breaker-open), and two in an hour pause the
 // organization. It returns the plan to report, changed only when the
 // breaker opened.
@@ -155,12 +157,16 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr e
 		return p
 	}
 	restarted, at := rebootedBy(r.prev)
-	if at.IsZero() || r.prev.State == string(plan.Compliant) && r.prev.StateSince.After(at) {
+	if at.IsZero() {
 		return p
 	}
+	// Judged from the reboot to shortly after the look at the timeout
+	// (Scheduler fires within minutes): a resource in trouble days later
+	// is not forcessl's reboot's doing. Compliance is no proof of health:
+	// the group can be in sync while the instance is still rebooting.
 	since := r.Now().Sub(at)
-	if since < 0 || since > 4*b.RestartTimeout+24*time.Hour {
-		return p // long settled, or judged already
+	if since < 0 || since > 2*b.RestartTimeout+15*time.Minute {
+		return p
 	}
 	var h gate.Health
 	var saw string
@@ -198,9 +204,21 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr e
 }
 
 // rebootedBy reads forcessl's last reboot from the resource's memory: the
-// members (or the resource) it restarted and when, zero if its last action
-// was no reboot.
+// targets it restarted and when (the latest), zero if none. The open
+// intent's restart records (written before each call, issue 16's
+// protocol) come first; once the intent is closed, the last action.
 func rebootedBy(m state.Resource) (restarted []string, at time.Time) {
+	if m.Intent != nil {
+		for _, r := range m.Intent.Restarts {
+			restarted = append(restarted, r.Target)
+			if r.At.After(at) {
+				at = r.At
+			}
+		}
+		if len(restarted) > 0 {
+			return restarted, at
+		}
+	}
 	for _, a := range strings.Split(m.LastAction, "; ") {
 		var id string
 		switch {

@@ -19,13 +19,18 @@ import (
 	"github.com/forcessl/forcessl/pkg/state"
 )
 
-// Lease timings. A reconcile takes seconds; the lease outlives a slow one
-// and expires on its own if its holder crashed (the expiry is in the write's
-// condition, not left to TTL).
+// Lease timings. A lease is short and renewed before every write a run
+// makes; a run waiting for it takes it over only after watching the same
+// holding and version for a whole LeaseFor on its own monotonic clock (the
+// rule of the DynamoDB Lock Client), so no two hosts' clocks are ever
+// compared, and a holder that crashed blocks the resource for one period.
 const (
-	LeaseFor     = 2 * time.Minute
-	LeaseWait    = 5 * time.Second        // how long a run waits for a lease another holds
-	leaseRetryIn = 500 * time.Millisecond // between tries
+	LeaseFor     = 20 * time.Second
+	LeaseWait    = 30 * time.Second // more than LeaseFor: a waiter can outlast a crashed holder
+	leaseRetryIn = time.Second      // between tries
+	// legacyLeaseFor is the period of a lease row written by versions that
+	// kept a wall-clock expiry instead (no token, no version).
+	legacyLeaseFor = 2 * time.Minute
 )
 
 // errBusy: another run holds the resource's lease and did not let go in
@@ -74,9 +79,15 @@ func (r *run) recall(ctx context.Context, o *plan.Observed) error {
 		return awserr.Classify(fmt.Errorf("read the state of %s: %w", o.Resource.ID, err))
 	}
 	r.prev, r.known = prev, known
+	if !r.recalled {
+		r.named, r.recalled = prev.Name, true
+	}
 	o.Memory = &plan.Memory{Known: known}
 	if in := prev.Intent; in != nil {
 		o.Memory.Intent = &plan.Intent{RecordedAt: in.RecordedAt, Group: in.Group, Changes: in.Changes, Cause: in.Cause}
+		for _, x := range in.Restarts {
+			o.Memory.Intent.Restarts = append(o.Memory.Intent.Restarts, plan.Restart{Target: x.Target, At: x.At, Confirmed: x.Confirmed})
+		}
 	}
 	return nil
 }
@@ -85,41 +96,89 @@ func (r *run) recall(ctx context.Context, o *plan.Observed) error {
 // (enforce mode), or it may tell people something, which must happen once
 // however many environments handle the same event at the same moment.
 func (r *run) mustHold(o plan.Observed, p plan.Plan) bool {
-	return r.remembered(o) && (r.writes(p) || r.mayTell(p))
+	return r.remembered(o) && (r.writes(p) || r.mayTell(p) || r.prev.Owed != nil)
 }
 
 // hold takes the resource's lease, waiting up to LeaseWait for another
-// holder. It reports whether the resource's memory moved meanwhile (the
-// other holder acted): then the caller observes and decides again.
+// holder, and taking it over from one whose lease stayed at the same
+// version for a whole period. It reports whether the resource's memory
+// moved meanwhile (another run acted, or a holder stopped mid-way): then
+// the caller observes and decides again.
 func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved bool, err error) {
 	k := r.key(*o)
-	// Tries are counted, not timed against the clock: the lease's own
-	// times come from r.Now, which a test may hold still.
+	var watched state.Lease
+	var since time.Time
+	// Tries are counted, not timed: how long the watch lasted is read from
+	// r.Now, which a test or the simulator may hold still or move.
 	for try := 0; ; try++ {
-		now := r.Now()
-		ok, err := r.Store.Acquire(ctx, k, r.owner(), now, now.Add(LeaseFor))
+		l, ok, err := r.Store.Acquire(ctx, k, r.owner(), LeaseFor)
 		if err != nil {
 			return nil, false, awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
 		}
+		if !ok && l.Token == "" && l.Owner != "" && l.Period == 0 {
+			l.Period = legacyLeaseFor
+		}
+		switch now := r.Now(); {
+		case ok:
+		case l.Owner == "" || l.Token != watched.Token || l.Version != watched.Version || watched.Owner == "":
+			watched, since = l, now // a new holding or a renewal: watch it afresh
+		case now.Sub(since) >= watched.Period:
+			if l, ok, err = r.Store.TakeOver(ctx, watched, r.owner(), LeaseFor); err != nil {
+				return nil, false, awserr.Classify(fmt.Errorf("take over the lease of %s: %w", o.Resource.ID, err))
+			}
+			if ok {
+				r.log.WarnContext(ctx, "lease taken over from a holder that stopped renewing it", "holder", watched.Owner)
+				moved = true
+			}
+		}
 		if ok {
+			r.lease = &l
 			break
 		}
-		if try == int(LeaseWait/leaseRetryIn) {
+		if try == r.leaseTries() {
 			return nil, false, errBusy
 		}
 		r.sleep(leaseRetryIn)
 	}
 	release = func() {
-		if err := r.Store.Release(context.WithoutCancel(ctx), k, r.owner()); err != nil {
-			r.log.WarnContext(ctx, "lease not released (it expires by itself)", "error", err.Error())
+		if err := r.Store.Release(context.WithoutCancel(ctx), *r.lease); err != nil {
+			r.log.WarnContext(ctx, "lease not released (another run takes it over after one period)", "error", err.Error())
 		}
+		r.lease = nil
 	}
 	version := r.prev.Version
 	if err := r.recall(ctx, o); err != nil {
 		release()
 		return nil, false, err
 	}
-	return release, r.prev.Version != version, nil
+	return release, moved || r.prev.Version != version, nil
+}
+
+// leaseTries bounds the wait for a lease: a sweep defers a held resource
+// to its holder after a short wait (the next sweep or event comes back to
+// it); an event waits long enough to outlast a holder that crashed.
+func (r *run) leaseTries() int {
+	if r.sc.DeferBusy {
+		return int(deferWait / leaseRetryIn)
+	}
+	return int(LeaseWait / leaseRetryIn)
+}
+
+const deferWait = 5 * time.Second
+
+// renew starts a new period of the run's lease, and proves it is still
+// held: a run whose lease was taken over stops before its next write, and
+// a retry starts over.
+func (r *run) renew(ctx context.Context) error {
+	if r.lease == nil {
+		return nil
+	}
+	l, err := r.Store.Renew(ctx, *r.lease)
+	if err != nil {
+		return awserr.Classify(fmt.Errorf("renew the lease of %s: %w", r.res.Name, err))
+	}
+	r.lease = &l
+	return nil
 }
 
 func (r *run) sleep(d time.Duration) {
@@ -165,7 +224,11 @@ func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir res
 	case ic.Close != "":
 		n.Intent = nil
 	case ic.Record != nil && (len(ir.Changed) > 0 || ic.Seed):
-		n.Intent = &state.Intent{RecordedAt: ic.Record.RecordedAt, Group: ic.Record.Group, Changes: ic.Record.Changes, Cause: ic.Record.Cause}
+		// Written ahead of the change already (with any restart since):
+		// kept as it is.
+		if in := n.Intent; in == nil || in.Group != ic.Record.Group || !in.RecordedAt.Equal(ic.Record.RecordedAt) {
+			n.Intent = &state.Intent{RecordedAt: ic.Record.RecordedAt, Group: ic.Record.Group, Changes: ic.Record.Changes, Cause: ic.Record.Cause}
+		}
 	}
 	n.Notice = mark
 	if mark == nil {
@@ -201,8 +264,8 @@ func (r *run) record(ctx context.Context, o plan.Observed, p plan.Plan, ir resul
 	k := r.key(o)
 	n := next(r.prev, k, o, p, ir, r.mark, now)
 	var errs []error
-	if !r.known || !same(n, r.prev) {
-		n.UpdatedAt = now
+	if !r.known || r.dirty || !same(n, r.prev) {
+		n.UpdatedAt, n.Fence = now, r.lease
 		switch err := r.Store.PutResource(ctx, n); {
 		case errors.Is(err, state.ErrConflict) && !r.writes(p):
 			// Another run recorded the same observation meanwhile.
@@ -217,46 +280,12 @@ func (r *run) record(ctx context.Context, o plan.Observed, p plan.Plan, ir resul
 			errs = append(errs, fmt.Errorf("append history of %s: %w", o.Resource.ID, err))
 		}
 	}
-	if !r.known || r.prev.Name != o.Resource.ID {
+	if r.named != o.Resource.ID { // as the table had it before this run (a write-ahead may have named it since)
 		if err := r.Store.LinkName(ctx, r.sc.Account, r.sc.Region, string(o.Resource.Kind), o.Resource.ID, k.ResourceID, now); err != nil {
 			errs = append(errs, fmt.Errorf("link the name %s: %w", o.Resource.ID, err))
 		}
 	}
-	if ic := p.Intent; ic.Record != nil && len(ir.Changed) > 0 {
-		errs = append(errs, r.alsoOwed(ctx, ic)...)
-	}
 	return errors.Join(errs...)
-}
-
-// alsoOwed records forcessl's intent on the other users of a group it
-// changed in place: their pending reboot is forcessl's too.
-func (r *run) alsoOwed(ctx context.Context, ic plan.IntentChange) []error {
-	var errs []error
-	for _, ref := range ic.Also {
-		if ref.ResourceID == "" {
-			continue
-		}
-		k := state.Key{Account: r.sc.Account, Region: r.sc.Region, ResourceID: ref.ResourceID}
-		for attempt := 0; attempt < 3; attempt++ {
-			m, _, err := r.Store.Resource(ctx, k)
-			if err != nil {
-				errs = append(errs, err)
-				break
-			}
-			if m.Key == (state.Key{}) {
-				m.Key, m.Kind, m.Name = k, string(ref.Kind), ref.ID
-			}
-			m.Intent = &state.Intent{RecordedAt: ic.Record.RecordedAt, Group: ic.Record.Group, Changes: ic.Record.Changes, Cause: ic.Record.Cause}
-			m.UpdatedAt = r.Now().UTC()
-			if err = r.Store.PutResource(ctx, m); !errors.Is(err, state.ErrConflict) {
-				if err != nil {
-					errs = append(errs, fmt.Errorf("record the owed reboot of %s: %w", ref.ID, err))
-				}
-				break
-			}
-		}
-	}
-	return errs
 }
 
 // findings are the outcomes told once, as findings; the others are told

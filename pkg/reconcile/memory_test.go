@@ -66,7 +66,7 @@ func TestRebootsOnlyForItsOwnChange(t *testing.T) {
 	if got := e.Notes.Take(); !equal(got, []string{"owner-change-pending"}) {
 		t.Errorf("the owner's pending change must be said once: %v", got)
 	}
-	if s := e.ScheduleAt("orders"); s != "" {
+	if s := e.RebootAt("orders"); s != "" {
 		t.Errorf("a reboot was scheduled for the owner's change: %s", s)
 	}
 	// Not even at the next window, nor on a restart that is not forcessl's.
@@ -221,7 +221,7 @@ func TestSweepDefersToTheLeaseHolder(t *testing.T) {
 	e := remembering(t, "enforce")
 	e.AddSQLServer("orders")
 	k := state.Key{Account: e.AWS.Account, Region: e.AWS.Region, ResourceID: e.AWS.Get("orders").ResourceID}
-	if ok, err := e.Store.Acquire(context.Background(), k, "someone-else", now, now.Add(time.Hour)); !ok || err != nil {
+	if _, ok, err := e.Store.Acquire(context.Background(), k, "someone-else", time.Hour); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	_, err := e.Invoke(t, []byte(`{"detail-type":"forcessl Sweep Item","source":"forcessl","account":"123456789012","region":"us-east-1",

@@ -171,7 +171,19 @@ type run struct {
 	prev  state.Resource
 	known bool
 	mark  *state.NoticeMark
-	gated gateState
+	// named is the resource's name in its memory as last read from the
+	// table ("" for a resource never stored), for the name link.
+	named    string
+	recalled bool
+	// lease is the resource's lease while this run holds it.
+	lease *state.Lease
+	// dirty: prev was changed in place (a notice owed or paid) and must be
+	// written even if nothing else is.
+	dirty bool
+	// restarting is the target whose restart marker was written last and
+	// whose call has not been seen to succeed yet.
+	restarting string
+	gated      gateState
 }
 
 // observe reads the resource afresh (or takes it from a listing): every

@@ -9,7 +9,10 @@ import (
 )
 
 func TestDigestRebootsDue(t *testing.T) {
-	at := func(d time.Duration) *time.Time { t := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).Add(d); return &t }
+	at := func(d time.Duration) *time.Time {
+		t := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).Add(d)
+		return &t
+	}
 	f := func(name string, when *time.Time) Finding {
 		return Finding{Account: "111111111111", Region: "eu-west-1", Instance: name, Bucket: PendingReboot, RebootAt: when}
 	}

@@ -39,15 +39,15 @@ func checkName(account, region, kind, name, resourceID string, at time.Time) err
 	return nil
 }
 
-func checkLease(k Key, owner string, now, until time.Time) error {
+func checkLease(k Key, owner string, period time.Duration) error {
 	if err := k.check(); err != nil {
 		return err
 	}
 	if owner == "" {
 		return fmt.Errorf("state: lease on %s without an owner", k)
 	}
-	if !until.After(now) {
-		return fmt.Errorf("state: lease on %s until %s is not after now %s", k, fmtTime(until), fmtTime(now))
+	if period <= 0 {
+		return fmt.Errorf("state: lease on %s for a period of %s", k, period)
 	}
 	return nil
 }

@@ -65,7 +65,15 @@ func (d *Dynamo) PutResource(ctx context.Context, r Resource) error {
 		cond, names = "#version = :version", map[string]string{"#version": "version"}
 		values = map[string]types.AttributeValue{":version": num(r.Version)}
 	}
-	err := d.put(ctx, toResourceItem(r, r.Version+1), cond, names, values)
+	var err error
+	if r.Fence != nil {
+		var item map[string]types.AttributeValue
+		if item, err = attributevalue.MarshalMap(toResourceItem(r, r.Version+1)); err == nil {
+			err = d.fencedPut(ctx, *r.Fence, item, cond, names, values)
+		}
+	} else {
+		err = d.put(ctx, toResourceItem(r, r.Version+1), cond, names, values)
+	}
 	if isConditionFailed(err) {
 		err = ErrConflict
 	}

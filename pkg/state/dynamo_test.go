@@ -88,8 +88,16 @@ func TestDynamoErrorsCarryContext(t *testing.T) {
 		{"read history", func() error { _, err := d.History(ctx, keyA); return err }},
 		{"link name", func() error { return d.LinkName(ctx, "1", "r", state.KindInstance, "n", "db-A", at(0)) }},
 		{"read name links", func() error { _, err := d.Names(ctx, "1", "r", state.KindInstance, "n"); return err }},
-		{"acquire lease", func() error { _, err := d.Acquire(ctx, keyA, "o", at(0), at(time.Minute)); return err }},
-		{"release lease", func() error { return d.Release(ctx, keyA, "o") }},
+		{"acquire lease", func() error { _, _, err := d.Acquire(ctx, keyA, "o", time.Minute); return err }},
+		{"take over lease", func() error {
+			_, _, err := d.TakeOver(ctx, state.Lease{Key: keyA, Token: "t", Version: "v"}, "o", time.Minute)
+			return err
+		}},
+		{"renew lease", func() error {
+			_, err := d.Renew(ctx, state.Lease{Key: keyA, Owner: "o", Token: "t", Period: time.Minute})
+			return err
+		}},
+		{"release lease", func() error { return d.Release(ctx, state.Lease{Key: keyA, Owner: "o", Token: "t"}) }},
 		{"start sweep run", func() error { return d.StartRun(ctx, state.Run{SweepID: "s", StartedAt: at(0)}) }},
 		{"record sweep item", func() error {
 			_, _, err := d.RecordItem(ctx, "s", state.ItemRecord{Account: "1", Region: "r"})
@@ -109,26 +117,22 @@ func TestDynamoErrorsCarryContext(t *testing.T) {
 	}
 }
 
-// TestDynamoExpiredLeaseTakenOverWhileItemRemains: a crashed holder's lease
-// is taken over because leaseUntil has passed, checked in the write's
-// condition, while the item (its ttl long past, but TTL deletes lazily) is
-// still in the table.
-func TestDynamoExpiredLeaseTakenOverWhileItemRemains(t *testing.T) {
+// TestDynamoLeaseRow: the lease row holds no time the taker compares,
+// only the holder's token, its record version and its period.
+func TestDynamoLeaseRow(t *testing.T) {
 	c := newTable(t)
 	d := state.NewDynamo(c, table)
-	ctx := t.Context()
-	if ok, err := d.Acquire(ctx, keyA, "crashed", at(0), at(time.Minute)); !ok || err != nil {
+	l, ok, err := d.Acquire(t.Context(), keyA, "lambda-1", 20*time.Second)
+	if !ok || err != nil {
 		t.Fatalf("Acquire = %v, %v", ok, err)
 	}
-	const pk = "resource#111111111111#eu-west-1#db-AAAA"
-	if got := show(rawItem(t, c, pk, "lease")["owner"]); got != "S:crashed" {
-		t.Fatalf("lease owner before takeover = %s", got)
+	row := rawItem(t, c, "resource#111111111111#eu-west-1#db-AAAA", "lease")
+	for attr, want := range map[string]string{"owner": "S:lambda-1", "token": "S:" + l.Token, "rvn": "S:" + l.Version, "periodMs": "N:20000"} {
+		if got := show(row[attr]); got != want {
+			t.Errorf("lease %s = %s, want %s", attr, got, want)
+		}
 	}
-	// A week later: past leaseUntil and past the item's ttl.
-	if ok, err := d.Acquire(ctx, keyA, "next", at(7*24*time.Hour), at(7*24*time.Hour+time.Minute)); !ok || err != nil {
-		t.Fatalf("takeover = %v, %v; want true", ok, err)
-	}
-	if got := show(rawItem(t, c, pk, "lease")["owner"]); got != "S:next" {
-		t.Errorf("lease owner after takeover = %s, want S:next", got)
+	if _, ok := row["leaseUntil"]; ok {
+		t.Error("the lease row still carries a wall-clock expiry")
 	}
 }

@@ -24,15 +24,30 @@ type resourceItem struct {
 	Intent       *intentAttr `dynamodbav:"intent,omitempty"`
 	Notice       *noticeAttr `dynamodbav:"notice,omitempty"`
 	SecurityHub  *hubAttr    `dynamodbav:"securityHub,omitempty"`
+	Owed         *owedAttr   `dynamodbav:"owed,omitempty"`
 	Version      int64       `dynamodbav:"version"`
 	UpdatedAt    string      `dynamodbav:"updatedAt,omitempty"`
 }
 
 type intentAttr struct {
-	RecordedAt string   `dynamodbav:"recordedAt,omitempty"`
-	Group      string   `dynamodbav:"group,omitempty"`
-	Changes    []string `dynamodbav:"changes,omitempty"`
-	Cause      string   `dynamodbav:"cause,omitempty"`
+	RecordedAt string        `dynamodbav:"recordedAt,omitempty"`
+	Group      string        `dynamodbav:"group,omitempty"`
+	Changes    []string      `dynamodbav:"changes,omitempty"`
+	Cause      string        `dynamodbav:"cause,omitempty"`
+	Restarts   []restartAttr `dynamodbav:"restarts,omitempty"`
+}
+
+type restartAttr struct {
+	Target    string `dynamodbav:"target"`
+	At        string `dynamodbav:"at"`
+	Confirmed bool   `dynamodbav:"confirmed"`
+}
+
+type owedAttr struct {
+	Outcome     string `dynamodbav:"outcome,omitempty"`
+	Fingerprint string `dynamodbav:"fingerprint,omitempty"`
+	Body        string `dynamodbav:"body,omitempty"`
+	Since       string `dynamodbav:"since,omitempty"`
 }
 
 type noticeAttr struct {
@@ -102,6 +117,12 @@ func toResourceItem(r Resource, version int64) resourceItem {
 	}
 	if i := r.Intent; i != nil {
 		it.Intent = &intentAttr{RecordedAt: fmtTime(i.RecordedAt), Group: i.Group, Changes: cloneStrings(i.Changes), Cause: i.Cause}
+		for _, r := range i.Restarts {
+			it.Intent.Restarts = append(it.Intent.Restarts, restartAttr{Target: r.Target, At: fmtTime(r.At), Confirmed: r.Confirmed})
+		}
+	}
+	if o := r.Owed; o != nil {
+		it.Owed = &owedAttr{Outcome: o.Outcome, Fingerprint: o.Fingerprint, Body: string(o.Body), Since: fmtTime(o.Since)}
 	}
 	if n := r.Notice; n != nil {
 		it.Notice = &noticeAttr{Fingerprint: n.Fingerprint, Outcome: n.Outcome,
@@ -132,6 +153,15 @@ func (it resourceItem) resource(k Key) (Resource, error) {
 	}
 	if i := it.Intent; i != nil {
 		r.Intent = &Intent{RecordedAt: p.at(i.RecordedAt), Group: i.Group, Changes: cloneStrings(i.Changes), Cause: i.Cause}
+		for _, rs := range i.Restarts {
+			r.Intent.Restarts = append(r.Intent.Restarts, Restart{Target: rs.Target, At: p.at(rs.At), Confirmed: rs.Confirmed})
+		}
+	}
+	if o := it.Owed; o != nil {
+		r.Owed = &OwedNotice{Outcome: o.Outcome, Fingerprint: o.Fingerprint, Since: p.at(o.Since)}
+		if o.Body != "" {
+			r.Owed.Body = []byte(o.Body)
+		}
 	}
 	if n := it.Notice; n != nil {
 		r.Notice = &NoticeMark{Fingerprint: n.Fingerprint, Outcome: n.Outcome,
@@ -202,14 +232,22 @@ func (it recordItem) record() (ItemRecord, error) {
 }
 
 type leaseItem struct {
-	PK         string `dynamodbav:"pk"`
-	SK         string `dynamodbav:"sk"`
-	Owner      string `dynamodbav:"owner"`
-	LeaseUntil int64  `dynamodbav:"leaseUntil"` // epoch milliseconds: leases are short
-	TTL        int64  `dynamodbav:"ttl"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Owner    string `dynamodbav:"owner"`
+	Token    string `dynamodbav:"token"`
+	RVN      string `dynamodbav:"rvn"`      // the record version number, new at every renewal
+	PeriodMS int64  `dynamodbav:"periodMs"` // how long a waiter watches RVN before taking over
+	// TTL only cleans up after a crash: a lease is never judged by it, nor
+	// by any stored time.
+	TTL int64 `dynamodbav:"ttl"`
 }
 
-func toLeaseItem(k Key, owner string, until time.Time) leaseItem {
-	return leaseItem{PK: k.pk(), SK: skLease, Owner: owner, LeaseUntil: until.UnixMilli(),
-		TTL: epochSeconds(until.Add(leaseTTLSlack))}
+func toLeaseItem(l Lease) leaseItem {
+	return leaseItem{PK: l.Key.pk(), SK: skLease, Owner: l.Owner, Token: l.Token, RVN: l.Version,
+		PeriodMS: l.Period.Milliseconds(), TTL: epochSeconds(time.Now().Add(leaseTTLSlack))}
+}
+
+func (it leaseItem) lease(k Key) Lease {
+	return Lease{Key: k, Owner: it.Owner, Token: it.Token, Version: it.RVN, Period: time.Duration(it.PeriodMS) * time.Millisecond}
 }

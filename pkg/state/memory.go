@@ -57,6 +57,9 @@ func (m *Memory) PutResource(_ context.Context, r Resource) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if f := r.Fence; f != nil && m.leases[r.Key.pk()].Token != f.Token {
+		return fmt.Errorf("put resource state %s at version %d: %w", r.Key, r.Version, ErrLeaseLost)
+	}
 	if m.resources[r.Key.pk()].Version != r.Version { // absent: Version 0
 		return fmt.Errorf("put resource state %s at version %d: %w", r.Key, r.Version, ErrConflict)
 	}
@@ -141,29 +144,57 @@ func (m *Memory) Names(_ context.Context, account, region, kind, name string) ([
 	return out, nil
 }
 
-func (m *Memory) Acquire(_ context.Context, k Key, owner string, now, until time.Time) (bool, error) {
-	if err := checkLease(k, owner, now, until); err != nil {
-		return false, err
+func (m *Memory) Acquire(_ context.Context, k Key, owner string, period time.Duration) (Lease, bool, error) {
+	if err := checkLease(k, owner, period); err != nil {
+		return Lease{}, false, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	// The negation of Dynamo's condition:
-	// attribute_not_exists(pk) OR leaseUntil < :now OR owner = :owner.
-	if cur, ok := m.leases[k.pk()]; ok && cur.LeaseUntil >= now.UnixMilli() && cur.Owner != owner {
-		return false, nil
+	// The negation of Dynamo's condition: attribute_not_exists(pk) OR owner = :owner.
+	if cur, ok := m.leases[k.pk()]; ok && cur.Owner != owner {
+		return cur.lease(k), false, nil
 	}
-	m.leases[k.pk()] = toLeaseItem(k, owner, until)
-	return true, nil
+	l := newLease(k, owner, period)
+	m.leases[k.pk()] = toLeaseItem(l)
+	return l, true, nil
 }
 
-func (m *Memory) Release(_ context.Context, k Key, owner string) error {
-	if err := k.check(); err != nil {
+func (m *Memory) TakeOver(_ context.Context, stale Lease, owner string, period time.Duration) (Lease, bool, error) {
+	if err := checkLease(stale.Key, owner, period); err != nil {
+		return Lease{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur := m.leases[stale.Key.pk()]; cur.Token != stale.Token || cur.RVN != stale.Version {
+		return Lease{}, false, nil
+	}
+	l := newLease(stale.Key, owner, period)
+	m.leases[stale.Key.pk()] = toLeaseItem(l)
+	return l, true, nil
+}
+
+func (m *Memory) Renew(_ context.Context, l Lease) (Lease, error) {
+	if err := checkLease(l.Key, l.Owner, l.Period); err != nil {
+		return Lease{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leases[l.Key.pk()].Token != l.Token {
+		return Lease{}, fmt.Errorf("renew lease on %s for %s: %w", l.Key, l.Owner, ErrLeaseLost)
+	}
+	l.Version = newToken()
+	m.leases[l.Key.pk()] = toLeaseItem(l)
+	return l, nil
+}
+
+func (m *Memory) Release(_ context.Context, l Lease) error {
+	if err := l.Key.check(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if cur, ok := m.leases[k.pk()]; ok && cur.Owner == owner {
-		delete(m.leases, k.pk())
+	if cur, ok := m.leases[l.Key.pk()]; ok && cur.Token == l.Token {
+		delete(m.leases, l.Key.pk())
 	}
 	return nil
 }

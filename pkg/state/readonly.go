@@ -20,11 +20,15 @@ func (readOnly) AppendHistory(context.Context, Key, HistoryEntry, time.Duration)
 func (readOnly) LinkName(context.Context, string, string, string, string, string, time.Time) error {
 	return nil
 }
-func (readOnly) Acquire(context.Context, Key, string, time.Time, time.Time) (bool, error) {
-	return true, nil
+func (readOnly) Acquire(_ context.Context, k Key, owner string, period time.Duration) (Lease, bool, error) {
+	return Lease{Key: k, Owner: owner, Period: period}, true, nil
 }
-func (readOnly) Release(context.Context, Key, string) error { return nil }
-func (readOnly) StartRun(context.Context, Run) error        { return nil }
+func (readOnly) TakeOver(_ context.Context, stale Lease, owner string, period time.Duration) (Lease, bool, error) {
+	return Lease{Key: stale.Key, Owner: owner, Period: period}, true, nil
+}
+func (readOnly) Renew(_ context.Context, l Lease) (Lease, error) { return l, nil }
+func (readOnly) Release(context.Context, Lease) error            { return nil }
+func (readOnly) StartRun(context.Context, Run) error             { return nil }
 func (readOnly) RecordItem(context.Context, string, ItemRecord) (bool, Run, error) {
 	return false, Run{}, nil
 }

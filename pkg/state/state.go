@@ -17,6 +17,29 @@ type Intent struct {
 	Group      string   // the parameter group forcessl changed or attached
 	Changes    []string // what it changed, for messages and history
 	Cause      string   // the trigger that made the change (event ID, sweep run)
+	// Restarts are forcessl's reboots for this intent, each written before
+	// its RebootDBInstance/RebootDBCluster call and confirmed after it. A
+	// target forcessl restarted is never restarted again for the same
+	// intent: what waits on it afterwards is not forcessl's change.
+	Restarts []Restart
+}
+
+// Restart is one of forcessl's reboots, recorded before the call is made.
+type Restart struct {
+	Target string // the instance, member or Multi-AZ DB cluster restarted
+	At     time.Time
+	// Confirmed: the call returned success. Unconfirmed means the run
+	// stopped, or the call failed in a way that does not say whether RDS
+	// acted (a timeout, a 5xx).
+	Confirmed bool
+}
+
+// OwedNotice is a message forcessl decided to send whose publish has not
+// succeeded yet (the outbox): the next run for the resource sends it.
+type OwedNotice struct {
+	Outcome, Fingerprint string
+	Body                 []byte // the notice, opaque here (JSON)
+	Since                time.Time
 }
 
 // NoticeMark remembers the last notice sent for a resource, so a repeat is
@@ -44,8 +67,29 @@ type Resource struct {
 	Intent             *Intent
 	Notice             *NoticeMark
 	SecurityHub        *HubMark
+	Owed               *OwedNotice
 	Version            int64 // optimistic concurrency: 0 for a resource never stored
 	UpdatedAt          time.Time
+	// Fence, when set, makes PutResource succeed only while that lease is
+	// still held under its token (ErrLeaseLost otherwise). Not stored.
+	Fence *Lease
+}
+
+// Lease is a resource's lease as its holder, or a run waiting for it, saw
+// it. Nothing in it is a wall-clock time: a waiter decides that a holder
+// has stopped only by seeing Version unchanged for a whole Period on its
+// own monotonic clock (the rule of the DynamoDB Lock Client), so hosts whose
+// clocks disagree cannot take each other's live leases.
+type Lease struct {
+	Key   Key
+	Owner string
+	// Token names one holding: writes fenced on it fail as soon as the
+	// lease has been taken over, however late the old holder wakes up.
+	Token string
+	// Version changes at every renewal.
+	Version string
+	// Period is how long the holder promises to renew within.
+	Period time.Duration
 }
 
 // Resource kinds, as stored in the kind attribute and the name-link key.
@@ -94,6 +138,9 @@ var (
 	// ErrConflict means an optimistic write lost: someone else wrote the
 	// item since it was read. Re-read and decide again.
 	ErrConflict = errors.New("state: conflicting write (item changed since it was read)")
+	// ErrLeaseLost means the caller's lease was taken over (its holding
+	// token is gone): stop writing, and let a retry start over.
+	ErrLeaseLost = errors.New("state: lease lost (taken over by another run)")
 	// ErrUnknownRun means a sweep run was used before StartRun stored it.
 	ErrUnknownRun = errors.New("state: unknown sweep run")
 )
@@ -121,14 +168,22 @@ type Store interface {
 	// Names returns every resource ID that has carried the name.
 	Names(ctx context.Context, account, region, kind, name string) ([]NameLink, error)
 
-	// Acquire takes the resource's lease for owner until `until` if nobody
-	// else holds one that is unexpired at now (the expiry is checked in the
-	// write's condition, never left to TTL). It returns false, nil when
-	// someone else holds it; re-acquiring one's own lease extends it.
-	Acquire(ctx context.Context, k Key, owner string, now, until time.Time) (bool, error)
-	// Release drops the lease if owner still holds it; otherwise (gone,
-	// expired and taken over) it does nothing and returns nil.
-	Release(ctx context.Context, k Key, owner string) error
+	// Acquire takes the resource's lease for owner, for period, if nobody
+	// holds it or owner does (a new holding: a new token). When someone
+	// else holds it, it returns false and their lease as stored, for the
+	// caller to watch. No clock is compared.
+	Acquire(ctx context.Context, k Key, owner string, period time.Duration) (Lease, bool, error)
+	// TakeOver takes the lease from a holder the caller has watched at
+	// stale.Version for a whole stale.Period: only if it is still exactly
+	// that holding and version. False when it moved (renewed, released,
+	// taken by another).
+	TakeOver(ctx context.Context, stale Lease, owner string, period time.Duration) (Lease, bool, error)
+	// Renew starts a new period of l's holding (a new Version);
+	// ErrLeaseLost when the holding is gone.
+	Renew(ctx context.Context, l Lease) (Lease, error)
+	// Release drops the lease if l's holding still has it; otherwise (gone,
+	// taken over) it does nothing and returns nil.
+	Release(ctx context.Context, l Lease) error
 
 	// StartRun stores a sweep run; starting the same ID again is a no-op.
 	StartRun(ctx context.Context, r Run) error

@@ -86,7 +86,7 @@ func TestDynamoItemLayout(t *testing.T) {
 	}
 	must(d.PutResource(ctx, fullResource()))
 	must(d.AppendHistory(ctx, keyA, state.HistoryEntry{At: at(0), Name: "orders"}, 400*24*time.Hour))
-	_, err := d.Acquire(ctx, keyA, "lambda-1", at(0), at(time.Minute))
+	_, _, err := d.Acquire(ctx, keyA, "lambda-1", time.Minute)
 	must(err)
 	must(d.LinkName(ctx, keyA.Account, keyA.Region, state.KindInstance, "orders", keyA.ResourceID, at(0)))
 	must(d.StartRun(ctx, state.Run{SweepID: "s1", Mode: "report", StartedAt: at(0), Total: 1}))
@@ -103,8 +103,7 @@ func TestDynamoItemLayout(t *testing.T) {
 			"stateSince": "S:2026-11-26T09:00:00.000000000Z", "ttl": "-"}},
 		{"history entry", rpk, "history#2026-11-26T10:00:00.000000000Z#", map[string]string{
 			"ttl": "N:" + secs(400*24*time.Hour), "at": "S:2026-11-26T10:00:00.000000000Z"}},
-		{"lease", rpk, "lease", map[string]string{"owner": "S:lambda-1",
-			"leaseUntil": "N:" + strconv.FormatInt(at(time.Minute).UnixMilli(), 10), "ttl": "N:" + secs(24*time.Hour+time.Minute)}},
+		{"lease", rpk, "lease", map[string]string{"owner": "S:lambda-1", "periodMs": "N:60000", "leaseUntil": "-"}},
 		{"name link", "name#111111111111#eu-west-1#db-instance#orders", "db-AAAA", map[string]string{
 			"firstSeen": "S:2026-11-26T10:00:00.000000000Z", "ttl": "-"}},
 		{"sweep run", "sweep#s1", "run", map[string]string{"done": "N:1", "total": "N:1", "ttl": "N:" + secs(30*24*time.Hour)}},
@@ -160,7 +159,7 @@ func TestMemoryConcurrent(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start // every goroutine at the same instant, with the same clock
-			ok, err := s.Acquire(ctx, keyA, "owner-"+strconv.Itoa(i), at(0), at(time.Minute))
+			_, ok, err := s.Acquire(ctx, keyA, "owner-"+strconv.Itoa(i), time.Minute)
 			if err != nil {
 				t.Error(err)
 			}

@@ -95,7 +95,7 @@ func testInvalidKeys(t *testing.T, s state.Store) {
 		"AppendHistory": func() error { return s.AppendHistory(ctx, bad, state.HistoryEntry{At: at(0)}, 0) },
 		"history at 0":  func() error { return s.AppendHistory(ctx, keyA, state.HistoryEntry{}, 0) },
 		"LinkName":      func() error { return s.LinkName(ctx, "1", "r", state.KindInstance, "a#b", "db-A", at(0)) },
-		"Acquire":       func() error { _, err := s.Acquire(ctx, keyA, "", at(0), at(time.Minute)); return err },
+		"Acquire":       func() error { _, _, err := s.Acquire(ctx, keyA, "", time.Minute); return err },
 		"StartRun":      func() error { return s.StartRun(ctx, state.Run{SweepID: "s1"}) }, // no start time
 		"RecordItem": func() error {
 			_, _, err := s.RecordItem(ctx, "s1", state.ItemRecord{Account: "", Region: "r"})

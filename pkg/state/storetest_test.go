@@ -127,7 +127,7 @@ func testHistory(t *testing.T, s state.Store) {
 	// Other rows in the same partition, and another resource's history,
 	// must not show up.
 	mustPut(t, s, state.Resource{Key: keyA, Name: "orders"})
-	if ok, err := s.Acquire(ctx, keyA, "x", at(0), at(time.Minute)); !ok || err != nil {
+	if _, ok, err := s.Acquire(ctx, keyA, "x", time.Minute); !ok || err != nil {
 		t.Fatalf("Acquire = %v, %v", ok, err)
 	}
 	if err := s.AppendHistory(ctx, keyB, state.HistoryEntry{At: at(0), Reason: "other"}, 0); err != nil {
@@ -195,44 +195,74 @@ func testNames(t *testing.T, s state.Store) {
 
 func testLease(t *testing.T, s state.Store) {
 	ctx := t.Context()
-	// One timeline; each step depends on the ones before it.
-	steps := []struct {
-		name       string
-		op         string // acquire or release
-		owner      string
-		now, until time.Time
-		want       bool
-	}{
-		{"free lease taken", "acquire", "a", at(0), at(time.Minute), true},
-		{"second owner refused", "acquire", "b", at(time.Second), at(time.Minute), false},
-		{"refused at the expiry instant", "acquire", "b", at(time.Minute), at(2 * time.Minute), false},
-		{"own lease extended", "acquire", "a", at(30 * time.Second), at(2 * time.Minute), true},
-		{"refused until the extended expiry", "acquire", "b", at(90 * time.Second), at(3 * time.Minute), false},
-		{"expired lease taken over (item still there)", "acquire", "b", at(2*time.Minute + time.Millisecond), at(3 * time.Minute), true},
-		{"former owner's release leaves it", "release", "a", time.Time{}, time.Time{}, true},
-		{"so a third owner is refused", "acquire", "c", at(150 * time.Second), at(4 * time.Minute), false},
-		{"owner releases", "release", "b", time.Time{}, time.Time{}, true},
-		{"released lease taken at once", "acquire", "c", at(150 * time.Second), at(4 * time.Minute), true},
-		{"release twice is harmless", "release", "c", time.Time{}, time.Time{}, true},
-		{"release of a lease never taken", "release", "c", time.Time{}, time.Time{}, true},
-	}
-	for _, st := range steps {
-		var got bool
-		var err error
-		if st.op == "acquire" {
-			got, err = s.Acquire(ctx, keyA, st.owner, st.now, st.until)
-		} else {
-			got, err = true, s.Release(ctx, keyA, st.owner)
+	must := func(l state.Lease, ok bool, err error) state.Lease {
+		t.Helper()
+		if err != nil || !ok {
+			t.Fatalf("= %v, %v; want the lease", ok, err)
 		}
-		if err != nil || got != st.want {
-			t.Fatalf("%s: %s(%s) = %v, %v; want %v", st.name, st.op, st.owner, got, err, st.want)
-		}
+		return l
 	}
-	if ok, err := s.Acquire(ctx, keyB, "b", at(0), at(time.Minute)); !ok || err != nil {
+	a := must(s.Acquire(ctx, keyA, "a", time.Minute))
+	if a.Token == "" || a.Version == "" || a.Period != time.Minute || a.Owner != "a" {
+		t.Fatalf("a's lease: %+v", a)
+	}
+	// b finds it held and is shown the holding to watch.
+	seen, ok, err := s.Acquire(ctx, keyA, "b", time.Minute)
+	if ok || err != nil || seen.Token != a.Token || seen.Version != a.Version || seen.Owner != "a" || seen.Period != time.Minute {
+		t.Fatalf("b's acquire of a held lease = %+v, %v, %v; want refused with a's holding", seen, ok, err)
+	}
+	// a renews: a new version, so b's watch starts over and its takeover
+	// of the version it saw fails.
+	a2, err := s.Renew(ctx, a)
+	if err != nil || a2.Version == a.Version || a2.Token != a.Token {
+		t.Fatalf("renew = %+v, %v", a2, err)
+	}
+	if _, ok, err := s.TakeOver(ctx, seen, "b", time.Minute); ok || err != nil {
+		t.Fatalf("takeover of a renewed lease = %v, %v; want refused", ok, err)
+	}
+	// b watches the new version unchanged (a crashed) and takes over.
+	seen, _, _ = s.Acquire(ctx, keyA, "b", time.Minute)
+	b := must(s.TakeOver(ctx, seen, "b", time.Minute))
+	if b.Token == a.Token {
+		t.Fatal("a takeover kept the old holding's token")
+	}
+	// a wakes up: its renew and its fenced writes fail, its release leaves b's lease.
+	if _, err := s.Renew(ctx, a2); !errors.Is(err, state.ErrLeaseLost) {
+		t.Errorf("the old holder's renew = %v, want ErrLeaseLost", err)
+	}
+	if err := s.PutResource(ctx, state.Resource{Key: keyA, Name: "late", Fence: &a2}); !errors.Is(err, state.ErrLeaseLost) {
+		t.Errorf("the old holder's fenced write = %v, want ErrLeaseLost", err)
+	}
+	if err := s.Release(ctx, a2); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Acquire(ctx, keyA, "c", time.Minute); ok {
+		t.Fatal("the old holder's release dropped the new holder's lease")
+	}
+	// b's fenced write goes through (and still checks the version).
+	if err := s.PutResource(ctx, state.Resource{Key: keyA, Name: "orders", Fence: &b}); err != nil {
+		t.Fatalf("the holder's fenced write: %v", err)
+	}
+	if err := s.PutResource(ctx, state.Resource{Key: keyA, Name: "orders", Fence: &b}); !errors.Is(err, state.ErrConflict) {
+		t.Errorf("a fenced write on a stale version = %v, want ErrConflict", err)
+	}
+	if got, _, _ := s.Resource(ctx, keyA); got.Name != "orders" || got.Fence != nil {
+		t.Errorf("stored %+v", got)
+	}
+	// Re-acquiring one's own lease is a new holding.
+	b2 := must(s.Acquire(ctx, keyA, "b", time.Minute))
+	if b2.Token == b.Token {
+		t.Error("re-acquiring one's own lease kept the old token")
+	}
+	if err := s.Release(ctx, b2); err != nil {
+		t.Fatal(err)
+	}
+	must(s.Acquire(ctx, keyA, "c", time.Minute))
+	if _, ok, err := s.Acquire(ctx, keyB, "b", time.Minute); !ok || err != nil {
 		t.Errorf("another resource's lease is independent: %v, %v", ok, err)
 	}
-	if _, err := s.Acquire(ctx, keyA, "a", at(time.Minute), at(time.Minute)); err == nil {
-		t.Error("a lease that ends before it starts was accepted")
+	if _, _, err := s.Acquire(ctx, keyA, "a", 0); err == nil {
+		t.Error("a lease for no period was accepted")
 	}
 }
 

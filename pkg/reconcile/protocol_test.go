@@ -1,0 +1,203 @@
+package reconcile_test
+
+// The crash-safe protocol (write-ahead intents, fenced and renewed leases,
+// restart markers, the look after a reboot, the outbox of messages), each
+// against the failure it exists for.
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/forcessl/forcessl/internal/fakeaws"
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/reconcile"
+	"github.com/forcessl/forcessl/pkg/state"
+)
+
+// A lease whose holder stopped is taken over only after the waiter has
+// watched it unchanged for a whole period on its own clock; one that is
+// renewed meanwhile is never taken.
+func TestLeaseTakenOverOnlyAfterAWholePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		renewing bool
+		want     bool // the event is handled (lease taken over)
+	}{
+		{"a holder that crashed blocks the resource for one period", false, true},
+		{"a live holder renewing its lease keeps it", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := remembering(t, "enforce")
+			e.AddSQLServer("orders")
+			k := state.Key{Account: e.AWS.Account, Region: e.AWS.Region, ResourceID: e.AWS.Get("orders").ResourceID}
+			held, ok, err := e.Store.Acquire(context.Background(), k, "crashed-or-slow", reconcile.LeaseFor)
+			if !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			d := e.Environment()
+			start := e.Now
+			var waited time.Duration
+			d.FanOut.Reconciler.Sleep = func(s time.Duration) {
+				waited += s
+				e.Now = e.Now.Add(s) // the waiter's own clock moves as it waits
+				if tc.renewing {
+					if held, err = e.Store.Renew(context.Background(), held); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, err = d.Invoke(context.Background(), fakeaws.InstanceEvent(e.AWS.Account, e.AWS.Region, "RDS-EVENT-0005", "orders"), fakeaws.FunctionARN)
+			changed := e.AWS.Count("ModifyDBInstance") > 0
+			if changed != tc.want || (err == nil) != tc.want {
+				t.Fatalf("handled %v (err %v), want %v", changed, err, tc.want)
+			}
+			if tc.want && (waited < reconcile.LeaseFor || e.Now.Sub(start) > reconcile.LeaseFor+5*time.Second) {
+				t.Errorf("taken over after %s of watching, want one period (%s)", waited, reconcile.LeaseFor)
+			}
+			if !tc.want {
+				if _, err := e.Store.Renew(context.Background(), held); err != nil {
+					t.Errorf("the live holder lost its lease: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// A run whose lease was taken over while it worked stops before its next
+// write: its renew fails, and nothing more is changed.
+func TestLeaseLostStopsTheNextWrite(t *testing.T) {
+	st := &hookStore{Memory: state.NewMemory()}
+	e := fakeaws.NewEnv(t, now, map[string]string{"FORCESSL_MODE": "enforce"}, st)
+	e.AddSQLServer("orders")
+	k := state.Key{Account: e.AWS.Account, Region: e.AWS.Region, ResourceID: e.AWS.Get("orders").ResourceID}
+	st.onIntent = func() {
+		// The intent is being written ahead of the attach: meanwhile
+		// another run took the lease over (this one looked dead).
+		seen, _, _ := st.Memory.Acquire(context.Background(), k, "other", reconcile.LeaseFor)
+		if _, ok, _ := st.Memory.TakeOver(context.Background(), seen, "other", reconcile.LeaseFor); !ok {
+			t.Error("setup: takeover failed")
+		}
+	}
+	_, err := e.Invoke(t, fakeaws.InstanceEvent(e.AWS.Account, e.AWS.Region, "RDS-EVENT-0005", "orders"))
+	if !errors.Is(err, state.ErrLeaseLost) {
+		t.Fatalf("err = %v, want the lease lost", err)
+	}
+	if n := e.AWS.Count("ModifyDBInstance"); n != 0 {
+		t.Errorf("a run that lost its lease attached the group (%d ModifyDBInstance)", n)
+	}
+}
+
+// forcessl's reboot whose answer was lost (RDS rebooted, the client saw a
+// 500) is not repeated: the marker written before the call stays
+// unconfirmed, and once the instance is back in sync the look verifies.
+func TestRebootAnsweredWithAnErrorIsNotRepeated(t *testing.T) {
+	e := remembering(t, "enforce")
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	e.AWS.FailAfter["RebootDBInstance"] = fakeaws.APIError("InternalFailure")
+	payload := fireOf(t, e, "orders")
+	if _, err := e.Invoke(t, payload); err == nil {
+		t.Fatal("setup: the reboot's error must go back to Lambda")
+	}
+	e.Now = e.Now.Add(time.Minute) // Lambda's retry
+	out, err := e.Invoke(t, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeVerified {
+		t.Errorf("the retry after a reboot that happened: %s (%s), want verified", ir.Outcome, ir.Reason)
+	}
+	if n := len(e.AWS.Reboots); n != 1 {
+		t.Errorf("%d reboots, want 1", n)
+	}
+}
+
+// A reboot that may or may not have happened, on an instance that still
+// waits: forcessl does not reboot twice for one change; it says so.
+func TestUnconfirmedRebootIsRefusedNotRepeated(t *testing.T) {
+	e := remembering(t, "enforce")
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	e.AWS.FailNext["RebootDBInstance"] = fakeaws.APIError("InternalFailure") // RDS may or may not have acted
+	payload := fireOf(t, e, "orders")
+	if _, err := e.Invoke(t, payload); err == nil {
+		t.Fatal("setup: the reboot's error must go back to Lambda")
+	}
+	e.Notes.Take()
+	out, err := e.Invoke(t, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeRefused {
+		t.Errorf("outcome %s, want refused", ir.Outcome)
+	}
+	if n := e.AWS.Count("RebootDBInstance"); n != 1 {
+		t.Errorf("%d reboot calls, want 1", n)
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"refused"}) {
+		t.Errorf("notices %v, want [refused]", got)
+	}
+}
+
+// A throttled reboot says RDS did not act: the retry reboots.
+func TestThrottledRebootIsRetried(t *testing.T) {
+	e := remembering(t, "enforce")
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	e.AWS.FailNext["RebootDBInstance"] = fakeaws.APIError("ThrottlingException")
+	payload := fireOf(t, e, "orders")
+	if _, err := e.Invoke(t, payload); err == nil {
+		t.Fatal("setup: the throttled reboot must go back to Lambda")
+	}
+	out, err := e.Invoke(t, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ir := fakeaws.Only(t, out); ir.Outcome != plan.OutcomeRebooted || len(e.AWS.Reboots) != 1 {
+		t.Errorf("retry: %s, %d reboots; want rebooted once", ir.Outcome, len(e.AWS.Reboots))
+	}
+}
+
+// A change's message whose publish failed is owed: the retry sends it,
+// once, though the retry itself changes nothing.
+func TestChangeMessageOwedUntilSent(t *testing.T) {
+	e := remembering(t, "enforce")
+	n := &failingNotifier{Recorder: e.Notes, fail: 1}
+	e.D = wire(t, e, n)
+	e.AddSQLServer("orders")
+	payload := fakeaws.InstanceEvent(e.AWS.Account, e.AWS.Region, "RDS-EVENT-0005", "orders")
+	if _, err := e.Invoke(t, payload); err == nil {
+		t.Fatal("an unsent change message must go back to Lambda")
+	}
+	k := state.Key{Account: e.AWS.Account, Region: e.AWS.Region, ResourceID: e.AWS.Get("orders").ResourceID}
+	if m, _, _ := e.Store.Resource(context.Background(), k); m.Owed == nil || m.Owed.Outcome != string(plan.OutcomeRemediated) {
+		t.Fatalf("the message is not kept: %+v", m.Owed)
+	}
+	for range 2 {
+		if _, err := e.Invoke(t, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"remediated"}) {
+		t.Errorf("notices %v, want [remediated] once", got)
+	}
+	if m, _, _ := e.Store.Resource(context.Background(), k); m.Owed != nil {
+		t.Errorf("the paid message is still owed: %+v", m.Owed)
+	}
+}
+
+// fireOf is the payload of the schedule due now, without deleting it (so
+// a test can deliver it twice, as Lambda's retry does).
+func fireOf(t *testing.T, e *fakeaws.Env, id string) []byte {
+	t.Helper()
+	p, ok := e.DuePayload(id)
+	if !ok {
+		t.Fatalf("no schedule of %s due at %s (%s)", id, e.Now, e.ScheduleAt(id))
+	}
+	return p
+}

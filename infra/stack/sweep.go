@@ -41,9 +41,17 @@ const (
 
 // sweepStartInput is what the scheduled rule sends: the engine's explicit
 // sweep start (it would also accept the bare "Scheduled Event", but this
-// says what the rule is for wherever the payload is seen).
+// says what the rule is for wherever the payload is seen), carrying the
+// scheduled event's own ID and time. The engine names the sweep run after
+// them, so a start that Lambda retries (asynchronous invocation, the same
+// event again) or EventBridge delivers twice is the same run, not a second
+// one (docs/sweep-runs.md). EventField makes the input an input
+// transformer: EventBridge fills the values from each event's envelope.
 func sweepStartInput() map[string]any {
 	return map[string]any{
+		"version":     "0",
+		"id":          awsevents.EventField_FromPath(jsii.String("$.id")),
+		"time":        awsevents.EventField_FromPath(jsii.String("$.time")),
 		"source":      rdsevent.SourceForcessl,
 		"detail-type": rdsevent.DetailSweep,
 		"detail":      map[string]any{},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
@@ -23,27 +24,43 @@ func TestSweepRule(t *testing.T) {
 		schedule string
 	}{{reportStack(t), "rate(1 day)"}, {sweepStack(t), "rate(12 hours)"}} {
 		f := tc.f
-		input, _ := json.Marshal(map[string]any{"source": "forcessl", "detail-type": "forcessl Sweep", "detail": map[string]any{}})
 		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"ScheduleExpression": tc.schedule,
 			"State":              "ENABLED",
 			"EventPattern":       assertions.Match_Absent(),
 			"Targets": []any{assertions.Match_ObjectEquals(&map[string]any{
 				"Arn":              map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.Function), "Arn"}},
-				"Input":            string(input),
+				"InputTransformer": assertions.Match_AnyValue(), // read below, as EventBridge fills it in
 				"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{logicalID(f.stack, f.stack.Remediator.DeadLetters), "Arn"}}},
 				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": eventRetryAttempts, "MaximumEventAgeInSeconds": 7200},
 				"Id":               assertions.Match_AnyValue(),
 			})},
 		})
 	}
-	// The engine reads the rule's input as a sweep start.
+	// The engine reads the rule's input as a sweep start carrying the
+	// scheduled event's ID and time, which name the run.
 	f := reportStack(t)
 	target := f.resources("AWS::Events::Rule")[logicalID(f.stack, f.stack.Sweep.Rule)]["Properties"].(map[string]any)["Targets"].([]any)[0]
-	req, err := rdsevent.Parse([]byte(target.(map[string]any)["Input"].(string)))
-	if err != nil || req.Target != request.TargetSweep {
-		t.Errorf("rule input parses as %+v, %v; want a sweep start", req, err)
+	tr := target.(map[string]any)["InputTransformer"].(map[string]any)
+	paths := tr["InputPathsMap"].(map[string]any)
+	if paths["id"] != "$.id" || paths["time"] != "$.time" || len(paths) != 2 {
+		t.Errorf("InputPathsMap = %v, want the event's $.id and $.time", paths)
 	}
+	// A scheduled event (EventBridge User Guide, "Creating a rule that runs
+	// on a schedule"), and the template filled as EventBridge fills it: an
+	// unquoted <placeholder> in a JSON template takes the path's JSON value.
+	event := map[string]any{"id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "time": "2026-11-26T10:00:00Z"}
+	input := tr["InputTemplate"].(string)
+	for name, path := range paths {
+		v, _ := json.Marshal(event[strings.TrimPrefix(path.(string), "$.")])
+		input = strings.ReplaceAll(input, "<"+name+">", string(v))
+	}
+	req, err := rdsevent.Parse([]byte(input))
+	if err != nil || req.Target != request.TargetSweep || req.EventID != event["id"] ||
+		req.EventTime.Format(time.RFC3339) != event["time"] {
+		t.Errorf("rule input %s parses as %+v, %v; want a sweep start with the event's ID and time", input, req, err)
+	}
+	t.Logf("rule input template: %s", tr["InputTemplate"])
 	// EventBridge may put failed starts on the events' dead-letter queue.
 	f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
 		"Queues": []any{map[string]any{"Ref": logicalID(f.stack, f.stack.Remediator.DeadLetters)}},

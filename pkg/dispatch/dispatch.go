@@ -55,7 +55,7 @@ func (d *Dispatcher) Invoke(ctx context.Context, payload []byte, functionARN str
 	}
 	switch req.Target {
 	case request.TargetSweep:
-		return d.Sweeper.Start(ctx, functionARN)
+		return d.Sweeper.StartFrom(ctx, req, functionARN)
 	case request.TargetAccountRegion:
 		return d.Sweeper.Item(ctx, req, functionARN)
 	case request.TargetSweepDeadline:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/forcessl/forcessl/internal/fakeaws"
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/plan"
 )
 
@@ -72,5 +73,31 @@ func TestSweepQueueAcceptsOnlySweepWorkInScope(t *testing.T) {
 	}
 	if e.AWS.Count("DescribeDBInstances") == 0 {
 		t.Error("a sweep item in scope must be swept")
+	}
+}
+
+// A sweep start is named after the scheduled event that triggered it, so
+// Lambda's retry of the same event starts the same run; a start without
+// an event ID and time (the constant input of earlier versions) gets one
+// from the clock.
+func TestSweepStartNamedAfterItsEvent(t *testing.T) {
+	e := fakeaws.NewEnv(t, now, map[string]string{config.EnvMode: "report"})
+	start := `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","time":"2026-11-26T09:00:00Z",` +
+		`"source":"forcessl","detail-type":"forcessl Sweep","detail":{}}`
+	for range 2 {
+		out, err := e.Invoke(t, []byte(start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := out.(dispatch.SweepStarted); st.SweepID != "2026-11-26T09:00:00Z_53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa" {
+			t.Errorf("sweep ID %q, want the event's time and ID", st.SweepID)
+		}
+	}
+	out, err := e.Invoke(t, []byte(`{"source":"forcessl","detail-type":"forcessl Sweep","detail":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := out.(dispatch.SweepStarted); st.SweepID != "2026-11-26T10:00:00Z" {
+		t.Errorf("without an event: sweep ID %q, want the clock's time", st.SweepID)
 	}
 }

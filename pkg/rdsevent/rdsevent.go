@@ -149,7 +149,14 @@ func Parse(payload []byte) (request.Request, error) {
 	case env.Source == SourceForcessl && env.DetailType == DetailScheduled:
 		req, err = parseScheduled(env)
 	case env.Source == SourceForcessl && env.DetailType == DetailSweep, env.Source == SourceEvents && env.DetailType == DetailTimer:
-		return request.Request{Target: request.TargetSweep, Trigger: request.TriggerSweep, Cause: "sweep", EventID: env.ID}, nil
+		// The scheduled event's own ID and time (the CDK rule passes them
+		// through its input) name the run, so a retried start is the same
+		// run; the constant input of earlier versions has neither.
+		req := request.Request{Target: request.TargetSweep, Trigger: request.TriggerSweep, Cause: "sweep", EventID: env.ID}
+		if t, err := time.Parse(time.RFC3339, env.Time); err == nil {
+			req.EventTime = t.UTC()
+		}
+		return req, nil
 	case env.Source == SourceForcessl && env.DetailType == DetailSweepDeadline:
 		var d SweepDeadline
 		if err := json.Unmarshal(env.Detail, &d); err != nil || d.SweepID == "" {

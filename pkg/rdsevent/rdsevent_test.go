@@ -178,6 +178,28 @@ func TestSweepStart(t *testing.T) {
 	}
 }
 
+// A sweep start carries the scheduled event's ID and time, which name the
+// run: the bare Scheduled Event in its envelope, forcessl's own start as
+// the CDK rule's input passes them through. The constant input of earlier
+// versions has neither.
+func TestSweepStartCarriesTheEventsIDAndTime(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		payload string
+		id      string
+		time    time.Time
+	}{
+		{`{"version":"0","id":"t1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-26T10:00:00Z","detail":{}}`, "t1", at},
+		{`{"version":"0","id":"t2","time":"2026-11-26T10:00:00Z","detail-type":"forcessl Sweep","source":"forcessl","detail":{}}`, "t2", at},
+		{`{"detail-type":"forcessl Sweep","source":"forcessl","detail":{}}`, "", time.Time{}},
+	} {
+		req, err := Parse([]byte(tc.payload))
+		if err != nil || req.EventID != tc.id || !req.EventTime.Equal(tc.time) {
+			t.Errorf("Parse(%s) = ID %q, time %s, %v; want %q, %s", tc.payload, req.EventID, req.EventTime, err, tc.id, tc.time)
+		}
+	}
+}
+
 func TestSweepItemRoundTrip(t *testing.T) {
 	b, err := SweepItemPayload(SweepItem{SweepID: "2026-11-26T10:00:00Z", Account: "111122223333", Region: "eu-west-1"})
 	if err != nil {

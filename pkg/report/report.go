@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -77,9 +78,11 @@ type Item struct {
 	NotCovered bool `json:"notCovered,omitempty"`
 }
 
-// start is when the sweep started: its ID is that time (RFC 3339).
+// start is when the sweep started: its ID begins with that time (RFC
+// 3339), followed by "_" and the starting event's ID when it had one.
 func (r Report) start() time.Time {
-	t, _ := time.Parse(time.RFC3339, r.SweepID)
+	at, _, _ := strings.Cut(r.SweepID, "_")
+	t, _ := time.Parse(time.RFC3339, at)
 	return t
 }
 

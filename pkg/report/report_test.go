@@ -210,6 +210,14 @@ func TestDigestRemindsWithAge(t *testing.T) {
 		{Kind: plan.KindInstance, Name: "old", State: plan.NonCompliant, Reason: "rds.force_ssl is 0", StateSince: &since},
 		{Kind: plan.KindInstance, Name: "new", State: plan.NonCompliant, Reason: "rds.force_ssl is 0", StateSince: &recent},
 	}}
+	// A run named after its scheduled event ("<time>_<event ID>") ages
+	// its findings from that time too.
+	for _, id := range []string{"2026-11-26T10:00:00Z_53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa"} {
+		m, err := Digest(Report{SweepID: id, Mode: policy.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}})
+		if err != nil || !strings.Contains(m.Email, "(non-compliant for 12 day(s), first seen 2026-11-14)") {
+			t.Errorf("sweep %s: no reminder with the age (%v):\n%s", id, err, m.Email)
+		}
+	}
 	rep := Report{SweepID: "2026-11-26T10:00:00Z", Mode: policy.ModeReport, Items: []Item{FromResult("111111111111", "us-east-1", res, nil)}}
 	m, err := Digest(rep)
 	if err != nil {

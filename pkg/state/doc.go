@@ -22,7 +22,9 @@
 //	lease           resource#<account>#<region>#<resourceId> lease                                leaseUntil + 1 day
 //	name link       name#<account>#<region>#<kind>#<name>    <resourceId>                         none
 //	sweep run       sweep#<sweepId>                          run                                  startedAt + 30 days
+//	expected shard  sweep#<sweepId>                          expected#<set>#<5 digits>            the run's
 //	sweep item      sweep#<sweepId>                          item#<account>#<region>              the run's
+//	report chunk    sweep#<sweepId>                          chunk#<account>#<region>#<set>#<5 digits> the run's
 //	pause           control                                  pause#<account|*>#<region|*>         none
 //	breaker         control                                  breaker#<account>                    none
 //	reboot budget   control#budget#<yyyy-mm-ddThh>           org | account#<account>              hour + 2 days
@@ -56,13 +58,31 @@
 // name's links lead from one to the other.
 //
 // Sweep run: mode, startedAt, deadline, total (N, work items fanned out),
-// done (N, items recorded), digestSentAt (absent until a caller claims the
-// digest, with a conditional update that only one caller wins).
+// done (N, items recorded), digestClaimedAt (a caller is sending the
+// digest: set by a conditional update only one caller wins, removed if its
+// send fails, taken over once DigestClaimFor old), digestSentAt (the
+// digest went out), expectedSet and expectedShards (the run's work items
+// are in that many expected shards of that set; runs of earlier versions
+// have an expected list (L of S) here instead).
+//
+// Expected shard: names (S: "account/region" names, newline-separated, at
+// most 192 KiB). Written before the run row that names its set, so a
+// start that loses or crashes leaves shards nobody reads.
 //
 // Sweep item: account, region, recordedAt, report (S: the item's report
-// as JSON, opaque to this package). Written in one transaction with the
+// as JSON, opaque to this package) if it is at most 64 KiB; a larger one
+// is gzipped into report chunks and the item has encoding ("gzip"),
+// chunkSet and chunks (N) instead. Written in one transaction with the
 // increment of the run's done, the put conditional on the item being new,
 // so an SQS redelivery neither records nor counts twice.
+//
+// Report chunk: data (B, at most 256 KiB of the gzipped report). Written
+// before the item under a set drawn by that delivery, so a redelivery's
+// chunks never mix into the report a recorded item names.
+//
+// Every row of a run stays below DynamoDB's 400 KB item limit at any scale
+// (docs/sweep-runs.md has the sizes measured at 170,000 work items and
+// 5,000 resources in one account-region).
 //
 // Pause: reason, by (the caller identity's ARN), since. Breaker: openedAt,
 // resource (account/region/resourceId), saw. Both live in the one

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/forcessl/forcessl/pkg/state/schema"
 )
 
 // recordAttempts bounds RecordItem's retries of a TransactionConflict: every
@@ -27,11 +24,49 @@ func (d *Dynamo) StartRun(ctx context.Context, r Run) error {
 	if err := checkRun(r); err != nil {
 		return err
 	}
-	err := d.put(ctx, toRunItem(r), "attribute_not_exists(pk)", nil, nil)
-	if isConditionFailed(err) { // started before: keep the first start's totals
+	// A retried start finds its run: nothing to write (and no shards to
+	// throw away).
+	if _, ok, err := d.run(ctx, r.SweepID); err != nil || ok {
+		return wrap(err, "start sweep run %s", r.SweepID)
+	}
+	set := newSet()
+	shards, err := shardExpected(r.SweepID, set, r.Expected, runTTLOf(r))
+	if err != nil {
+		return err
+	}
+	// The shards first, the run row that names them last: a crash in
+	// between leaves shards no run references (they expire with the ttl),
+	// never a run whose list is incomplete.
+	if err := putAll(ctx, d, shards); err != nil {
+		return wrap(err, "start sweep run %s: expected list", r.SweepID)
+	}
+	err = d.put(ctx, toRunItem(r, set, len(shards)), "attribute_not_exists(pk)", nil, nil)
+	if isConditionFailed(err) { // a concurrent start won: keep its run, drop our shards
+		d.deleteRows(ctx, runPK(r.SweepID), shardKeys(shards))
 		return nil
 	}
 	return wrap(err, "start sweep run %s", r.SweepID)
+}
+
+func (d *Dynamo) Run(ctx context.Context, sweepID string) (Run, error) {
+	if err := checkParts("sweep run", sweepID); err != nil {
+		return Run{}, err
+	}
+	it, ok, err := d.run(ctx, sweepID)
+	if err != nil || !ok {
+		return Run{}, wrap(orUnknown(err, ok), "read sweep run %s", sweepID)
+	}
+	rs := sweepRows{run: &it}
+	if it.ExpectedShards > 0 {
+		rows, err := d.query(ctx, runPK(sweepID), expectedPrefix+it.ExpectedSet+"#")
+		if err != nil {
+			return Run{}, wrap(err, "read sweep run %s", sweepID)
+		}
+		if err := rs.add(rows); err != nil {
+			return Run{}, fmt.Errorf("read sweep run %s: %w", sweepID, err)
+		}
+	}
+	return rs.runWith(sweepID)
 }
 
 func (d *Dynamo) RecordItem(ctx context.Context, sweepID string, it ItemRecord) (bool, Run, error) {
@@ -45,7 +80,17 @@ func (d *Dynamo) RecordItem(ctx context.Context, sweepID string, it ItemRecord) 
 	if err != nil || !ok {
 		return false, Run{}, wrap(orUnknown(err, ok), "%s", what)
 	}
-	av, err := attributevalue.MarshalMap(toRecordItem(sweepID, it, before.TTL))
+	rec, chunks, err := splitReport(sweepID, it, before.TTL, newSet())
+	if err != nil {
+		return false, Run{}, fmt.Errorf("%s: %w", what, err)
+	}
+	// A large report's chunks go first, under a set of this delivery's
+	// own, and become part of the run only when the record naming them
+	// commits: a crash in between leaves chunks nothing references.
+	if err := putAll(ctx, d, chunks); err != nil {
+		return false, Run{}, wrap(err, "%s: report chunks", what)
+	}
+	av, err := attributevalue.MarshalMap(rec)
 	if err != nil {
 		return false, Run{}, fmt.Errorf("%s: %w", what, err)
 	}
@@ -64,6 +109,9 @@ func (d *Dynamo) RecordItem(ctx context.Context, sweepID string, it ItemRecord) 
 	if err != nil {
 		return false, Run{}, fmt.Errorf("%s: %w", what, err)
 	}
+	if !recorded { // a redelivery: the first delivery's report stands
+		d.deleteRows(ctx, runPK(sweepID), chunkKeys(chunks))
+	}
 	after, ok, err := d.run(ctx, sweepID)
 	if err != nil || !ok {
 		return recorded, Run{}, wrap(orUnknown(err, ok), "%s: read run after", what)
@@ -76,18 +124,54 @@ func (d *Dynamo) ClaimDigest(ctx context.Context, sweepID string, at time.Time) 
 	if err := checkClaim(sweepID, at); err != nil {
 		return false, err
 	}
+	// Times are fixed-width UTC strings: DynamoDB's string comparison
+	// orders them as times.
 	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &d.table, Key: itemKey(runPK(sweepID), skRun),
-		UpdateExpression:          aws.String("SET digestSentAt = :at"),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(digestSentAt)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(fmtTime(at))},
+		UpdateExpression: aws.String("SET digestClaimedAt = :at"),
+		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(digestSentAt) AND " +
+			"(attribute_not_exists(digestClaimedAt) OR digestClaimedAt <= :stale)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": str(fmtTime(at)), ":stale": str(fmtTime(at.Add(-DigestClaimFor)))},
 	})
 	if isConditionFailed(err) {
-		// Claimed already, or no such run: only the second is an error.
+		// Sent, claimed, or no such run: only the last is an error.
 		_, ok, err := d.run(ctx, sweepID)
 		return false, wrap(orUnknown(err, ok), "claim digest of sweep %s", sweepID)
 	}
 	return err == nil, wrap(err, "claim digest of sweep %s", sweepID)
+}
+
+func (d *Dynamo) ReleaseDigest(ctx context.Context, sweepID string, claimedAt time.Time) error {
+	if err := checkClaim(sweepID, claimedAt); err != nil {
+		return err
+	}
+	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &d.table, Key: itemKey(runPK(sweepID), skRun),
+		UpdateExpression:          aws.String("REMOVE digestClaimedAt"),
+		ConditionExpression:       aws.String("digestClaimedAt = :at AND attribute_not_exists(digestSentAt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(fmtTime(claimedAt))},
+	})
+	if isConditionFailed(err) { // taken over, sent, or gone: not ours to release
+		return nil
+	}
+	return wrap(err, "release digest claim of sweep %s", sweepID)
+}
+
+func (d *Dynamo) ConfirmDigest(ctx context.Context, sweepID string, at time.Time) error {
+	if err := checkClaim(sweepID, at); err != nil {
+		return err
+	}
+	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &d.table, Key: itemKey(runPK(sweepID), skRun),
+		UpdateExpression:          aws.String("SET digestSentAt = if_not_exists(digestSentAt, :at)"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(fmtTime(at))},
+	})
+	if isConditionFailed(err) {
+		err = ErrUnknownRun
+	}
+	return wrap(err, "confirm digest of sweep %s", sweepID)
 }
 
 func (d *Dynamo) RunItems(ctx context.Context, sweepID string) (Run, []ItemRecord, error) {
@@ -98,35 +182,22 @@ func (d *Dynamo) RunItems(ctx context.Context, sweepID string) (Run, []ItemRecor
 	if err != nil {
 		return Run{}, nil, wrap(err, "read items of sweep %s", sweepID)
 	}
-	var run *Run
-	var items []ItemRecord
-	for _, row := range rows {
-		sk, _ := row[schema.SortKey].(*types.AttributeValueMemberS)
-		var err error
-		switch {
-		case sk != nil && sk.Value == skRun:
-			var it runItem
-			if err = attributevalue.UnmarshalMap(row, &it); err == nil {
-				var r Run
-				r, err = it.run(sweepID)
-				run = &r
-			}
-		case sk != nil && strings.HasPrefix(sk.Value, itemPrefix):
-			var it recordItem
-			if err = attributevalue.UnmarshalMap(row, &it); err == nil {
-				var rec ItemRecord
-				rec, err = it.record()
-				items = append(items, rec)
-			}
-		}
-		if err != nil {
-			return Run{}, nil, fmt.Errorf("read items of sweep %s: %w", sweepID, err)
-		}
+	var rs sweepRows
+	if err := rs.add(rows); err != nil {
+		return Run{}, nil, fmt.Errorf("read items of sweep %s: %w", sweepID, err)
 	}
-	if run == nil {
+	if rs.run == nil {
 		return Run{}, nil, fmt.Errorf("read items of sweep %s: %w", sweepID, ErrUnknownRun)
 	}
-	return *run, items, nil
+	run, err := rs.runWith(sweepID)
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("read items of sweep %s: %w", sweepID, err)
+	}
+	items, err := rs.items()
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("read items of sweep %s: %w", sweepID, err)
+	}
+	return run, items, nil
 }
 
 // transact runs RecordItem's transaction: true if it committed, false if

@@ -86,16 +86,24 @@ type nameItem struct {
 }
 
 type runItem struct {
-	PK           string   `dynamodbav:"pk"`
-	SK           string   `dynamodbav:"sk"`
-	Mode         string   `dynamodbav:"mode,omitempty"`
-	StartedAt    string   `dynamodbav:"startedAt"`
-	Deadline     string   `dynamodbav:"deadline,omitempty"`
-	Total        int      `dynamodbav:"total"`
-	Done         int      `dynamodbav:"done"`
-	DigestSentAt string   `dynamodbav:"digestSentAt,omitempty"`
-	Expected     []string `dynamodbav:"expected,omitempty"`
-	TTL          int64    `dynamodbav:"ttl"`
+	PK           string `dynamodbav:"pk"`
+	SK           string `dynamodbav:"sk"`
+	Mode         string `dynamodbav:"mode,omitempty"`
+	StartedAt    string `dynamodbav:"startedAt"`
+	Deadline     string `dynamodbav:"deadline,omitempty"`
+	Total        int    `dynamodbav:"total"`
+	Done         int    `dynamodbav:"done"`
+	DigestSentAt string `dynamodbav:"digestSentAt,omitempty"`
+	// DigestClaimedAt: a caller is sending the digest (see ClaimDigest).
+	DigestClaimedAt string `dynamodbav:"digestClaimedAt,omitempty"`
+	// Expected is only read: versions before shards kept the list here,
+	// which grew past 400 KB at ~14,000 work items.
+	Expected []string `dynamodbav:"expected,omitempty"`
+	// ExpectedSet and ExpectedShards name the run's Expected shards
+	// (sweep_rows.go).
+	ExpectedSet    string `dynamodbav:"expectedSet,omitempty"`
+	ExpectedShards int    `dynamodbav:"expectedShards,omitempty"`
+	TTL            int64  `dynamodbav:"ttl"`
 }
 
 type recordItem struct {
@@ -104,8 +112,13 @@ type recordItem struct {
 	Account    string `dynamodbav:"account"`
 	Region     string `dynamodbav:"region"`
 	RecordedAt string `dynamodbav:"recordedAt"`
-	Report     string `dynamodbav:"report"` // JSON text, opaque here
-	TTL        int64  `dynamodbav:"ttl"`
+	Report     string `dynamodbav:"report,omitempty"` // JSON text, opaque here; absent when chunked
+	// Encoding, ChunkSet and Chunks reference a large report's chunk rows
+	// (sweep_rows.go); absent for a report kept inline.
+	Encoding string `dynamodbav:"encoding,omitempty"`
+	ChunkSet string `dynamodbav:"chunkSet,omitempty"`
+	Chunks   int    `dynamodbav:"chunks,omitempty"`
+	TTL      int64  `dynamodbav:"ttl"`
 }
 
 func toResourceItem(r Resource, version int64) resourceItem {
@@ -200,16 +213,27 @@ func (it nameItem) link() (NameLink, error) {
 	return l, p.err
 }
 
-func toRunItem(r Run) runItem {
-	return runItem{PK: runPK(r.SweepID), SK: skRun, Mode: r.Mode, StartedAt: fmtTime(r.StartedAt),
+// toRunItem makes the run row; its Expected list goes to the shards
+// (shardExpected) that set and shards name.
+func toRunItem(r Run, set string, shards int) runItem {
+	it := runItem{PK: runPK(r.SweepID), SK: skRun, Mode: r.Mode, StartedAt: fmtTime(r.StartedAt),
 		Deadline: fmtTime(r.Deadline), Total: r.Total, Done: r.Done, DigestSentAt: fmtTime(r.DigestSentAt),
-		Expected: r.Expected, TTL: epochSeconds(r.StartedAt.Add(runTTL))}
+		DigestClaimedAt: fmtTime(r.DigestClaimedAt), TTL: runTTLOf(r)}
+	if shards > 0 {
+		it.ExpectedSet, it.ExpectedShards = set, shards
+	}
+	return it
 }
 
+func runTTLOf(r Run) int64 { return epochSeconds(r.StartedAt.Add(runTTL)) }
+
+// run reads the row alone: the Expected list of a run with shards is
+// filled in by sweepRows.runWith.
 func (it runItem) run(sweepID string) (Run, error) {
 	var p times
 	r := Run{SweepID: sweepID, Mode: it.Mode, StartedAt: p.at(it.StartedAt), Deadline: p.at(it.Deadline),
-		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt), Expected: it.Expected}
+		Total: it.Total, Done: it.Done, DigestSentAt: p.at(it.DigestSentAt), DigestClaimedAt: p.at(it.DigestClaimedAt),
+		Expected: cloneStrings(it.Expected)}
 	if p.err != nil {
 		return Run{}, fmt.Errorf("sweep run %s: %w", sweepID, p.err)
 	}

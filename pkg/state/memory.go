@@ -24,6 +24,9 @@ type Memory struct {
 	leases    map[string]leaseItem              // by resource pk
 	runs      map[string]runItem                // by sweep ID
 	items     map[string]map[string]recordItem  // by sweep ID, then sk
+	// split holds a run's Expected shards and report chunks (expectedItem,
+	// chunkItem), by sweep ID, then sk.
+	split map[string]map[string]any
 }
 
 var _ Store = (*Memory)(nil)
@@ -33,7 +36,7 @@ func NewMemory() *Memory {
 	return &Memory{
 		resources: map[string]resourceItem{}, history: map[string]map[string]historyItem{},
 		names: map[string]map[string]nameItem{}, leases: map[string]leaseItem{},
-		runs: map[string]runItem{}, items: map[string]map[string]recordItem{},
+		runs: map[string]runItem{}, items: map[string]map[string]recordItem{}, split: map[string]map[string]any{},
 	}
 }
 
@@ -205,10 +208,32 @@ func (m *Memory) StartRun(_ context.Context, r Run) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.runs[r.SweepID]; !ok {
-		m.runs[r.SweepID] = toRunItem(r)
+	if _, ok := m.runs[r.SweepID]; ok {
+		return nil
 	}
+	set := newSet()
+	shards, err := shardExpected(r.SweepID, set, r.Expected, runTTLOf(r))
+	if err != nil {
+		return err
+	}
+	for _, sh := range shards {
+		m.putSplit(r.SweepID, sh.SK, sh)
+	}
+	m.runs[r.SweepID] = toRunItem(r, set, len(shards))
 	return nil
+}
+
+func (m *Memory) Run(_ context.Context, sweepID string) (Run, error) {
+	if err := checkParts("sweep run", sweepID); err != nil {
+		return Run{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rs, ok := m.rows(sweepID)
+	if !ok {
+		return Run{}, fmt.Errorf("read sweep run %s: %w", sweepID, ErrUnknownRun)
+	}
+	return rs.runWith(sweepID)
 }
 
 func (m *Memory) RecordItem(_ context.Context, sweepID string, it ItemRecord) (bool, Run, error) {
@@ -229,7 +254,14 @@ func (m *Memory) RecordItem(_ context.Context, sweepID string, it ItemRecord) (b
 	sk := itemSK(it.Account, it.Region)
 	_, seen := rows[sk]
 	if !seen {
-		rows[sk] = toRecordItem(sweepID, it, run.TTL)
+		rec, chunks, err := splitReport(sweepID, it, run.TTL, newSet())
+		if err != nil {
+			return false, Run{}, err
+		}
+		for _, c := range chunks {
+			m.putSplit(sweepID, c.SK, c)
+		}
+		rows[sk] = rec
 		run.Done++
 		m.runs[sweepID] = run
 	}
@@ -247,12 +279,43 @@ func (m *Memory) ClaimDigest(_ context.Context, sweepID string, at time.Time) (b
 	if !ok {
 		return false, fmt.Errorf("claim digest of sweep %s: %w", sweepID, ErrUnknownRun)
 	}
-	if run.DigestSentAt != "" {
+	// Dynamo's condition, on the same fixed-width time strings.
+	if run.DigestSentAt != "" || (run.DigestClaimedAt != "" && run.DigestClaimedAt > fmtTime(at.Add(-DigestClaimFor))) {
 		return false, nil
 	}
-	run.DigestSentAt = fmtTime(at)
+	run.DigestClaimedAt = fmtTime(at)
 	m.runs[sweepID] = run
 	return true, nil
+}
+
+func (m *Memory) ReleaseDigest(_ context.Context, sweepID string, claimedAt time.Time) error {
+	if err := checkClaim(sweepID, claimedAt); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if run, ok := m.runs[sweepID]; ok && run.DigestSentAt == "" && run.DigestClaimedAt == fmtTime(claimedAt) {
+		run.DigestClaimedAt = ""
+		m.runs[sweepID] = run
+	}
+	return nil
+}
+
+func (m *Memory) ConfirmDigest(_ context.Context, sweepID string, at time.Time) error {
+	if err := checkClaim(sweepID, at); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	run, ok := m.runs[sweepID]
+	if !ok {
+		return fmt.Errorf("confirm digest of sweep %s: %w", sweepID, ErrUnknownRun)
+	}
+	if run.DigestSentAt == "" {
+		run.DigestSentAt = fmtTime(at)
+		m.runs[sweepID] = run
+	}
+	return nil
 }
 
 func (m *Memory) RunItems(_ context.Context, sweepID string) (Run, []ItemRecord, error) {
@@ -261,22 +324,47 @@ func (m *Memory) RunItems(_ context.Context, sweepID string) (Run, []ItemRecord,
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ri, ok := m.runs[sweepID]
+	rs, ok := m.rows(sweepID)
 	if !ok {
 		return Run{}, nil, fmt.Errorf("items of sweep %s: %w", sweepID, ErrUnknownRun)
 	}
-	run, err := ri.run(sweepID)
+	run, err := rs.runWith(sweepID)
 	if err != nil {
 		return Run{}, nil, err
 	}
-	rows := m.items[sweepID]
-	var out []ItemRecord
-	for _, sk := range slices.Sorted(maps.Keys(rows)) {
-		rec, err := rows[sk].record()
-		if err != nil {
-			return Run{}, nil, fmt.Errorf("items of sweep %s: %w", sweepID, err)
-		}
-		out = append(out, rec)
+	items, err := rs.items()
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("items of sweep %s: %w", sweepID, err)
 	}
-	return run, out, nil
+	return run, items, nil
+}
+
+func (m *Memory) putSplit(sweepID, sk string, row any) {
+	rows := m.split[sweepID]
+	if rows == nil {
+		rows = map[string]any{}
+		m.split[sweepID] = rows
+	}
+	rows[sk] = row
+}
+
+// rows gathers a run's rows as Dynamo's Query would return them.
+func (m *Memory) rows(sweepID string) (sweepRows, bool) {
+	run, ok := m.runs[sweepID]
+	if !ok {
+		return sweepRows{}, false
+	}
+	rs := sweepRows{run: &run}
+	for _, sk := range slices.Sorted(maps.Keys(m.items[sweepID])) {
+		rs.records = append(rs.records, m.items[sweepID][sk])
+	}
+	for _, row := range m.split[sweepID] {
+		switch r := row.(type) {
+		case expectedItem:
+			rs.addShard(r)
+		case chunkItem:
+			rs.addChunk(r)
+		}
+	}
+	return rs, true
 }

@@ -33,3 +33,5 @@ func (readOnly) RecordItem(context.Context, string, ItemRecord) (bool, Run, erro
 	return false, Run{}, nil
 }
 func (readOnly) ClaimDigest(context.Context, string, time.Time) (bool, error) { return false, nil }
+func (readOnly) ReleaseDigest(context.Context, string, time.Time) error       { return nil }
+func (readOnly) ConfirmDigest(context.Context, string, time.Time) error       { return nil }

@@ -115,12 +115,13 @@ type NameLink struct {
 }
 
 // Run is one sweep run: how many work items it fanned out and how many have
-// reported. DigestSentAt is zero until a caller claims the digest.
+// reported. DigestClaimedAt is when a caller last claimed the digest (zero
+// if none holds a claim), DigestSentAt when one confirmed it sent.
 type Run struct {
-	SweepID, Mode       string
-	StartedAt, Deadline time.Time
-	Total, Done         int
-	DigestSentAt        time.Time
+	SweepID, Mode                 string
+	StartedAt, Deadline           time.Time
+	Total, Done                   int
+	DigestClaimedAt, DigestSentAt time.Time
 	// Expected names the work items ("account/region"), so a digest sent
 	// at the deadline can say which ones never reported.
 	Expected []string
@@ -185,16 +186,29 @@ type Store interface {
 	// taken over) it does nothing and returns nil.
 	Release(ctx context.Context, l Lease) error
 
-	// StartRun stores a sweep run; starting the same ID again is a no-op.
+	// StartRun stores a sweep run; starting the same ID again is a no-op
+	// (the first start's run, Expected list included, stays).
 	StartRun(ctx context.Context, r Run) error
+	// Run reads a sweep run with its Expected list, without its items.
+	// ErrUnknownRun if the run was never started.
+	Run(ctx context.Context, sweepID string) (Run, error)
 	// RecordItem records one work item's result exactly once, however often
 	// SQS delivers it, and counts it in the run's Done in the same atomic
 	// write. It returns whether this call recorded it and the run as it
 	// stands afterwards. ErrUnknownRun if the run was never started.
 	RecordItem(ctx context.Context, sweepID string, it ItemRecord) (recorded bool, run Run, err error)
-	// ClaimDigest marks the run's digest as sent: true for exactly one
-	// caller. ErrUnknownRun if the run was never started.
+	// ClaimDigest claims the sending of the run's digest at time at: true
+	// for exactly one caller, unless the digest is confirmed sent or
+	// another claim is younger than DigestClaimFor (one older is taken
+	// over: its holder has died). ErrUnknownRun if the run was never
+	// started.
 	ClaimDigest(ctx context.Context, sweepID string, at time.Time) (bool, error)
+	// ReleaseDigest drops the claim made at claimedAt, if it still holds,
+	// after its send failed, so the next caller sends.
+	ReleaseDigest(ctx context.Context, sweepID string, claimedAt time.Time) error
+	// ConfirmDigest records that the digest was sent at time at: no later
+	// claim wins.
+	ConfirmDigest(ctx context.Context, sweepID string, at time.Time) error
 	// RunItems returns the run and every item recorded under it, ordered by
 	// account and region. ErrUnknownRun if the run was never started.
 	RunItems(ctx context.Context, sweepID string) (Run, []ItemRecord, error)

@@ -60,7 +60,7 @@ func testRun(t *testing.T, s state.Store) {
 		t.Fatal(err)
 	}
 	wantRun := run
-	wantRun.Done, wantRun.DigestSentAt = 2, at(10*time.Minute)
+	wantRun.Done, wantRun.DigestClaimedAt = 2, at(10*time.Minute)
 	if !reflect.DeepEqual(gotRun, wantRun) {
 		t.Errorf("RunItems run = %+v, want %+v", gotRun, wantRun)
 	}

@@ -31,6 +31,8 @@ func testStore(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("lease", func(t *testing.T) { testLease(t, newStore(t)) })
 	t.Run("sweep run", func(t *testing.T) { testRun(t, newStore(t)) })
 	t.Run("unknown run", func(t *testing.T) { testUnknownRun(t, newStore(t)) })
+	t.Run("digest claim", func(t *testing.T) { testDigestClaim(t, newStore(t)) })
+	t.Run("split rows", func(t *testing.T) { testSplitRows(t, newStore(t)) })
 	t.Run("invalid keys refused", func(t *testing.T) { testInvalidKeys(t, newStore(t)) })
 }
 

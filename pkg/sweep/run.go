@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,16 +23,15 @@ import (
 // deadline message waits in steps of at most this.
 const maxDelay = 15 * time.Minute
 
+// digestRetry is how soon a digest whose send failed is tried again, by a
+// deadline message (SNS throttling or a 5xx passes in seconds).
+const digestRetry = 2 * time.Minute
+
 // fanOut records the run, enqueues its work items and the deadline message.
+// A start retried or delivered twice (same sweep ID) finds the first start's
+// run and enqueues that run's items, so it completes the same run: items
+// already recorded are swept again but never counted twice.
 func (s *Sweeper) fanOut(ctx context.Context, sweepID string, started time.Time, items []rdsevent.SweepItem) error {
-	var bodies [][]byte
-	for _, it := range items {
-		b, err := rdsevent.SweepItemPayload(it)
-		if err != nil {
-			return err
-		}
-		bodies = append(bodies, b)
-	}
 	if s.Store != nil {
 		run := state.Run{SweepID: sweepID, Mode: string(s.Mode), StartedAt: started.UTC(), Deadline: started.Add(s.Deadline).UTC(), Total: len(items)}
 		for _, it := range items {
@@ -40,70 +40,138 @@ func (s *Sweeper) fanOut(ctx context.Context, sweepID string, started time.Time,
 		if err := s.Store.StartRun(ctx, run); err != nil {
 			return fmt.Errorf("record sweep %s: %w", sweepID, err)
 		}
-		if err := s.deadlineIn(ctx, sweepID, s.Deadline); err != nil {
+		stored, err := s.Store.Run(ctx, sweepID)
+		if err != nil {
+			return fmt.Errorf("record sweep %s: %w", sweepID, err)
+		}
+		if stored.Done >= stored.Total || !stored.DigestSentAt.IsZero() {
+			s.Log.InfoContext(ctx, "sweep start repeated after its run completed: nothing to enqueue", "sweepId", sweepID,
+				"done", stored.Done, "expected", stored.Total, "outcome", "ignored")
+			return nil
+		}
+		if items, err = storedItems(sweepID, stored.Expected); err != nil {
 			return err
 		}
+		if stored.Total != run.Total || !stored.StartedAt.Equal(run.StartedAt) {
+			s.Log.InfoContext(ctx, "sweep start repeated: completing the first start's run", "sweepId", sweepID,
+				"expected", stored.Total, "enumerated", run.Total)
+		}
+		if err := s.deadlineIn(ctx, sweepID, stored.Deadline.Sub(s.Now())); err != nil {
+			return err
+		}
+	}
+	var bodies [][]byte
+	for _, it := range items {
+		b, err := rdsevent.SweepItemPayload(it)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, b)
 	}
 	return s.enqueue(ctx, bodies, 0)
 }
 
-// record stores an item's result under its run; the item that records the
-// last result sends the run's digest.
+// storedItems turns a run's Expected list back into its work items.
+func storedItems(sweepID string, expected []string) ([]rdsevent.SweepItem, error) {
+	out := make([]rdsevent.SweepItem, 0, len(expected))
+	for _, e := range expected {
+		account, region, ok := strings.Cut(e, "/")
+		if !ok {
+			return nil, fmt.Errorf("sweep %s: stored work item %q is not account/region", sweepID, e)
+		}
+		out = append(out, rdsevent.SweepItem{SweepID: sweepID, Account: account, Region: region})
+	}
+	return out, nil
+}
+
+// record stores an item's result under its run. Whoever sees the run
+// complete and its digest not yet sent tries to send it, a redelivery too
+// (the claim picks one sender); a send that fails is retried shortly by a
+// deadline message, so the item's own work is not redone for it.
 func (s *Sweeper) record(ctx context.Context, sweepID string, ri report.Item) error {
 	b, err := json.Marshal(ri)
 	if err != nil {
 		return err
 	}
-	recorded, run, err := s.Store.RecordItem(ctx, sweepID, state.ItemRecord{Account: ri.Account, Region: ri.Region, RecordedAt: s.Now().UTC(), Report: b})
+	_, run, err := s.Store.RecordItem(ctx, sweepID, state.ItemRecord{Account: ri.Account, Region: ri.Region, RecordedAt: s.Now().UTC(), Report: b})
 	if errors.Is(err, state.ErrUnknownRun) {
 		// Started by a version without the table, or its run expired: this
 		// item reports alone, as such versions did.
 		return s.digest(ctx, report.Report{SweepID: sweepID, Mode: s.Mode, Items: []report.Item{ri}})
 	}
-	if err != nil {
+	if err != nil || run.Done < run.Total || !run.DigestSentAt.IsZero() {
 		return err
 	}
-	if recorded && run.Done >= run.Total {
-		return s.finish(ctx, sweepID, false)
+	if _, err := s.finish(ctx, sweepID, false); err != nil {
+		s.Log.ErrorContext(ctx, "digest not sent: retrying shortly", "sweepId", sweepID, "error", err.Error(), "outcome", "retry")
+		return s.deadlineIn(ctx, sweepID, digestRetry)
 	}
 	return nil
 }
 
-// AtDeadline handles a run's deadline message: before the deadline it waits
-// again (SQS delays a message 15 minutes at most); at it, it sends the
-// digest with what has reported, if the items have not sent it.
+// AtDeadline handles a run's deadline message: it sends the digest once
+// every item has reported or the deadline has passed, and otherwise waits
+// again (SQS delays a message 15 minutes at most). While another caller's
+// claim on the digest is live it also waits, so a claim whose holder died
+// is taken over once it goes stale. A failed send returns the error, for
+// SQS to deliver the message again (and, in the end, dead-letter it).
 func (s *Sweeper) AtDeadline(ctx context.Context, req request.Request) error {
 	if s.Store == nil {
 		return nil
 	}
-	_, run, err := s.runOf(ctx, req.SweepID)
+	run, err := s.Store.Run(ctx, req.SweepID)
+	if errors.Is(err, state.ErrUnknownRun) {
+		s.Log.WarnContext(ctx, "deadline of an unknown sweep ignored", "sweepId", req.SweepID)
+		return nil
+	}
 	if err != nil || !run.DigestSentAt.IsZero() {
 		return err
 	}
-	if left := run.Deadline.Sub(s.Now()); left > 0 {
+	left := run.Deadline.Sub(s.Now())
+	if run.Done < run.Total && left > 0 {
 		return s.deadlineIn(ctx, req.SweepID, left)
 	}
-	return s.finish(ctx, req.SweepID, true)
-}
-
-func (s *Sweeper) runOf(ctx context.Context, sweepID string) ([]state.ItemRecord, state.Run, error) {
-	run, items, err := s.Store.RunItems(ctx, sweepID)
-	if errors.Is(err, state.ErrUnknownRun) {
-		s.Log.WarnContext(ctx, "deadline of an unknown sweep ignored", "sweepId", sweepID)
-		return nil, state.Run{DigestSentAt: s.Now()}, nil
-	}
-	return items, run, err
-}
-
-// finish sends the run's one digest: whoever claims it first sends it,
-// with every recorded item and, at the deadline, the items that never
-// reported counted as failed.
-func (s *Sweeper) finish(ctx context.Context, sweepID string, atDeadline bool) error {
-	won, err := s.Store.ClaimDigest(ctx, sweepID, s.Now().UTC())
-	if err != nil || !won {
+	held, err := s.finish(ctx, req.SweepID, left <= 0)
+	if err != nil {
 		return err
 	}
-	items, run, err := s.runOf(ctx, sweepID)
+	if held {
+		return s.deadlineIn(ctx, req.SweepID, state.DigestClaimFor)
+	}
+	return nil
+}
+
+// finish sends the run's one digest: the caller that claims it sends it,
+// with every recorded item and, at the deadline, the items that never
+// reported counted as failed. held reports that another caller's live
+// claim kept this one from sending.
+//
+// Claim, send, confirm: a failed send releases the claim (the next caller
+// sends), and a claim whose holder died before confirming (a Lambda
+// timeout) goes stale after state.DigestClaimFor and is taken over. So one
+// transient SNS failure delays the digest and never loses it; two digests
+// go out only if a send succeeded and its confirmation was lost.
+func (s *Sweeper) finish(ctx context.Context, sweepID string, atDeadline bool) (held bool, err error) {
+	claimedAt := s.Now().UTC()
+	won, err := s.Store.ClaimDigest(ctx, sweepID, claimedAt)
+	if err != nil || !won {
+		return !won && err == nil, err
+	}
+	if err := s.sendDigest(ctx, sweepID, atDeadline); err != nil {
+		if rerr := s.Store.ReleaseDigest(ctx, sweepID, claimedAt); rerr != nil {
+			s.Log.ErrorContext(ctx, "digest claim not released: it goes stale instead", "sweepId", sweepID, "error", rerr.Error())
+		}
+		return false, err
+	}
+	if err := s.Store.ConfirmDigest(ctx, sweepID, s.Now().UTC()); err != nil {
+		// Sent: the claim goes stale, and a later caller may send it again.
+		s.Log.ErrorContext(ctx, "digest sent but not confirmed", "sweepId", sweepID, "error", err.Error())
+	}
+	return false, nil
+}
+
+func (s *Sweeper) sendDigest(ctx context.Context, sweepID string, atDeadline bool) error {
+	run, items, err := s.Store.RunItems(ctx, sweepID)
 	if err != nil {
 		return err
 	}
@@ -127,7 +195,7 @@ func (s *Sweeper) finish(ctx context.Context, sweepID string, atDeadline bool) e
 			Error: "the work item did not report before the sweep's deadline (see the sweep dead-letter queue and the function's logs)"})
 	}
 	s.Log.InfoContext(ctx, "sweep digest", "sweepId", sweepID, "items", len(items), "expected", run.Total, "atDeadline", atDeadline)
-	return s.digest(ctx, rep)
+	return s.send(ctx, rep)
 }
 
 // deadlineIn enqueues the run's deadline message, delayed by d (at most
@@ -137,23 +205,55 @@ func (s *Sweeper) deadlineIn(ctx context.Context, sweepID string, d time.Duratio
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, [][]byte{b}, min(d, maxDelay))
+	return s.enqueue(ctx, [][]byte{b}, max(0, min(d, maxDelay)))
 }
 
-func (s *Sweeper) enqueue(ctx context.Context, bodies [][]byte, delay time.Duration) error {
-	for start := 0; start < len(bodies); start += 10 { // SQS batch limit
+// enqueueParallelism bounds the SendMessageBatch calls in flight: 10,000
+// accounts x 17 regions is 17,000 batches, over five minutes (the
+// function's timeout) one after another at ~20 ms each, about 45 s eight
+// at a time.
+const enqueueParallelism = 8
+
+// enqueue sends bodies in batches of ten (SQS's limit), several batches at
+// once; the first failure stops it and is returned (the start is retried,
+// as the same run).
+func (s *Sweeper) enqueue(parent context.Context, bodies [][]byte, delay time.Duration) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	sem := make(chan struct{}, enqueueParallelism)
+	for start := 0; start < len(bodies) && ctx.Err() == nil; start += 10 {
 		var entries []sqstypes.SendMessageBatchRequestEntry
 		for i, b := range bodies[start:min(start+10, len(bodies))] {
 			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(start + i)),
 				MessageBody: aws.String(string(b)), DelaySeconds: int32(delay.Seconds())})
 		}
-		out, err := s.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: entries})
-		if err != nil {
-			return fmt.Errorf("enqueue sweep items: %w", err)
-		}
-		if len(out.Failed) > 0 {
-			return fmt.Errorf("enqueue sweep items: %d of %d refused (first: %s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Message))
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := s.sendBatch(ctx, entries); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil {
+		first = parent.Err() // cancelled before every batch was sent
+	}
+	return first
+}
+
+func (s *Sweeper) sendBatch(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
+	out, err := s.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: entries})
+	if err != nil {
+		return fmt.Errorf("enqueue sweep items: %w", err)
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("enqueue sweep items: %d of %d refused (first: %s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Message))
 	}
 	return nil
 }

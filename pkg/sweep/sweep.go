@@ -106,25 +106,69 @@ func (s *Sweeper) Items(ctx context.Context, sweepID string) ([]rdsevent.SweepIt
 	return items, nil
 }
 
-// Start begins a sweep: enqueues its items, or runs them here when there
-// is no queue and returns the whole report.
+// Start begins a sweep with a generated ID (the CLI's): see StartFrom.
 func (s *Sweeper) Start(ctx context.Context, functionARN string) (Started, error) {
-	started := s.Now()
-	rep := report.Report{SweepID: started.UTC().Format(time.RFC3339), Mode: s.Mode}
+	return s.StartFrom(ctx, request.Request{Target: request.TargetSweep}, functionARN)
+}
+
+// StartFrom begins the sweep that req (a sweep start) asks for: enqueues
+// its items, or runs them here when there is no queue and returns the
+// whole report. The sweep ID comes from the triggering event (RunID), so a
+// start Lambda retries, or EventBridge delivers twice, is the same run.
+func (s *Sweeper) StartFrom(ctx context.Context, req request.Request, functionARN string) (Started, error) {
+	sweepID, started, fromEvent := RunID(req, s.Now())
+	rep := report.Report{SweepID: sweepID, Mode: s.Mode}
 	st := Started{SweepID: rep.SweepID, Queued: s.Queue != nil}
 	items, err := s.Items(ctx, rep.SweepID)
 	if err != nil {
 		return st, err
 	}
 	st.Items = len(items)
-	s.Log.InfoContext(ctx, "sweep started", "sweepId", rep.SweepID, "items", len(items), "queued", s.Queue != nil)
+	idFrom := "event"
+	if !fromEvent {
+		idFrom = "clock"
+	}
+	s.Log.InfoContext(ctx, "sweep started", "sweepId", rep.SweepID, "items", len(items), "queued", s.Queue != nil, "sweepIdFrom", idFrom)
 	if s.Queue != nil {
+		if !fromEvent {
+			s.Log.WarnContext(ctx, "sweep start without an event ID and time (a rule input of an earlier version?): "+
+				"its sweep ID is generated from the clock, so a retry of this start makes a second run", "sweepId", rep.SweepID)
+		}
 		return st, s.fanOut(ctx, rep.SweepID, started, items)
 	}
 	rep.Items = s.inProcess(ctx, items, functionARN)
 	rep.Duration = s.Now().Sub(started)
 	st.Report = rep
 	return st, s.digest(ctx, rep)
+}
+
+// RunID names a sweep run after the event that started it: its time (RFC
+// 3339, so IDs sort and the digest can age findings) and its ID, which
+// EventBridge keeps across its own retries and Lambda's async retries of
+// the same event. fromEvent is false when req carries neither (a CLI
+// sweep, or the constant rule input of earlier versions): the ID is then
+// the clock's time, as it always was, and started is now.
+func RunID(req request.Request, now time.Time) (id string, started time.Time, fromEvent bool) {
+	if req.EventID != "" && !req.EventTime.IsZero() && validEventID(req.EventID) {
+		t := req.EventTime.UTC()
+		return t.Format(time.RFC3339) + "_" + req.EventID, t, true
+	}
+	return now.UTC().Format(time.RFC3339), now, false
+}
+
+// validEventID accepts what EventBridge's IDs are made of (a UUID) and
+// nothing that could break a state key or a message: at most 64 letters,
+// digits and hyphens.
+func validEventID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // inProcess sweeps the items here, Parallelism at a time; progress and the
@@ -204,7 +248,19 @@ func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN str
 	return ri, err
 }
 
+// digest sends a report no run keeps (an in-process sweep's, or an item's
+// without the state table): a failed send is logged, since nothing could
+// send it again short of redoing the sweep's work.
 func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
+	if err := s.send(ctx, rep); err != nil {
+		s.Log.ErrorContext(ctx, "digest not sent", "sweepId", rep.SweepID, "error", err.Error())
+	}
+	return nil
+}
+
+// send hands a finished report to coverage and, if it needs attention,
+// sends its digest.
+func (s *Sweeper) send(ctx context.Context, rep report.Report) error {
 	if s.Coverage != nil {
 		s.Coverage(ctx, rep)
 	}
@@ -216,8 +272,7 @@ func (s *Sweeper) digest(ctx context.Context, rep report.Report) error {
 		return err
 	}
 	if err := s.Digests.Send(ctx, m); err != nil {
-		// The sweep's work is done; a lost digest must not redo it.
-		s.Log.ErrorContext(ctx, "digest not sent", "sweepId", rep.SweepID, "error", err.Error())
+		return fmt.Errorf("send digest of sweep %s: %w", rep.SweepID, err)
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 GOBIN := $(shell go env GOPATH)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test tools test-infra synth build fuzz ci
+.PHONY: demo test tools test-infra synth build fuzz simulate ci
 
 demo: ## full remediation against moto, no AWS account needed
 	go run ./internal/demo
@@ -27,6 +27,11 @@ build: ## the Lambda binary as CDK bundles it
 fuzz: ## a longer run of the event parser and naming fuzzers
 	go test ./pkg/rdsevent -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	go test ./pkg/paramgroup -run '^$$' -fuzz FuzzCompliantName -fuzztime 30s
+
+SEEDS ?= 10000
+FROM ?= 1
+simulate: ## deterministic simulation of the protocol: SEEDS seeds from FROM (non-zero exit on a violation); docs/simulation.md
+	go test ./internal/sim -run TestSimulate -count=1 -timeout 0 -seeds $(SEEDS) -from $(FROM) -v
 
 ci:
 	bash .ci/run

@@ -112,7 +112,7 @@ func TestMemberRemediationRole(t *testing.T) {
 	checkRegionGuard(t, "member", m, memberSts, map[string]string{ParamCoveredRegions: "us-east-1,eu-west-1,ap-south-1"},
 		[]string{"us-east-1", "eu-west-1", "ap-south-1"})
 	if want := []string{"AttachOwnClusterParameterGroups", "AttachOwnParameterGroups", "CopyFromAnySourceClusterGroup",
-		"CopyFromAnySourceGroup", "NeverTouchExemptClusters", "NeverTouchExemptInstances", "OnlyInCoveredRegions", "ReadCACertificates", "ReadRDS",
+		"CopyFromAnySourceGroup", "NeverTouchExemptClusters", "NeverTouchExemptInstances", "OnlyInCoveredRegions", "ReadCACertificates", "ReadGlobalDatabases", "ReadRDS",
 		"ReadRDSClusters", "RebootClusters", "RebootInstances", "WriteOwnClusterParameterGroups",
 		"WriteOwnParameterGroups"}; !slices.Equal(sids, want) {
 		t.Errorf("member role statements %v, want exactly the RDS ones %v", sids, want)
@@ -132,7 +132,8 @@ func TestMemberRemediationRole(t *testing.T) {
 		"RoleName": "ops-forcessl",
 		"Policies": []any{map[string]any{"PolicyDocument": map[string]any{"Statement": []any{
 			like(map[string]any{"Sid": "ReadRDS"}), like(map[string]any{"Sid": "ReadRDSClusters"}),
-			like(map[string]any{"Sid": "ReadCACertificates"}), like(map[string]any{"Sid": "OnlyInCoveredRegions"})}}}},
+			like(map[string]any{"Sid": "ReadCACertificates"}), like(map[string]any{"Sid": "ReadGlobalDatabases"}),
+			like(map[string]any{"Sid": "OnlyInCoveredRegions"})}}}},
 	})
 }
 

@@ -38,6 +38,11 @@ import (
 //   - rds:db-tag/<key> is a condition key of db, rds:cluster-tag/<key> of
 //     cluster: the exempt Deny of each;
 //   - DescribeCertificates has no resource type: "*" only.
+//   - DescribeGlobalClusters accepts global-cluster (optional), whose ARN
+//     has no region: arn:${Partition}:rds::${Account}:global-cluster:${Name}
+//     (Aurora User Guide, USER_Tagging.ARN.Constructing). The engine reads
+//     a cluster's global database before it restarts the cluster (a
+//     primary's restart can restart other Regions' clusters).
 //   - CACertificateIdentifier (FORCESSL_CA) is a parameter of
 //     ModifyDBInstance (and, for Multi-AZ DB clusters, ModifyDBCluster) with
 //     no condition key and no resource of its own (ModifyDBInstance's only
@@ -66,6 +71,7 @@ type RDSStatements struct {
 	Read             awsiam.PolicyStatement // ReadRDS: instances and their parameter groups
 	ReadClusters     awsiam.PolicyStatement // ReadRDSClusters: clusters and their cluster parameter groups
 	ReadCertificates awsiam.PolicyStatement // ReadCACertificates: DescribeCertificates ("*")
+	ReadGlobal       awsiam.PolicyStatement // ReadGlobalDatabases: DescribeGlobalClusters on global-cluster:*
 
 	// Enforce mode only.
 	WriteOwnGroups   awsiam.PolicyStatement // WriteOwnParameterGroups: create, copy, modify, tag pg:forcessl-*
@@ -114,6 +120,12 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 		Actions: jsii.Strings("rds:DescribeDBClusters", "rds:DescribeDBClusterParameters",
 			"rds:DescribeDBClusterParameterGroups", "rds:ListTagsForResource"),
 		Resources: cat(clusterAll, cpgAll),
+	})
+	r.ReadGlobal = st(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ReadGlobalDatabases"),
+		Actions: jsii.Strings("rds:DescribeGlobalClusters"),
+		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("rds"), Region: jsii.String(""),
+			Resource: jsii.String("global-cluster"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})},
 	})
 	// The CA check (FORCESSL_CA_WARN) reads the RDS CAs and their expiry,
 	// in report mode too. Only "*": the action has no resource type.
@@ -209,7 +221,7 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 
 // Reads are the statements of both modes, in order.
 func (r RDSStatements) Reads() []awsiam.PolicyStatement {
-	return []awsiam.PolicyStatement{r.Read, r.ReadClusters, r.ReadCertificates}
+	return []awsiam.PolicyStatement{r.Read, r.ReadClusters, r.ReadCertificates, r.ReadGlobal}
 }
 
 // Writes are the enforce-mode statements, in order; none in report mode.
@@ -276,7 +288,7 @@ func rdsNagResources() []any {
 		"cluster:*", "cluster-pg:*", "cluster-pg:" + paramgroup.Prefix + "*"} {
 		out = append(out, "Resource::arn:<AWS::Partition>:rds:*:<AWS::AccountId>:"+res)
 	}
-	return append(out, "Resource::*")
+	return append(out, "Resource::arn:<AWS::Partition>:rds::<AWS::AccountId>:global-cluster:*", "Resource::*")
 }
 
 // rdsWildcardReason explains RDSStatements' wildcards; where says which
@@ -289,7 +301,8 @@ func rdsWildcardReason(where string) string {
 		"read every DB instance and DB cluster and any parameter group one may use, and, when enforcing, modify or " +
 		"reboot any non-exempt instance or cluster (exempt-tagged ones are denied) and copy from any source group; " +
 		"resource and group names are not known at deploy time. pg:" + own + " and cluster-pg:" + own + ": the " +
-		"compliant groups the engine creates, named at runtime under that prefix. \"*\" for rds:DescribeCertificates " +
+		"compliant groups the engine creates, named at runtime under that prefix. global-cluster:* (regionless, as global " +
+		"database ARNs are): the global database of any cluster forcessl restarts, read before the restart. \"*\" for rds:DescribeCertificates " +
 		"only, which has no resource type (Service Authorization Reference, Amazon RDS): it lists the RDS CA " +
 		"certificates and their expiry."
 }

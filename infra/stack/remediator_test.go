@@ -217,7 +217,7 @@ func TestFunctionPolicy(t *testing.T) {
 				if !slices.Contains([]string{
 					"rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups",
 					"rds:DescribeDBClusters", "rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups",
-					"rds:DescribeCertificates", "rds:ListTagsForResource", "scheduler:GetSchedule", "scheduler:ListSchedules", "sns:Publish", "kms:Decrypt",
+					"rds:DescribeCertificates", "rds:DescribeGlobalClusters", "rds:ListTagsForResource", "scheduler:GetSchedule", "scheduler:ListSchedules", "sns:Publish", "kms:Decrypt",
 					"kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
 					"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
 					// consuming the sweep work queue
@@ -244,6 +244,7 @@ func TestFunctionPolicy(t *testing.T) {
 			"CopyFromAnySourceGroup": f.stack.Remediator.RDS.CopyFromAnyGroup, "AttachOwnParameterGroups": f.stack.Remediator.RDS.AttachOwnGroups,
 			"RebootInstances": f.stack.Remediator.RDS.Reboot, "NeverTouchExemptInstances": f.stack.Remediator.RDS.DenyExempt,
 			"ReadRDSClusters": f.stack.Remediator.RDS.ReadClusters, "ReadCACertificates": f.stack.Remediator.RDS.ReadCertificates,
+			"ReadGlobalDatabases":             f.stack.Remediator.RDS.ReadGlobal,
 			"WriteOwnClusterParameterGroups":  f.stack.Remediator.RDS.WriteOwnClusterGroups,
 			"CopyFromAnySourceClusterGroup":   f.stack.Remediator.RDS.CopyFromAnyClusterGroup,
 			"AttachOwnClusterParameterGroups": f.stack.Remediator.RDS.AttachOwnClusterGroups,
@@ -277,6 +278,8 @@ func TestFunctionPolicy(t *testing.T) {
 			"RebootClusters":                  {[]string{"rds:RebootDBCluster"}, []string{`:cluster:*"]]}`}},
 			// DescribeCertificates has no resource type.
 			"ReadCACertificates": {[]string{"rds:DescribeCertificates"}, []string{`"*"`}},
+			// Global database ARNs have no region.
+			"ReadGlobalDatabases": {[]string{"rds:DescribeGlobalClusters"}, []string{`:global-cluster:*"]]}`}},
 			// One schedule per fire time: created and deleted, never updated.
 			"ManageRebootSchedules": {[]string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
 				[]string{schedules}},

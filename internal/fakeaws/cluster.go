@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -19,8 +20,12 @@ type Cluster struct {
 	Engine, EngineVersion, Status, Group, Window, Mode string
 	MultiAZ, PendingMods                               bool
 	Tags                                               map[string]string
-	// GlobalID and ReplicationSource make it a global database's secondary.
+	// GlobalID makes it a member of that Aurora global database: its
+	// primary, or a secondary when ReplicationSource is set too.
+	// GlobalReaders are the ARNs of the primary's secondaries in other
+	// Regions (the fake holds one Region).
 	GlobalID, ReplicationSource string
+	GlobalReaders               []string
 	// WriterRestartsReaders models the Aurora versions on which rebooting
 	// the writer restarts every reader too.
 	WriterRestartsReaders bool
@@ -34,18 +39,27 @@ const (
 	DefaultMultiAZPostgresGroup = "default.postgres16"
 )
 
-// AuroraPostgresDefaults are the parameters a new Aurora PostgreSQL (or
-// Multi-AZ PostgreSQL) cluster group starts with. The apply type of
-// rds.force_ssl there is not settled in AWS's documentation; the fake says
-// static, the case that needs the reboot.
+// AuroraPostgresDefaults are the parameters a new Aurora PostgreSQL
+// cluster group starts with. The apply type of rds.force_ssl there is not
+// settled in AWS's documentation; the fake says static, the case that needs
+// the reboot. Each default is held to its source in
+// TestFakeDefaultsHaveASource.
 func AuroraPostgresDefaults() map[string]Param {
-	return map[string]Param{"rds.force_ssl": {"0", "static", "engine-default"}, "log_statement": {"", "dynamic", "engine-default"}}
+	return map[string]Param{"rds.force_ssl": {"0", "static", "engine-default", "0,1"}, "log_statement": {"", "dynamic", "engine-default", ""}}
+}
+
+// MultiAZPostgresDefaults are the parameters a new Multi-AZ DB cluster
+// group of RDS for PostgreSQL 16 starts with: rds.force_ssl is on by
+// default from PostgreSQL 15.
+func MultiAZPostgresDefaults() map[string]Param {
+	return map[string]Param{"rds.force_ssl": {"1", "static", "engine-default", "0,1"}, "log_statement": {"", "dynamic", "engine-default", ""}}
 }
 
 // AuroraMySQLDefaults are the parameters a new Aurora MySQL cluster group
-// starts with: require_secure_transport is spelled ON/OFF.
+// starts with: require_secure_transport is OFF, spelled ON/OFF, and
+// dynamic (no reboot needed).
 func AuroraMySQLDefaults() map[string]Param {
-	return map[string]Param{"require_secure_transport": {"OFF", "static", "engine-default"}, "time_zone": {"", "dynamic", "engine-default"}}
+	return map[string]Param{"require_secure_transport": {"OFF", "dynamic", "engine-default", "ON,OFF"}, "time_zone": {"", "dynamic", "engine-default", ""}}
 }
 
 // ClusterResourceID is the DbClusterResourceId the fake gives a cluster
@@ -144,6 +158,48 @@ func (f *AWS) DescribeDBClusters(_ context.Context, in *rds.DescribeDBClustersIn
 	return out, nil
 }
 
+// DescribeGlobalClusters reports a global database as the API reference
+// shapes it: a GlobalClusterMember per cluster, IsWriter on the primary,
+// whose Readers are the secondaries' ARNs; GlobalClusterNotFoundFault for
+// an unknown identifier.
+func (f *AWS) DescribeGlobalClusters(_ context.Context, in *rds.DescribeGlobalClustersInput, _ ...func(*rds.Options)) (*rds.DescribeGlobalClustersOutput, error) {
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeGlobalClusters"); err != nil {
+		return nil, err
+	}
+	id := aws.ToString(in.GlobalClusterIdentifier)
+	gc := rdstypes.GlobalCluster{GlobalClusterIdentifier: aws.String(id), Status: aws.String("available")}
+	var writer *rdstypes.GlobalClusterMember
+	var secondaries []string
+	ids := slices.Sorted(maps.Keys(f.Clusters))
+	for _, cid := range ids {
+		c := f.Clusters[cid]
+		if c.GlobalID != id {
+			continue
+		}
+		m := rdstypes.GlobalClusterMember{DBClusterArn: aws.String(f.arn("cluster", cid)), IsWriter: aws.Bool(c.ReplicationSource == "")}
+		if c.ReplicationSource == "" {
+			gc.Engine, gc.EngineVersion = aws.String(c.Engine), aws.String(c.EngineVersion)
+			secondaries = append(secondaries, c.GlobalReaders...)
+		} else {
+			secondaries = append(secondaries, f.arn("cluster", cid))
+		}
+		gc.GlobalClusterMembers = append(gc.GlobalClusterMembers, m)
+	}
+	if len(gc.GlobalClusterMembers) == 0 {
+		return nil, APIError("GlobalClusterNotFoundFault")
+	}
+	for i := range gc.GlobalClusterMembers {
+		if m := &gc.GlobalClusterMembers[i]; aws.ToBool(m.IsWriter) {
+			writer = m
+		}
+	}
+	if writer != nil {
+		writer.Readers = secondaries
+	}
+	return &rds.DescribeGlobalClustersOutput{GlobalClusters: []rdstypes.GlobalCluster{gc}}, nil
+}
+
 func clusterMatches(filters []rdstypes.Filter, c *Cluster) bool {
 	for _, fl := range filters {
 		if aws.ToString(fl.Name) == "db-cluster-resource-id" && !slices.Contains(fl.Values, c.ResourceID) {
@@ -184,8 +240,11 @@ func (f *AWS) CreateDBClusterParameterGroup(_ context.Context, in *rds.CreateDBC
 	}
 	family := aws.ToString(in.DBParameterGroupFamily)
 	defaults := AuroraPostgresDefaults()
-	if strings.HasPrefix(family, "aurora-mysql") {
+	switch {
+	case strings.HasPrefix(family, "aurora-mysql"):
 		defaults = AuroraMySQLDefaults()
+	case strings.HasPrefix(family, "postgres"):
+		defaults = MultiAZPostgresDefaults()
 	}
 	err := createGroup(f.ClusterGroups, aws.ToString(in.DBClusterParameterGroupName), family, defaults, in.Tags)
 	return &rds.CreateDBClusterParameterGroupOutput{}, err

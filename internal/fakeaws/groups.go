@@ -26,8 +26,8 @@ func parameters(groups map[string]*Group, name string, source *string, filters [
 			continue
 		}
 		rp := rdstypes.Parameter{ParameterName: aws.String(pname), ApplyType: aws.String(p.ApplyType), Source: aws.String(p.Source)}
-		if pname == "require_secure_transport" && strings.HasPrefix(g.Family, "aurora-mysql") {
-			rp.AllowedValues = aws.String("ON,OFF") // Aurora MySQL spells it so
+		if p.AllowedValues != "" {
+			rp.AllowedValues = aws.String(p.AllowedValues)
 		}
 		if p.Value != "" {
 			rp.ParameterValue = aws.String(p.Value)
@@ -80,7 +80,7 @@ func modifyGroup(groups map[string]*Group, name string, params []rdstypes.Parame
 		if cur.ApplyType == "static" && p.ApplyMethod != rdstypes.ApplyMethodPendingReboot {
 			return false, APIError("InvalidParameterCombination")
 		}
-		g.Params[aws.ToString(p.ParameterName)] = Param{aws.ToString(p.ParameterValue), cur.ApplyType, "user"}
+		g.Params[aws.ToString(p.ParameterName)] = Param{aws.ToString(p.ParameterValue), cur.ApplyType, "user", cur.AllowedValues}
 		pending = pending || p.ApplyMethod == rdstypes.ApplyMethodPendingReboot
 	}
 	return pending, nil

@@ -24,8 +24,10 @@ import (
 	"github.com/forcessl/forcessl/pkg/policy"
 )
 
-// Param is one parameter of a group.
-type Param struct{ Value, ApplyType, Source string }
+// Param is one parameter of a group: its value, apply type and Source as
+// DescribeDB(Cluster)Parameters reports them, and the AllowedValues it
+// lists ("" when the fake lists none).
+type Param struct{ Value, ApplyType, Source, AllowedValues string }
 
 // Group is a parameter group.
 type Group struct {
@@ -91,21 +93,22 @@ func New() *AWS {
 		Schedules: map[string]*scheduler.CreateScheduleInput{}, FailNext: map[string]error{}, FailAfter: map[string]error{}}
 	f.ClusterGroups[DefaultAuroraPostgresGroup] = &Group{Family: "aurora-postgresql15", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
 	f.ClusterGroups[DefaultAuroraMySQLGroup] = &Group{Family: "aurora-mysql8.0", Params: AuroraMySQLDefaults(), Tags: map[string]string{}}
-	f.ClusterGroups[DefaultMultiAZPostgresGroup] = &Group{Family: "postgres16", Params: AuroraPostgresDefaults(), Tags: map[string]string{}}
+	f.ClusterGroups[DefaultMultiAZPostgresGroup] = &Group{Family: "postgres16", Params: MultiAZPostgresDefaults(), Tags: map[string]string{}}
 	f.Groups[DefaultGroup] = &Group{Family: "sqlserver-se-15.0", Params: FamilyDefaults(), Tags: map[string]string{}}
 	return f
 }
 
 // FamilyDefaults are the parameters a new SQL Server group starts with.
+// Each default is held to its source in TestFakeDefaultsHaveASource.
 func FamilyDefaults() map[string]Param {
 	return map[string]Param{
-		"rds.force_ssl":             {"0", "static", "system"},
-		"max degree of parallelism": {"", "dynamic", "engine-default"},
+		"rds.force_ssl":             {"0", "static", "system", ""},
+		"max degree of parallelism": {"", "dynamic", "engine-default", ""},
 		// The TLS profile's parameters (SQLServer.Ciphers): "default".
-		"rds.tls10":   {"default", "static", "engine-default"},
-		"rds.tls11":   {"default", "static", "engine-default"},
-		"rds.rc4":     {"default", "static", "engine-default"},
-		"rds.3des168": {"default", "static", "engine-default"},
+		"rds.tls10":   {"default", "static", "engine-default", "default,enabled,disabled"},
+		"rds.tls11":   {"default", "static", "engine-default", "default,enabled,disabled"},
+		"rds.rc4":     {"default", "static", "engine-default", "default,enabled,disabled"},
+		"rds.3des168": {"default", "static", "engine-default", "default,enabled,disabled"},
 	}
 }
 

@@ -184,7 +184,11 @@ func TestEnforceFindingFollowsTheRemediation(t *testing.T) {
 		t.Fatalf("after remediation: %+v", f)
 	}
 
-	// moto applies the group at once: the restart event verifies it.
+	// The group waits for a restart (moto reports pending-reboot, as RDS
+	// does); after it, the restart event verifies it.
+	if _, err := c.RebootDBInstance(context.Background(), &rds.RebootDBInstanceInput{DBInstanceIdentifier: aws.String("orders-sql")}); err != nil {
+		t.Fatal(err)
+	}
 	ir = event(t, d, "RDS-EVENT-0006", "orders-sql")
 	f = ownFindings(t, mototest.Account, mototest.Region)[id]
 	if ir.State != plan.Compliant || f.Compliance.Status != types.ComplianceStatusPassed ||

@@ -105,6 +105,7 @@ func toCluster(c types.DBCluster) plan.Resource {
 			// cluster is a secondary (an inference from the field
 			// descriptions; not verified against a live global database).
 			GlobalSecondary: aws.ToString(c.GlobalClusterIdentifier) != "" && aws.ToString(c.ReplicationSourceIdentifier) != ""},
+		GlobalCluster: aws.ToString(c.GlobalClusterIdentifier),
 	}
 	for _, t := range c.TagList {
 		r.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -123,13 +124,70 @@ func toCluster(c types.DBCluster) plan.Resource {
 }
 
 // lessSettled keeps the status furthest from in-sync: a cluster is in sync
-// only when every member is.
+// only when every member is. DBClusterMember documents no value list; a
+// value forcessl does not know (the DB instance's ParameterApplyStatus
+// also has "pending-database-upgrade", DBParameterGroupStatus API
+// reference), or none, means RDS is still at work on that member: it ranks
+// above applying, so the cluster is judged busy and looked at again, as an
+// instance is; the members pending a reboot still restart first.
 func lessSettled(a, b string) string {
-	rank := map[string]int{plan.InSync: 0, plan.Applying: 1, plan.PendingReboot: 2, plan.FailedToApply: 3}
-	if rank[b] > rank[a] {
+	rank := func(st string) int {
+		switch st {
+		case plan.InSync:
+			return 0
+		case plan.Applying:
+			return 1
+		case plan.PendingReboot:
+			return 3
+		case plan.FailedToApply:
+			return 4
+		}
+		return 2
+	}
+	if rank(b) > rank(a) {
 		return b
 	}
 	return a
+}
+
+// Global reads the Aurora global database a cluster belongs to
+// (DescribeGlobalClusters by GlobalClusterIdentifier, API reference): the
+// member whose DBClusterArn is the cluster's says whether it is the writer
+// (IsWriter: "the primary cluster (that is, has read-write capability)"),
+// and the writer's Readers are the secondary clusters' ARNs. A global
+// database that is gone or that forcessl may not read (a stack without
+// rds:DescribeGlobalClusters) is reported unread, not an error: Decide
+// then leaves the restart to a person.
+func (o *Observer) Global(ctx context.Context, c plan.Resource) (plan.GlobalDB, error) {
+	g := plan.GlobalDB{ID: c.GlobalCluster}
+	out, err := o.RDS.DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String(c.GlobalCluster)})
+	switch {
+	case awserr.Is(err, "GlobalClusterNotFoundFault", "AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+		g.Why = awserr.Code(err)
+		return g, nil
+	case err != nil:
+		return g, awserr.Classify(fmt.Errorf("describe global database %s of cluster %s: %w", c.GlobalCluster, c.ID, err))
+	case len(out.GlobalClusters) != 1:
+		g.Why = fmt.Sprintf("%d global databases listed under that name", len(out.GlobalClusters))
+		return g, nil
+	}
+	gc := out.GlobalClusters[0]
+	g.EngineVersion = aws.ToString(gc.EngineVersion)
+	var member *types.GlobalClusterMember
+	for i, m := range gc.GlobalClusterMembers {
+		if aws.ToString(m.DBClusterArn) == c.ARN {
+			member = &gc.GlobalClusterMembers[i]
+		}
+	}
+	if member == nil {
+		g.Why = "the cluster is not among its members"
+		return g, nil
+	}
+	g.Read, g.Primary = true, aws.ToBool(member.IsWriter)
+	if g.Primary {
+		g.Secondaries = member.Readers
+	}
+	return g, nil
 }
 
 // pendingCluster reports whether the owner has cluster changes queued

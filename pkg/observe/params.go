@@ -41,6 +41,13 @@ func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) 
 	if need.CAs {
 		o.CAs = ob.CAs(ctx)
 	}
+	if need.Global {
+		g, err := ob.Global(ctx, o.Resource)
+		if err != nil {
+			return err
+		}
+		o.Global = &g
+	}
 	if need.Schedules {
 		s, err := ob.ScheduledActions(ctx, *o)
 		if err != nil {

@@ -208,3 +208,135 @@ func memberNote(in Resource, tag string) string {
 	return fmt.Sprintf("; member(s) %s are tagged %s=true, which does not exempt the cluster: tag the cluster %s to exempt it",
 		strings.Join(ids, ", "), tag, in.ID)
 }
+
+// restartRefusal says why the restart that puts forcessl's change into
+// effect is not forcessl's to make ("" when it is), or what Decide must
+// see first: a restart that would take down what forcessl must not touch,
+// outside anyone's window.
+func (d decision) restartRefusal() (string, Need) {
+	in := d.o.Resource
+	if in.Kind != KindCluster {
+		return "", Need{}
+	}
+	if in.GlobalCluster != "" {
+		if d.o.Global == nil {
+			return "", Need{Global: true}
+		}
+		if why := d.globalRefusal(); why != "" {
+			return why, Need{}
+		}
+	}
+	return d.exemptRefusal(), Need{}
+}
+
+// refuseRestart: forcessl leaves the restart to a person (restartRefusal).
+// A reboot already scheduled ahead is kept until it is due, so the owner
+// hears it at the restart (or at its heads-up), once; after that nothing
+// is scheduled again and the same reason is not told again.
+func (d decision) refuseRestart(why, refusal string) Plan {
+	if at, ok := d.scheduledReboot(); ok && at.After(d.now) && d.o.Trigger != request.TriggerNotice {
+		return d.scheduled(why, nil, OutcomeNone)
+	}
+	return d.plan(CompliantPendingReboot, OutcomeRefused, why+"; "+refusal)
+}
+
+// globalRefusal: the primary cluster of an Aurora global database. "For
+// Aurora global databases in Aurora MySQL versions lower than 3.06 ... If
+// you reboot the writer instance for the primary cluster in an Aurora
+// global database, the reader instances in the primary cluster remain
+// available. However, the DB instances in any secondary clusters reboot at
+// the same time." For Aurora PostgreSQL the same page grants global
+// databases only "a limited version" of read availability (12.16, 13.12,
+// 14.9, 15.4 and higher) without saying what it leaves out (Aurora User
+// Guide, "Rebooting an Aurora cluster with read availability",
+// aurora-mysql-survivable-replicas). Either way a restart in this Region's
+// window may restart other Regions' instances outside theirs: forcessl
+// restarts no member (no partial restart) and says who must act.
+func (d decision) globalRefusal() string {
+	in, g := d.o.Resource, d.o.Global
+	engine := strings.ToLower(in.Engine)
+	switch {
+	case !g.Read:
+		return fmt.Sprintf("the cluster belongs to Aurora global database %s, which forcessl could not read (%s), so it cannot tell whether "+
+			"restarting the cluster restarts other Regions' clusters: forcessl restarts none of its members; restart them yourself "+
+			"at a time that suits every Region of the global database (or let forcessl read it: rds:DescribeGlobalClusters)", g.ID, g.Why)
+	case !g.Primary:
+		return ""
+	case engine == "aurora-mysql" && (!auroraMySQLAtLeast306(in.EngineVersion) || g.EngineVersion != "" && !auroraMySQLAtLeast306(g.EngineVersion)):
+		return fmt.Sprintf("the cluster is the primary of Aurora global database %s on Aurora MySQL %s, below 3.06, where rebooting the "+
+			"primary's writer restarts the DB instances of every secondary cluster at the same time (%s), outside their windows: "+
+			"forcessl restarts none of its members. Restart them yourself at a time that suits every secondary's Region, or upgrade "+
+			"the global database to Aurora MySQL 3.06 or later (then forcessl restarts the primary in its window)",
+			g.ID, in.EngineVersion, secondaryNames(g.Secondaries))
+	case engine == "aurora-postgresql":
+		return fmt.Sprintf("the cluster is the primary of Aurora global database %s on Aurora PostgreSQL, whose global databases have only "+
+			"\"a limited version\" of read availability, which AWS does not define: rebooting the primary's writer may restart the "+
+			"DB instances of the secondary clusters (%s) at the same time, outside their windows, so forcessl restarts none of its "+
+			"members. Restart them yourself at a time that suits every secondary's Region", g.ID, secondaryNames(g.Secondaries))
+	}
+	return ""
+}
+
+// auroraMySQLAtLeast306 reads an Aurora MySQL version
+// (8.0.mysql_aurora.3.06.0); one it cannot read counts as older.
+func auroraMySQLAtLeast306(version string) bool {
+	_, aurora, ok := strings.Cut(version, "mysql_aurora.")
+	if !ok {
+		return false
+	}
+	major, minor, ok := majorMinor(aurora)
+	return ok && (major > 3 || major == 3 && minor >= 6)
+}
+
+// secondaryNames names secondary clusters by identifier and Region, from
+// their ARNs (arn:aws:rds:eu-west-1:123456789012:cluster:orders-eu).
+func secondaryNames(arns []string) string {
+	if len(arns) == 0 {
+		return "none listed"
+	}
+	names := make([]string, 0, len(arns))
+	for _, a := range arns {
+		parts := strings.Split(a, ":")
+		if len(parts) == 7 && parts[5] == "cluster" {
+			names = append(names, parts[6]+" in "+parts[3])
+			continue
+		}
+		names = append(names, a)
+	}
+	slices.Sort(names)
+	return "secondaries " + strings.Join(names, ", ")
+}
+
+// exemptRefusal: a restart that would take a member tagged exempt down
+// with it. README promises forcessl never reboots such a member, and two
+// restarts do so indirectly: RebootDBCluster restarts every member of a
+// Multi-AZ DB cluster, and on versions where "Rebooting the writer DB
+// instance also initiates a reboot for each reader DB instance in the
+// cluster" (Aurora User Guide, aurora-reboot-cluster) the writer's reboot,
+// which restart plans alone, restarts every reader.
+func (d decision) exemptRefusal() string {
+	in := d.o.Resource
+	var held []string
+	var w Member
+	if len(in.Members) > 0 {
+		w = writerOf(in.Members)
+	}
+	for _, m := range in.Members {
+		if exempt(Resource{Tags: m.Tags}, d.s.ExemptTag) && (in.MultiAZ || !m.Writer) {
+			held = append(held, m.ID)
+		}
+	}
+	slices.Sort(held)
+	switch {
+	case len(held) == 0:
+		return ""
+	case in.MultiAZ:
+		return fmt.Sprintf("a Multi-AZ DB cluster restarts only as a whole (RebootDBCluster), which would restart member(s) %s, tagged %s=true: "+
+			"forcessl does not restart the cluster; reboot it yourself, or remove the tag", strings.Join(held, ", "), d.s.ExemptTag)
+	case writerRestartsReaders(in.Engine, in.EngineVersion) && !exempt(Resource{Tags: w.Tags}, d.s.ExemptTag):
+		return fmt.Sprintf("on %s %s rebooting the writer %s restarts every reader with it, member(s) %s too, tagged %s=true: forcessl "+
+			"restarts none of the cluster's members; reboot them yourself, or remove the tag", in.Engine, in.EngineVersion, w.ID,
+			strings.Join(held, ", "), d.s.ExemptTag)
+	}
+	return ""
+}

@@ -73,16 +73,16 @@ func TestDecideClusters(t *testing.T) {
 				AttachGroup{Target: cref, Group: target, ApplyImmediately: false},
 				cschedule(sunday0500, request.TriggerReboot),
 			}},
-		{name: "Aurora MySQL: require_secure_transport spelled ON, dynamic",
+		{name: "Aurora MySQL: require_secure_transport spelled ON, dynamic, but a newly attached group needs the reboot: in the window",
 			obs: aurora(func(o *Observed) {
 				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.Group = "aurora-mysql", "aurora-mysql", "app-cluster"
 				o.Params = map[string]Parameter{"require_secure_transport": {Found: true, Value: "OFF", ApplyType: "dynamic", AllowedValues: "ON,OFF"}}
-			}), state: NonCompliant, outcome: OutcomeRemediated,
+			}), state: NonCompliant, outcome: OutcomeRemediated, rebootAt: sunday0500,
 			steps: []Step{CopyGroup{Kind: KindCluster, Name: "forcessl-app-cluster", Source: "app-cluster"},
 				SetParameter{Kind: KindCluster, Group: "forcessl-app-cluster", Name: "require_secure_transport", Value: "ON", ApplyMethod: "immediate"},
 				AttachGroup{Target: cref, Group: "forcessl-app-cluster", ApplyImmediately: true},
-				cschedule(now.Add(SettleDelay), request.TriggerRecheck)},
-			reason: "require_secure_transport is dynamic: no reboot is needed"},
+				cschedule(sunday0500, request.TriggerReboot)},
+			intent: records("forcessl-app-cluster")},
 		{name: "Aurora MySQL 5.6 (v1): no such cluster parameter: refused",
 			obs: aurora(func(o *Observed) {
 				o.Resource.Engine, o.Resource.Cluster.Engine, o.Resource.EngineVersion = "aurora-mysql", "aurora-mysql", "5.6.10a"

@@ -61,6 +61,10 @@ type IntentChange struct {
 	Seed bool
 	// Close, when not empty, says why the open intent is satisfied.
 	Close string
+	// Covered are cluster members found with forcessl's change in effect
+	// without forcessl's restart (someone else restarted them): recorded
+	// as restarts of the open intent.
+	Covered []string
 }
 
 // RefusedBy is how RDS refused a step the last time it was tried.

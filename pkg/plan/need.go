@@ -38,11 +38,12 @@ type Need struct {
 	Schedules bool     // forcessl's scheduled actions for the resource
 	Users     string   // every resource using this group
 	CAs       bool     // the region's CA certificates and when they expire
+	Global    bool     // the cluster's Aurora global database (Resource.GlobalCluster)
 }
 
 // Zero reports whether nothing is needed: Decide has decided.
 func (n Need) Zero() bool {
-	return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" && !n.CAs
+	return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" && !n.CAs && !n.Global
 }
 
 // Missing is the part of n that o does not hold yet: what to observe.
@@ -51,6 +52,7 @@ func (n Need) Missing(o Observed) Need {
 	m.Params = n.Params && o.Params == nil
 	m.Schedules = n.Schedules && o.Schedules == nil
 	m.CAs = n.CAs && o.CAs == nil
+	m.Global = n.Global && o.Global == nil
 	for _, g := range n.Groups {
 		if o.group(g) == nil && !slices.Contains(m.Groups, g) {
 			m.Groups = append(m.Groups, g)
@@ -78,6 +80,9 @@ func (n Need) String() string {
 	}
 	if n.CAs {
 		parts = append(parts, "CA certificates")
+	}
+	if n.Global {
+		parts = append(parts, "the global database")
 	}
 	if len(parts) == 0 {
 		return "nothing"

@@ -55,6 +55,10 @@ type Resource struct {
 	Cluster       policy.ClusterFacts
 	MultiAZ       bool // a Multi-AZ DB cluster (RDS for PostgreSQL/MySQL), rebooted as a whole
 	Members       []Member
+	// GlobalCluster is the Aurora global database the cluster belongs to
+	// (DBCluster.GlobalClusterIdentifier; "" when none): its role there is
+	// read only when a restart is decided (Need.Global).
+	GlobalCluster string
 }
 
 // Member is one DB instance of a cluster.
@@ -106,6 +110,25 @@ type Group struct {
 	UserParams map[string]string
 }
 
+// GlobalDB is an Aurora global database as DescribeGlobalClusters reports
+// it, seen from one of its clusters (GlobalCluster, GlobalClusterMember:
+// IsWriter marks the primary, whose Readers are the secondaries' ARNs).
+type GlobalDB struct {
+	ID string
+	// Read is false when it could not be read (not found, or access
+	// denied): the cluster's role is then unknown.
+	Read bool
+	// Why says why it could not be read.
+	Why string
+	// Primary: the cluster is the global database's writer (IsWriter).
+	Primary bool
+	// Secondaries are the ARNs of the secondary clusters (the writer
+	// member's Readers).
+	Secondaries []string
+	// EngineVersion is the global database's (GlobalCluster.EngineVersion).
+	EngineVersion string
+}
+
 // ScheduledAction is one of forcessl's one-time schedules for a resource.
 type ScheduledAction struct {
 	Name   string
@@ -142,6 +165,9 @@ type Observed struct {
 	// expiry (Need.CAs): what a server certificate of unknown expiry is
 	// judged by.
 	CAs map[string]time.Time
+	// Global is the Aurora global database of Resource.GlobalCluster
+	// (Need.Global).
+	Global *GlobalDB
 	// Memory is what forcessl remembers of the resource; nil when it runs
 	// without a state table.
 	Memory *Memory

@@ -11,12 +11,13 @@ import (
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
-// rebootSteps plans the reboot that follows forcessl's change to a group.
-// It never reboots in the same run: every reboot is a scheduled action,
-// and only a scheduled action reboots. A reboot does not apply the owner's
-// queued modifications, so it need not wait for them.
-func (d decision) rebootSteps() []Step {
-	if d.dynamicOnCluster() {
+// rebootSteps plans the reboot that follows forcessl's change to a group
+// (attach: a group newly attached). It never reboots in the same run:
+// every reboot is a scheduled action, and only a scheduled action reboots.
+// A reboot does not apply the owner's queued modifications, so it need
+// not wait for them.
+func (d decision) rebootSteps(attach bool) []Step {
+	if d.dynamicInPlace(attach) {
 		return d.schedule(ceilMinute(d.now.Add(SettleDelay)), request.TriggerRecheck)
 	}
 	switch d.rebootPolicy() {
@@ -32,17 +33,24 @@ func (d decision) rebootSteps() []Step {
 	return d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot)
 }
 
-// dynamicOnCluster: a cluster whose TLS parameter is dynamic (Aurora
-// MySQL's require_secure_transport) takes it without a restart. forcessl
-// looks again after SettleDelay and schedules a reboot only if a member
-// then reports pending-reboot.
-func (d decision) dynamicOnCluster() bool {
-	return d.o.Resource.Kind == KindCluster && !static(d.sets(d.o.Resource.Group, d.pp.fixes))
+// dynamicInPlace: a dynamic TLS parameter (Aurora MySQL's
+// require_secure_transport) turned on in the cluster group already
+// attached takes effect without a restart ("You don't need to reboot your
+// DB cluster for the change to take effect", Aurora User Guide,
+// AuroraMySQL.Security): forcessl looks again after SettleDelay and
+// reboots only if a member then reports pending-reboot. A group newly
+// attached is different: "When you associate a new DB cluster parameter
+// group with a running Aurora DB cluster, reboot the DB instances in the DB
+// cluster without failover for the new DB cluster parameter group and
+// associated settings to take effect" (CreateDBClusterParameterGroup API
+// reference), so an attach plans the reboot whatever the apply type.
+func (d decision) dynamicInPlace(attach bool) bool {
+	return !attach && d.o.Resource.Kind == KindCluster && !static(d.sets(d.o.Resource.Group, d.pp.fixes))
 }
 
 // rebootNote says why rebootSteps plans no reboot, or "".
-func (d decision) rebootNote() string {
-	if d.dynamicOnCluster() {
+func (d decision) rebootNote(attach bool) string {
+	if d.dynamicInPlace(attach) {
 		return d.req.Parameter + " is dynamic: no reboot is needed; forcessl looks again to verify every member in sync"
 	}
 	if d.rebootPolicy() == policy.RebootNever {
@@ -87,11 +95,19 @@ func (d decision) pendingReboot() (Plan, Need) {
 	if p, done := d.afterRestart(why); done {
 		return p, Need{}
 	}
+	refusal, need := "", Need{}
+	if d.rebootPolicy() != policy.RebootNever {
+		if refusal, need = d.restartRefusal(); !need.Zero() {
+			return Plan{}, need
+		}
+	}
 	var p Plan
-	switch d.rebootPolicy() {
-	case policy.RebootNever:
+	switch {
+	case d.rebootPolicy() == policy.RebootNever:
 		p = d.plan(CompliantPendingReboot, OutcomeNone, why+"; reboot policy is never: the owner reboots")
-	case policy.RebootImmediate:
+	case refusal != "":
+		p = d.refuseRestart(why, refusal)
+	case d.rebootPolicy() == policy.RebootImmediate:
 		p = d.rebootImmediately(why)
 	default:
 		p = d.rebootInWindow(why)
@@ -99,7 +115,33 @@ func (d decision) pendingReboot() (Plan, Need) {
 	if seeded != nil {
 		p.Intent.Record, p.Intent.Seed = seeded, true
 	}
+	if p.Intent.Close == "" {
+		p.Intent.Covered = d.coveredMembers()
+	}
 	return p, Need{}
+}
+
+// coveredMembers are the Aurora members seen in sync on forcessl's group
+// while its intent is open, that forcessl has not restarted: someone else
+// restarted them, and forcessl's change is in effect there. Remembered as
+// restarts, so a later pending reboot on them (the owner's own change) is
+// never taken for forcessl's. Only once SettleDelay has passed since the
+// intent, so a member that RDS has not yet marked pending-reboot after
+// the attach is not taken for one that restarted.
+func (d decision) coveredMembers() []string {
+	in := d.o.Resource
+	m := d.o.Memory
+	if in.Kind != KindCluster || in.MultiAZ || m == nil || m.Intent == nil || m.Intent.Group != in.Group ||
+		d.now.Before(m.Intent.RecordedAt.Add(SettleDelay)) {
+		return nil
+	}
+	var ids []string
+	for _, mb := range in.Members {
+		if _, ok := m.Intent.restarted(mb.ID); !ok && mb.ApplyStatus == InSync {
+			ids = append(ids, mb.ID)
+		}
+	}
+	return ids
 }
 
 // openIntent reports whether forcessl's own change is what is pending. With

@@ -68,7 +68,7 @@ func (d decision) fixInPlace(why string) (Plan, Need) {
 		return d.ownGroup(why, unsafe)
 	}
 	sets := d.sets(current, d.pp.fixes)
-	p := d.remediated(why, append(sets, d.rebootSteps()...), d.rebootNote())
+	p := d.remediated(why, append(sets, d.rebootSteps(false)...), d.rebootNote(false))
 	if static(sets) {
 		p.Intent = d.intent(current, p, others)
 	}
@@ -143,7 +143,7 @@ func (d decision) attachNew(why string, create Step, group string) Plan {
 func (d decision) attach(why string, steps []Step, group string, others []Ref) Plan {
 	in := d.o.Resource
 	steps = append(steps, AttachGroup{Target: in.Ref(), Group: group, ApplyImmediately: !in.PendingModified})
-	p := d.remediated(why, append(steps, d.rebootSteps()...), d.rebootNote())
+	p := d.remediated(why, append(steps, d.rebootSteps(true)...), d.rebootNote(true))
 	p.Intent = d.intent(group, p, others)
 	return p
 }
@@ -189,7 +189,13 @@ func (d decision) sharers(group string) ([]Ref, Need, string) {
 		if u.Kind == d.o.Resource.Kind && u.ID == d.o.Resource.ID {
 			continue
 		}
-		switch sc := policy.Classify(u.Engine, u.ClusterID, d.s.Engines); {
+		sc := policy.Classify(u.Engine, u.ClusterID, d.s.Engines)
+		if u.Kind == KindCluster {
+			// A cluster group's users are clusters: the cluster rule, as
+			// decide judges the resource itself.
+			sc = policy.ClassifyCluster(u.Cluster, d.s.Engines)
+		}
+		switch {
 		case exempt(u, d.s.ExemptTag):
 			return nil, Need{}, fmt.Sprintf("%s is shared with %s, which is exempt", group, u.ID)
 		case !sc.InScope:

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -80,4 +81,30 @@ func TestDecideAfterForcesslsRestart(t *testing.T) {
 			}, withRestart("forcessl-orders-cluster", "orders", true)), now: later,
 			state: CompliantPendingReboot, outcome: OutcomeOwnerPending, intent: intentClosed},
 	})
+}
+
+// A member found in sync on forcessl's group while its intent is open, not
+// restarted by forcessl: someone restarted it, and it is remembered so, so
+// the owner's later change on it is never forcessl's to restart for.
+func TestCoveredMembers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want []string
+	}{
+		{"a member in sync an hour after the attach is covered", now.Add(time.Hour), []string{"orders-r1"}},
+		{"not right after the attach (RDS may not have marked it pending yet)", now.Add(time.Minute), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := aurora(clusterPending("orders-w", "orders-r2"), remembers(Memory{Known: true,
+				Intent: &Intent{RecordedAt: now, Group: "forcessl-orders-cluster"}}))
+			p, need := Decide(o, settings(), tc.at)
+			if !need.Zero() {
+				t.Fatalf("needs %s", need)
+			}
+			if !slices.Equal(p.Intent.Covered, tc.want) {
+				t.Errorf("covered %v, want %v", p.Intent.Covered, tc.want)
+			}
+		})
+	}
 }

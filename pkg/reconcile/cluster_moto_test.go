@@ -8,6 +8,7 @@ package reconcile_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,15 +154,26 @@ func TestAuroraMySQLTurnsRequireSecureTransportOn(t *testing.T) {
 	mototest.CreateCluster(t, e.rds, "shop", "aurora-mysql", "8.0.mysql_aurora.3.05.2", "shop-mysql", 1, nil)
 
 	ir := only(t, e.clusterEvent("cluster-created.json", "shop"))
-	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt != nil {
+	if ir.Outcome != plan.OutcomeRemediated {
 		t.Fatalf("%+v", ir)
 	}
 	p := e.clusterParams("forcessl-shop-mysql")["require_secure_transport"]
 	if aws.ToString(p.ParameterValue) != "ON" || p.ApplyMethod != rdstypes.ApplyMethodImmediate {
 		t.Errorf("require_secure_transport %+v", p)
 	}
-	if !strings.Contains(ir.Reason, "dynamic: no reboot is needed") {
-		t.Errorf("reason %q", ir.Reason)
+	// The parameter is dynamic, but the group is newly attached: its
+	// members restart in the window ("When you associate a new DB cluster
+	// parameter group with a running Aurora DB cluster, reboot the DB
+	// instances", CreateDBClusterParameterGroup reference), announced in
+	// the one remediation message.
+	if ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) || strings.Contains(ir.Reason, "no reboot is needed") {
+		t.Errorf("reboot at %v, reason %q", ir.RebootAt, ir.Reason)
+	}
+	if msgs := e.notices(); len(msgs) != 1 {
+		t.Errorf("%d notices, want the one remediation", len(msgs))
+	}
+	if s := e.schedules(); len(s) != 1 {
+		t.Errorf("schedules %v, want the window's reboot", s)
 	}
 }
 
@@ -216,5 +228,77 @@ func TestClusterParameterGroupChangeReachesEveryCluster(t *testing.T) {
 	}
 	if aws.ToString(e.cluster("other").DBClusterParameterGroup) != auroraDefault {
 		t.Error("a cluster on another group was changed")
+	}
+}
+
+// An Aurora MySQL cluster on its default cluster group: require_secure_transport
+// is dynamic, but a different group is attached, which leaves every member
+// pending-reboot (moto's apply states, as RDS documents them), so the
+// members' restart is scheduled in the cluster's window at once and told in
+// one message; a later event neither schedules again nor tells again; the
+// window's schedule, fired as Scheduler would, restarts a member.
+func TestAuroraMySQLDefaultGroupGetsItsWindowRebootAndOneMessage(t *testing.T) {
+	e := newClocked(t)
+	const def = "default.aurora-mysql8.0"
+	mototest.EnsureClusterGroup(t, e.rds, def, "aurora-mysql8.0")
+	mototest.SeedClusterParameter(t, e.rds, def, "require_secure_transport", "OFF", "dynamic", "ON,OFF")
+	mototest.CreateCluster(t, e.rds, "shop", "aurora-mysql", "8.0.mysql_aurora.3.08.0", def, 2, nil)
+
+	ir := only(t, e.clusterEvent("cluster-created.json", "shop"))
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) ||
+		strings.Contains(ir.Reason, "no reboot is needed") {
+		t.Fatalf("%+v", ir)
+	}
+	group := aws.ToString(e.cluster("shop").DBClusterParameterGroup)
+	if group != paramgroup.CompliantName(def) || aws.ToString(e.clusterParams(group)["require_secure_transport"].ParameterValue) != "ON" {
+		t.Fatalf("attached %s: %+v", group, e.clusterParams(group)["require_secure_transport"])
+	}
+	if st := e.memberStatus("shop"); st["shop-1"] != plan.PendingReboot || st["shop-2"] != plan.PendingReboot {
+		t.Fatalf("members after the attach: %v", st)
+	}
+	rid := aws.ToString(e.cluster("shop").DbClusterResourceId)
+	name := plan.ScheduleName(mototest.Account, mototest.Region, rid, nextWindow, request.TriggerReboot)
+	s, err := e.sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String(name), GroupName: aws.String("forcessl")})
+	if err != nil {
+		t.Fatalf("the window's reboot %s: %v (schedules %v)", name, err, e.schedules())
+	}
+	if got := aws.ToString(s.ScheduleExpression); got != "at(2026-11-29T05:00:00)" || !strings.Contains(aws.ToString(s.Target.Input), `"action":"reboot"`) {
+		t.Errorf("schedule %s, input %s", got, aws.ToString(s.Target.Input))
+	}
+	if n := len(e.schedules()); n != 1 {
+		t.Errorf("%d schedules, want the one reboot", n)
+	}
+	msgs := e.notices()
+	if len(msgs) != 1 || msgs[0].MessageAttributes["outcome"].Value != "remediated" {
+		t.Fatalf("notices %+v, want one remediation", msgs)
+	}
+	if !strings.Contains(msgs[0].Message, `"rebootAt":"2026-11-29T05:00:00Z"`) {
+		t.Errorf("the message does not announce the reboot: %s", msgs[0].Message)
+	}
+
+	// The next event: the reboot kept, nothing new told.
+	e.clock = now.Add(plan.SettleDelay)
+	ir = only(t, e.clusterEvent("cluster-created.json", "shop"))
+	if len(ir.Changed) != 0 || ir.State != plan.CompliantPendingReboot || len(e.schedules()) != 1 || len(e.notices()) != 0 {
+		t.Errorf("second event: %+v, schedules %v", ir, e.schedules())
+	}
+
+	// The window: Scheduler invokes the payload; the reader restarts first,
+	// and takes the group. (forcessl's plan deletes the fired schedule
+	// itself, replacing it with the look at the next member.)
+	e.clock = nextWindow
+	out, err := e.invoke([]byte(aws.ToString(s.Target.Input)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir = only(t, out)
+	if ir.Outcome != plan.OutcomeRebooted || e.calls.Snapshot()["RDS.RebootDBInstance"] != 1 {
+		t.Fatalf("at the window: %+v, calls %v", ir, e.calls.Snapshot())
+	}
+	if st := e.memberStatus("shop"); st["shop-2"] != plan.InSync || st["shop-1"] != plan.PendingReboot {
+		t.Errorf("members after the first restart: %v", st)
+	}
+	if got := e.outcomes(); !slices.Equal(got, []string{"rebooted"}) {
+		t.Errorf("messages at the window %v", got)
 	}
 }

@@ -165,8 +165,7 @@ func TestClusterMembersLeftMoveToTheNextWindow(t *testing.T) {
 // member by member.
 func TestMultiAZClusterRebootsAsAWhole(t *testing.T) {
 	e := newFakeEnv(t, "enforce", nil)
-	e.AWS.AddCluster("ledger", &fakeaws.Cluster{Engine: "postgres", EngineVersion: "16.4", Status: "available", MultiAZ: true,
-		Group: fakeaws.DefaultMultiAZPostgresGroup, Window: "sun:05:00-sun:05:30"}, "ledger-1", "ledger-2", "ledger-3")
+	addLedger(e)
 	if ir := e.ClusterEvent(t, "RDS-EVENT-0170", "ledger"); ir.Outcome != plan.OutcomeRemediated {
 		t.Fatalf("%+v", ir)
 	}
@@ -180,30 +179,71 @@ func TestMultiAZClusterRebootsAsAWhole(t *testing.T) {
 	}
 }
 
+// addLedger adds a Multi-AZ DB cluster of RDS for PostgreSQL 16 on the
+// owner's cluster group, where rds.force_ssl was turned off (it is on in
+// the family's default group).
+func addLedger(e *fakeaws.Env) {
+	e.AWS.ClusterGroups["ledger-params"] = &fakeaws.Group{Family: "postgres16", Tags: map[string]string{}, Params: map[string]fakeaws.Param{
+		"rds.force_ssl": {Value: "0", ApplyType: "static", Source: "user", AllowedValues: "0,1"}}}
+	e.AWS.AddCluster("ledger", &fakeaws.Cluster{Engine: "postgres", EngineVersion: "16.4", Status: "available", MultiAZ: true,
+		Group: "ledger-params", Window: "sun:05:00-sun:05:30"}, "ledger-1", "ledger-2", "ledger-3")
+}
+
 // Aurora MySQL's require_secure_transport is dynamic: turned ON (the
-// spelling AllowedValues lists), no reboot scheduled, a look later that
-// finds every member in sync.
-func TestAuroraMySQLDynamicParameterNeedsNoReboot(t *testing.T) {
-	e := newFakeEnv(t, "enforce", nil)
+// spelling AllowedValues lists). A group newly attached still needs the
+// members' restart, planned in the window at once and told in one
+// message; a dynamic change in the group already attached needs none, and
+// the look after SettleDelay finds every member in sync.
+func TestAuroraMySQLDynamicParameter(t *testing.T) {
+	e := remembering(t, "enforce")
 	e.AWS.ClusterGroups["app-mysql"] = &fakeaws.Group{Family: "aurora-mysql8.0", Tags: map[string]string{}, Params: map[string]fakeaws.Param{
-		"require_secure_transport": {Value: "OFF", ApplyType: "dynamic", Source: "engine-default"},
+		"require_secure_transport": {Value: "OFF", ApplyType: "dynamic", Source: "engine-default", AllowedValues: "ON,OFF"},
 		"time_zone":                {Value: "Europe/Paris", ApplyType: "dynamic", Source: "user"}}}
 	e.AWS.AddCluster("shop", &fakeaws.Cluster{Engine: "aurora-mysql", EngineVersion: "8.0.mysql_aurora.3.05.2", Status: "available",
 		Group: "app-mysql", Window: "sun:05:00-sun:05:30"}, "shop-1")
 	ir := e.ClusterEvent(t, "RDS-EVENT-0170", "shop")
 	g := e.AWS.ClusterGroups[e.AWS.GetCluster("shop").Group]
-	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt != nil || g.Params["require_secure_transport"].Value != "ON" ||
-		g.Params["time_zone"].Value != "Europe/Paris" {
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt == nil || !ir.RebootAt.Equal(nextWindow) ||
+		g.Params["require_secure_transport"].Value != "ON" || g.Params["time_zone"].Value != "Europe/Paris" {
 		t.Fatalf("%+v, group %+v", ir, g)
 	}
-	// The fake, like RDS after a group is attached, reports the member
-	// pending-reboot; once it is in sync the look verifies.
-	e.AWS.Set("shop-1", func(i *fakeaws.Instance) { i.ClusterApplyStatus = plan.InSync })
+	if got := e.Notes.Take(); !equal(got, []string{"remediated"}) || e.ScheduleAt("shop") != "at(2026-11-29T05:00:00)" {
+		t.Fatalf("notices %v, schedule %q", got, e.ScheduleAt("shop"))
+	}
+	// Events before the window: nothing new, nobody told again.
 	e.Now = e.Now.Add(plan.SettleDelay)
-	if ir = e.Fire(t, "shop"); ir.State != plan.Compliant || len(e.AWS.Reboots) != 0 {
+	e.ClusterEvent(t, "RDS-EVENT-0170", "shop")
+	if got := e.Notes.Take(); len(got) != 0 || len(e.AWS.Reboots) != 0 {
+		t.Fatalf("a second message %v or a reboot %d before the window", got, len(e.AWS.Reboots))
+	}
+	e.Now = nextWindow
+	if ir = e.Fire(t, "shop"); ir.Outcome != plan.OutcomeRebooted || !equal(rebooted(e), []string{"shop-1"}) {
+		t.Fatalf("the window: %+v, rebooted %v", ir, rebooted(e))
+	}
+
+	// forcessl's look after its reboot (if it planned one) finds it done.
+	if at := e.ScheduleAt("shop"); at != "" {
+		e.Now = nextWindow.Add(plan.RecheckDelay)
+		if ir = e.Fire(t, "shop"); ir.State != plan.Compliant {
+			t.Fatalf("the look after the reboot (%s): %+v", at, ir)
+		}
+	}
+
+	// Someone turns the switch off in forcessl's attached group: turned on
+	// again, dynamic, no reboot; the look verifies.
+	e.Now = nextWindow.Add(time.Hour)
+	e.AWS.ClusterGroups[g0(e, "shop")].Params["require_secure_transport"] = fakeaws.Param{Value: "OFF", ApplyType: "dynamic", Source: "user", AllowedValues: "ON,OFF"}
+	ir = e.ClusterEvent(t, "RDS-EVENT-0170", "shop")
+	if ir.Outcome != plan.OutcomeRemediated || ir.RebootAt != nil || !strings.Contains(ir.Reason, "dynamic: no reboot is needed") {
+		t.Fatalf("in place: %+v", ir)
+	}
+	e.Now = e.Now.Add(plan.SettleDelay)
+	if ir = e.Fire(t, "shop"); ir.State != plan.Compliant || len(e.AWS.Reboots) != 1 {
 		t.Fatalf("the look: %+v, reboots %d", ir, len(e.AWS.Reboots))
 	}
 }
+
+func g0(e *fakeaws.Env, cluster string) string { return e.AWS.GetCluster(cluster).Group }
 
 // The cluster's exempt tag covers its members; a member's own tag does
 // not exempt the cluster, and the message says so.

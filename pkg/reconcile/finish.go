@@ -71,7 +71,7 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 			r.log.ErrorContext(ctx, "reconcile failed, will be retried", "error", err.Error(), "outcome", "retry", "state", p.State)
 			return *ir, fmt.Errorf("reconcile %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 		}
-		if oerr := r.payOwed(ctx); oerr != nil {
+		if oerr := r.payOwed(ctx, p); oerr != nil {
 			return *ir, oerr
 		}
 		ir.Outcome, p.Outcome = plan.OutcomeFailed, plan.OutcomeFailed
@@ -86,11 +86,11 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 		r.forSecurityHub(ctx, o)
 		return *ir, r.remember(ctx, o, p, *ir)
 	}
-	if err := r.payOwed(ctx); err != nil {
+	if err := r.payOwed(ctx, p); err != nil {
 		return *ir, err
 	}
 	var owed error
-	if r.shouldNotify(p, report) && r.tell(p, nil) {
+	if r.shouldNotify(p, report, len(r.changed) > 0) && r.tell(p, nil) {
 		n := r.notice(o, p, report, "")
 		ir.Notified = r.notify(ctx, n)
 		owed = r.unsent(n, ir.Notified)
@@ -114,20 +114,23 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 // shouldNotify: one message per state change this run made, none when
 // nothing changed, so duplicate events do not spam; findings unless a
 // sweep's digest carries them.
-func (r *run) shouldNotify(p plan.Plan, report bool) bool {
+func (r *run) shouldNotify(p plan.Plan, report, changed bool) bool {
 	switch {
 	case isFinding(p.Outcome):
 		return !r.sc.Quiet
 	case p.Outcome == plan.OutcomeRemediated, p.Outcome == plan.OutcomeRebooted, p.Outcome == plan.OutcomeRebootPlanned,
 		p.Outcome == plan.OutcomePostponed, p.Outcome == plan.OutcomeCAUpdate:
-		return report && !r.sc.Quiet || len(r.changed) > 0
+		return report && !r.sc.Quiet || changed
 	}
 	return false
 }
 
+// shouldNotifyChange: the plan's outcome is told once its changes are made.
+func (r *run) shouldNotifyChange(p plan.Plan) bool { return r.shouldNotify(p, false, true) }
+
 // mayTell reports, before acting, whether the plan may end in a message.
 func (r *run) mayTell(p plan.Plan) bool {
-	return r.shouldNotify(p, r.Mode != policy.ModeEnforce) || !r.sc.Quiet && p.Writes()
+	return r.shouldNotify(p, r.Mode != policy.ModeEnforce, len(r.changed) > 0) || !r.sc.Quiet && p.Writes()
 }
 
 // tell applies the memory to a notice that would be sent: each thing is
@@ -159,15 +162,17 @@ func (r *run) forSecurityHub(ctx context.Context, o plan.Observed) {
 	r.sc.Findings.Add(ctx, r.res, key, mark)
 }
 
-// remember writes the run's memory; failing to keep an intent for a change
-// made is worth a retry (the retry finds the change done and records it).
+// remember writes the run's memory; failing to keep what a change or a
+// message left is worth a retry.
 func (r *run) remember(ctx context.Context, o plan.Observed, p plan.Plan, ir result.Resource) error {
 	err := r.record(ctx, o, p, ir)
 	if err == nil {
 		return nil
 	}
 	r.log.ErrorContext(ctx, "state not recorded", "error", err.Error())
-	if len(ir.Changed) > 0 {
+	// A change, or a message whose "said" mark is lost: worth a retry (the
+	// retry finds the change done; a finding may be told once more).
+	if len(ir.Changed) > 0 || ir.Notified || r.dirty {
 		return fmt.Errorf("record the state of %s/%s/%s: %w", r.sc.Account, r.sc.Region, ir.Name, err)
 	}
 	return nil
@@ -197,22 +202,56 @@ func (r *run) unsent(n notify.Notice, sent bool) error {
 	return fmt.Errorf("the %s message for %s/%s/%s was not sent; it is kept and sent by the retry", n.Outcome, r.sc.Account, r.sc.Region, n.Instance)
 }
 
-// payOwed sends a message an earlier run owes (the outbox), before
-// anything else is told: once sent, it is cleared with this run's memory.
-// A crash between the two sends it once more, never more.
-func (r *run) payOwed(ctx context.Context) error {
+// payOwed settles a message an earlier run owes (the outbox): one whose
+// publish failed, or one written ahead of a change or a reboot by a run
+// that stopped before telling it. It is sent before anything else is told,
+// and cleared with this run's memory; a crash between the two sends it
+// once more, never more. It is dropped instead when this run tells its own
+// message of a change it made (which supersedes it), or when what it
+// announced is not in effect (the run stopped before the change, or a
+// restart was not confirmed, which this run's refusal says).
+func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	o := r.prev.Owed
-	if o == nil || r.lease == nil || r.Notifier == nil {
+	if o == nil || r.lease == nil {
 		return nil
 	}
-	var n notify.Notice
-	if err := json.Unmarshal(o.Body, &n); err != nil {
-		r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
-	} else if err := r.Notifier.Publish(ctx, n); err != nil {
-		return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+	switch {
+	case r.Notifier == nil, len(r.changed) > 0, p.State == plan.NonCompliant,
+		o.Outcome == string(plan.OutcomeRebooted) && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
+	default:
+		var n notify.Notice
+		if err := json.Unmarshal(o.Body, &n); err != nil {
+			r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
+		} else if err := r.Notifier.Publish(ctx, n); err != nil {
+			return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+		}
 	}
 	r.prev.Owed, r.dirty = nil, true
 	return nil
+}
+
+// owedAhead is the message the plan's changes will be told with, written
+// ahead of them (with the intent, or the restart marker), so a run that
+// stops after a change and before its message still has it told.
+func (r *run) owedAhead(o plan.Observed, p plan.Plan) *state.OwedNotice {
+	if r.Notifier == nil || !r.shouldNotifyChange(p) {
+		return nil
+	}
+	n := r.notice(o, p, false, "")
+	n.Actions = nil
+	for _, s := range p.Steps {
+		n.Actions = append(n.Actions, s.Describe())
+	}
+	if !p.RebootAt.IsZero() {
+		at := p.RebootAt
+		n.RebootAt = &at
+	}
+	body, err := json.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	return &state.OwedNotice{Outcome: string(p.Outcome), Fingerprint: fingerprint(string(p.Outcome), p.Reason, nil),
+		Body: body, Since: r.Now().UTC()}
 }
 
 func (r *run) notify(ctx context.Context, n notify.Notice) bool {

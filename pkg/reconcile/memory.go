@@ -25,9 +25,14 @@ import (
 // rule of the DynamoDB Lock Client), so no two hosts' clocks are ever
 // compared, and a holder that crashed blocks the resource for one period.
 const (
-	LeaseFor     = 20 * time.Second
-	LeaseWait    = 30 * time.Second // more than LeaseFor: a waiter can outlast a crashed holder
-	leaseRetryIn = time.Second      // between tries
+	LeaseFor = 20 * time.Second
+	// LeaseWait is how long a run waits for a held lease: more than
+	// LeaseFor, so a waiter outlasts a holder that crashed and takes over.
+	// A sweep leaves the resource to a holder it sees alive (renewing)
+	// at once, but takes over from one that stopped, as an event does:
+	// otherwise a crash would keep sweeps away until the row's TTL.
+	LeaseWait    = 30 * time.Second
+	leaseRetryIn = time.Second // between tries
 	// legacyLeaseFor is the period of a lease row written by versions that
 	// kept a wall-clock expiry instead (no token, no version).
 	legacyLeaseFor = 2 * time.Minute
@@ -113,7 +118,15 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 	for try := 0; ; try++ {
 		l, ok, err := r.Store.Acquire(ctx, k, r.owner(), LeaseFor)
 		if err != nil {
-			return nil, false, awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
+			err = awserr.Classify(fmt.Errorf("take the lease of %s: %w", o.Resource.ID, err))
+			if awserr.IsTerminal(err) || try == int(LeaseWait/leaseRetryIn) {
+				return nil, false, err
+			}
+			// A throttled or failed try does not end the watch of a holder
+			// that may have stopped: the next try goes on with it.
+			r.log.WarnContext(ctx, "lease try failed; trying again", "error", err.Error())
+			r.sleep(leaseRetryIn)
+			continue
 		}
 		if !ok && l.Token == "" && l.Owner != "" && l.Period == 0 {
 			l.Period = legacyLeaseFor
@@ -121,10 +134,18 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 		switch now := r.Now(); {
 		case ok:
 		case l.Owner == "" || l.Token != watched.Token || l.Version != watched.Version || watched.Owner == "":
+			if watched.Owner != "" && l.Owner != "" && r.sc.DeferBusy {
+				// The holder is alive (it renewed, or another took over): a
+				// sweep leaves the resource to it rather than wait.
+				return nil, false, errBusy
+			}
 			watched, since = l, now // a new holding or a renewal: watch it afresh
 		case now.Sub(since) >= watched.Period:
 			if l, ok, err = r.Store.TakeOver(ctx, watched, r.owner(), LeaseFor); err != nil {
-				return nil, false, awserr.Classify(fmt.Errorf("take over the lease of %s: %w", o.Resource.ID, err))
+				// Unknown whether it was taken: the next try's Acquire says
+				// (our own lease is ours again), or the watch goes on.
+				r.log.WarnContext(ctx, "lease takeover failed; trying again", "error", err.Error())
+				ok = false
 			}
 			if ok {
 				r.log.WarnContext(ctx, "lease taken over from a holder that stopped renewing it", "holder", watched.Owner)
@@ -135,7 +156,7 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 			r.lease = &l
 			break
 		}
-		if try == r.leaseTries() {
+		if try == int(LeaseWait/leaseRetryIn) {
 			return nil, false, errBusy
 		}
 		r.sleep(leaseRetryIn)
@@ -153,18 +174,6 @@ func (r *run) hold(ctx context.Context, o *plan.Observed) (release func(), moved
 	}
 	return release, moved || r.prev.Version != version, nil
 }
-
-// leaseTries bounds the wait for a lease: a sweep defers a held resource
-// to its holder after a short wait (the next sweep or event comes back to
-// it); an event waits long enough to outlast a holder that crashed.
-func (r *run) leaseTries() int {
-	if r.sc.DeferBusy {
-		return int(deferWait / leaseRetryIn)
-	}
-	return int(LeaseWait / leaseRetryIn)
-}
-
-const deferWait = 5 * time.Second
 
 // renew starts a new period of the run's lease, and proves it is still
 // held: a run whose lease was taken over stops before its next write, and
@@ -223,6 +232,13 @@ func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir res
 	switch ic := p.Intent; {
 	case ic.Close != "":
 		n.Intent = nil
+	case len(ic.Covered) > 0 && n.Intent != nil:
+		in := *n.Intent
+		in.Restarts = slices.Clone(in.Restarts)
+		for _, id := range ic.Covered {
+			in.Restarts = append(in.Restarts, state.Restart{Target: id, At: now, Confirmed: true})
+		}
+		n.Intent = &in
 	case ic.Record != nil && (len(ir.Changed) > 0 || ic.Seed):
 		// Written ahead of the change already (with any restart since):
 		// kept as it is.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/forcessl/forcessl/internal/fakeaws"
+	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/state"
@@ -200,4 +201,52 @@ func fireOf(t *testing.T, e *fakeaws.Env, id string) []byte {
 		t.Fatalf("no schedule of %s due at %s (%s)", id, e.Now, e.ScheduleAt(id))
 	}
 	return p
+}
+
+// crashingNotifier stops the run (a Lambda timeout or crash) at its first
+// publish: after the change, before the message.
+type crashingNotifier struct {
+	*fakeaws.Recorder
+	crashed bool
+}
+
+type crash struct{}
+
+func (n *crashingNotifier) Publish(ctx context.Context, no notify.Notice) error {
+	if !n.crashed {
+		n.crashed = true
+		panic(crash{})
+	}
+	return n.Recorder.Publish(ctx, no)
+}
+
+// A run that stops after its change and before its message: the message
+// written ahead with the intent is told by the retry, once, though the
+// retry itself changes nothing.
+func TestChangeMessageToldAfterACrashBeforePublishing(t *testing.T) {
+	e := remembering(t, "enforce")
+	e.D = wire(t, e, &crashingNotifier{Recorder: e.Notes})
+	e.AddSQLServer("orders")
+	payload := fakeaws.InstanceEvent(e.AWS.Account, e.AWS.Region, "RDS-EVENT-0005", "orders")
+	func() {
+		defer func() {
+			if _, ok := recover().(crash); !ok {
+				t.Fatal("setup: the run did not stop at its publish")
+			}
+		}()
+		_, _ = e.D.Invoke(context.Background(), payload, fakeaws.FunctionARN)
+	}()
+	if e.AWS.Count("ModifyDBInstance") != 1 {
+		t.Fatal("setup: the change was not made before the crash")
+	}
+	// The crashed run's lease is taken over after one period.
+	e.D.FanOut.Reconciler.Sleep = func(d time.Duration) { e.Now = e.Now.Add(d) }
+	for range 2 {
+		if _, err := e.D.Invoke(context.Background(), payload, fakeaws.FunctionARN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"remediated"}) {
+		t.Errorf("notices %v, want [remediated] once", got)
+	}
 }

@@ -44,22 +44,26 @@ func (r *run) guard(o plan.Observed, p plan.Plan) apply.Guard {
 		case plan.AttachGroup, plan.SetParameter:
 			if p.Intent.Record != nil && !wroteIntent {
 				wroteIntent = true
-				return r.writeAhead(ctx, o, p.Intent)
+				return r.writeAhead(ctx, o, p)
 			}
 		case plan.Reboot:
-			return r.markRestart(ctx, p, s.Target.ID)
+			return r.markRestart(ctx, o, p, s.Target.ID)
 		case plan.RebootCluster:
-			return r.markRestart(ctx, p, s.Target.ID)
+			return r.markRestart(ctx, o, p, s.Target.ID)
 		}
 		return nil
 	}
 }
 
 // writeAhead records the intent before the change it describes.
-func (r *run) writeAhead(ctx context.Context, o plan.Observed, ic plan.IntentChange) error {
+func (r *run) writeAhead(ctx context.Context, o plan.Observed, p plan.Plan) error {
+	ic := p.Intent
 	n := r.prev
 	n.Key, n.Kind, n.Name, n.Engine = r.key(o), string(o.Resource.Kind), o.Resource.ID, o.Resource.Engine
 	n.Intent = stateIntent(ic.Record)
+	if owed := r.owedAhead(o, p); owed != nil {
+		n.Owed = owed
+	}
 	if err := r.putHeld(ctx, n); err != nil {
 		return fmt.Errorf("record forcessl's intent for %s before changing it: %w", o.Resource.ID, err)
 	}
@@ -67,7 +71,7 @@ func (r *run) writeAhead(ctx context.Context, o plan.Observed, ic plan.IntentCha
 }
 
 // markRestart records forcessl's restart of target before the call.
-func (r *run) markRestart(ctx context.Context, p plan.Plan, target string) error {
+func (r *run) markRestart(ctx context.Context, o plan.Observed, p plan.Plan, target string) error {
 	n := r.prev
 	var in state.Intent
 	switch {
@@ -81,6 +85,9 @@ func (r *run) markRestart(ctx context.Context, p plan.Plan, target string) error
 	in.Restarts = append(slices.DeleteFunc(slices.Clone(in.Restarts), func(x state.Restart) bool { return x.Target == target }),
 		state.Restart{Target: target, At: r.Now().UTC()})
 	n.Intent = &in
+	if owed := r.owedAhead(o, p); owed != nil {
+		n.Owed = owed
+	}
 	if err := r.putHeld(ctx, n); err != nil {
 		return fmt.Errorf("record forcessl's restart of %s before making it: %w", target, err)
 	}

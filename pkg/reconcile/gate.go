@@ -113,9 +113,6 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 			d = gate.OverBudget(b.Config, *o, p, use, now)
 		}
 	}
-	if d.Verdict == gate.Allow && gate.Restarts(d.Plan) && b.RestartTimeout > 0 {
-		d.Plan = r.withLook(o, d.Plan, now)
-	}
 	if d.Verdict != gate.Allow {
 		r.gated.decided = true
 		r.gated.report = d.Verdict == gate.Report || d.Verdict == gate.Paused
@@ -124,10 +121,12 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 	return d.Plan, nil
 }
 
-// withLook adds the breaker's look after a reboot: a re-check when the
-// restart timeout has run out, at which the resource must be back.
-func (r *run) withLook(o *plan.Observed, p plan.Plan, now time.Time) plan.Plan {
-	at := now.Add(r.Blast.RestartTimeout).Truncate(time.Minute).Add(time.Minute)
+// withLook adds the breaker's look at the restart timeout, after which the
+// resource must be back: needed when the protocol's look finds it not back
+// yet, since that look may verify TLS (the group in sync) and schedule
+// nothing more.
+func (r *run) withLook(o *plan.Observed, p plan.Plan, rebootedAt time.Time) plan.Plan {
+	at := rebootedAt.Add(r.Blast.RestartTimeout).Truncate(time.Minute).Add(time.Minute)
 	name := plan.ScheduleName(o.Account, o.Region, r.resourceID(o), at, request.TriggerRecheck)
 	if slices.ContainsFunc(p.Steps, func(s plan.Step) bool { c, ok := s.(plan.CreateSchedule); return ok && c.Name == name }) {
 		return p
@@ -145,7 +144,8 @@ func (r *run) resourceID(o *plan.Observed) string {
 
 // watch is the breaker's judgement, hooked into the look after each of
 // forcessl's reboots (the re-check the plan schedules with every reboot,
-// issue 16, and the one at the restart timeout withLook adds): when
+// issue 16, and, when that look finds the resource not back yet, one at
+// the restart timeout, withLook): when
 // forcessl rebooted the resource within the timeout's reach (its memory
 // says so), judge how it came back; broken opens the account's breaker, once, with one high-severity
 // message (outcome breaker-open), and two in an hour pause the
@@ -157,6 +157,12 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr e
 		return p
 	}
 	restarted, at := rebootedBy(r.prev)
+	if at.IsZero() && o.Trigger == request.TriggerRecheck && r.Store != nil {
+		// A scheduled look, after the protocol's look closed the intent
+		// (TLS verified from the group) while the resource was not back:
+		// the reboot is in the history. Only scheduled looks pay this read.
+		restarted, at = r.rebootInHistory(ctx, o)
+	}
 	if at.IsZero() {
 		return p
 	}
@@ -174,6 +180,9 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr e
 		h, saw = gate.LookFailed(lookErr, since, b.RestartTimeout)
 	} else {
 		h, saw = gate.Judge(o.Resource, restarted, since, b.RestartTimeout)
+	}
+	if h == gate.Wait {
+		return r.withLook(&o, p, at)
 	}
 	if h != gate.Broken {
 		return p
@@ -235,4 +244,20 @@ func rebootedBy(m state.Resource) (restarted []string, at time.Time) {
 		return nil, time.Time{}
 	}
 	return restarted, m.LastActionAt
+}
+
+// rebootInHistory finds forcessl's latest reboot of the resource in its
+// history, zero if none.
+func (r *run) rebootInHistory(ctx context.Context, o plan.Observed) ([]string, time.Time) {
+	h, err := r.Store.History(ctx, r.key(o))
+	if err != nil {
+		r.log.WarnContext(ctx, "history not read for the breaker's look", "error", err.Error())
+		return nil, time.Time{}
+	}
+	for i := len(h) - 1; i >= 0; i-- {
+		if ids, _ := rebootedBy(state.Resource{LastAction: strings.Join(h[i].Changed, "; "), LastActionAt: h[i].At}); len(ids) > 0 {
+			return ids, h[i].At
+		}
+	}
+	return nil, time.Time{}
 }

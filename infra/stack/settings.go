@@ -44,6 +44,14 @@ const (
 	CtxNoticeLead  = "noticeLead"
 	CtxSecurityHub = "securityHub"
 
+	// Blast-radius controls (engine: FORCESSL_REBOOT_BUDGET,
+	// FORCESSL_ENFORCE_ACCOUNTS, FORCESSL_ENFORCE_OUS,
+	// FORCESSL_RESTART_TIMEOUT; docs/blast-radius.md).
+	CtxRebootBudget    = "rebootBudget"
+	CtxEnforceAccounts = "enforceAccounts"
+	CtxEnforceOUs      = "enforceOus"
+	CtxRestartTimeout  = "restartTimeout"
+
 	// Reconciliation sweep.
 	CtxSweepSchedule    = "sweepSchedule"
 	CtxSweepConcurrency = "sweepConcurrency"
@@ -64,6 +72,7 @@ var contextKeys = []string{
 	CtxMode, CtxReboot, CtxMinLead, CtxEngines, CtxExemptTag, CtxNotifyEmails, CtxSlackWorkspaceID,
 	CtxSlackChannelID, CtxLogRetentionDays, CtxLogLevel,
 	CtxTLSProfile, CtxCAWarn, CtxCA, CtxNoticeLead, CtxSecurityHub,
+	CtxRebootBudget, CtxEnforceAccounts, CtxEnforceOUs, CtxRestartTimeout,
 	CtxSweepSchedule, CtxSweepConcurrency, CtxSweepParallelism, CtxSweepRegions,
 	CtxOrgID, CtxTargetOUs, CtxRegions, CtxMemberRoleName, CtxAccounts, CtxStackSetCallAs,
 }
@@ -83,6 +92,8 @@ var functionKeys = []struct{ key, variable string }{
 	{CtxCAWarn, config.EnvCAWarn},
 	{CtxCA, config.EnvCA},
 	{CtxNoticeLead, config.EnvNoticeLead},
+	{CtxRebootBudget, config.EnvRebootBudget},
+	{CtxRestartTimeout, config.EnvRestartTimeout},
 }
 
 // securityHubValues spell the context key securityHub (true/false, as a
@@ -308,6 +319,8 @@ func (s Settings) functionConfig(ctx map[string]string) (c config.Config, source
 		set(k.key, k.variable, ctx[k.key])
 	}
 	set(CtxEngines, config.EnvEngines, strings.Join(splitList(ctx[CtxEngines]), ","))
+	set(CtxEnforceAccounts, config.EnvEnforceAccounts, strings.Join(uniq(splitList(ctx[CtxEnforceAccounts])), ","))
+	set(CtxEnforceOUs, config.EnvEnforceOUs, strings.Join(uniq(splitList(ctx[CtxEnforceOUs])), ","))
 	sh := ctx[CtxSecurityHub]
 	if v, ok := securityHubValues[strings.ToLower(sh)]; ok {
 		sh = string(v)

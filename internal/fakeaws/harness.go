@@ -92,7 +92,17 @@ type Env struct {
 	// Store is the engine's memory (state.NewMemory: atomic, like
 	// DynamoDB's conditional writes); nil: none.
 	Store state.Store
-	cfg   config.Config
+	// Controls are the blast-radius controls (WithControls); nil: none.
+	Controls state.Controls
+	cfg      config.Config
+}
+
+// WithControls wires the engine again with blast-radius controls (pauses,
+// breakers, the budget): what a deployment with a state table has.
+func (e *Env) WithControls(c state.Controls) *Env {
+	e.Controls = c
+	e.D = e.Environment()
+	return e
 }
 
 // NewEnv wires an engine with environment variables vars (the scheduler
@@ -119,11 +129,16 @@ func NewEnv(t testing.TB, now time.Time, vars map[string]string, store ...state.
 // and clock: what a second Lambda environment is (its own process locks).
 func (e *Env) Environment() *dispatch.Dispatcher {
 	d := setup.Wire(e.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), setup.Parts{
-		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes, Store: e.Store,
+		Clients: Clients{e.AWS}, Notifier: e.Notes, Digests: e.Notes, Store: e.Store, Controls: e.Controls,
 		HomeRegion: func() string { return e.AWS.Region }, Now: func() time.Time { return e.Now }})
 	d.FanOut.Reconciler.Sleep = func(time.Duration) { time.Sleep(20 * time.Millisecond) }
 	// Its own lease owner, as a separate Lambda environment (a process) has.
 	d.FanOut.Reconciler.Owner = reconcile.NewOwner()
+	if b := d.FanOut.Reconciler.Blast; b != nil {
+		// The controls' cache ages on the test's clock, so "within a
+		// minute" is a move of the clock, not a wait.
+		b.Clock = func() time.Time { return e.Now }
+	}
 	return d
 }
 

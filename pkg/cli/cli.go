@@ -114,7 +114,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	cmds := map[string]func(context.Context, []string, Env) int{
 		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain, "history": history,
-		"probe": probeCmd, "scp": scpCmd,
+		"probe": probeCmd, "scp": scpCmd, "pause": pauseCmd, "resume": resumeCmd, "status": statusCmd, "upcoming": upcomingCmd,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -141,6 +141,10 @@ Usage:
   forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT
   forcessl probe   --instance ID | --cluster ID [--account A] [--region R] [--user U]
   forcessl scp     [--member-role-name NAME] [--partition P]
+  forcessl pause    [--account A] [--region R] [--reason TEXT]
+  forcessl resume   [--account A] [--region R] [--reason TEXT]
+  forcessl status   [--days 7]
+  forcessl upcoming [--days 14] [--format table|json|csv|ics]
 
 Every command uses the standard AWS credential chain and the FORCESSL_*
 environment (see README). "forcessl COMMAND --help" describes one command.

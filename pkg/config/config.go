@@ -101,6 +101,12 @@ type Config struct {
 	CA                   string // "" : CA findings are reported, never fixed
 	NoticeLead           time.Duration
 	SecurityHub          policy.SecurityHub
+	// Blast-radius controls (blastradius.go).
+	RebootBudget    RebootBudget
+	EnforceAccounts []string
+	EnforceOUs      []string
+	ModeTag         string
+	RestartTimeout  time.Duration
 }
 
 // Defaults is the configuration of an empty environment.
@@ -123,6 +129,9 @@ func Defaults() Config {
 		CAWarn:               DefaultCAWarn,
 		NoticeLead:           DefaultNoticeLead,
 		SecurityHub:          DefaultSecurityHub,
+		RebootBudget:         RebootBudget{Account: DefaultBudgetAccount, Org: DefaultBudgetOrg},
+		ModeTag:              DefaultModeTag,
+		RestartTimeout:       DefaultRestartTimeout,
 	}
 }
 

@@ -82,7 +82,7 @@ func (n Notice) Severity() string {
 		return "high"
 	}
 	switch n.Outcome {
-	case plan.OutcomeRefused, plan.OutcomeFailed, OutcomeTripwire:
+	case plan.OutcomeRefused, plan.OutcomeFailed, OutcomeTripwire, plan.OutcomeBreakerOpen:
 		return "high"
 	case plan.OutcomeRebooted, plan.OutcomeVerified:
 		return "info"
@@ -208,6 +208,10 @@ func title(n Notice) string {
 		return fmt.Sprintf("The server certificate of %s needs a new CA: action needed", n.Instance)
 	case plan.OutcomeCAUpdate:
 		return fmt.Sprintf("New server certificate CA for %s in its maintenance window", n.Instance)
+	case plan.OutcomePaused:
+		return fmt.Sprintf("forcessl is paused: %s not changed", n.Instance)
+	case plan.OutcomeBreakerOpen:
+		return fmt.Sprintf("Breaker open: %s did not come back after forcessl's reboot; reboots in %s stopped", n.Instance, n.Account)
 	}
 	return fmt.Sprintf("forcessl: %s %s", n.Instance, n.Outcome)
 }

@@ -16,7 +16,12 @@ import (
 // environment just now), the instance refusing the change
 // (InvalidDBInstanceState), or no room for another group (quota).
 func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan, error) {
+	p = r.watch(ctx, *o, p, nil)
 	for attempt := 0; r.writes(p); attempt++ {
+		var err error
+		if p, err = r.gate(ctx, o, p); err != nil || !r.writes(p) {
+			return p, err // held back (gate.go): nothing written
+		}
 		exec, err := r.sc.Executor.For(ctx, o.Resource.ID)
 		if err != nil {
 			return p, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/awserr"
+	"github.com/forcessl/forcessl/pkg/gate"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/policy"
@@ -63,7 +64,7 @@ func (r *run) result(o plan.Observed, p plan.Plan) result.Resource {
 func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err error) (res result.Resource, retry error) {
 	r.res = r.result(o, p)
 	ir := &r.res
-	report := r.Mode != policy.ModeEnforce
+	report := !r.enforcing()
 	if err != nil {
 		ir.Error = err.Error()
 		if retry = Settle(err); retry != nil {
@@ -139,7 +140,7 @@ func (r *run) tell(p plan.Plan, err error) bool {
 		return true
 	}
 	name := string(p.Outcome)
-	if r.Mode != policy.ModeEnforce && err == nil && !isFinding(p.Outcome) {
+	if !r.enforcing() && err == nil && !isFinding(p.Outcome) {
 		name = "report-finding"
 	}
 	return r.tellOnce(name, fingerprint(name, p.Reason, err), len(r.changed) > 0)
@@ -289,7 +290,7 @@ func (r *run) notice(o plan.Observed, p plan.Plan, report bool, errText string) 
 		actions = r.res.Planned
 	}
 	return notify.Notice{
-		Outcome: p.Outcome, Report: report && errText == "" && p.Outcome != plan.OutcomeVerified,
+		Outcome: p.Outcome, Report: report && errText == "" && p.Outcome != plan.OutcomeVerified && p.Outcome != gate.OutcomePaused,
 		Account: r.sc.Account, Region: r.sc.Region, Instance: r.res.Name, InstanceARN: o.Resource.ARN,
 		Engine: o.Resource.Engine, State: p.State, Reason: p.Reason, Parameter: p.Requirement.Parameter,
 		Group: o.Resource.Group, NewGroup: p.TargetGroup(), Actions: actions, RebootAt: r.res.RebootAt, Window: o.Resource.MaintenanceWindow,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/awserr"
+	"github.com/forcessl/forcessl/pkg/gate"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/result"
 	"github.com/forcessl/forcessl/pkg/state"
@@ -306,6 +307,6 @@ func (r *run) record(ctx context.Context, o plan.Observed, p plan.Plan, ir resul
 // findings are the outcomes told once, as findings; the others are told
 // when the run changed something.
 var findings = []plan.Outcome{plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed, plan.OutcomeOwnerPending,
-	plan.OutcomeCAFinding, plan.OutcomeHeadsUp}
+	plan.OutcomeCAFinding, plan.OutcomeHeadsUp, gate.OutcomePaused, gate.OutcomeBreakerOpen}
 
 func isFinding(o plan.Outcome) bool { return slices.Contains(findings, o) }

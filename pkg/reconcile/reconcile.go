@@ -63,6 +63,8 @@ type Reconciler struct {
 	// Owner names this reconciler in leases (NewOwner; the process's when
 	// empty).
 	Owner string
+	// Blast is the blast-radius control (gate.go); nil: off.
+	Blast *Blast
 }
 
 // Scope is one request's view of an account and region: the clients that
@@ -187,6 +189,7 @@ type run struct {
 	// restarting is the target whose restart marker was written last and
 	// whose call has not been seen to succeed yet.
 	restarting string
+	gated      gateState
 }
 
 // observe reads the resource afresh (or takes it from a listing): every
@@ -231,4 +234,4 @@ func (r *run) decide(ctx context.Context, o *plan.Observed) (plan.Plan, error) {
 	}
 }
 
-func (r *run) writes(p plan.Plan) bool { return r.Mode == policy.ModeEnforce && p.Writes() }
+func (r *run) writes(p plan.Plan) bool { return r.enforcing() && p.Writes() }

@@ -115,7 +115,7 @@ func digest(r Report, lim limits) (notify.Message, error) {
 
 	items := aged(r.sorted(), r.start())
 	sweepID, mode := field(r.SweepID, maxSweepID), field(string(r.Mode), maxName)
-	m.Email = email(items, title, sweepID, mode, r.Mode != policy.ModeEnforce, lim)
+	m.Email = email(items, title, sweepID, mode, r.Mode != policy.ModeEnforce, lim, dueLine(items, r.start()))
 	if m.Chatbot, err = chat(items, title, sweepID, mode, lim); err != nil {
 		return notify.Message{}, err
 	}
@@ -129,7 +129,7 @@ func digest(r Report, lim limits) (notify.Message, error) {
 // email is the digest's text: the totals line, then by account and region
 // the counts, the sweep error and the instances needing attention, as many
 // as fit lim.email.
-func email(items []Item, title, sweepID, mode string, reportMode bool, lim limits) string {
+func email(items []Item, title, sweepID, mode string, reportMode bool, lim limits, due string) string {
 	errors, findings := 0, 0
 	for _, it := range items {
 		findings += len(it.Findings)
@@ -139,6 +139,7 @@ func email(items []Item, title, sweepID, mode string, reportMode bool, lim limit
 	}
 	var head strings.Builder
 	fmt.Fprintf(&head, "%s\nSweep %s, mode %s.\n", title, sweepID, mode)
+	head.WriteString(due)
 	if errors > 0 {
 		fmt.Fprintf(&head, "%d account-region(s) could not be swept.\n", errors)
 	}

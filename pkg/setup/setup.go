@@ -18,6 +18,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/fanout"
+	"github.com/forcessl/forcessl/pkg/gate"
 	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/observe"
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -90,6 +91,11 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 		p.Store = state.NewDynamo(table{cl}, cfg.StateTable)
 		if opts.ReadOnly {
 			p.Store = state.ReadOnly(p.Store)
+		} else {
+			p.Controls = state.NewDynamoControls(table{cl}, cfg.StateTable)
+			if len(cfg.EnforceOUs) > 0 {
+				p.OUs = ouRings(cfg, cl, &p)
+			}
 		}
 	}
 	d := Wire(cfg, log, p)
@@ -105,12 +111,16 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 type Parts struct {
 	Clients  dispatch.Clients
 	Store    state.Store        // nil: no memory
+	Controls state.Controls     // nil: no pauses, budget or breaker (rings and the mode tag still apply)
 	Notifier reconcile.Notifier // nil: no notifications
 	Digests  sweep.Digests      // nil: no sweep digest
 	Queue    sweep.Queue        // nil: sweeps run in-process
 	// Accounts lists the accounts a sweep covers when FORCESSL_ACCOUNTS is
 	// not set (the organization's); nil: the function's own.
-	Accounts   func(context.Context) ([]string, error)
+	Accounts func(context.Context) ([]string, error)
+	// OUs is the cached OU listing rings read (FORCESSL_ENFORCE_OUS); nil:
+	// unknown, only FORCESSL_ENFORCE_ACCOUNTS matches.
+	OUs        gate.OUDirectory
 	HomeRegion func() string
 	Metrics    io.Writer
 	Now        func() time.Time // default time.Now
@@ -130,6 +140,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines,
 			Profile: cfg.TLSProfile, CAWarn: cfg.CAWarn, CA: cfg.CA, NoticeLead: cfg.NoticeLead},
 	}
+	rec.Blast = blast(cfg, p)
 	if p.Store == nil {
 		log.Info("no state table (" + config.EnvStateTable + " unset): forcessl runs without memory: a pending reboot on a " +
 			"forcessl group counts as its own, findings repeat per event, leases and history are off")
@@ -213,4 +224,42 @@ func cacheOrgListing(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.D
 		}
 		return ids, nil
 	}
+}
+
+// blast wires the blast-radius controls: with the controls in the state
+// table, pauses, breakers and the budget; rings and the mode tag whenever
+// the engine enforces.
+func blast(cfg config.Config, p Parts) *reconcile.Blast {
+	if cfg.Mode != policy.ModeEnforce {
+		return nil // report and audit write nothing of the customer's already
+	}
+	b := &reconcile.Blast{Controls: p.Controls, OUs: p.OUs, RestartTimeout: cfg.RestartTimeout,
+		Config: gate.Config{Rings: gate.Rings{Accounts: cfg.EnforceAccounts, OUs: cfg.EnforceOUs}, ModeTag: cfg.ModeTag,
+			Budget: state.BudgetLimits{Account: cfg.RebootBudget.Account, Org: cfg.RebootBudget.Org}, MinLead: cfg.MinLead}}
+	if p.Controls == nil {
+		b.Controls, b.RestartTimeout = state.NoControls{}, 0
+	}
+	return b
+}
+
+// ouRings gives the rings (FORCESSL_ENFORCE_OUS) the state table's OU
+// cache, and in organization mode makes the sweep's account listing fill
+// it in the same walk (oucache.go).
+func ouRings(cfg config.Config, cl *clients, p *Parts) *state.OUCache {
+	cache := state.NewOUCache(table{cl}, cfg.StateTable)
+	if p.Accounts != nil {
+		now := p.Now
+		if now == nil {
+			now = time.Now
+		}
+		roots := cfg.TargetOUs
+		p.Accounts = func(ctx context.Context) ([]string, error) {
+			org, err := cl.org()
+			if err != nil {
+				return nil, err
+			}
+			return AccountsRecordingOUs(ctx, org, roots, cache, now())
+		}
+	}
+	return cache
 }

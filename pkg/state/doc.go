@@ -25,6 +25,10 @@
 //	expected shard  sweep#<sweepId>                          expected#<set>#<5 digits>            the run's
 //	sweep item      sweep#<sweepId>                          item#<account>#<region>              the run's
 //	report chunk    sweep#<sweepId>                          chunk#<account>#<region>#<set>#<5 digits> the run's
+//	pause           control                                  pause#<account|*>#<region|*>         none
+//	breaker         control                                  breaker#<account>                    none
+//	reboot budget   control#budget#<yyyy-mm-ddThh>           org | account#<account>              hour + 2 days
+//	control event   control#history                          history#<at>#<4 hex random>          at + 400 days
 //
 // resourceId is RDS's immutable DbiResourceId ("db-…") or
 // DbClusterResourceId ("cluster-…"), never the name, so a rename keeps its
@@ -79,6 +83,16 @@
 // Every row of a run stays below DynamoDB's 400 KB item limit at any scale
 // (docs/sweep-runs.md has the sizes measured at 170,000 work items and
 // 5,000 resources in one account-region).
+//
+// Pause: reason, by (the caller identity's ARN), since. Breaker: openedAt,
+// resource (account/region/resourceId), saw. Both live in the one
+// partition "control", read whole (one Query) by every invocation; an
+// operator's IAM policy can confine pause and resume to it with
+// dynamodb:LeadingKeys (docs/blast-radius.md). Reboot budget: resources
+// (SS), the restarts counted in that UTC hour, added in one transaction
+// to the account's and the org's counter, each conditional on its set
+// being under the limit or holding the resource already. Control event:
+// at, action (pause | resume | breaker-open), account, region, by, why.
 //
 // # Stores
 //

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/forcessl/forcessl/pkg/config"
+	"github.com/forcessl/forcessl/pkg/ocsf"
 	"github.com/forcessl/forcessl/pkg/report"
 )
 
@@ -147,7 +148,7 @@ func render(w io.Writer, format string, rep report.Report) error {
 	case "html":
 		return report.HTML(w, rep)
 	case "ocsf":
-		return report.OCSF(w, rep)
+		return ocsf.Write(w, rep)
 	}
 	return report.Table(w, rep)
 }

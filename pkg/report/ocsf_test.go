@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bufio"
@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/forcessl/forcessl/pkg/ocsf"
+	"github.com/forcessl/forcessl/pkg/report"
 )
 
 // ocsfTable is testdata/ocsf/required-1.1.0.json: the required attributes
@@ -35,7 +38,7 @@ type ocsfRequired struct {
 
 func loadOCSFTable(t *testing.T) ocsfTable {
 	t.Helper()
-	b, err := os.ReadFile("testdata/ocsf/required-" + OCSFVersion + ".json")
+	b, err := os.ReadFile("testdata/ocsf/required-" + ocsf.Version + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +46,8 @@ func loadOCSFTable(t *testing.T) ocsfTable {
 	if err := json.Unmarshal(b, &tab); err != nil {
 		t.Fatal(err)
 	}
-	if tab.Version != OCSFVersion {
-		t.Fatalf("table is OCSF %s, records claim %s", tab.Version, OCSFVersion)
+	if tab.Version != ocsf.Version {
+		t.Fatalf("table is OCSF %s, records claim %s", tab.Version, ocsf.Version)
 	}
 	return tab
 }
@@ -151,7 +154,7 @@ func lookup(rec map[string]any, path string) any {
 func TestOCSFRecordsValidate(t *testing.T) {
 	tab := loadOCSFTable(t)
 	var buf bytes.Buffer
-	if err := OCSF(&buf, sample()); err != nil {
+	if err := ocsf.Write(&buf, report.Sample()); err != nil {
 		t.Fatal(err)
 	}
 	var recs []map[string]any
@@ -200,7 +203,7 @@ func TestOCSFRecordsValidate(t *testing.T) {
 func TestOCSFValidatorRejects(t *testing.T) {
 	tab := loadOCSFTable(t)
 	var buf bytes.Buffer
-	if err := OCSF(&buf, sample()); err != nil {
+	if err := ocsf.Write(&buf, report.Sample()); err != nil {
 		t.Fatal(err)
 	}
 	line, _, _ := bytes.Cut(buf.Bytes(), []byte("\n"))

@@ -84,6 +84,16 @@ type Item struct {
 
 // start is when the sweep started: its ID begins with that time (RFC
 // 3339), followed by "_" and the starting event's ID when it had one.
+// Result is the reconciled resource the finding was made from (empty for
+// a finding read back from a stored item report).
+func (f Finding) Result() result.Resource { return f.res }
+
+// Start is when the sweep started, read from its ID ("<time>_<event id>").
+func (r Report) Start() time.Time { return r.start() }
+
+// Sorted is the report's items by account and region.
+func (r Report) Sorted() []Item { return r.sorted() }
+
 func (r Report) start() time.Time {
 	at, _, _ := strings.Cut(r.SweepID, "_")
 	t, _ := time.Parse(time.RFC3339, at)

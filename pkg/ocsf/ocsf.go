@@ -1,4 +1,8 @@
-package report
+// Package ocsf renders a sweep's report as OCSF Compliance Findings. It is
+// apart from pkg/report because it builds on the Security Hub findings
+// (pkg/asff, which links the SDK's Security Hub types), and the CDK app,
+// which reads pkg/report's metric names, must link no SDK service package.
+package ocsf
 
 import (
 	"encoding/json"
@@ -10,15 +14,16 @@ import (
 
 	"github.com/forcessl/forcessl/pkg/asff"
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/report"
 	"github.com/forcessl/forcessl/pkg/result"
 )
 
-// OCSFVersion is the OCSF schema version the records follow
+// Version is the OCSF schema version the records follow
 // (https://schema.ocsf.io/1.1.0/classes/compliance_finding); its required
-// attributes are in testdata/ocsf/required-1.1.0.json, read from the
+// attributes are in pkg/report/testdata/ocsf/required-1.1.0.json, read from the
 // schema's v1.1.0 tag, and every record is validated against them in the
 // tests.
-const OCSFVersion = "1.1.0"
+const Version = "1.1.0"
 
 // Compliance Finding's place in OCSF 1.1.0 (events/findings/compliance_finding.json:
 // class 3 of category 2, Findings; type_uid = class_uid*100 + activity_id).
@@ -108,19 +113,19 @@ type ocsfUnmapped struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
-// OCSF writes the report as OCSF JSON Lines: one Compliance Finding per
+// Write writes the report as OCSF JSON Lines: one Compliance Finding per
 // resource and check, the same findings forcessl imports into Security Hub
 // (asff.Findings: exempt, out-of-scope and vanished resources have none),
 // with the same title, severity, status and recommendation. time is the
 // sweep's start.
-func OCSF(w io.Writer, r Report) error {
+func Write(w io.Writer, r report.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	now := r.start()
-	for _, it := range r.sorted() {
+	now := r.Start()
+	for _, it := range r.Sorted() {
 		src := asff.Source{Account: it.Account, Region: it.Region, Mode: r.Mode, Now: now}
 		for _, f := range it.Resources {
-			res := f.res
+			res := f.Result()
 			for _, af := range asff.Findings(src, res) {
 				if err := enc.Encode(ocsfOf(r, it, f, res, af)); err != nil {
 					return err
@@ -131,7 +136,7 @@ func OCSF(w io.Writer, r Report) error {
 	return nil
 }
 
-func ocsfOf(r Report, it Item, f Finding, res result.Resource, af asff.Finding) ocsfRecord {
+func ocsfOf(r report.Report, it report.Item, f report.Finding, res result.Resource, af asff.Finding) ocsfRecord {
 	var o ocsfRecord
 	d := af.Doc
 	o.ActivityID, o.ActivityName = ocsfActivityNew, "Create"
@@ -139,9 +144,9 @@ func ocsfOf(r Report, it Item, f Finding, res result.Resource, af asff.Finding) 
 	o.ClassUID, o.ClassName = ocsfClass, "Compliance Finding"
 	o.TypeUID, o.TypeName = ocsfClass*100+ocsfActivityNew, "Compliance Finding: Create"
 	o.SeverityID, o.Severity = ocsfSeverity(d.FindingProviderFields.Severity.Label)
-	o.Time = r.start().UnixMilli()
+	o.Time = r.Start().UnixMilli()
 	o.Message = aws.ToString(d.Title) + ": " + res.Name
-	o.Metadata.Version = OCSFVersion
+	o.Metadata.Version = Version
 	o.Metadata.Profiles = []string{"cloud"}
 	o.Metadata.Product.Name, o.Metadata.Product.VendorName = asff.Name, asff.Name
 	o.Cloud.Provider, o.Cloud.Region = "AWS", it.Region

@@ -2,7 +2,7 @@
 # Mutation testing of the decision core with Gremlins (issue 18): one package at
 # a time, every mutator type enabled. Prints, per package, test efficacy
 # (killed / (killed + lived)) and mutator coverage ((killed + lived) / all), and
-# the mutants that lived or are not covered; docs/mutation-survivors.md says
+# the mutants that lived or are not covered; docs/mutation.md says
 # why each one left is harmless. Not run by CI: about half an hour on 2 cores.
 #
 #   make mutation                        # every package below

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,18 @@ func TestASCIIKeepsPrintable(t *testing.T) {
 	}
 	if got := ASCII("\u00a0x\u0080y\ufffd"); got != " xy?" {
 		t.Errorf("no-break space, C1 control, replacement character: %q", got)
+	}
+}
+
+// A cluster's members are listed readers first, by name, the writer last,
+// whatever order RDS gave them in.
+func TestReadersFirst(t *testing.T) {
+	in := []Member{{ID: "w", Writer: true}, {ID: "r3"}, {ID: "r1"}, {ID: "r2"}}
+	var got []string
+	for _, m := range readersFirst(in) {
+		got = append(got, m.ID)
+	}
+	if want := []string{"r1", "r2", "r3", "w"}; !slices.Equal(got, want) {
+		t.Errorf("readersFirst = %v, want %v", got, want)
 	}
 }

@@ -207,7 +207,11 @@ func (d decision) settled() (Plan, Need) {
 		return d.plan(CompliantPendingReboot, OutcomeFailed,
 			fmt.Sprintf("RDS reports parameter group %s as failed-to-apply; a person must look at it", in.Group)), Need{}
 	default: // applying, pending-database-upgrade: RDS is still at work
-		return d.wait(CompliantPendingReboot, "parameter group "+in.Group+" is "+in.ApplyStatus)
+		status := in.ApplyStatus
+		if status == "" {
+			status = "in a state RDS did not report" // a member with no status: judged busy
+		}
+		return d.wait(CompliantPendingReboot, "parameter group "+in.Group+" is "+status)
 	}
 }
 

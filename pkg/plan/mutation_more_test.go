@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,19 @@ func TestRemediatedReportsTheRebootItSchedules(t *testing.T) {
 	}
 	if !p.RebootAt.Equal(sunday0500) {
 		t.Errorf("reboot at %s, want the new one at %s (not the replaced %s)", p.RebootAt, sunday0500, old)
+	}
+}
+
+// A resource whose group's apply status RDS did not report waits, and the
+// reason says so rather than ending in "is ".
+func TestWaitReasonWithoutAnApplyStatus(t *testing.T) {
+	o := sqlServer(compliantPending, func(o *Observed) { o.Resource.ApplyStatus = "" })
+	p, need := Decide(o, settings(), now)
+	for !need.Zero() {
+		fill(&o, need)
+		p, need = Decide(o, settings(), now)
+	}
+	if p.Outcome != OutcomeWaiting || !strings.Contains(p.Reason, "is in a state RDS did not report") {
+		t.Errorf("Decide = %s (%q)", p.Outcome, p.Reason)
 	}
 }

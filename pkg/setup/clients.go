@@ -219,31 +219,62 @@ func (c *clients) Accounts(ctx context.Context, ous []string) ([]string, error) 
 // ous, recursively (the whole organization when ous is empty), without the
 // management account.
 func Accounts(ctx context.Context, org *organizations.Client, ous []string) ([]string, error) {
+	return accounts(ctx, org, ous, nil)
+}
+
+// placed is an account with the path the walk found it under: the root or
+// OU the walk started from, then each OU below it.
+type placed struct {
+	account orgtypes.Account
+	above   []string
+}
+
+// accounts is Accounts; visit, when not nil, is told each account kept and
+// its path, which needs a walk of the tree even for the whole organization.
+func accounts(ctx context.Context, org *organizations.Client, ous []string, visit func(id string, above []string) error) ([]string, error) {
 	desc, err := org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		return nil, fmt.Errorf("describe the organization: %w", err)
 	}
 	management := aws.ToString(desc.Organization.MasterAccountId)
-	var found []orgtypes.Account
+	var found []placed
 	switch {
-	case len(ous) == 0:
+	case len(ous) == 0 && visit == nil:
 		p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("list organization accounts: %w", err)
 			}
-			found = append(found, page.Accounts...)
+			for _, a := range page.Accounts {
+				found = append(found, placed{account: a})
+			}
 		}
 	default:
+		if len(ous) == 0 {
+			out, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
+			if err != nil {
+				return nil, fmt.Errorf("list the organization's roots: %w", err)
+			}
+			for _, r := range out.Roots {
+				ous = append(ous, aws.ToString(r.Id))
+			}
+		}
 		if found, err = accountsUnder(ctx, org, ous); err != nil {
 			return nil, err
 		}
 	}
 	var ids []string
-	for _, a := range found {
-		if id := aws.ToString(a.Id); a.Status == orgtypes.AccountStatusActive && id != management && !slices.Contains(ids, id) {
-			ids = append(ids, id)
+	for _, f := range found {
+		id := aws.ToString(f.account.Id)
+		if f.account.Status != orgtypes.AccountStatusActive || id == management || slices.Contains(ids, id) {
+			continue
+		}
+		ids = append(ids, id)
+		if visit != nil {
+			if err := visit(id, f.above); err != nil {
+				return nil, err
+			}
 		}
 	}
 	slices.Sort(ids)
@@ -251,17 +282,24 @@ func Accounts(ctx context.Context, org *organizations.Client, ous []string) ([]s
 }
 
 // accountsUnder walks the OU tree below each parent (breadth first).
-func accountsUnder(ctx context.Context, org *organizations.Client, parents []string) ([]orgtypes.Account, error) {
-	var found []orgtypes.Account
-	for queue := slices.Clone(parents); len(queue) > 0; queue = queue[1:] {
-		parent := queue[0]
+func accountsUnder(ctx context.Context, org *organizations.Client, parents []string) ([]placed, error) {
+	var found []placed
+	queue := make([][]string, 0, len(parents)) // each entry: the path to a node, the node last
+	for _, p := range parents {
+		queue = append(queue, []string{p})
+	}
+	for ; len(queue) > 0; queue = queue[1:] {
+		above := queue[0]
+		parent := above[len(above)-1]
 		accounts := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
 		for accounts.HasMorePages() {
 			page, err := accounts.NextPage(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("list the accounts of %s: %w", parent, err)
 			}
-			found = append(found, page.Accounts...)
+			for _, a := range page.Accounts {
+				found = append(found, placed{account: a, above: above})
+			}
 		}
 		ous := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
 		for ous.HasMorePages() {
@@ -270,7 +308,7 @@ func accountsUnder(ctx context.Context, org *organizations.Client, parents []str
 				return nil, fmt.Errorf("list the organizational units of %s: %w", parent, err)
 			}
 			for _, ou := range page.OrganizationalUnits {
-				queue = append(queue, aws.ToString(ou.Id))
+				queue = append(queue, append(slices.Clone(above), aws.ToString(ou.Id)))
 			}
 		}
 	}

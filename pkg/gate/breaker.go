@@ -64,15 +64,6 @@ func Judge(r plan.Resource, restarted []string, since, timeout time.Duration) (h
 	return h, ""
 }
 
-// LookFailed is the judgement when the look itself failed (the resource
-// could not be read): wait until the timeout, then open.
-func LookFailed(err error, since, timeout time.Duration) (Health, string) {
-	if since < timeout {
-		return Wait, ""
-	}
-	return Broken, fmt.Sprintf("the look after forcessl's reboot keeps failing %s later: %v", round(since), err)
-}
-
 func round(d time.Duration) time.Duration { return d.Round(time.Minute) }
 
 // Escalate: two breakers open in different accounts within an hour pause

@@ -16,7 +16,7 @@ import (
 // environment just now), the instance refusing the change
 // (InvalidDBInstanceState), or no room for another group (quota).
 func (r *run) act(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Plan, error) {
-	p = r.watch(ctx, *o, p, nil)
+	p = r.watch(ctx, *o, p)
 	for attempt := 0; r.writes(p); attempt++ {
 		var err error
 		if p, err = r.gate(ctx, o, p); err != nil || !r.writes(p) {

@@ -151,7 +151,7 @@ func (r *run) resourceID(o *plan.Observed) string {
 // message (outcome breaker-open), and two in an hour pause the
 // organization. It returns the plan to report, changed only when the
 // breaker opened.
-func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr error) plan.Plan {
+func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan) plan.Plan {
 	b := r.Blast
 	if b == nil || b.RestartTimeout <= 0 || !r.known || r.Mode != policy.ModeEnforce {
 		return p
@@ -174,13 +174,7 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan, lookErr e
 	if since < 0 || since > 2*b.RestartTimeout+15*time.Minute {
 		return p
 	}
-	var h gate.Health
-	var saw string
-	if lookErr != nil {
-		h, saw = gate.LookFailed(lookErr, since, b.RestartTimeout)
-	} else {
-		h, saw = gate.Judge(o.Resource, restarted, since, b.RestartTimeout)
-	}
+	h, saw := gate.Judge(o.Resource, restarted, since, b.RestartTimeout)
 	if h == gate.Wait {
 		return r.withLook(&o, p, at)
 	}

@@ -47,3 +47,37 @@ func TestBlastRadiusSettings(t *testing.T) {
 		t.Error("a zero budget accepted (use off)")
 	}
 }
+
+// TestBlastRadiusEdges holds the settings' boundaries: the smallest budget
+// and the ends of the restart timeout are accepted, one step past them is
+// not, and a budget's text names only the limits that are set.
+func TestBlastRadiusEdges(t *testing.T) {
+	for v, want := range map[string]config.RebootBudget{
+		"account=1/h":         {Account: 1},
+		"org=1/h,account=2/h": {Account: 2, Org: 1},
+	} {
+		c, err := config.FromMap(map[string]string{"FORCESSL_REBOOT_BUDGET": v})
+		if err != nil || c.RebootBudget != want {
+			t.Errorf("%s: %+v, %v", v, c.RebootBudget, err)
+		}
+	}
+	for b, want := range map[config.RebootBudget]string{
+		{Org: 100}:           "org=100/h",
+		{Account: 7}:         "account=7/h",
+		{Account: 1, Org: 2}: "account=1/h,org=2/h",
+		{}:                   "off",
+	} {
+		if got := b.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", b, got, want)
+		}
+	}
+	for v, want := range map[string]time.Duration{"1m": time.Minute, "24h": 24 * time.Hour, "59s": 0, "24h1s": 0} {
+		c, err := config.FromMap(map[string]string{"FORCESSL_RESTART_TIMEOUT": v})
+		switch {
+		case want == 0 && err == nil:
+			t.Errorf("%s accepted", v)
+		case want != 0 && (err != nil || c.RestartTimeout != want):
+			t.Errorf("%s refused or misread: %v, %v", v, c.RestartTimeout, err)
+		}
+	}
+}

@@ -385,3 +385,38 @@ func sortedKeys(m map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestOneClick: from README a newcomer reaches the tutorial and every
+// reference page in one click, and docs/README.md indexes every page.
+func TestOneClick(t *testing.T) {
+	linked := func(page string) map[string]bool {
+		md, err := os.ReadFile(filepath.Join(root, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, l := range Links(string(md)) {
+			if file, _, _ := strings.Cut(l.Target, "#"); l.Relative() && file != "" {
+				out[filepath.ToSlash(filepath.Join(filepath.Dir(page), file))] = true
+			}
+		}
+		return out
+	}
+	fromReadme, fromIndex := linked("README.md"), linked("docs/README.md")
+	var pages int
+	for _, f := range docs(t) {
+		if !strings.HasPrefix(f, "docs/") || f == "docs/README.md" {
+			continue
+		}
+		pages++
+		if (strings.HasPrefix(f, "docs/tutorial/") || strings.HasPrefix(f, "docs/reference/")) && !fromReadme[f] {
+			t.Errorf("README.md does not link %s (the tutorial and every reference page are one click away)", f)
+		}
+		if !fromIndex[f] {
+			t.Errorf("docs/README.md does not list %s", f)
+		}
+	}
+	if pages < 10 {
+		t.Fatalf("only %d pages under docs/", pages)
+	}
+}

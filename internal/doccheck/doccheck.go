@@ -177,6 +177,29 @@ func HelpFlags(help string) map[string]bool {
 	return out
 }
 
+var (
+	contextKey = regexp.MustCompile(`(?:^|\s)(?:-c|--context)\s+([A-Za-z]+)=`)
+	makeTarget = regexp.MustCompile(`(?m)(?:^|[\s;&|(])make\s+(?:-n\s+)?([a-z][a-z-]*)`)
+)
+
+// ContextKeys returns the CDK context keys a piece of code sets ("-c key=value").
+func ContextKeys(code string) []string {
+	var out []string
+	for _, m := range contextKey.FindAllStringSubmatch(code, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// MakeTargets returns the targets of the make commands in a piece of code.
+func MakeTargets(code string) []string {
+	var out []string
+	for _, m := range makeTarget.FindAllStringSubmatch(code, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
 var envName = regexp.MustCompile(`\bFORCESSL_[A-Z][A-Z0-9_]*[A-Z0-9]\b`)
 
 // EnvNames returns the FORCESSL_* names a text mentions.

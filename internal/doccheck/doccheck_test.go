@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func docs(t *testing.T) []string {
 // command line names a command and flags its help lists, every FORCESSL_*
 // name exists, every relative link and anchor resolves.
 func TestDocs(t *testing.T) {
-	known := knownEnv(t)
+	known, context, targets := knownEnv(t), knownContext(t), knownTargets(t)
 	files := docs(t)
 	if len(files) < 10 {
 		t.Fatalf("found only %d pages: %v", len(files), files)
@@ -79,7 +80,7 @@ func TestDocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := checker{known: known}
+			c := checker{known: known, context: context, targets: targets}
 			for _, p := range c.problems(f, string(md)) {
 				t.Error(p)
 			}
@@ -96,7 +97,7 @@ func TestDocs(t *testing.T) {
 
 // TestChecksCatchMistakes shows that each check fails on a wrong page.
 func TestChecksCatchMistakes(t *testing.T) {
-	known := knownEnv(t)
+	known, context, targets := knownEnv(t), knownContext(t), knownTargets(t)
 	cases := []struct {
 		name, md string
 		want     string // "" for a page with no problem
@@ -116,10 +117,14 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"runnable fails", "```sh runnable\nforcessl audit --bogus-flag\n```\n", "runnable block"},
 		{"runnable unsafe", "```sh runnable\nmake demo\n```\n", "not safe to run offline"},
 		{"runnable ok", "```sh runnable\nforcessl help\n```\n", ""},
+		{"good context", "```sh\nnpx cdk deploy -c mode=enforce -c notifyEmails=a@b.c\n```\n", ""},
+		{"wrong context key", "```sh\nnpx cdk deploy -c mod=enforce\n```\n", "-c mod=: no such context key"},
+		{"good make", "```sh\nmake demo\nmake -n test\n```\n", ""},
+		{"wrong make target", "Run `make tests`.\n", "make tests: no such target"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := checker{known: known}
+			c := checker{known: known, context: context, targets: targets}
 			got := strings.Join(c.problems("SAMPLE.md", tc.md), "\n")
 			switch {
 			case tc.want == "" && got != "":
@@ -133,6 +138,8 @@ func TestChecksCatchMistakes(t *testing.T) {
 
 type checker struct {
 	known       map[string]string // FORCESSL_* name -> where it is defined
+	context     map[string]bool   // the CDK app's context keys
+	targets     map[string]bool   // the Makefile's targets
 	invocations int
 	runnable    int
 }
@@ -155,6 +162,16 @@ func (c *checker) problems(path, md string) []string {
 		}
 	}
 	code = append(code, InlineCode(Prose(md))...)
+	for _, k := range ContextKeys(strings.Join(code, "\n")) {
+		if !c.context[k] && k != "key" { // "-c key=value" names the form
+			add("-c %s=: no such context key in infra/stack/settings.go", k)
+		}
+	}
+	for _, target := range MakeTargets(strings.Join(code, "\n")) {
+		if !c.targets[target] {
+			add("make %s: no such target in the Makefile", target)
+		}
+	}
 	for _, inv := range Invocations(strings.Join(code, "\n")) {
 		c.invocations++
 		if err := checkInvocation(inv); err != nil {
@@ -375,6 +392,41 @@ func knownEnv(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	return known
+}
+
+// knownContext reads the CDK app's context keys: the Ctx constants of
+// infra/stack/settings.go.
+func knownContext(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "infra", "stack", "settings.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\bCtx\w+\s*=\s*"([A-Za-z]+)"`).FindAllStringSubmatch(string(b), -1) {
+		keys[m[1]] = true
+	}
+	if len(keys) < 20 {
+		t.Fatalf("infra/stack/settings.go defines only %d context keys: the scan went wrong", len(keys))
+	}
+	return keys
+}
+
+// knownTargets reads the Makefile's targets.
+func knownTargets(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-z][a-z-]*):`).FindAllStringSubmatch(string(b), -1) {
+		targets[m[1]] = true
+	}
+	if !targets["demo"] || !targets["test"] {
+		t.Fatalf("the Makefile has no demo or test target: %v", targets)
+	}
+	return targets
 }
 
 func sortedKeys(m map[string]bool) []string {

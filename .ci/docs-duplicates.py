@@ -49,6 +49,7 @@ def units(path):
 
 where = defaultdict(list)
 shingles = defaultdict(set)
+occurrences = defaultdict(int)  # a run anywhere, the same page included
 total_units = 0
 for f in files:
     for n, raw in units(f):
@@ -57,6 +58,7 @@ for f in files:
     words = " ".join(n for n, _ in units(f)).split()
     for i in range(len(words) - words_n + 1):
         shingles[" ".join(words[i:i + words_n])].add(f)
+        occurrences[" ".join(words[i:i + words_n])] += 1
 
 repeats = {n: fs for n, fs in where.items() if len(fs) > 1}
 for n, fs in sorted(repeats.items()):
@@ -74,5 +76,6 @@ for (a, b), k in sorted(pairs.items(), key=lambda x: -x[1]):
 
 print(f"{len(files)} pages, {total_units} sentences and table rows; "
       f"{len(repeats)} repeated verbatim; {len(pairs)} page pairs sharing a {words_n}-word run "
-      f"({sum(pairs.values())} runs)")
+      f"({sum(pairs.values())} runs); {sum(1 for k in occurrences.values() if k > 1)} {words_n}-word runs "
+      f"stand twice or more anywhere, the same page included")
 sys.exit(0 if "--report" in sys.argv or (not repeats and not pairs) else 1)

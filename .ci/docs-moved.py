@@ -115,6 +115,12 @@ CHANGED = {
     "Reads stay open (the verification commands above work).": "link to the verification commands in organization-rollout.md",
     "Exempt instances and clusters are protected by explicit Denies": "'see the engine README' became a link to how-it-decides.md",
     ". A resource's memory: ": "backtick fragment of the moved coverage bullet",
+    "`securityHub` | `false` | `true` sets": "'Security Hub must be enabled ... logs it and carries on' said once, in security-hub.md / enable-security-hub.md; the row links there",
+    "`true` sets `FORCESSL_SECURITY_HUB=on`": "cell of the securityHub row above",
+    "`FORCESSL_REBOOT_BUDGET`: forcessl's restarts per UTC hour": "rebootBudget row links the FORCESSL_REBOOT_BUDGET row of configuration.md, which says the same",
+    "Comma list of OU IDs (`ou-…-…`) or the root ID": "targetOus row links the FORCESSL_TARGET_OUS row of configuration.md, which says the same",
+    "Function role (`FunctionRole`)": "the copy's authorization doubt is said once, in what-rests-on-documentation.md (RDS copies); the row links there",
+    "Both modes: read RDS instances": "cell of the function role row above",
 }
 
 def accounted(u):

@@ -143,7 +143,7 @@ func writeHelp(w io.Writer, cmd subcommand, fs *flagSet) {
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, r.left, r.right)
 	}
-	fmt.Fprintf(w, "\nFlags go before or after the arguments; -name works as --name; \"--\" ends the flags.\n")
+	fmt.Fprintf(w, "\nFlags go before or after the arguments, with one dash or two; \"--\" ends the flags.\n")
 }
 
 // mainUsage is "forcessl help": every command's synopsis, from the table.
@@ -166,7 +166,7 @@ func mainUsage() string {
 
 const mainUsageTail = `
 Flags go before or after the arguments (forcessl explain mydb --region
-us-east-1); -name works as --name; "--" ends the flags. Every command uses
+us-east-1), with one dash or two; "--" ends the flags. Every command uses
 the standard AWS credential chain and the FORCESSL_* environment (see
 README). "forcessl help COMMAND" (or "forcessl COMMAND --help") describes
 one command; "forcessl --version" prints the version.

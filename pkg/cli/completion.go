@@ -136,7 +136,7 @@ _forcessl() {
 	}
 	b.WriteString(`    esac
 }
-complete -o default -F _forcessl forcessl
+complete -F _forcessl forcessl
 `)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -149,7 +149,7 @@ func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`)
 // its first clause, without the brackets and colons _arguments reads.
 func zshDescription(s string) string {
 	s, _, _ = strings.Cut(s, " (")
-	return strings.NewReplacer("[", "(", "]", ")", ":", " ", "\\", "").Replace(s)
+	return strings.NewReplacer("[", "(", "]", ")", ": ", " - ", ":", " ", "\\", "").Replace(s)
 }
 
 // zshCompletion is a #compdef function on _arguments: the command, then

@@ -72,7 +72,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		name = "version"
 	}
 	cmd, ok := lookup(name)
-	if !ok {
+	switch {
+	case !ok && strings.HasPrefix(name, "-"):
+		return fail(env, usagef("%s: the command comes first, then its flags (forcessl COMMAND [flags]); \"forcessl help\" lists the commands", name))
+	case !ok:
 		return fail(env, unknownCommand(name))
 	}
 	return runCommand(ctx, env, cmd, rest)

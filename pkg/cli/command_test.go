@@ -222,6 +222,7 @@ func TestErrorsNameTheFlag(t *testing.T) {
 		{[]string{"audit", "--verbose"}, `audit has no flag --verbose ("forcessl help audit" lists its flags)`},
 		{[]string{"explian", "orders"}, `forcessl: unknown command "explian"; did you mean "explain"? ("forcessl help" lists the commands)`},
 		{[]string{"help", "histroy"}, `did you mean "history"?`},
+		{[]string{"--region", "us-east-1", "explain", "orders"}, `--region: the command comes first, then its flags`},
 		{[]string{"completion", "tcsh"}, `completion: "tcsh" is not one of bash, zsh, fish`},
 		{[]string{"audit", "extra"}, `audit takes no arguments`},
 		{[]string{"explain", "---region", "x"}, `bad flag syntax "---region"`},

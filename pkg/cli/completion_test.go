@@ -194,10 +194,47 @@ func TestFishCompletion(t *testing.T) {
 			}
 		}
 	}
+	fishRuns(t, script)
 	for _, l := range lines {
 		if l != "" && !strings.HasPrefix(l, "#") && (!strings.HasPrefix(l, "complete -c forcessl ") ||
 			strings.Count(strings.ReplaceAll(l, `\'`, ""), "'")%2 != 0) {
 			t.Errorf("fish: not a complete line with balanced quotes: %s", l)
+		}
+	}
+}
+
+// fishRuns asks fish itself (complete -C) what the script completes, when
+// fish is installed.
+func fishRuns(t *testing.T, script string) {
+	fish, err := exec.LookPath("fish")
+	if err != nil {
+		return
+	}
+	file := filepath.Join(t.TempDir(), "forcessl.fish")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]string{
+		"forcessl exp":                  "explain",
+		"forcessl audit --format ":      "csv html json ocsf table",
+		"forcessl sweep --m":            "--mode",
+		"forcessl probe --engine m":     "mariadb mysql",
+		"forcessl explain orders --reg": "--region",
+		"forcessl completion ":          "bash fish zsh",
+		"forcessl audit --format=c":     "--format=csv",
+	} {
+		out, err := exec.Command(fish, "-N", "-c", "source "+file+"; complete -C '"+line+"'").CombinedOutput()
+		if err != nil {
+			t.Errorf("fish: %v\n%s", err, out)
+			continue
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			w, _, _ := strings.Cut(l, "\t")
+			got = append(got, w)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("fish completes %q to %q, want %q", line, got, want)
 		}
 	}
 }

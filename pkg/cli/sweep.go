@@ -34,13 +34,14 @@ type SweepOptions struct {
 
 const auditUsage = `forcessl audit [--accounts A,B | --account A] [--regions R1,R2 | --region R] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
-A read-only sweep: reads every DB instance and DB cluster in scope and reports its state.
-It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
-says. JSON and CSV list every resource, compliant ones included, with the
-counts per account and region; the table shows the counts and what needs
-attention; html is one self-contained page to read (docs/report.md), ocsf
-one OCSF Compliance Finding per resource and check (JSON Lines). Exit 1 when anything is non-compliant, pending a reboot, failed
-or not covered.`
+A read-only sweep: reads every DB instance and DB cluster in scope and
+reports its state. It writes nothing anywhere (RDS, Scheduler, SNS),
+whatever FORCESSL_MODE says. JSON and CSV list every resource, compliant
+ones included, with the counts per account and region; the table shows the
+counts and what needs attention; html is one self-contained page to read
+(docs/report.md), ocsf one OCSF Compliance Finding per resource and check
+(JSON Lines). Exit 1 when anything is non-compliant, pending a reboot,
+failed or not covered.`
 
 const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B | --account A] [--regions R1,R2 | --region R] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
@@ -93,7 +94,7 @@ func sweepFlags(fs *flagSet, o *SweepOptions) func(*SweepOptions) error {
 	fs.str(&o.Regions, "regions", "R1,R2", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
 	fs.str(&account, "account", "A", "", "cover only this account (the one-account form of --accounts)")
 	fs.str(&region, "region", "R", "", "cover only this region (the one-region form of --regions)")
-	fs.choice(&o.Format, "format", reportFormats, "table", "the report's format: html is a self-contained page, ocsf OCSF 1.1.0 Compliance Findings (JSON Lines)", textAsTable)
+	fs.choice(&o.Format, "format", reportFormats, "table", "the report's format; html is a self-contained page, ocsf OCSF 1.1.0 Compliance Findings as JSON Lines", textAsTable)
 	fs.str(&o.Output, "output", "FILE", "", "write the report to this file instead of stdout")
 	fs.str(&o.Parallel, "parallel", "N", "", fmt.Sprintf("account-regions swept at once (default %s, else %d)",
 		config.EnvSweepItemPar, config.DefaultSweepItemParallelism))

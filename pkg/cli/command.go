@@ -214,3 +214,27 @@ func noArgs(env Env, name string, args []string) (int, bool) {
 	}
 	return fail(env, usagef("%s takes no arguments, got %q", name, args)), true
 }
+
+// CommandNames are the forcessl commands, in the order of the main usage.
+func CommandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// CommandFlags are the flags of the command name, each as --name, sorted:
+// exactly the flags "forcessl help NAME" lists (without --help), for a
+// test that checks documented command lines against the CLI.
+func CommandFlags(name string) ([]string, bool) {
+	c, ok := lookup(name)
+	if !ok {
+		return nil, false
+	}
+	var out []string
+	for _, f := range flagsOf(c) {
+		out = append(out, "--"+f.name)
+	}
+	return out, true
+}

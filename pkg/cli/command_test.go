@@ -174,6 +174,9 @@ func TestHelpForEveryCommand(t *testing.T) {
 				t.Errorf("help %s: the synopsis does not show --%s:\n%s", c.name, f.name, synopsis)
 			}
 		}
+		if exported, ok := CommandFlags(c.name); !ok || !slices.Equal(exported, slices.DeleteFunc(slices.Clone(want), func(f string) bool { return f == "--help" })) {
+			t.Errorf("CommandFlags(%s) = %v, want %v without --help", c.name, exported, want)
+		}
 		got := flagRE.FindAllString(list, -1)
 		slices.Sort(got)
 		got = slices.Compact(got)
@@ -182,6 +185,9 @@ func TestHelpForEveryCommand(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("help %s names flags %v, want exactly %v", c.name, got, want)
 		}
+	}
+	if !slices.Equal(CommandNames(), strings.Fields(commandNames())) || len(CommandNames()) != len(commands()) {
+		t.Errorf("CommandNames() = %v", CommandNames())
 	}
 	main := command(t, nil, "help")
 	for _, alt := range [][]string{{"--help"}, {"-h"}} {

@@ -71,22 +71,12 @@ func argValues(cmd subcommand) []string {
 	case "", "files":
 		return nil
 	case "commands":
-		var names []string
-		for _, c := range commands() {
-			names = append(names, c.name)
-		}
-		return names
+		return CommandNames()
 	}
 	return strings.Fields(cmd.args)
 }
 
-func commandNames() string {
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	return strings.Join(names, " ")
-}
+func commandNames() string { return strings.Join(CommandNames(), " ") }
 
 // bashCompletion: the command at word 1, then the command's flags; a value
 // after a flag that takes one (its set, or files for FILE); positional

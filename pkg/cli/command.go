@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// command is one forcessl command. The table of them (commands) is the one
+// subcommand is one forcessl command. The table of them (commands) is the one
 // source of the main usage, each command's help, the flag parsing and the
 // shell completion scripts, so these cannot disagree.
 type subcommand struct {

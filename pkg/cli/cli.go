@@ -6,11 +6,9 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
-	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +39,10 @@ type Env struct {
 	// LoadAWS loads the SDK configuration (setup.LoadAWS in production).
 	LoadAWS func(context.Context) (aws.Config, error)
 	Now     func() time.Time
+	// Version, when set, is the version "forcessl --version" prints
+	// instead of the module version Go recorded in the binary (a release
+	// built without its VCS information sets it with -ldflags -X).
+	Version string
 }
 
 func (e Env) now() time.Time {
@@ -103,79 +105,6 @@ func loadEngine(ctx context.Context, env Env, overrides map[string]string, readO
 	})
 	e.d = setup.New(cfg, setup.Logger(env.Stderr, cfg.LogLevel), setup.Options{AWS: e.aws, Now: env.Now, ReadOnly: readOnly})
 	return e, nil
-}
-
-// Main runs the forcessl command with args (without the program name) and
-// returns its exit code.
-func Main(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, mainUsage)
-		return ExitUsage
-	}
-	cmds := map[string]func(context.Context, []string, Env) int{
-		"audit": audit, "sweep": sweepCmd, "replay": replay, "explain": explain, "history": history,
-		"probe": probeCmd, "scp": scpCmd, "pause": pauseCmd, "resume": resumeCmd, "status": statusCmd, "upcoming": upcomingCmd,
-	}
-	name, rest := args[0], args[1:]
-	switch name {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(env.Stdout, mainUsage)
-		return ExitOK
-	}
-	cmd, ok := cmds[name]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "forcessl: unknown command %q\n\n%s", name, mainUsage)
-		return ExitUsage
-	}
-	return cmd(ctx, rest, env)
-}
-
-const mainUsage = `forcessl: enforce TLS on Amazon RDS, and prove it.
-
-Usage:
-  forcessl audit   [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
-  forcessl sweep   --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
-  forcessl replay  [--allow-scheduled] FILE
-  forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
-  forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
-  forcessl probe   [--engine sqlserver|postgres|mysql|mariadb] [--user U] [--timeout D] [--format text|json] HOST:PORT
-  forcessl probe   --instance ID | --cluster ID [--account A] [--region R] [--user U]
-  forcessl scp     [--member-role-name NAME] [--partition P]
-  forcessl pause    [--account A] [--region R] [--reason TEXT]
-  forcessl resume   [--account A] [--region R] [--reason TEXT]
-  forcessl status   [--days 7]
-  forcessl upcoming [--days 14] [--format table|json|csv|ics]
-
-Every command uses the standard AWS credential chain and the FORCESSL_*
-environment (see README). "forcessl COMMAND --help" describes one command.
-
-Exit codes: 0 ok; 1 findings (non-compliant, pending reboot, failed, not
-covered, a failed check such as an expiring server certificate) or a
-retryable error; 2 usage or configuration error (explain: no such
-resource); 3 inconclusive.
-probe: 0 TLS enforced, 1 not enforced, 2 usage, 3 inconclusive.
-`
-
-// flags is a command's flag set, printing its usage to stderr.
-func flags(name, usage string, env Env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "%s\nFlags:\n", strings.TrimSpace(usage))
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse parses args; it returns the exit code to stop with, or -1 to go on.
-func parse(fs *flag.FlagSet, args []string) int {
-	switch err := fs.Parse(args); {
-	case err == flag.ErrHelp:
-		return ExitOK
-	case err != nil:
-		return ExitUsage
-	}
-	return -1
 }
 
 // fail reports an error and returns its exit code.

@@ -208,13 +208,13 @@ func TestUsageAndHelp(t *testing.T) {
 		{[]string{"help"}, ExitOK, "Exit codes"},
 		{[]string{"frobnicate"}, ExitUsage, "unknown command"},
 		{[]string{"audit", "--help"}, ExitOK, "writes nothing anywhere"},
-		{[]string{"audit", "--format", "xml"}, ExitUsage, "want table, json, csv, html or ocsf"},
+		{[]string{"audit", "--format", "xml"}, ExitUsage, `--format: "xml" is not one of table, json, csv, html, ocsf`},
 		{[]string{"sweep"}, ExitUsage, "needs --mode"},
 		{[]string{"replay"}, ExitUsage, "one event file"},
 		{[]string{"explain"}, ExitUsage, "one instance"},
 		{[]string{"probe"}, ExitUsage, "one HOST:PORT"},
 		{[]string{"help"}, ExitOK, "forcessl probe"},
-		{[]string{"sweep", "--mode", "fix"}, ExitUsage, "FORCESSL_MODE"},
+		{[]string{"sweep", "--mode", "fix"}, ExitUsage, `--mode: "fix" is not one of report, enforce`},
 	} {
 		r := command(t, nil, tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {

@@ -46,7 +46,7 @@ Lists the active pauses, the open breakers, the reboot budget used this
 UTC hour, the enforcement rings, and the next reboots. Exit 0 when nothing
 is paused or open, 1 otherwise.`
 
-const upcomingUsage = `forcessl upcoming [--days 14] [--format table|json|csv|ics]
+const upcomingUsage = `forcessl upcoming [--days 14] [--format table|json|csv|ics] [--output FILE]
 
 Lists every reboot and heads-up forcessl has scheduled in the next days
 (resource, account, region, time in UTC, why, whether a pause or the
@@ -102,30 +102,27 @@ func caller(ctx context.Context, ac aws.Config) (string, error) {
 	return aws.ToString(out.Arn), nil
 }
 
-func pauseCmd(ctx context.Context, args []string, env Env) int {
-	return pauseOrResume(ctx, args, env, true)
-}
-
-func resumeCmd(ctx context.Context, args []string, env Env) int {
-	return pauseOrResume(ctx, args, env, false)
-}
-
-func pauseOrResume(ctx context.Context, args []string, env Env, pause bool) int {
-	name, usage := "pause", pauseUsage
+func definePause(pause bool) func(*flagSet) action {
+	name := "pause"
 	if !pause {
-		name, usage = "resume", resumeUsage
+		name = "resume"
 	}
-	fs := flags(name, usage, env)
-	account := fs.String("account", "", "only this account (default: the whole organization)")
-	region := fs.String("region", "", "only this region of --account")
-	reason := fs.String("reason", "", "why, for the history and every message")
-	if code := parse(fs, args); code >= 0 {
-		return code
+	return func(fs *flagSet) action {
+		var account, region, reason string
+		fs.str(&account, "account", "A", "", "only this account (default: the whole organization)")
+		fs.str(&region, "region", "R", "", "only this region of --account")
+		fs.str(&reason, "reason", "TEXT", "", "why, for the history and every message")
+		return func(ctx context.Context, env Env, args []string) int {
+			if code, bad := noArgs(env, name, args); bad {
+				return code
+			}
+			return pauseOrResume(ctx, env, pause, account, region, reason)
+		}
 	}
-	if fs.NArg() != 0 {
-		return fail(env, usagef("%s takes no arguments", name))
-	}
-	scope, err := scopeFlags(*account, *region)
+}
+
+func pauseOrResume(ctx context.Context, env Env, pause bool, account, region, reason string) int {
+	scope, err := scopeFlags(account, region)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -139,7 +136,7 @@ func pauseOrResume(ctx context.Context, args []string, env Env, pause bool) int 
 	}
 	now := env.now().UTC()
 	if pause {
-		p := state.Pause{Scope: scope, Reason: *reason, By: who, Since: now}
+		p := state.Pause{Scope: scope, Reason: reason, By: who, Since: now}
 		if err := c.controls.Pause(ctx, p); err != nil {
 			return fail(env, err)
 		}
@@ -147,7 +144,7 @@ func pauseOrResume(ctx context.Context, args []string, env Env, pause bool) int 
 			gate.PauseText(p), gate.DefaultMaxStale, scopeArgs(scope))
 		return ExitOK
 	}
-	switch err := c.controls.Resume(ctx, scope, who, *reason, now); {
+	switch err := c.controls.Resume(ctx, scope, who, reason, now); {
 	case errors.Is(err, state.ErrNoChange):
 		fmt.Fprintf(env.Stderr, "forcessl: nothing paused or open for the %s\n", scope)
 		return ExitFindings
@@ -215,46 +212,81 @@ func (c *controlEnv) gateConfig() gate.Config {
 		Budget: state.BudgetLimits{Account: c.cfg.RebootBudget.Account, Org: c.cfg.RebootBudget.Org}, MinLead: c.cfg.MinLead}
 }
 
-func upcomingCmd(ctx context.Context, args []string, env Env) int {
-	fs := flags("upcoming", upcomingUsage, env)
-	days := fs.Int("days", 14, "how many days ahead")
-	format := fs.String("format", "table", "table, json, csv or ics")
-	if code := parse(fs, args); code >= 0 {
-		return code
+func defineUpcoming(fs *flagSet) action {
+	var days int
+	var format, output string
+	fs.integer(&days, "days", "N", 14, "how many days ahead, 1 to 366")
+	fs.choice(&format, "format", upcoming.Formats, "table", "the list's format: ics is an iCalendar feed", textAsTable)
+	fs.str(&output, "output", "FILE", "", "write the list to this file instead of stdout")
+	return func(ctx context.Context, env Env, args []string) int {
+		if code, bad := noArgs(env, "upcoming", args); bad {
+			return code
+		}
+		return upcomingList(ctx, env, days, format, output)
 	}
-	if fs.NArg() != 0 || *days < 1 || *days > 366 || !slices.Contains(upcoming.Formats, *format) {
-		return fail(env, usagef("upcoming takes --days 1..366 and --format %s", strings.Join(upcoming.Formats, "|")))
+}
+
+func upcomingList(ctx context.Context, env Env, days int, format, output string) int {
+	if err := checkDays(days); err != nil {
+		return fail(env, err)
+	}
+	out := env.Stdout
+	if output != "" {
+		f, err := openReport(output)
+		if err != nil {
+			return fail(env, usagef("--output: %v", err))
+		}
+		defer f.Close()
+		out = f
 	}
 	c, err := loadControls(ctx, env)
 	if err != nil {
 		return fail(env, err)
 	}
 	now := env.now().UTC()
-	entries, _, _, err := c.upcomingEntries(ctx, now, *days)
+	entries, _, _, err := c.upcomingEntries(ctx, now, days)
 	if err != nil {
 		return fail(env, err)
 	}
-	if err := upcoming.Write(env.Stdout, *format, entries, now); err != nil {
+	if err := upcoming.Write(out, format, entries, now); err != nil {
 		return fail(env, err)
 	}
 	return ExitOK
 }
 
-func statusCmd(ctx context.Context, args []string, env Env) int {
-	fs := flags("status", statusUsage, env)
-	days := fs.Int("days", 7, "how many days of upcoming reboots to list")
-	if code := parse(fs, args); code >= 0 {
-		return code
+func defineStatus(fs *flagSet) action {
+	var days int
+	fs.integer(&days, "days", "N", 7, "how many days of upcoming reboots to list, 1 to 366")
+	return func(ctx context.Context, env Env, args []string) int {
+		if code, bad := noArgs(env, "status", args); bad {
+			return code
+		}
+		return status(ctx, env, days)
 	}
-	if fs.NArg() != 0 || *days < 1 || *days > 366 {
-		return fail(env, usagef("status takes --days 1..366"))
+}
+
+// checkDays: --days is 1 to 366, for status and upcoming alike.
+func checkDays(days int) error {
+	if days < 1 || days > 366 {
+		return usagef("--days: %d is not from 1 to 366", days)
+	}
+	return nil
+}
+
+// textAsTable takes "text", the human format's name in the commands about
+// one resource, for "table".
+func textAsTable(s string) (string, bool) { return "table", s == "text" }
+
+func status(ctx context.Context, env Env, days int) int {
+	if err := checkDays(days); err != nil {
+		return fail(env, err)
 	}
 	c, err := loadControls(ctx, env)
 	if err != nil {
 		return fail(env, err)
 	}
 	now := env.now().UTC()
-	entries, set, counted, err := c.upcomingEntries(ctx, now, *days)
+	entries, set, counted, err := c.upcomingEntries(ctx, now, days)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -282,7 +314,7 @@ func statusCmd(ctx context.Context, args []string, env Env) int {
 	} else {
 		fmt.Fprintf(w, "  enforced: accounts %s; OUs %s; every other account: report\n", listOrNone(rings.Accounts), listOrNone(rings.OUs))
 	}
-	fmt.Fprintf(w, "Next reboots (%d days):\n", *days)
+	fmt.Fprintf(w, "Next reboots (%d days):\n", days)
 	w.Flush()
 	if err := upcoming.Write(env.Stdout, "table", entries, now); err != nil {
 		return fail(env, err)

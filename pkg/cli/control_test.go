@@ -98,6 +98,18 @@ func TestPauseResumeStatusUpcoming(t *testing.T) {
 	if err != nil || r.code != ExitOK || len(cal.Events()) != 2 || !strings.Contains(r.stdout, "DTSTART:20261129T050000Z\r\n") {
 		t.Fatalf("upcoming ics: exit %d %v\n%s", r.code, err, r.stdout)
 	}
+	// The feed to a file (owner-only, as the audit's report), the flags
+	// after --output's value in any order.
+	feed := filepath.Join(t.TempDir(), "reboots.ics")
+	if r := command(t, vars, "upcoming", "--output", feed, "--days", "7", "-format=ics"); r.code != ExitOK || r.stdout != "" {
+		t.Errorf("upcoming --output: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if b, err := os.ReadFile(feed); err != nil || string(b) != r.stdout {
+		t.Errorf("the file is not the feed printed before (%v):\n%s", err, b)
+	}
+	if fi, err := os.Stat(feed); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the feed's mode: %v %v", fi, err)
+	}
 	if r := command(t, vars, "status"); r.code != ExitOK || !strings.Contains(r.stdout, "orders") {
 		t.Errorf("status after resume lists the next reboot: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 )
 
 const explainUsage = `forcessl explain [--account A] [--region R] [--format text|json] [--cluster] ID
+forcessl explain [--account A] [--region R] [--format text|json] --instance ID | --cluster ID
 
 Observes one DB instance (or, with --cluster, one DB cluster) and prints its
 state, the reason, and the exact steps enforce mode would take, with the
@@ -23,58 +25,118 @@ reboot time in UTC and in the maintenance window. A cluster member's
 instance is explained as its cluster, whose parameter group holds its TLS
 switch. It writes nothing. Exit 1 when the resource needs attention.`
 
-func explain(ctx context.Context, args []string, env Env) int {
-	fs := flags("explain", explainUsage, env)
-	account := fs.String("account", "", "the instance's account (default: the credentials' own)")
-	region := fs.String("region", "", "the instance's region (default: the SDK's region)")
-	format := fs.String("format", "text", "text or json")
-	cluster := fs.Bool("cluster", false, "ID names a DB cluster")
-	if code := parse(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(env, usagef("explain takes one instance or cluster identifier"))
-	}
-	if *format != "text" && *format != "json" {
-		return fail(env, usagef("--format %q: want text or json", *format))
-	}
-	e, err := loadEngine(ctx, env, nil, true, "warn")
-	if err != nil {
-		return fail(env, err)
-	}
-	req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain", Instance: fs.Arg(0)}
-	if *cluster {
-		req.Target, req.Instance, req.Cluster = request.TargetCluster, "", fs.Arg(0)
-	}
-	if req.Account, req.Region, err = e.where(ctx, *account, *region); err != nil {
-		return fail(env, err)
-	}
-	res, err := e.d.Request(ctx, req, "")
-	if err != nil {
-		return fail(env, err)
-	}
-	if len(res.Resources) != 1 {
-		return fail(env, fmt.Errorf("no result for %s", fs.Arg(0)))
-	}
-	r := res.Resources[0]
-	if *format == "json" {
-		b, err := json.MarshalIndent(r, "", "  ")
+func defineExplain(fs *flagSet) action {
+	var account, region, format string
+	var t targetFlags
+	fs.str(&account, "account", "A", "", "the resource's account (default: the credentials' own)")
+	fs.str(&region, "region", "R", "", "the resource's region (default: the SDK's region)")
+	fs.choice(&format, "format", textFormats, "text", "text or json", textAlias)
+	t.define(fs)
+	return func(ctx context.Context, env Env, args []string) int {
+		id, cluster, err := t.target("explain", args)
 		if err != nil {
 			return fail(env, err)
 		}
-		fmt.Fprintln(env.Stdout, string(b))
-	} else {
-		explainText(env.Stdout, req, r)
-	}
-	switch r.State {
-	case plan.NotFound:
-		return ExitUsage // a typo must not look like a clean bill of health
-	case plan.Compliant, plan.Exempt, plan.OutOfScope:
-		if !r.Failed() && !failedCheck(r) {
-			return ExitOK
+		e, err := loadEngine(ctx, env, nil, true, "warn")
+		if err != nil {
+			return fail(env, err)
 		}
+		req := request.Request{Target: request.TargetInstance, Trigger: request.TriggerChange, Cause: "explain", Instance: id}
+		if cluster {
+			req.Target, req.Instance, req.Cluster = request.TargetCluster, "", id
+		}
+		if req.Account, req.Region, err = e.where(ctx, account, region); err != nil {
+			return fail(env, err)
+		}
+		res, err := e.d.Request(ctx, req, "")
+		if err != nil {
+			return fail(env, err)
+		}
+		if len(res.Resources) != 1 {
+			return fail(env, fmt.Errorf("no result for %s", id))
+		}
+		r := res.Resources[0]
+		if format == "json" {
+			b, err := json.MarshalIndent(r, "", "  ")
+			if err != nil {
+				return fail(env, err)
+			}
+			fmt.Fprintln(env.Stdout, string(b))
+		} else {
+			explainText(env.Stdout, req, r)
+		}
+		switch r.State {
+		case plan.NotFound:
+			return ExitUsage // a typo must not look like a clean bill of health
+		case plan.Compliant, plan.Exempt, plan.OutOfScope:
+			if !r.Failed() && !failedCheck(r) {
+				return ExitOK
+			}
+		}
+		return ExitFindings
 	}
-	return ExitFindings
+}
+
+// textFormats are the formats of the commands about one resource. "table",
+// the human format's name in the estate-wide commands, is taken too.
+var textFormats = []string{"text", "json"}
+
+func textAlias(s string) (string, bool) { return "text", s == "table" }
+
+// targetFlags name the one resource explain and history are about, as
+// probe names it: ID (an instance, or a cluster with --cluster),
+// --instance ID, or --cluster ID (also --cluster=ID).
+type targetFlags struct {
+	instance string
+	cluster  clusterFlag
+}
+
+func (t *targetFlags) define(fs *flagSet) {
+	fs.str(&t.instance, "instance", "ID", "", "the DB instance (the same as giving ID)")
+	fs.fs.Var(&t.cluster, "cluster", "ID names a DB cluster (--cluster ID and --cluster=ID name it too)")
+}
+
+// target is the identifier and whether it names a cluster.
+func (t *targetFlags) target(command string, args []string) (string, bool, error) {
+	ids := args
+	if t.instance != "" {
+		ids = append(ids, t.instance)
+	}
+	if t.cluster.id != "" {
+		ids = append(ids, t.cluster.id)
+	}
+	switch {
+	case t.instance != "" && t.cluster.on:
+		return "", false, usagef("%s takes --instance or --cluster, not both", command)
+	case len(ids) != 1:
+		return "", false, usagef("%s takes one instance or cluster identifier", command)
+	}
+	return ids[0], t.cluster.on, nil
+}
+
+// clusterFlag is --cluster: a switch (ID names a cluster), which also
+// takes the identifier after "=".
+type clusterFlag struct {
+	on bool
+	id string
+}
+
+func (c *clusterFlag) IsBoolFlag() bool { return true }
+
+func (c *clusterFlag) String() string {
+	if c == nil || !c.on {
+		return "false"
+	}
+	return "true"
+}
+
+func (c *clusterFlag) Set(s string) error {
+	if b, err := strconv.ParseBool(s); err == nil {
+		c.on, c.id = b, ""
+		return nil
+	}
+	c.on, c.id = true, s
+	return nil
 }
 
 // failedCheck: a check that neither passes nor waits for a restart.

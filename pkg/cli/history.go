@@ -15,6 +15,7 @@ import (
 )
 
 const historyUsage = `forcessl history [--account A] [--region R] [--format text|json] [--cluster] ID
+forcessl history [--account A] [--region R] [--format text|json] --instance ID | --cluster ID
 
 Prints what forcessl decided and did about an instance (or, with
 --cluster, a DB cluster) over time, from its
@@ -24,41 +25,46 @@ history follows the instance's immutable resource ID, so a rename keeps it;
 after a blue/green switchover the name carries two resources, each with its
 own history, both shown. Entries expire after FORCESSL_HISTORY_DAYS.`
 
-// history is the history command. It only reads.
-func history(ctx context.Context, args []string, env Env) int {
-	fs := flags("history", historyUsage, env)
-	account := fs.String("account", "", "the instance's account (default: the credentials' own)")
-	region := fs.String("region", "", "the instance's region (default: the SDK's region)")
-	format := fs.String("format", "text", "text or json")
-	cluster := fs.Bool("cluster", false, "ID names a DB cluster")
-	if code := parse(fs, args); code >= 0 {
-		return code
+// defineHistory is the history command. It only reads.
+func defineHistory(fs *flagSet) action {
+	var account, region, format string
+	var t targetFlags
+	fs.str(&account, "account", "A", "", "the resource's account (default: the credentials' own)")
+	fs.str(&region, "region", "R", "", "the resource's region (default: the SDK's region)")
+	fs.choice(&format, "format", textFormats, "text", "text or json", textAlias)
+	t.define(fs)
+	return func(ctx context.Context, env Env, args []string) int {
+		id, cluster, err := t.target("history", args)
+		if err != nil {
+			return fail(env, err)
+		}
+		kind := plan.KindInstance
+		if cluster {
+			kind = plan.KindCluster
+		}
+		e, err := loadEngine(ctx, env, nil, true, "warn")
+		if err != nil {
+			return fail(env, err)
+		}
+		if e.cfg.StateTable == "" {
+			return fail(env, usagef("history reads the state table: set %s", config.EnvStateTable))
+		}
+		acct, reg, err := e.where(ctx, account, region)
+		if err != nil {
+			return fail(env, err)
+		}
+		return historyOf(ctx, env, e, acct, reg, string(kind), id, format)
 	}
-	if fs.NArg() != 1 || *format != "text" && *format != "json" {
-		return fail(env, usagef("history takes one instance or cluster identifier, and --format text or json"))
-	}
-	kind := plan.KindInstance
-	if *cluster {
-		kind = plan.KindCluster
-	}
-	e, err := loadEngine(ctx, env, nil, true, "warn")
-	if err != nil {
-		return fail(env, err)
-	}
-	if e.cfg.StateTable == "" {
-		return fail(env, usagef("history reads the state table: set %s", config.EnvStateTable))
-	}
-	acct, reg, err := e.where(ctx, *account, *region)
-	if err != nil {
-		return fail(env, err)
-	}
+}
+
+func historyOf(ctx context.Context, env Env, e *engine, acct, reg, kind, id, format string) int {
 	store := e.d.FanOut.Reconciler.Store
-	links, err := store.Names(ctx, acct, reg, string(kind), fs.Arg(0))
+	links, err := store.Names(ctx, acct, reg, kind, id)
 	if err != nil {
 		return fail(env, err)
 	}
 	if len(links) == 0 {
-		return fail(env, fmt.Errorf("no history of %s in %s/%s", fs.Arg(0), acct, reg))
+		return fail(env, fmt.Errorf("no history of %s in %s/%s", id, acct, reg))
 	}
 	type resource struct {
 		ResourceID string               `json:"resourceId"`
@@ -74,7 +80,7 @@ func history(ctx context.Context, args []string, env Env) int {
 		}
 		out = append(out, resource{l.ResourceID, l.FirstSeen, l.LastSeen, h})
 	}
-	if *format == "json" {
+	if format == "json" {
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
 			return fail(env, err)
@@ -83,7 +89,7 @@ func history(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	}
 	for _, r := range out {
-		fmt.Fprintf(env.Stdout, "%s in %s/%s: resource %s, under this name from %s to %s\n", fs.Arg(0), acct, reg, r.ResourceID,
+		fmt.Fprintf(env.Stdout, "%s in %s/%s: resource %s, under this name from %s to %s\n", id, acct, reg, r.ResourceID,
 			r.FirstSeen.UTC().Format(time.RFC3339), r.LastSeen.UTC().Format(time.RFC3339))
 		printHistory(env.Stdout, r.History)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -33,10 +32,6 @@ RDS API, in a member account through its role as explain does; it only reads.
 Exit codes: 0 enforced; 1 not enforced; 2 usage; 3 inconclusive (no answer,
 a closed connection, MySQL/MariaDB, or the endpoint could not be resolved).`
 
-func probeCmd(ctx context.Context, args []string, env Env) int {
-	return runProbe(ctx, args, env, nil)
-}
-
 // probeFlags are the probe command's settings.
 type probeFlags struct {
 	engine, user, format string
@@ -46,23 +41,40 @@ type probeFlags struct {
 	fromTheAPI           bool // --instance or --cluster
 }
 
-// runProbe is the probe command; dialer, when not nil, opens the probe's
-// connections (tests point a resolved endpoint at a loopback server).
+// probeEngines are --engine's values (RDS engine names such as
+// aurora-postgresql are taken too).
+var probeEngines = []string{"sqlserver", "postgres", "mysql", "mariadb"}
+
+// runProbe is the probe command with its own dialer (tests point a
+// resolved endpoint at a loopback server).
 func runProbe(ctx context.Context, args []string, env Env, dialer probe.ContextDialer) int {
-	fs := flags("probe", probeUsage, env)
-	var f probeFlags
-	fs.StringVar(&f.engine, "engine", "", "sqlserver, postgres, mysql or mariadb (default: from the port, or from the API)")
-	fs.StringVar(&f.user, "user", "", "PostgreSQL user named in the start-up: a name, not a credential (default: the master user name, else postgres)")
-	fs.DurationVar(&f.timeout, "timeout", probe.DefaultTimeout, "bound on the whole probe")
-	fs.StringVar(&f.format, "format", "text", "text or json")
-	fs.StringVar(&f.instance, "instance", "", "probe this DB instance's endpoint, found through the RDS API")
-	fs.StringVar(&f.cluster, "cluster", "", "probe this DB cluster's (writer) endpoint, found through the RDS API")
-	fs.StringVar(&f.account, "account", "", "with --instance or --cluster: the account (default: the credentials' own)")
-	fs.StringVar(&f.region, "region", "", "with --instance or --cluster: the region (default: the SDK's region)")
-	if code := parse(fs, args); code >= 0 {
-		return code
+	cmd, _ := lookup("probe")
+	cmd.define = defineProbe(dialer)
+	return runCommand(ctx, env, cmd, args)
+}
+
+// defineProbe is the probe command; dialer, when not nil, opens the
+// probe's connections.
+func defineProbe(dialer probe.ContextDialer) func(*flagSet) action {
+	return func(fs *flagSet) action {
+		var f probeFlags
+		fs.choice(&f.engine, "engine", probeEngines, "", "the database engine (default: from the port, or from the API)",
+			func(s string) (string, bool) { _, ok := probe.ParseEngine(s); return s, ok })
+		fs.str(&f.user, "user", "U", "", "PostgreSQL user named in the start-up: a name, not a credential (default: the master user name, else postgres)")
+		fs.duration(&f.timeout, "timeout", "D", probe.DefaultTimeout, "bound on the whole probe")
+		fs.choice(&f.format, "format", textFormats, "text", "text or json", textAlias)
+		fs.str(&f.instance, "instance", "ID", "", "probe this DB instance's endpoint, found through the RDS API")
+		fs.str(&f.cluster, "cluster", "ID", "", "probe this DB cluster's (writer) endpoint, found through the RDS API")
+		fs.str(&f.account, "account", "A", "", "with --instance or --cluster: the account (default: the credentials' own)")
+		fs.str(&f.region, "region", "R", "", "with --instance or --cluster: the region (default: the SDK's region)")
+		return func(ctx context.Context, env Env, args []string) int {
+			return f.run(ctx, env, args, dialer)
+		}
 	}
-	target, err := f.check(fs)
+}
+
+func (f *probeFlags) run(ctx context.Context, env Env, args []string, dialer probe.ContextDialer) int {
+	target, err := f.check(args)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -73,7 +85,7 @@ func runProbe(ctx context.Context, args []string, env Env, dialer probe.ContextD
 		if err != nil {
 			return fail(env, err)
 		}
-		ep, err := e.resolve(ctx, f)
+		ep, err := e.resolve(ctx, *f)
 		var usage usageError
 		if errors.As(err, &usage) {
 			return fail(env, err)
@@ -96,26 +108,19 @@ func runProbe(ctx context.Context, args []string, env Env, dialer probe.ContextD
 
 // check validates the flags and the argument and returns the target as far
 // as the command line gives it.
-func (f *probeFlags) check(fs *flag.FlagSet) (probe.Target, error) {
+func (f *probeFlags) check(args []string) (probe.Target, error) {
 	t := probe.Target{User: f.user, Timeout: f.timeout}
-	if f.format != "text" && f.format != "json" {
-		return t, usagef("--format %q: want text or json", f.format)
-	}
 	if f.timeout <= 0 {
 		return t, usagef("--timeout %s: want a positive duration such as 5s", f.timeout)
 	}
 	if f.engine != "" {
-		e, ok := probe.ParseEngine(f.engine)
-		if !ok {
-			return t, usagef("--engine %q: want sqlserver, postgres, mysql or mariadb", f.engine)
-		}
-		t.Engine = e
+		t.Engine, _ = probe.ParseEngine(f.engine) // the flag took only what parses
 	}
 	f.fromTheAPI = f.instance != "" || f.cluster != ""
 	switch {
 	case f.instance != "" && f.cluster != "":
 		return t, usagef("probe takes --instance or --cluster, not both")
-	case f.fromTheAPI && fs.NArg() > 0:
+	case f.fromTheAPI && len(args) > 0:
 		return t, usagef("probe takes HOST:PORT or --instance/--cluster, not both")
 	case f.fromTheAPI && f.engine != "":
 		return t, usagef("--engine comes from the RDS API with --instance or --cluster")
@@ -123,10 +128,10 @@ func (f *probeFlags) check(fs *flag.FlagSet) (probe.Target, error) {
 		return t, nil
 	case f.account != "" || f.region != "":
 		return t, usagef("--account and --region go with --instance or --cluster")
-	case fs.NArg() != 1:
+	case len(args) != 1:
 		return t, usagef("probe takes one HOST:PORT, or --instance ID or --cluster ID")
 	}
-	t.Address = fs.Arg(0)
+	t.Address = args[0]
 	_, port, err := net.SplitHostPort(t.Address)
 	switch {
 	case f.engine != "":

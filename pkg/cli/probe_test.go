@@ -267,10 +267,10 @@ func TestProbeUsage(t *testing.T) {
 		{[]string{"127.0.0.1:1", "127.0.0.1:2"}, "one HOST:PORT"},
 		{[]string{"127.0.0.1:15432"}, "say which with --engine"},
 		{[]string{"db.example.com"}, "not HOST:PORT"},
-		{[]string{"--engine", "oracle", "127.0.0.1:1521"}, "--engine \"oracle\""},
-		{[]string{"--format", "xml", "127.0.0.1:5432"}, "want text or json"},
+		{[]string{"--engine", "oracle", "127.0.0.1:1521"}, `--engine: "oracle" is not one of sqlserver, postgres, mysql, mariadb`},
+		{[]string{"--format", "xml", "127.0.0.1:5432"}, `--format: "xml" is not one of text, json`},
 		{[]string{"--timeout", "0s", "127.0.0.1:5432"}, "positive duration"},
-		{[]string{"--timeout", "soon", "127.0.0.1:5432"}, "invalid value"},
+		{[]string{"--timeout", "soon", "127.0.0.1:5432"}, `--timeout: "soon" is not a duration`},
 		{[]string{"--account", mototest.Account, "127.0.0.1:5432"}, "go with --instance"},
 		{[]string{"--instance", "a", "--cluster", "b"}, "not both"},
 		{[]string{"--instance", "a", "127.0.0.1:5432"}, "not both"},
@@ -283,8 +283,8 @@ func TestProbeUsage(t *testing.T) {
 		}
 	}
 	r := command(t, nil, "probe", "--help")
-	if r.code != ExitOK || !strings.Contains(r.stderr, "1433 sqlserver, 5432 postgres, 3306 mysql") || !strings.Contains(r.stderr, "-instance") {
-		t.Errorf("--help: exit %d\n%s", r.code, r.stderr)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "1433 sqlserver, 5432 postgres, 3306 mysql") || !strings.Contains(r.stdout, "--instance ID") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.stdout)
 	}
 }
 

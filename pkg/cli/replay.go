@@ -22,26 +22,25 @@ are refused unless --allow-scheduled: a scheduled reboot replayed runs now,
 whatever its window, with the CLI's credentials. Check first that forcessl
 has not already rescheduled it (forcessl explain, forcessl history).`
 
-func replay(ctx context.Context, args []string, env Env) int {
-	fs := flags("replay", replayUsage, env)
-	allowScheduled := fs.Bool("allow-scheduled", false, "also replay forcessl's own scheduled actions (a reboot runs now)")
-	if code := parse(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() != 1 {
-		return fail(env, usagef("replay takes one event file"))
-	}
-	if !*allowScheduled {
-		payload, err := os.ReadFile(fs.Arg(0))
-		if err != nil {
-			return fail(env, usageError{err.Error()})
+func defineReplay(fs *flagSet) action {
+	var allowScheduled bool
+	fs.boolean(&allowScheduled, "allow-scheduled", "also replay forcessl's own scheduled actions (a reboot runs now)")
+	return func(ctx context.Context, env Env, args []string) int {
+		if len(args) != 1 {
+			return fail(env, usagef("replay takes one event file"))
 		}
-		if scheduledAction(payload) {
-			return fail(env, usagef("%s is one of forcessl's scheduled actions: replaying it acts now, outside its "+
-				"schedule; check `forcessl explain` first, then pass --allow-scheduled", fs.Arg(0)))
+		if !allowScheduled {
+			payload, err := os.ReadFile(args[0])
+			if err != nil {
+				return fail(env, usageError{err.Error()})
+			}
+			if scheduledAction(payload) {
+				return fail(env, usagef("%s is one of forcessl's scheduled actions: replaying it acts now, outside its "+
+					"schedule; check `forcessl explain` first, then pass --allow-scheduled", args[0]))
+			}
 		}
+		return Replay(ctx, env, args[0])
 	}
-	return Replay(ctx, env, fs.Arg(0))
 }
 
 // scheduledAction: the payload is forcessl's own scheduled action, as

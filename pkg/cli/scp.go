@@ -17,28 +17,29 @@ management account (infra/README.md, Security). The role name defaults to
 FORCESSL_MEMBER_ROLE_NAME, else forcessl-remediation. Reads nothing from
 AWS.`
 
-func scpCmd(_ context.Context, args []string, env Env) int {
-	fs := flags("scp", scpUsage, env)
+func defineSCP(fs *flagSet) action {
 	n := scp.Defaults()
-	if v := env.Getenv(config.EnvMemberRoleName); v != "" {
-		n.MemberRoleName = v
+	var role string
+	fs.str(&role, "member-role-name", "NAME", "", "the remediation role's name in member accounts (context memberRoleName; default "+
+		config.EnvMemberRoleName+", else "+n.MemberRoleName+")")
+	fs.choice(&n.Partition, "partition", []string{"aws", "aws-us-gov", "aws-cn"}, n.Partition, "the AWS partition of the ARNs",
+		func(p string) (string, bool) { return p, scp.ValidPartition(p) })
+	return func(_ context.Context, env Env, args []string) int {
+		if code, bad := noArgs(env, "scp", args); bad {
+			return code
+		}
+		switch {
+		case fs.set("member-role-name"):
+			n.MemberRoleName = role
+		case env.Getenv(config.EnvMemberRoleName) != "":
+			n.MemberRoleName = env.Getenv(config.EnvMemberRoleName)
+		}
+		if !scp.ValidRoleName(n.MemberRoleName) {
+			return fail(env, usagef("--member-role-name %q is not an IAM role name", n.MemberRoleName))
+		}
+		if _, err := env.Stdout.Write(scp.Render(n).JSON()); err != nil {
+			return fail(env, err)
+		}
+		return ExitOK
 	}
-	fs.StringVar(&n.MemberRoleName, "member-role-name", n.MemberRoleName, "the remediation role's name in member accounts (context memberRoleName)")
-	fs.StringVar(&n.Partition, "partition", n.Partition, "the AWS partition of the ARNs")
-	if code := parse(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() != 0 {
-		return fail(env, usagef("scp takes no arguments"))
-	}
-	switch {
-	case !scp.ValidPartition(n.Partition):
-		return fail(env, usagef("--partition %q is not an AWS partition", n.Partition))
-	case !scp.ValidRoleName(n.MemberRoleName):
-		return fail(env, usagef("--member-role-name %q is not an IAM role name", n.MemberRoleName))
-	}
-	if _, err := env.Stdout.Write(scp.Render(n).JSON()); err != nil {
-		return fail(env, err)
-	}
-	return ExitOK
 }

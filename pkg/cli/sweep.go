@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/ocsf"
+	"github.com/forcessl/forcessl/pkg/policy"
 	"github.com/forcessl/forcessl/pkg/report"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 // SweepOptions are the settings of a sweep or an audit from the command line.
@@ -29,67 +32,98 @@ type SweepOptions struct {
 	FindingsExit bool
 }
 
-const auditUsage = `forcessl audit [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
+const auditUsage = `forcessl audit [--accounts A,B | --account A] [--regions R1,R2 | --region R] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
-A read-only sweep: reads every DB instance and DB cluster in scope and reports its state.
-It writes nothing anywhere (RDS, Scheduler, SNS), whatever FORCESSL_MODE
-says. JSON and CSV list every resource, compliant ones included, with the
-counts per account and region; the table shows the counts and what needs
-attention; html is one self-contained page to read (docs/report.md), ocsf
-one OCSF Compliance Finding per resource and check (JSON Lines). Exit 1 when anything is non-compliant, pending a reboot, failed
-or not covered.`
+A read-only sweep: reads every DB instance and DB cluster in scope and
+reports its state. It writes nothing anywhere (RDS, Scheduler, SNS),
+whatever FORCESSL_MODE says. JSON and CSV list every resource, compliant
+ones included, with the counts per account and region; the table shows the
+counts and what needs attention; html is one self-contained page to read
+(docs/report.md), ocsf one OCSF Compliance Finding per resource and check
+(JSON Lines). Exit 1 when anything is non-compliant, pending a reboot,
+failed or not covered.`
 
-const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B] [--regions R1,R2] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
+const sweepUsage = `forcessl sweep --mode report|enforce [--accounts A,B | --account A] [--regions R1,R2 | --region R] [--format table|json|csv|html|ocsf] [--output FILE] [--parallel N]
 
 Reconciles every DB instance and DB cluster in scope, as the scheduled sweep does, from
 here: in enforce mode it remediates and schedules reboots; it sends the
 digest when FORCESSL_TOPIC_ARN is set. Exit 1 when anything needs attention.`
 
-func audit(ctx context.Context, args []string, env Env) int {
+// reportFormats are the formats of a sweep's report.
+var reportFormats = []string{"table", "json", "csv", "html", "ocsf"}
+
+func defineAudit(fs *flagSet) action {
 	o := SweepOptions{ReadOnly: true, FindingsExit: true}
-	fs := flags("audit", auditUsage, env)
-	sweepFlags(fs, &o)
-	if code := parse(fs, args); code >= 0 {
-		return code
+	scope := sweepFlags(fs, &o)
+	return func(ctx context.Context, env Env, args []string) int {
+		if code, bad := noArgs(env, "audit", args); bad {
+			return code
+		}
+		if err := scope(&o); err != nil {
+			return fail(env, err)
+		}
+		return Sweep(ctx, env, o)
 	}
-	if fs.NArg() > 0 {
-		return fail(env, usagef("audit takes no arguments, got %q", fs.Args()))
-	}
-	return Sweep(ctx, env, o)
 }
 
-func sweepCmd(ctx context.Context, args []string, env Env) int {
+func defineSweep(fs *flagSet) action {
 	o := SweepOptions{FindingsExit: true}
-	fs := flags("sweep", sweepUsage, env)
-	fs.StringVar(&o.Mode, "mode", "", "report or enforce (required)")
-	sweepFlags(fs, &o)
-	if code := parse(fs, args); code >= 0 {
-		return code
+	fs.choice(&o.Mode, "mode", []string{string(policy.ModeReport), string(policy.ModeEnforce)}, "", "report or enforce (required)", nil)
+	scope := sweepFlags(fs, &o)
+	return func(ctx context.Context, env Env, args []string) int {
+		if code, bad := noArgs(env, "sweep", args); bad {
+			return code
+		}
+		if o.Mode == "" {
+			return fail(env, usagef("sweep needs --mode report or --mode enforce"))
+		}
+		if err := scope(&o); err != nil {
+			return fail(env, err)
+		}
+		return Sweep(ctx, env, o)
 	}
-	if o.Mode == "" {
-		return fail(env, usagef("sweep needs --mode report or --mode enforce"))
-	}
-	return Sweep(ctx, env, o)
 }
 
-func sweepFlags(fs interface {
-	StringVar(*string, string, string, string)
-}, o *SweepOptions) {
-	fs.StringVar(&o.Accounts, "accounts", "", "account IDs to cover, comma separated (default "+config.EnvAccounts+", else the organization or this account)")
-	fs.StringVar(&o.Regions, "regions", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
-	fs.StringVar(&o.Format, "format", "table", "table, json, csv, html (a self-contained page) or ocsf (OCSF 1.1.0 Compliance Findings, JSON Lines)")
-	fs.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
-	fs.StringVar(&o.Parallel, "parallel", "", fmt.Sprintf("account-regions swept at once (default %s, else %d)",
+// sweepFlags declares the flags audit and sweep share. --account and
+// --region are the one-account, one-region forms of --accounts and
+// --regions, spelled as every other command spells them; the returned
+// function folds them in once the flags are parsed.
+func sweepFlags(fs *flagSet, o *SweepOptions) func(*SweepOptions) error {
+	var account, region string
+	fs.str(&o.Accounts, "accounts", "A,B", "", "account IDs to cover, comma separated (default "+config.EnvAccounts+", else the organization or this account)")
+	fs.str(&o.Regions, "regions", "R1,R2", "", "regions to cover, comma separated (default "+config.EnvRegions+", else the SDK's region)")
+	fs.str(&account, "account", "A", "", "cover only this account (the one-account form of --accounts)")
+	fs.str(&region, "region", "R", "", "cover only this region (the one-region form of --regions)")
+	fs.choice(&o.Format, "format", reportFormats, "table", "the report's format; html is a self-contained page, ocsf OCSF 1.1.0 Compliance Findings as JSON Lines", textAsTable)
+	fs.str(&o.Output, "output", "FILE", "", "write the report to this file instead of stdout")
+	fs.str(&o.Parallel, "parallel", "N", "", fmt.Sprintf("account-regions swept at once (default %s, else %d)",
 		config.EnvSweepItemPar, config.DefaultSweepItemParallelism))
+	return func(o *SweepOptions) error {
+		switch {
+		case account != "" && o.Accounts != "":
+			return usagef("--account and --accounts: give one of them")
+		case region != "" && o.Regions != "":
+			return usagef("--region and --regions: give one of them")
+		case account != "" && !request.ValidAccount(account):
+			return usagef("--account %q is not an account ID", account)
+		case region != "" && !request.ValidRegion(region):
+			return usagef("--region %q is not a region", region)
+		}
+		if account != "" {
+			o.Accounts = account
+		}
+		if region != "" {
+			o.Regions = region
+		}
+		return nil
+	}
 }
 
 // Sweep runs a whole sweep in this process (no queue round trip) and
 // prints the report.
 func Sweep(ctx context.Context, env Env, o SweepOptions) int {
-	switch o.Format {
-	case "table", "json", "csv", "html", "ocsf":
-	default:
-		return fail(env, usagef("--format %q: want table, json, csv, html or ocsf", o.Format))
+	if !slices.Contains(reportFormats, o.Format) {
+		return fail(env, usagef("--format: %q is not one of %s", o.Format, strings.Join(reportFormats, ", ")))
 	}
 	// The report file first: a path that cannot be written fails before
 	// anything is read or changed (a sweep in enforce mode would otherwise

@@ -104,7 +104,7 @@ func TestChecksCatchMistakes(t *testing.T) {
 	}{
 		{"good flags", "```sh\nforcessl audit --regions eu-west-1 --format csv\n```\n", ""},
 		{"good in a table", "| `forcessl explain [--account A] [--format text\\|json] ID` | x |\n", ""},
-		{"wrong flag", "```sh\nforcessl audit --region eu-west-1\n```\n", `"audit" has no flag --region`},
+		{"wrong flag", "```sh\nforcessl audit --reigons eu-west-1\n```\n", `"audit" has no flag --reigons`},
 		{"wrong flag in prose", "Run `forcessl explain --cluster --frob payments`.\n", `"explain" has no flag --frob`},
 		{"wrong flag after env", "```\nFORCESSL_MODE=enforce forcessl replay --allow-scheduld f.json\n```\n", `"replay" has no flag --allow-scheduld`},
 		{"go run form", "```sh\ngo run ./cmd/forcessl sweep --mode report --parallel 2 --nope\n```\n", `"sweep" has no flag --nope`},

@@ -104,13 +104,21 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 	now := r.Now()
 	d := gate.Decide(b.Config, set, *o, ous, p, now)
 	if d.Count && !r.gated.counted {
-		use, err := b.Controls.CountReboot(ctx, now, o.Account, o.Account+"/"+o.Region+"/"+r.resourceID(o), b.Config.Budget)
+		claim := r.claim(o, now)
+		use, err := b.Controls.CountReboot(ctx, now, claim, b.Config.Budget, gate.Admit)
 		if err != nil {
 			return p, awserr.Classify(fmt.Errorf("count the reboot of %s against the budget: %w", o.Resource.ID, err))
 		}
 		r.gated.counted = use.Allowed
 		if !use.Allowed {
 			d = gate.OverBudget(b.Config, *o, p, use, now)
+			if d.Verdict == gate.Postpone && !d.Plan.RebootAt.IsZero() {
+				// It waits for the window it is postponed to, with its
+				// intent's age: there it goes before younger intents.
+				if err := b.Controls.Wait(ctx, d.Plan.RebootAt, claim); err != nil {
+					return p, awserr.Classify(fmt.Errorf("queue the postponed reboot of %s for the budget: %w", o.Resource.ID, err))
+				}
+			}
 		}
 	}
 	if d.Verdict != gate.Allow {
@@ -119,6 +127,17 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 		r.log.InfoContext(ctx, "held back by forcessl's blast-radius controls", "gate", d.Verdict.String(), "why", d.Why)
 	}
 	return d.Plan, nil
+}
+
+// claim is the resource's restart as the budget sees it: its intent's
+// time (the write-ahead intent, kept across postponements), or now for a
+// restart without one (a CA change), which makes it the youngest.
+func (r *run) claim(o *plan.Observed, now time.Time) state.BudgetClaim {
+	c := state.BudgetClaim{Account: o.Account, Resource: o.Account + "/" + o.Region + "/" + r.resourceID(o), IntentAt: now.UTC()}
+	if o.Memory != nil && o.Memory.Intent != nil && !o.Memory.Intent.RecordedAt.IsZero() {
+		c.IntentAt = o.Memory.Intent.RecordedAt.UTC()
+	}
+	return c
 }
 
 // withLook adds the breaker's look at the restart timeout, after which the

@@ -6,6 +6,7 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -259,4 +260,83 @@ func takeSchedule(t *testing.T, e *fakeaws.Env, id string) []byte {
 	}
 	s, _ := e.AWS.Take(names[0])
 	return []byte(aws.ToString(s.Target.Input))
+}
+
+// When a shared window holds more reboots than the budget week after
+// week, the oldest intents go first: a reboot postponed last week goes
+// this week, ahead of the week's younger arrivals, even when those fire
+// first. (In the first week nobody waits yet: first come, first served.) Every resource is rebooted, each within a week of its first
+// window; first come, first served would starve last week's forever
+// here, since the younger ones fire first every week.
+func TestBudgetOldestIntentFirstWeekAfterWeek(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_REBOOT_BUDGET": "account=2/h,org=100/h"}, c)
+	intentAt := map[string]time.Time{}
+	firstWindow := map[string]int{}
+	rebootedIn := map[string]int{}
+	const weeks, arrivingWeeks = 8, 5
+	for week := range weeks {
+		window := nextWindow.AddDate(0, 0, 7*week)
+		arrivals := 2
+		if week == 0 {
+			arrivals = 4 // two more than the budget: two wait from the start
+		}
+		if week >= arrivingWeeks {
+			arrivals = 0
+		}
+		for i := range arrivals {
+			id := fmt.Sprintf("w%d-%d", week, i)
+			e.AddSQLServer(id)
+			e.Now = window.Add(-72*time.Hour + time.Duration(i)*time.Minute)
+			if ir := e.Event(t, "RDS-EVENT-0005", id); ir.Outcome != plan.OutcomeRemediated {
+				t.Fatalf("%s: %+v", id, ir)
+			}
+			intentAt[id], firstWindow[id] = e.Now, week
+		}
+		e.Now = window
+		var due []string
+		for id := range intentAt {
+			if _, done := rebootedIn[id]; !done && e.RebootAt(id) == "at("+window.Format("2006-01-02T15:04:05")+")" {
+				due = append(due, id)
+			}
+		}
+		// The youngest intents fire first: the worst order for the old.
+		slices.SortFunc(due, func(a, b string) int { return intentAt[b].Compare(intentAt[a]) })
+		oldest := slices.SortedFunc(slices.Values(due), func(a, b string) int { return intentAt[a].Compare(intentAt[b]) })
+		if len(oldest) > 2 {
+			oldest = oldest[:2]
+		}
+		var went []string
+		for _, id := range due {
+			out, err := e.Invoke(t, firePayload(t, e, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch ir := fakeaws.Only(t, out); ir.Outcome {
+			case plan.OutcomeRebooted:
+				went, rebootedIn[id] = append(went, id), week
+			case plan.OutcomePostponed:
+				if !strings.Contains(ir.Reason, "reboot budget") {
+					t.Fatalf("week %d, %s postponed for another reason: %s", week, id, ir.Reason)
+				}
+			default:
+				t.Fatalf("week %d, %s: %+v", week, id, ir)
+			}
+		}
+		slices.Sort(went)
+		slices.Sort(oldest)
+		switch {
+		case week == 0 && len(went) != 2:
+			// Nobody waits yet: first come, first served, up to the budget.
+			t.Fatalf("week 0: %v rebooted of %v due; want two", went, due)
+		case week > 0 && !slices.Equal(went, oldest):
+			t.Fatalf("week %d: %v rebooted of %v due; want the oldest intents %v", week, went, due, oldest)
+		}
+	}
+	for id, first := range firstWindow {
+		week, done := rebootedIn[id]
+		if !done || week-first > 1 {
+			t.Errorf("%s: first due in week %d, rebooted in week %d (%v)", id, first, week, done)
+		}
+	}
 }

@@ -22,9 +22,12 @@ import (
 type Blast struct {
 	Controls state.Controls
 	Config   gate.Config
-	// OUs says which OUs an account sits under (the sweep's cached
-	// listing); nil: unknown, so FORCESSL_ENFORCE_OUS matches nothing.
-	OUs gate.OUDirectory
+	// Org is the sweep's cached listing of the organization, which says
+	// which OUs an account sits under, and Targets the listing's
+	// FORCESSL_TARGET_OUS; nil: unknown, so FORCESSL_ENFORCE_OUS matches
+	// nothing.
+	Org     state.OrgCache
+	Targets []string
 	// RestartTimeout is FORCESSL_RESTART_TIMEOUT: how long a resource
 	// forcessl rebooted has to come back before the breaker opens.
 	RestartTimeout time.Duration
@@ -95,11 +98,12 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 		return p, err
 	}
 	var ous []string
-	if b.OUs != nil && len(b.Config.Rings.OUs) > 0 {
-		if ous, err = b.OUs.AccountOUs(ctx, o.Account); err != nil {
+	if b.Org != nil && len(b.Config.Rings.OUs) > 0 {
+		l, _, err := b.Org.Listing(ctx, b.Targets)
+		if err != nil {
 			r.log.WarnContext(ctx, "OU membership unknown; the account is enforced only if listed", "error", err.Error())
-			ous = nil
 		}
+		ous = l.OUs(o.Account)
 	}
 	now := r.Now()
 	d := gate.Decide(b.Config, set, *o, ous, p, now)

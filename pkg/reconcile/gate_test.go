@@ -493,3 +493,33 @@ func TestTransientLookFailureOpensNothing(t *testing.T) {
 		t.Fatalf("breakers %+v", set.Breakers)
 	}
 }
+
+// Two breakers opened in different accounts within an hour pause the
+// organization.
+func TestTwoBreakersInAnHourPauseTheOrganization(t *testing.T) {
+	c := state.NewMemoryControls()
+	for i, account := range []string{"111111111111", "222222222222"} {
+		// Organization mode: the function reaches each account through
+		// its member role.
+		e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m", "FORCESSL_MEMBER_ROLE_NAME": "forcessl-remediation"}, c)
+		e.AWS.Account = account
+		e.AddSQLServer("orders")
+		e.Event(t, "RDS-EVENT-0005", "orders")
+		e.Now = nextWindow
+		if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+			t.Fatalf("%s reboot: %+v", account, ir)
+		}
+		e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "rebooting" })
+		e.Now = nextWindow.Add(plan.RecheckDelay)
+		e.Fire(t, "orders")
+		e.Now = nextWindow.Add(31 * time.Minute)
+		if ir := e.Fire(t, "orders"); ir.Outcome != gate.OutcomeBreakerOpen {
+			t.Fatalf("%s: %+v", account, ir)
+		}
+		set, _ := c.ReadControls(context.Background())
+		if paused := len(set.Pauses) == 1 && set.Pauses[0].Scope == (state.Scope{}) &&
+			strings.Contains(set.Pauses[0].Reason, "breakers opened in accounts 111111111111 and 222222222222"); paused != (i == 1) {
+			t.Fatalf("after the breaker of %s: pauses %+v", account, set.Pauses)
+		}
+	}
+}

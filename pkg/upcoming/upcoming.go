@@ -61,9 +61,9 @@ type Input struct {
 	// accounts under the OUs the rings name (FORCESSL_ENFORCE_OUS); zero:
 	// none yet, so only FORCESSL_ENFORCE_ACCOUNTS places an account in a
 	// ring.
-	Org state.OrgListing
-	Now     time.Time
-	Days    int
+	Org  state.OrgListing
+	Now  time.Time
+	Days int
 }
 
 // Build lists the reboots and heads-ups due in the next Days days, in time

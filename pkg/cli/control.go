@@ -203,8 +203,16 @@ func (c *controlEnv) upcomingEntries(ctx context.Context, now time.Time, days in
 	if err != nil {
 		return nil, state.ControlSet{}, nil, err
 	}
+	var org state.OrgListing
+	if len(c.cfg.EnforceOUs) > 0 {
+		// The rings by OU place accounts from the sweep's listing, as the
+		// engine does (one read).
+		if org, _, err = store.Listing(ctx, c.cfg.TargetOUs); err != nil {
+			return nil, state.ControlSet{}, nil, err
+		}
+	}
 	return upcoming.Build(upcoming.Input{Intents: intents, Moves: moves, Schedules: names, Controls: set, Counted: counted,
-		Config: c.gateConfig(), Now: now, Days: days}), set, counted, nil
+		Config: c.gateConfig(), Org: org, Now: now, Days: days}), set, counted, nil
 }
 
 func (c *controlEnv) gateConfig() gate.Config {

@@ -22,7 +22,7 @@ func (d *Dispatcher) underTargets(ctx context.Context, log *slog.Logger, rt rout
 	if d.Org == nil || len(d.Config.Accounts) > 0 || len(d.Config.TargetOUs) == 0 {
 		return rt
 	}
-	l, ok, err := d.Org.Accounts(ctx, d.Config.TargetOUs)
+	l, ok, err := d.Org.Listing(ctx, d.Config.TargetOUs)
 	switch {
 	case err != nil:
 		log.WarnContext(ctx, "org listing not read: the account is not checked against "+config.EnvTargetOUs, "error", err.Error())

@@ -33,7 +33,7 @@ func TestRefusesAccountsOutsideTheTargetOUs(t *testing.T) {
 			e.AddSQLServer("orders")
 			cache := state.NewMemoryOrgCache()
 			if tc.listing != nil {
-				if err := cache.PutAccounts(t.Context(), []string{targets}, tc.listing, now); err != nil {
+				if err := cache.PutListing(t.Context(), state.OrgListing{Targets: []string{targets}, Accounts: tc.listing, At: now}); err != nil {
 					t.Fatal(err)
 				}
 			}

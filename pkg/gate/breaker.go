@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/forcessl/forcessl/pkg/plan"
@@ -83,4 +84,45 @@ func absDuration(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// LookFailuresToOpen is how many looks in a row must fail to read a
+// resource forcessl rebooted before a failing look opens the breaker: a
+// throttle or a blip fails one look (and Lambda's retry a minute later
+// reads), a look that keeps failing fails its retries too.
+const LookFailuresToOpen = 3
+
+// JudgeFailedLook is the breaker's pure judgement of a look after
+// forcessl's reboot that could not read the resource: failed are the
+// looks failed in a row, this one counted; terminal says no retry of this
+// look will come (the error is one a retry cannot fix). It opens
+// (Broken) only past FORCESSL_RESTART_TIMEOUT, as for a resource seen not
+// back: when the look has failed LookFailuresToOpen times in a row, or
+// failed terminally, so that nothing will look again. Before the timeout,
+// or after fewer failures, it waits (Wait): the look is retried, and one
+// at the timeout is scheduled.
+func JudgeFailedLook(f state.LookFailures, terminal bool, since, timeout time.Duration) (h Health, saw string) {
+	if since < timeout || f.Count < LookFailuresToOpen && !terminal {
+		return Wait, ""
+	}
+	codes := "no error code"
+	if len(f.Codes) > 0 {
+		codes = strings.Join(f.Codes, ", ")
+	}
+	return Broken, fmt.Sprintf("the look after forcessl's reboot could not read the resource %d time(s) in a row since %s (%s), "+
+		"%s after the reboot (FORCESSL_RESTART_TIMEOUT %s): whether it came back is unknown",
+		f.Count, f.Since.UTC().Format(time.RFC3339), codes, round(since), timeout)
+}
+
+// FailedLook adds one failed look, with its error code ("" if none), to
+// the failures counted so far (nil: none) at `at`.
+func FailedLook(prev *state.LookFailures, code string, at time.Time) state.LookFailures {
+	f := state.LookFailures{Count: 1, Since: at.UTC()}
+	if prev != nil {
+		f = state.LookFailures{Count: prev.Count + 1, Since: prev.Since, Codes: slices.Clone(prev.Codes)}
+	}
+	if code != "" && !slices.Contains(f.Codes, code) && len(f.Codes) < 5 {
+		f.Codes = append(f.Codes, code)
+	}
+	return f
 }

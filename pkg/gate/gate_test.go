@@ -251,3 +251,36 @@ func TestEscalate(t *testing.T) {
 		t.Error("breakers two hours apart paused the organization")
 	}
 }
+
+// A failed look opens the breaker only past the timeout, and only after
+// LookFailuresToOpen failures in a row or one no retry will follow.
+func TestJudgeFailedLook(t *testing.T) {
+	at := time.Date(2026, 12, 7, 5, 10, 0, 0, time.UTC)
+	var f *state.LookFailures
+	for _, code := range []string{"ThrottlingException", "", "ThrottlingException", "RequestExpired"} {
+		g := gate.FailedLook(f, code, at)
+		f = &g
+	}
+	if f.Count != 4 || !f.Since.Equal(at) || !slices.Equal(f.Codes, []string{"ThrottlingException", "RequestExpired"}) {
+		t.Fatalf("failures %+v", f)
+	}
+	for _, tc := range []struct {
+		count    int
+		terminal bool
+		since    time.Duration
+		want     gate.Health
+	}{
+		{1, false, 10 * time.Minute, gate.Wait},
+		{5, false, 29 * time.Minute, gate.Wait}, // inside the timeout, however many
+		{5, true, 29 * time.Minute, gate.Wait},
+		{1, false, 31 * time.Minute, gate.Wait}, // one throttle past the timeout
+		{2, false, 31 * time.Minute, gate.Wait},
+		{3, false, 30 * time.Minute, gate.Broken},
+		{1, true, 31 * time.Minute, gate.Broken}, // no retry will come
+	} {
+		h, saw := gate.JudgeFailedLook(state.LookFailures{Count: tc.count, Since: at, Codes: []string{"AccessDenied"}}, tc.terminal, tc.since, 30*time.Minute)
+		if h != tc.want || (h == gate.Broken) != strings.Contains(saw, "AccessDenied") {
+			t.Errorf("%+v: %s, %q", tc, h, saw)
+		}
+	}
+}

@@ -22,9 +22,12 @@ import (
 type Blast struct {
 	Controls state.Controls
 	Config   gate.Config
-	// OUs says which OUs an account sits under (the sweep's cached
-	// listing); nil: unknown, so FORCESSL_ENFORCE_OUS matches nothing.
-	OUs gate.OUDirectory
+	// Org is the sweep's cached listing of the organization, which says
+	// which OUs an account sits under, and Targets the listing's
+	// FORCESSL_TARGET_OUS; nil: unknown, so FORCESSL_ENFORCE_OUS matches
+	// nothing.
+	Org     state.OrgCache
+	Targets []string
 	// RestartTimeout is FORCESSL_RESTART_TIMEOUT: how long a resource
 	// forcessl rebooted has to come back before the breaker opens.
 	RestartTimeout time.Duration
@@ -95,22 +98,31 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 		return p, err
 	}
 	var ous []string
-	if b.OUs != nil && len(b.Config.Rings.OUs) > 0 {
-		if ous, err = b.OUs.AccountOUs(ctx, o.Account); err != nil {
+	if b.Org != nil && len(b.Config.Rings.OUs) > 0 {
+		l, _, err := b.Org.Listing(ctx, b.Targets)
+		if err != nil {
 			r.log.WarnContext(ctx, "OU membership unknown; the account is enforced only if listed", "error", err.Error())
-			ous = nil
 		}
+		ous = l.OUs(o.Account)
 	}
 	now := r.Now()
 	d := gate.Decide(b.Config, set, *o, ous, p, now)
 	if d.Count && !r.gated.counted {
-		use, err := b.Controls.CountReboot(ctx, now, o.Account, o.Account+"/"+o.Region+"/"+r.resourceID(o), b.Config.Budget)
+		claim := r.claim(o, now)
+		use, err := b.Controls.CountReboot(ctx, now, claim, b.Config.Budget, gate.Admit)
 		if err != nil {
 			return p, awserr.Classify(fmt.Errorf("count the reboot of %s against the budget: %w", o.Resource.ID, err))
 		}
 		r.gated.counted = use.Allowed
 		if !use.Allowed {
 			d = gate.OverBudget(b.Config, *o, p, use, now)
+			if d.Verdict == gate.Postpone && !d.Plan.RebootAt.IsZero() {
+				// It waits for the window it is postponed to, with its
+				// intent's age: there it goes before younger intents.
+				if err := b.Controls.Wait(ctx, d.Plan.RebootAt, claim); err != nil {
+					return p, awserr.Classify(fmt.Errorf("queue the postponed reboot of %s for the budget: %w", o.Resource.ID, err))
+				}
+			}
 		}
 	}
 	if d.Verdict != gate.Allow {
@@ -119,6 +131,17 @@ func (r *run) gate(ctx context.Context, o *plan.Observed, p plan.Plan) (plan.Pla
 		r.log.InfoContext(ctx, "held back by forcessl's blast-radius controls", "gate", d.Verdict.String(), "why", d.Why)
 	}
 	return d.Plan, nil
+}
+
+// claim is the resource's restart as the budget sees it: its intent's
+// time (the write-ahead intent, kept across postponements), or now for a
+// restart without one (a CA change), which makes it the youngest.
+func (r *run) claim(o *plan.Observed, now time.Time) state.BudgetClaim {
+	c := state.BudgetClaim{Account: o.Account, Resource: o.Account + "/" + o.Region + "/" + r.resourceID(o), IntentAt: now.UTC()}
+	if o.Memory != nil && o.Memory.Intent != nil && !o.Memory.Intent.RecordedAt.IsZero() {
+		c.IntentAt = o.Memory.Intent.RecordedAt.UTC()
+	}
+	return c
 }
 
 // withLook adds the breaker's look at the restart timeout, after which the
@@ -181,15 +204,26 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan) plan.Plan
 	if h != gate.Broken {
 		return p
 	}
+	q, _ := r.openBreaker(ctx, o, p, saw)
+	return q
+}
+
+// openBreaker opens the account's breaker for what the look saw: once,
+// with one high-severity message (outcome breaker-open); two in an hour
+// pause the organization. It returns the plan to report (p when the
+// breaker was open already or could not be opened), and whether it
+// opened or found it open.
+func (r *run) openBreaker(ctx context.Context, o plan.Observed, p plan.Plan, saw string) (plan.Plan, bool) {
+	b := r.Blast
 	br := state.Breaker{Account: r.sc.Account, OpenedAt: r.Now().UTC(), Resource: r.sc.Account + "/" + r.sc.Region + "/" + r.resourceID(&o), Saw: saw}
 	opened, err := b.Controls.OpenBreaker(ctx, br)
 	if err != nil {
 		r.log.ErrorContext(ctx, "breaker not opened", "error", err.Error(), "outcome", string(gate.OutcomeBreakerOpen))
-		return p
+		return p, false
 	}
 	b.forget()
 	if !opened {
-		return p // open already: said once
+		return p, true // open already: said once
 	}
 	if set, err := b.Controls.ReadControls(ctx); err == nil {
 		if pause, ok := gate.Escalate(set, br); ok {
@@ -203,7 +237,64 @@ func (r *run) watch(ctx context.Context, o plan.Observed, p plan.Plan) plan.Plan
 	q.Reason = fmt.Sprintf("breaker opened for account %s: %s; forcessl reboots nothing more in the account until "+
 		"`forcessl resume --account %s`", r.sc.Account, saw, r.sc.Account)
 	r.log.ErrorContext(ctx, "breaker opened", "outcome", string(gate.OutcomeBreakerOpen), "saw", saw)
-	return q
+	return q, true
+}
+
+// lookFailed is the breaker's judgement of a look after forcessl's reboot
+// (a scheduled re-check) whose read of the resource failed: the failure
+// is counted in the resource's memory (one conditional write, paid only
+// by failed looks), and gate.JudgeFailedLook decides. Past the restart
+// timeout, a look that keeps failing opens the breaker with what it met
+// (handled: the reconcile reports that, and the event is acknowledged);
+// before it, the look at the timeout is scheduled, since the protocol's
+// look that failed scheduled nothing, and the error goes back to Lambda,
+// which retries it. A look that reads the resource clears the count
+// (next).
+func (r *run) lookFailed(ctx context.Context, ref plan.Ref, o *plan.Observed, lookErr error) (plan.Plan, bool, error) {
+	b := r.Blast
+	if b == nil || b.RestartTimeout <= 0 || r.Mode != policy.ModeEnforce || r.Store == nil ||
+		r.sc.Trigger != request.TriggerRecheck || ref.ResourceID == "" {
+		return plan.Plan{}, false, nil
+	}
+	k := state.Key{Account: r.sc.Account, Region: r.sc.Region, ResourceID: ref.ResourceID}
+	prev, known, err := r.Store.Resource(ctx, k)
+	if err != nil || !known {
+		return plan.Plan{}, false, err
+	}
+	_, at := rebootedBy(prev)
+	now := r.Now()
+	since := now.Sub(at)
+	if at.IsZero() || since < 0 || since > 2*b.RestartTimeout+15*time.Minute {
+		return plan.Plan{}, false, nil
+	}
+	f := gate.FailedLook(prev.LookFailed, awserr.Code(lookErr), now)
+	n := prev
+	n.LookFailed, n.UpdatedAt = &f, now.UTC()
+	if err := r.Store.PutResource(ctx, n); err != nil {
+		// Another run wrote the memory meanwhile: Lambda's retry counts.
+		return plan.Plan{}, false, fmt.Errorf("count the failed look at %s: %w", ref.ID, err)
+	}
+	n.Version++
+	r.prev, r.known = n, true
+	o.Resource = plan.Resource{Kind: ref.Kind, ID: ref.ID, ResourceID: ref.ResourceID}
+	p := plan.Plan{State: plan.State(prev.State), Outcome: plan.OutcomeNone}
+	h, saw := gate.JudgeFailedLook(f, awserr.IsTerminal(lookErr), since, b.RestartTimeout)
+	r.log.WarnContext(ctx, "the look after forcessl's reboot failed", "failures", f.Count, "breaker", h.String(), "code", awserr.Code(lookErr))
+	if h == gate.Broken {
+		q, ok := r.openBreaker(ctx, *o, p, saw)
+		return q, ok, nil
+	}
+	if since < b.RestartTimeout {
+		q, err := r.act(ctx, o, r.withLook(o, p, at))
+		if err != nil {
+			return plan.Plan{}, false, fmt.Errorf("schedule the look at the restart timeout: %w", err)
+		}
+		r.res.Planned = nil
+		for _, s := range q.Steps {
+			r.res.Planned = append(r.res.Planned, s.Describe())
+		}
+	}
+	return plan.Plan{}, false, nil
 }
 
 // rebootedBy reads forcessl's last reboot from the resource's memory: the

@@ -56,7 +56,8 @@ func TestNoWritePathBypassesTheGate(t *testing.T) {
 	assertOneApplyCall(t)
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	full := state.NewMemoryControls()
-	full.CountReboot(context.Background(), now, "111111111111", "111111111111/us-east-1/other", state.BudgetLimits{Account: 1})
+	full.CountReboot(context.Background(), now, state.BudgetClaim{Account: "111111111111", Resource: "111111111111/us-east-1/other"},
+		state.BudgetLimits{Account: 1}, gate.Admit)
 	scenarios := map[string]struct {
 		controls state.Controls
 		config   gate.Config

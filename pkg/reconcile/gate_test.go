@@ -6,6 +6,7 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -259,4 +260,266 @@ func takeSchedule(t *testing.T, e *fakeaws.Env, id string) []byte {
 	}
 	s, _ := e.AWS.Take(names[0])
 	return []byte(aws.ToString(s.Target.Input))
+}
+
+// When a shared window holds more reboots than the budget week after
+// week, the oldest intents go first: a reboot postponed last week goes
+// this week, ahead of the week's younger arrivals, even when those fire
+// first. (In the first week nobody waits yet: first come, first served.) Every resource is rebooted, each within a week of its first
+// window; first come, first served would starve last week's forever
+// here, since the younger ones fire first every week.
+func TestBudgetOldestIntentFirstWeekAfterWeek(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_REBOOT_BUDGET": "account=2/h,org=100/h"}, c)
+	intentAt := map[string]time.Time{}
+	firstWindow := map[string]int{}
+	rebootedIn := map[string]int{}
+	const weeks, arrivingWeeks = 8, 5
+	for week := range weeks {
+		window := nextWindow.AddDate(0, 0, 7*week)
+		arrivals := 2
+		if week == 0 {
+			arrivals = 4 // two more than the budget: two wait from the start
+		}
+		if week >= arrivingWeeks {
+			arrivals = 0
+		}
+		for i := range arrivals {
+			id := fmt.Sprintf("w%d-%d", week, i)
+			e.AddSQLServer(id)
+			e.Now = window.Add(-72*time.Hour + time.Duration(i)*time.Minute)
+			if ir := e.Event(t, "RDS-EVENT-0005", id); ir.Outcome != plan.OutcomeRemediated {
+				t.Fatalf("%s: %+v", id, ir)
+			}
+			intentAt[id], firstWindow[id] = e.Now, week
+		}
+		e.Now = window
+		var due []string
+		for id := range intentAt {
+			if _, done := rebootedIn[id]; !done && e.RebootAt(id) == "at("+window.Format("2006-01-02T15:04:05")+")" {
+				due = append(due, id)
+			}
+		}
+		// The youngest intents fire first: the worst order for the old.
+		slices.SortFunc(due, func(a, b string) int { return intentAt[b].Compare(intentAt[a]) })
+		oldest := slices.SortedFunc(slices.Values(due), func(a, b string) int { return intentAt[a].Compare(intentAt[b]) })
+		if len(oldest) > 2 {
+			oldest = oldest[:2]
+		}
+		var went []string
+		for _, id := range due {
+			out, err := e.Invoke(t, firePayload(t, e, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch ir := fakeaws.Only(t, out); ir.Outcome {
+			case plan.OutcomeRebooted:
+				went, rebootedIn[id] = append(went, id), week
+			case plan.OutcomePostponed:
+				if !strings.Contains(ir.Reason, "reboot budget") {
+					t.Fatalf("week %d, %s postponed for another reason: %s", week, id, ir.Reason)
+				}
+			default:
+				t.Fatalf("week %d, %s: %+v", week, id, ir)
+			}
+		}
+		slices.Sort(went)
+		slices.Sort(oldest)
+		switch {
+		case week == 0 && len(went) != 2:
+			// Nobody waits yet: first come, first served, up to the budget.
+			t.Fatalf("week 0: %v rebooted of %v due; want two", went, due)
+		case week > 0 && !slices.Equal(went, oldest):
+			t.Fatalf("week %d: %v rebooted of %v due; want the oldest intents %v", week, went, due, oldest)
+		}
+	}
+	for id, first := range firstWindow {
+		week, done := rebootedIn[id]
+		if !done || week-first > 1 {
+			t.Errorf("%s: first due in week %d, rebooted in week %d (%v)", id, first, week, done)
+		}
+	}
+}
+
+// lookPayload takes the resource's look due now out of Scheduler.
+func lookPayload(t *testing.T, e *fakeaws.Env, id string) []byte {
+	t.Helper()
+	p, ok := e.DuePayload(id)
+	if !ok {
+		t.Fatalf("no look of %s due at %s (schedules: %s)", id, e.Now, e.ScheduleAt(id))
+	}
+	return p
+}
+
+// failingLook delivers a look whose read of the instance fails, as
+// Lambda would (the payload), and returns the invocation's error.
+func failingLook(t *testing.T, e *fakeaws.Env, payload []byte) (any, error) {
+	t.Helper()
+	e.AWS.FailNext["DescribeDBInstances"] = fakeaws.APIError("ThrottlingException")
+	return e.Invoke(t, payload)
+}
+
+// A look after forcessl's reboot that keeps failing to read the instance
+// opens the breaker, but only past FORCESSL_RESTART_TIMEOUT and after
+// three failures in a row: the look at 10 minutes and its two Lambda
+// retries fail (the error goes back to Lambda each time; the look at the
+// timeout is scheduled, since the failed look scheduled nothing); the
+// look at the timeout fails too and opens it, with the error codes it
+// met, in one breaker-open message, and the event is acknowledged. It
+// stays open.
+func TestBreakerOpensWhenTheLookKeepsFailing(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m"}, c)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("reboot: %+v", ir)
+	}
+	e.Notes.Take()
+	e.Now = nextWindow.Add(plan.RecheckDelay)
+	look := lookPayload(t, e, "orders")
+	for i, at := range []time.Duration{0, time.Minute, 3 * time.Minute} { // the look and Lambda's two retries
+		e.Now = nextWindow.Add(plan.RecheckDelay + at)
+		if _, err := failingLook(t, e, look); err == nil {
+			t.Fatalf("failed look #%d acknowledged; want it retried", i+1)
+		}
+		if set, _ := c.ReadControls(context.Background()); len(set.Breakers) != 0 {
+			t.Fatalf("breaker opened inside the timeout, after %d failed looks", i+1)
+		}
+	}
+	if got := e.Notes.Take(); len(got) != 0 {
+		t.Errorf("messages before the timeout: %v", got)
+	}
+	// The look at the timeout (scheduled by the failed look) fails too.
+	e.Now = nextWindow.Add(31 * time.Minute)
+	atTimeout := lookPayload(t, e, "orders")
+	out, err := failingLook(t, e, atTimeout)
+	if err != nil {
+		t.Fatalf("the look that opened the breaker was not acknowledged: %v", err)
+	}
+	ir := fakeaws.Only(t, out)
+	if ir.Outcome != gate.OutcomeBreakerOpen || !strings.Contains(ir.Reason, "could not read the resource 4 time(s)") ||
+		!strings.Contains(ir.Reason, "ThrottlingException") {
+		t.Fatalf("the failing look at the timeout: %+v", ir)
+	}
+	set, _ := c.ReadControls(context.Background())
+	if len(set.Breakers) != 1 || set.Breakers[0].Account != e.AWS.Account || !strings.Contains(set.Breakers[0].Saw, "ThrottlingException") {
+		t.Fatalf("breakers: %+v", set.Breakers)
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"breaker-open"}) {
+		t.Errorf("messages = %v, want one breaker-open", got)
+	}
+	// Lambda's retry of a look that already opened it: said once.
+	if out, err := failingLook(t, e, atTimeout); err == nil && fakeaws.Only(t, out).Outcome == gate.OutcomeBreakerOpen {
+		t.Error("the breaker was told twice")
+	}
+	if set, _ := c.ReadControls(context.Background()); len(set.Breakers) != 1 {
+		t.Fatalf("the breaker did not stay open: %+v", set.Breakers)
+	}
+}
+
+// A look that reads the instance in between starts the count over: the
+// look at 10 minutes fails twice, its second retry reads (not back yet);
+// at the timeout a throttled look alone opens nothing, and only its
+// third failure in a row does.
+func TestFailedLookCountStartsOverAfterARead(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m"}, c)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("reboot: %+v", ir)
+	}
+	e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "rebooting" })
+	e.Now = nextWindow.Add(plan.RecheckDelay)
+	look := lookPayload(t, e, "orders")
+	for range 2 {
+		if _, err := failingLook(t, e, look); err == nil {
+			t.Fatal("failed look acknowledged")
+		}
+	}
+	e.Now = nextWindow.Add(plan.RecheckDelay + 3*time.Minute)
+	if _, err := e.Invoke(t, look); err != nil { // reads: rebooting, not back yet
+		t.Fatal(err)
+	}
+	if m, _, _ := e.Store.Resource(context.Background(), state.Key{Account: e.AWS.Account, Region: e.AWS.Region,
+		ResourceID: fakeaws.ResourceID("orders")}); m.LookFailed != nil {
+		t.Fatalf("a look that read the instance kept the count: %+v", m.LookFailed)
+	}
+	e.Now = nextWindow.Add(31 * time.Minute)
+	atTimeout := lookPayload(t, e, "orders")
+	for i, at := range []time.Duration{0, time.Minute} {
+		e.Now = nextWindow.Add(31*time.Minute + at)
+		if _, err := failingLook(t, e, atTimeout); err == nil {
+			t.Fatalf("failure #%d at the timeout acknowledged", i+1)
+		}
+		if set, _ := c.ReadControls(context.Background()); len(set.Breakers) != 0 {
+			t.Fatalf("breaker opened after %d failures in a row", i+1)
+		}
+	}
+	e.Now = nextWindow.Add(34 * time.Minute)
+	out, err := failingLook(t, e, atTimeout)
+	if err != nil || fakeaws.Only(t, out).Outcome != gate.OutcomeBreakerOpen {
+		t.Fatalf("third failure in a row past the timeout: %v, %v", out, err)
+	}
+}
+
+// A throttled look at the timeout whose retry reads a healthy instance
+// opens nothing.
+func TestTransientLookFailureOpensNothing(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m"}, c)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	e.Fire(t, "orders")
+	e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "rebooting" })
+	e.Now = nextWindow.Add(plan.RecheckDelay)
+	e.Fire(t, "orders") // not back yet: the look at the timeout is scheduled
+	e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "available" })
+	e.Now = nextWindow.Add(31 * time.Minute)
+	look := lookPayload(t, e, "orders")
+	if _, err := failingLook(t, e, look); err == nil {
+		t.Fatal("throttled look acknowledged")
+	}
+	e.Now = nextWindow.Add(32 * time.Minute)
+	out, err := e.Invoke(t, look)
+	if err != nil || fakeaws.Only(t, out).Outcome == gate.OutcomeBreakerOpen {
+		t.Fatalf("retry: %v, %v", out, err)
+	}
+	if set, _ := c.ReadControls(context.Background()); len(set.Breakers) != 0 {
+		t.Fatalf("breakers %+v", set.Breakers)
+	}
+}
+
+// Two breakers opened in different accounts within an hour pause the
+// organization.
+func TestTwoBreakersInAnHourPauseTheOrganization(t *testing.T) {
+	c := state.NewMemoryControls()
+	for i, account := range []string{"111111111111", "222222222222"} {
+		// Organization mode: the function reaches each account through
+		// its member role.
+		e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m", "FORCESSL_MEMBER_ROLE_NAME": "forcessl-remediation"}, c)
+		e.AWS.Account = account
+		e.AddSQLServer("orders")
+		e.Event(t, "RDS-EVENT-0005", "orders")
+		e.Now = nextWindow
+		if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+			t.Fatalf("%s reboot: %+v", account, ir)
+		}
+		e.AWS.Set("orders", func(i *fakeaws.Instance) { i.Status = "rebooting" })
+		e.Now = nextWindow.Add(plan.RecheckDelay)
+		e.Fire(t, "orders")
+		e.Now = nextWindow.Add(31 * time.Minute)
+		if ir := e.Fire(t, "orders"); ir.Outcome != gate.OutcomeBreakerOpen {
+			t.Fatalf("%s: %+v", account, ir)
+		}
+		set, _ := c.ReadControls(context.Background())
+		if paused := len(set.Pauses) == 1 && set.Pauses[0].Scope == (state.Scope{}) &&
+			strings.Contains(set.Pauses[0].Reason, "breakers opened in accounts 111111111111 and 222222222222"); paused != (i == 1) {
+			t.Fatalf("after the breaker of %s: pauses %+v", account, set.Pauses)
+		}
+	}
 }

@@ -223,6 +223,7 @@ func fingerprint(outcome, reason string, err error) string {
 func next(prev state.Resource, k state.Key, o plan.Observed, p plan.Plan, ir result.Resource, mark *state.NoticeMark, now time.Time) state.Resource {
 	n := prev
 	n.Key, n.Kind, n.Name, n.Engine = k, string(o.Resource.Kind), o.Resource.ID, o.Resource.Engine
+	n.LookFailed = nil // this run read the resource: a failing look's count starts over
 	if st := string(ir.State); n.State != st {
 		n.State, n.StateSince = st, now
 	}

@@ -254,3 +254,44 @@ func TestChangeMessageToldAfterACrashBeforePublishing(t *testing.T) {
 		t.Errorf("notices %v, want [remediated] once", got)
 	}
 }
+
+// The protocol's look after a reboot whose reads keep failing (its Lambda
+// retries spent, the event in the dead-letter queue) is not the last
+// look: it scheduled the look at FORCESSL_RESTART_TIMEOUT, which reads
+// the instance back and verifies the change, closing the intent; the
+// failures are forgotten and no breaker opens.
+func TestFailedLookIsLookedAtAgainAtTheTimeout(t *testing.T) {
+	c := state.NewMemoryControls()
+	e := controlled(t, map[string]string{"FORCESSL_RESTART_TIMEOUT": "30m"}, c)
+	e.AddSQLServer("orders")
+	e.Event(t, "RDS-EVENT-0005", "orders")
+	e.Now = nextWindow
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+		t.Fatalf("reboot: %+v", ir)
+	}
+	e.Notes.Take()
+	e.Now = nextWindow.Add(plan.RecheckDelay)
+	look := lookPayload(t, e, "orders")
+	for range 3 { // the look and Lambda's two retries; then the DLQ
+		if _, err := failingLook(t, e, look); err == nil {
+			t.Fatal("failed look acknowledged")
+		}
+	}
+	key := state.Key{Account: e.AWS.Account, Region: e.AWS.Region, ResourceID: fakeaws.ResourceID("orders")}
+	if m, _, _ := e.Store.Resource(context.Background(), key); m.Intent == nil || m.LookFailed == nil || m.LookFailed.Count != 3 {
+		t.Fatalf("after the failed looks: intent %+v, failures %+v", m.Intent, m.LookFailed)
+	}
+	e.Now = nextWindow.Add(31 * time.Minute)
+	if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeVerified {
+		t.Fatalf("the look at the timeout: %+v", ir)
+	}
+	if m, _, _ := e.Store.Resource(context.Background(), key); m.Intent != nil || m.LookFailed != nil {
+		t.Fatalf("after the look that read: intent %+v, failures %+v", m.Intent, m.LookFailed)
+	}
+	if set, _ := c.ReadControls(context.Background()); len(set.Breakers) != 0 {
+		t.Fatalf("breakers %+v", set.Breakers)
+	}
+	if got := e.Notes.Take(); !equal(got, []string{"verified"}) {
+		t.Errorf("messages = %v, want verified", got)
+	}
+}

@@ -124,6 +124,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, list
 	if err == nil {
 		defer sc.Shared.LockGroup(o.Resource.Kind, o.Resource.Group)()
 		p, err = run.decide(ctx, &o)
+	} else if run.unread {
+		// The breaker watches a look after forcessl's reboot that cannot
+		// read the resource (gate.go).
+		q, handled, lerr := run.lookFailed(ctx, ref, &o, err)
+		if handled {
+			return run.finish(ctx, o, q, nil)
+		}
+		if lerr != nil {
+			err = errors.Join(err, lerr)
+		}
 	}
 	fresh := listed == nil
 	if err == nil && run.mustHold(o, p) {
@@ -190,6 +200,9 @@ type run struct {
 	// whose call has not been seen to succeed yet.
 	restarting string
 	gated      gateState
+	// unread: the resource itself could not be read (its Describe call
+	// failed).
+	unread bool
 }
 
 // observe reads the resource afresh (or takes it from a listing): every
@@ -201,6 +214,7 @@ func (r *run) observe(ctx context.Context, o *plan.Observed, ref plan.Ref, liste
 	} else {
 		var err error
 		if o.Resource, o.Found, err = r.sc.Observer.Resource(ctx, ref); err != nil {
+			r.unread = true
 			return err
 		}
 	}

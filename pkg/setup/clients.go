@@ -215,6 +215,32 @@ func (c *clients) Accounts(ctx context.Context, ous []string) ([]string, error) 
 	return Accounts(ctx, org, ous)
 }
 
+// Placed is Accounts with, for each account, the root or OU the walk
+// started from and each OU below it down to the account's parent: the
+// organization listing forcessl caches for the intake and the rings by
+// OU, in one walk of the OU tree.
+func (c *clients) Placed(ctx context.Context, ous []string) ([]string, map[string][]string, error) {
+	org, err := c.org()
+	if err != nil {
+		return nil, nil, err
+	}
+	return AccountsPlaced(ctx, org, ous)
+}
+
+// AccountsPlaced is Accounts, walking the tree even for the whole
+// organization, with the OUs above each account.
+func AccountsPlaced(ctx context.Context, org *organizations.Client, ous []string) ([]string, map[string][]string, error) {
+	above := map[string][]string{}
+	ids, err := accounts(ctx, org, ous, func(id string, path []string) error {
+		above[id] = slices.Clone(path)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, above, nil
+}
+
 // Accounts lists, through org, the active accounts under the OUs or roots
 // ous, recursively (the whole organization when ous is empty), without the
 // management account.

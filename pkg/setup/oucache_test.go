@@ -1,6 +1,6 @@
 package setup_test
 
-// AccountsRecordingOUs against moto's Organizations and DynamoDB.
+// The organization listing against moto's Organizations and DynamoDB.
 
 import (
 	"context"
@@ -17,9 +17,11 @@ import (
 	"github.com/forcessl/forcessl/pkg/state"
 )
 
-// The sweep's account listing records each account's OUs, nested ones
-// with every OU above them, which the rings read back.
-func TestAccountsRecordingOUs(t *testing.T) {
+// The sweep's one walk of the OU tree lists the accounts and places each
+// under its OUs, nested ones with every OU above them; the listing
+// cached in the state table gives both back: the intake's accounts and
+// the rings' OUs.
+func TestAccountsPlaced(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
 	cfg := moto.Config(t)
@@ -51,14 +53,31 @@ func TestAccountsRecordingOUs(t *testing.T) {
 	prod := ou(root, "prod")
 	payments := ou(prod, "payments")
 	shop, card := account(prod, "shop"), account(payments, "card")
-	cache := state.NewOUCache(mototest.CreateStateTable(t, cfg, "forcessl-state"), "forcessl-state")
-	ids, err := setup.AccountsRecordingOUs(ctx, org, nil, cache, time.Unix(0, 0))
-	if err != nil || !slices.Contains(ids, shop) || !slices.Contains(ids, card) {
-		t.Fatalf("accounts %v, %v", ids, err)
-	}
-	for acct, want := range map[string][]string{shop: {root, prod}, card: {root, prod, payments}} {
-		if got, err := cache.AccountOUs(ctx, acct); err != nil || !slices.Equal(got, want) {
-			t.Errorf("OUs of %s = %v, %v; want %v", acct, got, err, want)
+	cache := state.NewDynamo(mototest.CreateStateTable(t, cfg, "forcessl-state"), "forcessl-state")
+	for _, targets := range [][]string{nil, {prod}} {
+		ids, above, err := setup.AccountsPlaced(ctx, org, targets)
+		if err != nil || !slices.Contains(ids, shop) || !slices.Contains(ids, card) {
+			t.Fatalf("accounts %v, %v", ids, err)
+		}
+		if err := cache.PutListing(ctx, state.OrgListing{Targets: targets, Accounts: ids, Above: above, At: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		l, ok, err := cache.Listing(ctx, targets)
+		if !ok || err != nil || !l.Has(shop) || !l.Has(card) {
+			t.Fatalf("cached listing %+v, %v, %v", l, ok, err)
+		}
+		start := root
+		if targets != nil {
+			start = prod
+		}
+		want := map[string][]string{shop: {start}, card: {start, payments}}
+		if targets == nil {
+			want = map[string][]string{shop: {root, prod}, card: {root, prod, payments}}
+		}
+		for acct, w := range want {
+			if got := l.OUs(acct); !slices.Equal(got, w) {
+				t.Errorf("targets %v: OUs of %s = %v; want %v", targets, acct, got, w)
+			}
 		}
 	}
 }

@@ -83,6 +83,12 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 	if len(cfg.Accounts) == 0 && cfg.MemberRoleName != "" {
 		ous := cfg.TargetOUs
 		p.Accounts = func(ctx context.Context) ([]string, error) { return cl.Accounts(ctx, ous) }
+		if cfg.StateTable != "" && !opts.ReadOnly && (len(ous) > 0 || len(cfg.EnforceOUs) > 0) {
+			p.Listing = func(ctx context.Context) (state.OrgListing, error) {
+				ids, above, err := cl.Placed(ctx, ous)
+				return state.OrgListing{Accounts: ids, Above: above}, err
+			}
+		}
 	}
 	if cfg.SweepQueueURL != "" {
 		p.Queue = queue{cl}
@@ -93,9 +99,6 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 			p.Store = state.ReadOnly(p.Store)
 		} else {
 			p.Controls = state.NewDynamoControls(table{cl}, cfg.StateTable)
-			if len(cfg.EnforceOUs) > 0 {
-				p.OUs = ouRings(cfg, cl, &p)
-			}
 		}
 	}
 	d := Wire(cfg, log, p)
@@ -118,9 +121,10 @@ type Parts struct {
 	// Accounts lists the accounts a sweep covers when FORCESSL_ACCOUNTS is
 	// not set (the organization's); nil: the function's own.
 	Accounts func(context.Context) ([]string, error)
-	// OUs is the cached OU listing rings read (FORCESSL_ENFORCE_OUS); nil:
-	// unknown, only FORCESSL_ENFORCE_ACCOUNTS matches.
-	OUs        gate.OUDirectory
+	// Listing, when set, is Accounts with the OUs above each account (one
+	// walk of the OU tree): what the sweep caches in the state table for
+	// the intake and the rings by OU (cacheOrgListing).
+	Listing    func(context.Context) (state.OrgListing, error)
 	HomeRegion func() string
 	Metrics    io.Writer
 	Now        func() time.Time // default time.Now
@@ -140,7 +144,8 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		Settings: plan.Settings{Reboot: cfg.Reboot, MinLead: cfg.MinLead, ExemptTag: cfg.ExemptTag, Engines: cfg.Engines,
 			Profile: cfg.TLSProfile, CAWarn: cfg.CAWarn, CA: cfg.CA, NoticeLead: cfg.NoticeLead},
 	}
-	rec.Blast = blast(cfg, p)
+	org := orgCache(cfg, p)
+	rec.Blast = blast(cfg, p, org)
 	if p.Store == nil {
 		log.Info("no state table (" + config.EnvStateTable + " unset): forcessl runs without memory: a pending reboot on a " +
 			"forcessl group counts as its own, findings repeat per event, leases and history are off")
@@ -163,7 +168,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 		s.Queue, s.QueueURL = p.Queue, cfg.SweepQueueURL
 	}
 	s.Warm = d.Warm
-	cacheOrgListing(cfg, log, p, d, s)
+	cacheOrgListing(cfg, log, p, d, s, org)
 	d.Sweeper = s
 	if cfg.SecurityHub == policy.SecurityHubOn {
 		wireSecurityHub(cfg, log, p, d)
@@ -201,65 +206,68 @@ func wireSecurityHub(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.D
 	}
 }
 
-// cacheOrgListing: in organization mode without FORCESSL_ACCOUNTS, each
-// sweep's listing of the target OUs is kept in the state table
-// (state.OrgCache), and the intake refuses accounts it did not return. A
-// store that is no OrgCache (an audit's read-only one) neither writes nor
-// reads it.
-func cacheOrgListing(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.Dispatcher, s *sweep.Sweeper) {
+// orgCache is the state table's cache of the sweep's organization
+// listing, kept in organization mode without FORCESSL_ACCOUNTS when the
+// intake checks FORCESSL_TARGET_OUS or the rings go by OU
+// (FORCESSL_ENFORCE_OUS); nil otherwise, and for a store that is no
+// OrgCache (an audit's read-only one), which neither writes nor reads it.
+// One per process: the intake and the rings share its reads.
+func orgCache(cfg config.Config, p Parts) *state.CachedOrg {
 	oc, ok := p.Store.(state.OrgCache)
-	if !ok || len(cfg.Accounts) > 0 || len(cfg.TargetOUs) == 0 || p.Accounts == nil {
+	if !ok || len(cfg.Accounts) > 0 || p.Accounts == nil && p.Listing == nil || len(cfg.TargetOUs) == 0 && len(cfg.EnforceOUs) == 0 {
+		return nil
+	}
+	return &state.CachedOrg{Cache: oc, For: state.DefaultOrgCacheFor, Clock: p.Now}
+}
+
+// cacheOrgListing makes each sweep's listing of the organization the
+// cache's one writer, and the intake its reader when it checks
+// FORCESSL_TARGET_OUS: it refuses accounts the listing did not return.
+func cacheOrgListing(cfg config.Config, log *slog.Logger, p Parts, d *dispatch.Dispatcher, s *sweep.Sweeper, org *state.CachedOrg) {
+	if org == nil {
 		return
 	}
-	d.Org = oc
-	list, targets := p.Accounts, cfg.TargetOUs
-	s.Accounts = func(ctx context.Context) ([]string, error) {
-		ids, err := list(ctx)
-		if err != nil {
-			return ids, err
+	if len(cfg.TargetOUs) > 0 {
+		d.Org = org
+	}
+	list := p.Listing
+	if list == nil {
+		accounts := p.Accounts
+		list = func(ctx context.Context) (state.OrgListing, error) {
+			ids, err := accounts(ctx)
+			return state.OrgListing{Accounts: ids}, err
 		}
-		if err := oc.PutAccounts(ctx, targets, ids, p.Now()); err != nil {
+	}
+	targets := cfg.TargetOUs
+	s.Accounts = func(ctx context.Context) ([]string, error) {
+		l, err := list(ctx)
+		if err != nil {
+			return l.Accounts, err
+		}
+		l.Targets, l.At = targets, p.Now()
+		if err := org.PutListing(ctx, l); err != nil {
 			// The sweep goes on; events keep the previous listing.
 			log.WarnContext(ctx, "org listing not cached", "error", err.Error())
 		}
-		return ids, nil
+		return l.Accounts, nil
 	}
 }
 
 // blast wires the blast-radius controls: with the controls in the state
 // table, pauses, breakers and the budget; rings and the mode tag whenever
 // the engine enforces.
-func blast(cfg config.Config, p Parts) *reconcile.Blast {
+func blast(cfg config.Config, p Parts, org *state.CachedOrg) *reconcile.Blast {
 	if cfg.Mode != policy.ModeEnforce {
 		return nil // report and audit write nothing of the customer's already
 	}
-	b := &reconcile.Blast{Controls: p.Controls, OUs: p.OUs, RestartTimeout: cfg.RestartTimeout,
+	b := &reconcile.Blast{Controls: p.Controls, RestartTimeout: cfg.RestartTimeout, Targets: cfg.TargetOUs,
 		Config: gate.Config{Rings: gate.Rings{Accounts: cfg.EnforceAccounts, OUs: cfg.EnforceOUs}, ModeTag: cfg.ModeTag,
 			Budget: state.BudgetLimits{Account: cfg.RebootBudget.Account, Org: cfg.RebootBudget.Org}, MinLead: cfg.MinLead}}
 	if p.Controls == nil {
 		b.Controls, b.RestartTimeout = state.NoControls{}, 0
 	}
-	return b
-}
-
-// ouRings gives the rings (FORCESSL_ENFORCE_OUS) the state table's OU
-// cache, and in organization mode makes the sweep's account listing fill
-// it in the same walk (oucache.go).
-func ouRings(cfg config.Config, cl *clients, p *Parts) *state.OUCache {
-	cache := state.NewOUCache(table{cl}, cfg.StateTable)
-	if p.Accounts != nil {
-		now := p.Now
-		if now == nil {
-			now = time.Now
-		}
-		roots := cfg.TargetOUs
-		p.Accounts = func(ctx context.Context) ([]string, error) {
-			org, err := cl.org()
-			if err != nil {
-				return nil, err
-			}
-			return AccountsRecordingOUs(ctx, org, roots, cache, now())
-		}
+	if org != nil && len(cfg.EnforceOUs) > 0 {
+		b.Org = org
 	}
-	return cache
+	return b
 }

@@ -80,6 +80,38 @@ type BudgetUse struct {
 // Budget counter names in RebootCounts.
 const BudgetOrg = "org"
 
+// BudgetClaim is one restart asking the budget for a slot.
+type BudgetClaim struct {
+	Account  string
+	Resource string // account/region/resource ID
+	// IntentAt is when forcessl recorded the change the restart is for (the
+	// write-ahead intent): its age, which a postponement keeps, so the
+	// oldest intent goes first.
+	IntentAt time.Time
+}
+
+// Waiter is a restart postponed to an hour for the budget: it waits for
+// that hour's slots, with its intent's time.
+type Waiter struct {
+	Resource string
+	IntentAt time.Time
+}
+
+// BudgetCounter is one of an hour's two budget counters (the account's or
+// the organization's) as read: its limit, the resources counted, and the
+// restarts postponed to this hour for the budget, still waiting.
+type BudgetCounter struct {
+	Scope   string // "account" or "org"
+	Limit   int    // 0: unlimited
+	Counted []string
+	Waiting []Waiter
+}
+
+// Admission decides whether a claim fits in one counter: a pure rule
+// (gate.Admit), applied by CountReboot to what it read, and made good by
+// a write conditional on nothing having changed since.
+type Admission func(c BudgetCounter, claim BudgetClaim) bool
+
 // ErrNoChange means a resume found nothing paused or open in its scope.
 var ErrNoChange = errors.New("state: nothing paused or open in that scope")
 
@@ -99,11 +131,19 @@ type Controls interface {
 	// OpenBreaker opens the account's breaker; false if one is open already
 	// (exactly one caller opens it, so one message goes out).
 	OpenBreaker(ctx context.Context, b Breaker) (bool, error)
-	// CountReboot counts one restart of resource (an account/region/ID
-	// string) in the UTC hour holding at, under both limits at once with
-	// conditional writes. A resource already counted in that hour is
-	// allowed again without counting (a retry, a cluster's next member).
-	CountReboot(ctx context.Context, at time.Time, account, resource string, limits BudgetLimits) (BudgetUse, error)
+	// CountReboot counts one restart in the UTC hour holding at, under both
+	// limits at once with conditional writes, if admit lets it into both
+	// counters. A resource already counted in that hour is allowed again
+	// without counting (a retry, a cluster's next member). An hour nobody
+	// waits for costs one conditional transaction; an hour with restarts
+	// waiting (Wait) is read, judged by admit, and written conditional on
+	// the counters being unchanged, so the rule is exact under concurrency.
+	// Counting a waiting restart ends its wait.
+	CountReboot(ctx context.Context, at time.Time, claim BudgetClaim, limits BudgetLimits, admit Admission) (BudgetUse, error)
+	// Wait records a restart postponed for the budget to the hour holding
+	// at, in the account's and the organization's counters: in that hour
+	// it keeps a slot against younger intents (idempotent).
+	Wait(ctx context.Context, at time.Time, claim BudgetClaim) error
 	// RebootCounts returns the restarts counted in the UTC hour holding at:
 	// BudgetOrg and each account ID that has any.
 	RebootCounts(ctx context.Context, at time.Time) (map[string]int, error)
@@ -127,6 +167,19 @@ const (
 	// controlHistoryTTL: pause and resume records are kept 400 days.
 	controlHistoryTTL = 400 * 24 * time.Hour
 )
+
+// waiterText is a waiting restart as stored in a counter's string set:
+// the intent's time first, so the set reads in age order.
+func waiterText(w Waiter) string { return fmtTime(w.IntentAt) + "|" + w.Resource }
+
+func parseWaiter(s string) (Waiter, error) {
+	at, res, ok := strings.Cut(s, "|")
+	if !ok {
+		return Waiter{}, fmt.Errorf("budget waiter %q: malformed", s)
+	}
+	t, err := parseTime(at)
+	return Waiter{Resource: res, IntentAt: t}, err
+}
 
 // wildcard stands for "any" in a pause's sort key; "*" is no account ID
 // or region name.
@@ -244,8 +297,9 @@ func (NoControls) Resume(context.Context, Scope, string, string, time.Time) erro
 	return errNoTable
 }
 func (NoControls) OpenBreaker(context.Context, Breaker) (bool, error) { return false, errNoTable }
-func (NoControls) CountReboot(context.Context, time.Time, string, string, BudgetLimits) (BudgetUse, error) {
+func (NoControls) CountReboot(context.Context, time.Time, BudgetClaim, BudgetLimits, Admission) (BudgetUse, error) {
 	return BudgetUse{Allowed: true}, nil
 }
+func (NoControls) Wait(context.Context, time.Time, BudgetClaim) error              { return nil }
 func (NoControls) RebootCounts(context.Context, time.Time) (map[string]int, error) { return nil, nil }
 func (NoControls) ControlHistory(context.Context) ([]ControlEvent, error)          { return nil, nil }

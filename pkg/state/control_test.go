@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forcessl/forcessl/pkg/gate"
 	"github.com/forcessl/forcessl/pkg/state"
 )
 
@@ -25,6 +26,98 @@ func testControls(t *testing.T, newControls func(*testing.T) state.Controls) {
 	t.Run("breaker opens once and resume closes it", func(t *testing.T) { testBreaker(t, newControls(t)) })
 	t.Run("budget", func(t *testing.T) { testBudget(t, newControls(t)) })
 	t.Run("budget exact under 6 concurrent invocations", func(t *testing.T) { testBudgetConcurrent(t, newControls(t)) })
+	t.Run("budget: the oldest waiting intents go first", func(t *testing.T) { testBudgetWaiting(t, newControls(t)) })
+	t.Run("budget with waiting intents exact under 6 concurrent invocations", func(t *testing.T) {
+		testBudgetWaitingConcurrent(t, newControls(t))
+	})
+}
+
+// testBudgetWaiting: three restarts postponed to an hour wait for it;
+// under a budget of two, younger arrivals yield to them and the two oldest
+// go; counting a waiting one ends its wait; the next hour is free.
+func testBudgetWaiting(t *testing.T, c state.Controls) {
+	ctx := t.Context()
+	hour := time.Date(2026, 12, 13, 3, 0, 0, 0, time.UTC)
+	limits := state.BudgetLimits{Account: 2, Org: 10}
+	claim := func(res string, weeksAgo int) state.BudgetClaim {
+		return state.BudgetClaim{Account: "111111111111", Resource: "111111111111/us-east-1/" + res, IntentAt: hour.AddDate(0, 0, -7*weeksAgo)}
+	}
+	for _, w := range []state.BudgetClaim{claim("a", 3), claim("b", 2), claim("c", 1), claim("a", 3)} {
+		if err := c.Wait(ctx, hour.Add(time.Minute), w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range []struct {
+		claim state.BudgetClaim
+		want  state.BudgetUse
+	}{
+		{claim("new", 0), state.BudgetUse{Full: "account"}}, // younger than every waiting one
+		{claim("c", 1), state.BudgetUse{Full: "account"}},   // two older wait
+		{claim("b", 2), state.BudgetUse{Allowed: true}},
+		{claim("b", 2), state.BudgetUse{Allowed: true}}, // a retry
+		{claim("new", 0), state.BudgetUse{Full: "account"}},
+		{claim("a", 3), state.BudgetUse{Allowed: true}},
+		{claim("c", 1), state.BudgetUse{Full: "account"}}, // full now
+	} {
+		got, err := c.CountReboot(ctx, hour.Add(time.Duration(i)*time.Minute), s.claim, limits, gate.Admit)
+		if err != nil || got != s.want {
+			t.Fatalf("#%d %s: %+v, %v; want %+v", i, s.claim.Resource, got, err, s.want)
+		}
+	}
+	counts, _ := c.RebootCounts(ctx, hour)
+	if counts["111111111111"] != 2 || counts["org"] != 2 {
+		t.Fatalf("counted %v", counts)
+	}
+	// Another account's restart, in the org counter: one waits there (c,
+	// never counted), and the org's limit of 10 holds it.
+	if got, err := c.CountReboot(ctx, hour, state.BudgetClaim{Account: "222222222222", Resource: "222222222222/us-east-1/z"},
+		limits, gate.Admit); err != nil || !got.Allowed {
+		t.Fatalf("another account: %+v, %v", got, err)
+	}
+	// The next hour nobody waits: first come, first served.
+	if got, err := c.CountReboot(ctx, hour.Add(time.Hour), claim("new", 0), limits, gate.Admit); err != nil || !got.Allowed {
+		t.Fatalf("next hour: %+v, %v", got, err)
+	}
+}
+
+// testBudgetWaitingConcurrent: three restarts wait for an hour whose
+// budget is two, and six invocations (the three and three younger ones)
+// count at once: exactly the two oldest go, whoever comes first.
+func testBudgetWaitingConcurrent(t *testing.T, c state.Controls) {
+	const n = 6
+	hour := time.Date(2026, 12, 13, 3, 0, 0, 0, time.UTC)
+	claims := make([]state.BudgetClaim, n)
+	for i := range n {
+		claims[i] = state.BudgetClaim{Account: "111111111111", Resource: fmt.Sprintf("111111111111/us-east-1/db-%d", i),
+			IntentAt: hour.Add(-time.Duration(n-i) * time.Hour)} // db-0 oldest
+		if i < 3 {
+			if err := c.Wait(t.Context(), hour, claims[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	results := make([]state.BudgetUse, n)
+	errs := make([]error, n)
+	for i := range n {
+		j := n - 1 - i // the youngest start first
+		wg.Go(func() {
+			results[j], errs[j] = c.CountReboot(t.Context(), hour.Add(time.Minute), claims[j], state.BudgetLimits{Account: 2, Org: 100}, gate.Admit)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if want := i < 2; results[i].Allowed != want {
+			t.Errorf("db-%d: %+v, want allowed=%v (the two oldest waiting go)", i, results[i], want)
+		}
+	}
+	counts, _ := c.RebootCounts(t.Context(), hour)
+	if counts["111111111111"] != 2 || counts["org"] != 2 {
+		t.Fatalf("counts %v", counts)
+	}
 }
 
 func testPauseResume(t *testing.T, c state.Controls) {
@@ -113,7 +206,7 @@ func testBudget(t *testing.T, c state.Controls) {
 		{hour.Add(time.Hour), "111111111111", "c", state.BudgetUse{Allowed: true}},        // the next clock hour
 	}
 	for i, s := range steps {
-		got, err := c.CountReboot(ctx, s.at, s.account, s.resource, limits)
+		got, err := c.CountReboot(ctx, s.at, state.BudgetClaim{Account: s.account, Resource: s.resource}, limits, gate.Admit)
 		if err != nil || got != s.want {
 			t.Fatalf("step %d (%s %s): %+v, %v; want %+v", i, s.account, s.resource, got, err, s.want)
 		}
@@ -125,7 +218,7 @@ func testBudget(t *testing.T, c state.Controls) {
 	if want := map[string]int{"org": 3, "111111111111": 2, "222222222222": 1}; fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Fatalf("counts = %v, want %v", counts, want)
 	}
-	if got, _ := c.CountReboot(ctx, hour, "333333333333", "z", state.BudgetLimits{}); !got.Allowed {
+	if got, _ := c.CountReboot(ctx, hour, state.BudgetClaim{Account: "333333333333", Resource: "z"}, state.BudgetLimits{}, gate.Admit); !got.Allowed {
 		t.Error("no limits: refused")
 	}
 }
@@ -140,8 +233,9 @@ func testBudgetConcurrent(t *testing.T, c state.Controls) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			results[i], errs[i] = c.CountReboot(t.Context(), hour.Add(time.Duration(i)*time.Second), "111111111111",
-				fmt.Sprintf("111111111111/us-east-1/db-%d", i), state.BudgetLimits{Account: limit, Org: 100})
+			results[i], errs[i] = c.CountReboot(t.Context(), hour.Add(time.Duration(i)*time.Second),
+				state.BudgetClaim{Account: "111111111111", Resource: fmt.Sprintf("111111111111/us-east-1/db-%d", i)},
+				state.BudgetLimits{Account: limit, Org: 100}, gate.Admit)
 		})
 	}
 	wg.Wait()

@@ -29,6 +29,7 @@
 //	breaker         control                                  breaker#<account>                    none
 //	reboot budget   control#budget#<yyyy-mm-ddThh>           org | account#<account>              hour + 2 days
 //	control event   control#history                          history#<at>#<4 hex random>          at + 400 days
+//	org listing     org#<sorted target OUs, comma-separated|*> accounts                             none
 //
 // resourceId is RDS's immutable DbiResourceId ("db-…") or
 // DbClusterResourceId ("cluster-…"), never the name, so a rename keeps its
@@ -39,7 +40,9 @@
 // lastActionAt; intent (M: recordedAt, group, changes (L of S), cause),
 // the change forcessl made that still owes a reboot; notice (M:
 // fingerprint, outcome, firstSent, lastSeen, count), the last message sent;
-// securityHub (M: fingerprint, importedAt); version (N), incremented by
+// securityHub (M: fingerprint, importedAt); lookFailed (M: count, since,
+// codes (L of S)), the looks after forcessl's reboot that failed to read
+// the resource in a row; version (N), incremented by
 // every write and checked by it (optimistic concurrency); updatedAt.
 //
 // History entry: at, name (the identifier at that time), trigger (event ID
@@ -89,10 +92,19 @@
 // partition "control", read whole (one Query) by every invocation; an
 // operator's IAM policy can confine pause and resume to it with
 // dynamodb:LeadingKeys (docs/blast-radius.md). Reboot budget: resources
-// (SS), the restarts counted in that UTC hour, added in one transaction
-// to the account's and the org's counter, each conditional on its set
-// being under the limit or holding the resource already. Control event:
-// at, action (pause | resume | breaker-open), account, region, by, why.
+// (SS), the restarts counted in that UTC hour; waiting (SS,
+// "<intent time>|<resource>"), the restarts postponed to that hour for
+// the budget; v (N), bumped by every write. A count is added in one
+// transaction to the account's and the org's counter: conditional on each
+// set being under the limit (or holding the resource) and nothing
+// waiting, or, when something waits, on both versions being what was
+// read (CountReboot). Control event: at, action (pause | resume |
+// breaker-open), account, region, by, why.
+//
+// Org listing: the sweep's listing of the organization (OrgCache):
+// targets (L of S), accounts (L of S, the accounts the listing did not
+// place), placed (M: the path of OUs above, "r-…/ou-…", to the accounts
+// directly under it), at.
 //
 // # Stores
 //

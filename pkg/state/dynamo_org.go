@@ -2,26 +2,19 @@ package state
 
 import (
 	"context"
-	"time"
 )
 
 var _ OrgCache = (*Dynamo)(nil)
 
-// PutAccounts writes the listing (last writer wins: listings are whole).
-func (d *Dynamo) PutAccounts(ctx context.Context, targets, accounts []string, at time.Time) error {
-	it, err := newOrgItem(targets, accounts, at)
-	if err != nil {
-		return err
-	}
+// PutListing writes the listing (last writer wins: listings are whole).
+func (d *Dynamo) PutListing(ctx context.Context, l OrgListing) error {
+	it := newOrgItem(l)
 	return wrap(d.put(ctx, it, "", nil, nil), "write the org listing %s", it.PK)
 }
 
-// Accounts reads the listing (strongly consistent).
-func (d *Dynamo) Accounts(ctx context.Context, targets []string) (OrgListing, bool, error) {
-	pk, _, err := orgPK(targets)
-	if err != nil {
-		return OrgListing{}, false, err
-	}
+// Listing reads the listing (strongly consistent).
+func (d *Dynamo) Listing(ctx context.Context, targets []string) (OrgListing, bool, error) {
+	pk, _ := orgPK(targets)
 	var it orgItem
 	ok, err := d.get(ctx, pk, skOrgAccounts, &it)
 	if err != nil || !ok {

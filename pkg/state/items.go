@@ -25,6 +25,7 @@ type resourceItem struct {
 	Notice       *noticeAttr `dynamodbav:"notice,omitempty"`
 	SecurityHub  *hubAttr    `dynamodbav:"securityHub,omitempty"`
 	Owed         *owedAttr   `dynamodbav:"owed,omitempty"`
+	LookFailed   *lookAttr   `dynamodbav:"lookFailed,omitempty"`
 	Version      int64       `dynamodbav:"version"`
 	UpdatedAt    string      `dynamodbav:"updatedAt,omitempty"`
 }
@@ -56,6 +57,12 @@ type noticeAttr struct {
 	FirstSent   string `dynamodbav:"firstSent,omitempty"`
 	LastSeen    string `dynamodbav:"lastSeen,omitempty"`
 	Count       int    `dynamodbav:"count"`
+}
+
+type lookAttr struct {
+	Count int      `dynamodbav:"count"`
+	Since string   `dynamodbav:"since,omitempty"`
+	Codes []string `dynamodbav:"codes,omitempty"`
 }
 
 type hubAttr struct {
@@ -144,6 +151,9 @@ func toResourceItem(r Resource, version int64) resourceItem {
 	if h := r.SecurityHub; h != nil {
 		it.SecurityHub = &hubAttr{Fingerprint: h.Fingerprint, ImportedAt: fmtTime(h.ImportedAt)}
 	}
+	if l := r.LookFailed; l != nil {
+		it.LookFailed = &lookAttr{Count: l.Count, Since: fmtTime(l.Since), Codes: cloneStrings(l.Codes)}
+	}
 	return it
 }
 
@@ -182,6 +192,9 @@ func (it resourceItem) resource(k Key) (Resource, error) {
 	}
 	if h := it.SecurityHub; h != nil {
 		r.SecurityHub = &HubMark{Fingerprint: h.Fingerprint, ImportedAt: p.at(h.ImportedAt)}
+	}
+	if l := it.LookFailed; l != nil {
+		r.LookFailed = &LookFailures{Count: l.Count, Since: p.at(l.Since), Codes: cloneStrings(l.Codes)}
 	}
 	if p.err != nil {
 		return Resource{}, fmt.Errorf("resource state %s: %w", k, p.err)

@@ -16,7 +16,7 @@ type MemoryControls struct {
 	mu       sync.Mutex
 	pauses   map[string]pauseItem
 	breakers map[string]breakerItem
-	budget   map[string]map[string][]string // by hour pk, then counter sk: the resources counted
+	budget   map[string]map[string]*memoryCounter // by hour pk, then counter sk
 	history  []controlEventItem
 	reads    int
 }
@@ -26,7 +26,7 @@ var _ Controls = (*MemoryControls)(nil)
 // NewMemoryControls returns empty in-process controls (tests only).
 func NewMemoryControls() *MemoryControls {
 	return &MemoryControls{pauses: map[string]pauseItem{}, breakers: map[string]breakerItem{},
-		budget: map[string]map[string][]string{}}
+		budget: map[string]map[string]*memoryCounter{}}
 }
 
 // Reads counts ReadControls calls, for tests of how often the engine reads.
@@ -109,43 +109,78 @@ func (m *MemoryControls) OpenBreaker(_ context.Context, b Breaker) (bool, error)
 	return true, nil
 }
 
-func (m *MemoryControls) CountReboot(_ context.Context, at time.Time, account, resource string, limits BudgetLimits) (BudgetUse, error) {
-	if err := checkParts("budget", account, resource); err != nil {
+func (m *MemoryControls) CountReboot(_ context.Context, at time.Time, claim BudgetClaim, limits BudgetLimits, admit Admission) (BudgetUse, error) {
+	if err := checkParts("budget", claim.Account, claim.Resource); err != nil {
 		return BudgetUse{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	hour := m.budget[budgetPK(at)]
-	if hour == nil {
-		hour = map[string][]string{}
-		m.budget[budgetPK(at)] = hour
-	}
-	// The same two conditions as DynamoControls' transaction, both checked
-	// before either counter moves.
-	counters := []struct {
-		sk, name string
-		limit    int
-	}{{budgetAcctPrefix + account, "account", limits.Account}, {budgetOrgSK, "org", limits.Org}}
-	for _, c := range counters {
-		got := hour[c.sk]
-		if c.limit > 0 && len(got) >= c.limit && !slices.Contains(got, resource) {
-			return BudgetUse{Full: c.name}, nil
+	// The same rule as DynamoControls: both counters judged before either
+	// moves.
+	sks := [2]string{budgetAcctPrefix + claim.Account, budgetOrgSK}
+	var counters [2]BudgetCounter
+	for i, sk := range sks {
+		c := m.counter(at, sk)
+		counters[i] = BudgetCounter{Scope: "account", Limit: limits.Account, Counted: slices.Clone(c.counted)}
+		if sk == budgetOrgSK {
+			counters[i].Scope, counters[i].Limit = BudgetOrg, limits.Org
+		}
+		for _, w := range sortedKeys(c.waiting) {
+			counters[i].Waiting = append(counters[i].Waiting, c.waiting[w])
 		}
 	}
-	for _, c := range counters {
-		if !slices.Contains(hour[c.sk], resource) {
-			hour[c.sk] = append(hour[c.sk], resource)
+	if use, done := judge(counters, claim, admit); done {
+		return use, nil
+	}
+	for _, sk := range sks {
+		c := m.counter(at, sk)
+		if !slices.Contains(c.counted, claim.Resource) {
+			c.counted = append(c.counted, claim.Resource)
+		}
+		for k, w := range c.waiting {
+			if w.Resource == claim.Resource {
+				delete(c.waiting, k)
+			}
 		}
 	}
 	return BudgetUse{Allowed: true}, nil
+}
+
+func (m *MemoryControls) Wait(_ context.Context, at time.Time, claim BudgetClaim) error {
+	if err := checkParts("budget", claim.Account, claim.Resource); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w := Waiter{Resource: claim.Resource, IntentAt: claim.IntentAt.UTC()}
+	for _, sk := range []string{budgetAcctPrefix + claim.Account, budgetOrgSK} {
+		m.counter(at, sk).waiting[waiterText(w)] = w
+	}
+	return nil
+}
+
+// counter returns a counter of the hour holding at, made if missing
+// (callers hold mu).
+func (m *MemoryControls) counter(at time.Time, sk string) *memoryCounter {
+	hour := m.budget[budgetPK(at)]
+	if hour == nil {
+		hour = map[string]*memoryCounter{}
+		m.budget[budgetPK(at)] = hour
+	}
+	if hour[sk] == nil {
+		hour[sk] = &memoryCounter{waiting: map[string]Waiter{}}
+	}
+	return hour[sk]
 }
 
 func (m *MemoryControls) RebootCounts(_ context.Context, at time.Time) (map[string]int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string]int{}
-	for sk, rs := range m.budget[budgetPK(at)] {
-		out[counterName(sk)] = len(rs)
+	for sk, c := range m.budget[budgetPK(at)] {
+		if len(c.counted) > 0 {
+			out[counterName(sk)] = len(c.counted)
+		}
 	}
 	return out, nil
 }
@@ -181,4 +216,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// memoryCounter is one budget counter row: the resources counted and the
+// restarts waiting, by their stored text.
+type memoryCounter struct {
+	counted []string
+	waiting map[string]Waiter
 }

@@ -2,9 +2,7 @@ package state
 
 import (
 	"context"
-	"slices"
 	"sync"
-	"time"
 )
 
 // MemoryOrgCache is OrgCache in process (tests, and the CLI without a
@@ -12,6 +10,7 @@ import (
 type MemoryOrgCache struct {
 	mu    sync.Mutex
 	items map[string]orgItem
+	reads int
 }
 
 var _ OrgCache = (*MemoryOrgCache)(nil)
@@ -19,30 +18,36 @@ var _ OrgCache = (*MemoryOrgCache)(nil)
 // NewMemoryOrgCache returns an empty cache.
 func NewMemoryOrgCache() *MemoryOrgCache { return &MemoryOrgCache{items: map[string]orgItem{}} }
 
-func (m *MemoryOrgCache) PutAccounts(_ context.Context, targets, accounts []string, at time.Time) error {
-	it, err := newOrgItem(targets, accounts, at)
+// Reads counts Listing calls, for tests of how often the engine reads.
+func (m *MemoryOrgCache) Reads() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reads
+}
+
+func (m *MemoryOrgCache) PutListing(_ context.Context, l OrgListing) error {
+	it := newOrgItem(l)
+	// Stored as Dynamo stores it: through the row, never sharing slices.
+	back, err := it.listing()
 	if err != nil {
 		return err
 	}
+	it = newOrgItem(back)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	it.Accounts = slices.Clone(it.Accounts)
 	m.items[it.PK] = it
 	return nil
 }
 
-func (m *MemoryOrgCache) Accounts(_ context.Context, targets []string) (OrgListing, bool, error) {
-	pk, _, err := orgPK(targets)
-	if err != nil {
-		return OrgListing{}, false, err
-	}
+func (m *MemoryOrgCache) Listing(_ context.Context, targets []string) (OrgListing, bool, error) {
+	pk, _ := orgPK(targets)
 	m.mu.Lock()
 	it, ok := m.items[pk]
+	m.reads++
 	m.mu.Unlock()
 	if !ok {
 		return OrgListing{}, false, nil
 	}
 	l, err := it.listing()
-	l.Accounts = slices.Clone(l.Accounts)
 	return l, err == nil, err
 }

@@ -68,11 +68,24 @@ type Resource struct {
 	Notice             *NoticeMark
 	SecurityHub        *HubMark
 	Owed               *OwedNotice
-	Version            int64 // optimistic concurrency: 0 for a resource never stored
-	UpdatedAt          time.Time
+	// LookFailed counts the looks after forcessl's reboot that could not
+	// read the resource, in a row: the breaker opens on a look that keeps
+	// failing. A look that reads the resource clears it.
+	LookFailed *LookFailures
+	Version    int64 // optimistic concurrency: 0 for a resource never stored
+	UpdatedAt  time.Time
 	// Fence, when set, makes PutResource succeed only while that lease is
 	// still held under its token (ErrLeaseLost otherwise). Not stored.
 	Fence *Lease
+}
+
+// LookFailures are the failed looks at a resource after forcessl's reboot:
+// how many in a row, since when, and the error codes they met (never the
+// messages, which may carry request IDs or ARNs).
+type LookFailures struct {
+	Count int
+	Since time.Time
+	Codes []string // distinct, in the order first met
 }
 
 // Lease is a resource's lease as its holder, or a run waiting for it, saw

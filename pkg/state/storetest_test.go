@@ -46,6 +46,7 @@ func fullResource() state.Resource {
 		Notice: &state.NoticeMark{Fingerprint: "f1", Outcome: "remediated", FirstSent: at(-time.Hour),
 			LastSeen: at(-time.Minute), Count: 2},
 		SecurityHub: &state.HubMark{Fingerprint: "h1", ImportedAt: at(-time.Minute)},
+		LookFailed:  &state.LookFailures{Count: 2, Since: at(-2 * time.Minute), Codes: []string{"ThrottlingException", "RequestExpired"}},
 		UpdatedAt:   at(0),
 	}
 }

@@ -57,8 +57,13 @@ type Input struct {
 	Config    gate.Config
 	// Counted are the restarts counted in the current hour (RebootCounts).
 	Counted map[string]int
-	Now     time.Time
-	Days    int
+	// Org is the sweep's cached organization listing, which places
+	// accounts under the OUs the rings name (FORCESSL_ENFORCE_OUS); zero:
+	// none yet, so only FORCESSL_ENFORCE_ACCOUNTS places an account in a
+	// ring.
+	Org  state.OrgListing
+	Now  time.Time
+	Days int
 }
 
 // Build lists the reboots and heads-ups due in the next Days days, in time
@@ -83,7 +88,7 @@ func Build(in Input) []Entry {
 			e.Sequence = in.Moves[r.Key.ResourceID]
 			intentAt = r.Intent.RecordedAt
 			e.IntentAt = intentAt.UTC()
-			e.Ring = in.Config.Rings.RingName(r.Key.Account, nil)
+			e.Ring = in.Config.Rings.RingName(r.Key.Account, in.Org.OUs(r.Key.Account))
 			if p, paused := gate.Blocked(in.Controls, r.Key.Account, r.Key.Region); paused {
 				e.Paused = p
 			}

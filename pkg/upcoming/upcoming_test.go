@@ -161,3 +161,26 @@ func TestFormats(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+// An account under an enforced OU shows that ring, from the sweep's
+// listing; without the listing it shows report.
+func TestRingByOU(t *testing.T) {
+	in := input()
+	in.Config.Rings = gate.Rings{OUs: []string{"ou-ab12-cdef3456"}}
+	in.Controls = state.ControlSet{}
+	ledger := func(es []upcoming.Entry) string {
+		for _, e := range es {
+			if e.Resource == "ledger" {
+				return e.Ring
+			}
+		}
+		return ""
+	}
+	if got := ledger(upcoming.Build(in)); got != "report" {
+		t.Errorf("without the listing: %q", got)
+	}
+	in.Org = state.OrgListing{Accounts: []string{"222222222222"}, Above: map[string][]string{"222222222222": {"r-ab12", "ou-ab12-cdef3456"}}}
+	if got := ledger(upcoming.Build(in)); got != "enforce (ou-ab12-cdef3456)" {
+		t.Errorf("placed under the OU: %q", got)
+	}
+}

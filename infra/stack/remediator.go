@@ -73,6 +73,10 @@ type Remediator struct {
 	// OnlyInCoveredRegions denies the RDS and Security Hub actions outside
 	// the regions forcessl covers (newRegionGuard).
 	OnlyInCoveredRegions awsiam.PolicyStatement
+	// OnlyWriteWhereWatched (enforce mode) denies the role's own RDS writes
+	// outside the stack's region, the one region of this account whose
+	// default bus holds the tripwire and check rules (newWriteGuard).
+	OnlyWriteWhereWatched awsiam.PolicyStatement
 	ReadSchedules        awsiam.PolicyStatement // ReadRebootSchedules
 	ListSchedules        awsiam.PolicyStatement // ListRebootSchedules
 	ManageSchedules      awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
@@ -300,6 +304,8 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 	for _, st := range r.RDS.Writes() {
 		r.Role.AddToPrincipalPolicy(st)
 	}
+	r.OnlyWriteWhereWatched = newWriteGuard(stack.Region(), r.RDS.Writes()...)
+	r.Role.AddToPrincipalPolicy(r.OnlyWriteWhereWatched)
 	// Every fire time has a schedule of its own: the engine creates them and
 	// deletes superseded ones, and never updates one (a schedule that has
 	// fired may be deleted by Scheduler at any moment).

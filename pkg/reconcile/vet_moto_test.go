@@ -41,27 +41,35 @@ func TestWeakenedForcesslGroupIsNotTrusted(t *testing.T) {
 	}
 	set("app-params", "rds.tls10", "default", "system")
 	set("app-params", "max degree of parallelism", "4", "user")
-	mototest.CreateInstance(t, e.rds, "billing", "sqlserver-se", "app-params", nil)
-	if ir := only(t, e.handle("instance-created.json", "billing")); ir.Outcome != plan.OutcomeRemediated {
-		t.Fatalf("remediation: %+v", ir)
-	}
 	const ours = "forcessl-app-params"
-	if g := e.instanceGroup("billing"); g != ours {
-		t.Fatalf("billing is on %s", g)
+	for _, id := range []string{"billing", "invoices"} {
+		mototest.CreateInstance(t, e.rds, id, "sqlserver-se", "app-params", nil)
+		if ir := only(t, e.handle("instance-created.json", id)); ir.Outcome != plan.OutcomeRemediated {
+			t.Fatalf("remediation: %+v", ir)
+		}
+		if g := e.instanceGroup(id); g != ours {
+			t.Fatalf("%s is on %s", id, g)
+		}
 	}
 	e.outcomes()
 
 	// A change to forcessl's copy (here: RDS-EVENT-0037 for it) makes the
-	// engine compare the copy with app-params: clean, so trusted.
+	// engine compare the copy with app-params: clean, so trusted. The two
+	// instances on it share one comparison (one read of each group).
 	e.calls.Reset()
 	res := e.handle("parameter-group-changed.json", ours)
-	if len(res.Resources) != 1 || res.Resources[0].Outcome == plan.OutcomeUntrusted || res.Resources[0].Failed() {
+	if len(res.Resources) != 2 {
 		t.Fatalf("clean copy: %+v", res.Resources)
 	}
+	for _, ir := range res.Resources {
+		if ir.Outcome == plan.OutcomeUntrusted || ir.Failed() {
+			t.Fatalf("clean copy: %+v", ir)
+		}
+	}
 	clean := e.calls.Snapshot()
-	t.Logf("a change to a clean forcessl-* group, one instance on it: %d calls %v", e.calls.Total(), clean)
-	if clean["RDS.DescribeDBParameterGroups"] != 2 || clean["RDS.ListTagsForResource"] < 2 {
-		t.Errorf("want the copy and its source read in full: %v", clean)
+	t.Logf("a change to a clean forcessl-* group, two instances on it: %d calls %v", e.calls.Total(), clean)
+	if clean["RDS.DescribeDBParameterGroups"] != 2 || clean["RDS.ListTagsForResource"] != 2 {
+		t.Errorf("want the copy and its source each read in full once: %v", clean)
 	}
 	e.outcomes()
 
@@ -69,23 +77,25 @@ func TestWeakenedForcesslGroupIsNotTrusted(t *testing.T) {
 	set(ours, "rds.tls10", "enabled", "")
 	e.calls.Reset()
 	res = e.handle("parameter-group-changed.json", ours)
-	if len(res.Resources) != 1 || res.Resources[0].Outcome != plan.OutcomeUntrusted {
-		t.Fatalf("weakened copy: %+v", res.Resources)
+	for _, ir := range res.Resources {
+		if ir.Outcome != plan.OutcomeUntrusted {
+			t.Fatalf("weakened copy: %+v", ir)
+		}
 	}
 	c := e.calls.Snapshot()
 	if n := c["RDS.ModifyDBParameterGroup"] + c["RDS.ModifyDBInstance"] + c["RDS.RebootDBInstance"] + c["RDS.CopyDBParameterGroup"] +
 		c["Scheduler.CreateSchedule"]; n != 0 {
 		t.Errorf("forcessl changed something on an untrusted group: %v", c)
 	}
-	if got := e.outcomes(); !equal(got, []string{string(plan.OutcomeUntrusted)}) {
-		t.Errorf("messages %v, want untrusted-group once", got)
+	if got := e.outcomes(); !equal(got, []string{string(plan.OutcomeUntrusted), string(plan.OutcomeUntrusted)}) {
+		t.Errorf("messages %v, want untrusted-group once per instance", got)
 	}
 	if g := e.instanceGroup("billing"); g != ours {
 		t.Errorf("billing moved to %s", g)
 	}
 	// Told once: the same finding again is not sent again.
 	res = e.handle("parameter-group-changed.json", ours)
-	if len(res.Resources) != 1 || res.Resources[0].Outcome != plan.OutcomeUntrusted {
+	if len(res.Resources) != 2 || res.Resources[0].Outcome != plan.OutcomeUntrusted {
 		t.Fatalf("weakened copy, again: %+v", res.Resources)
 	}
 	if got := e.outcomes(); len(got) != 0 {

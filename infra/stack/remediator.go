@@ -77,12 +77,12 @@ type Remediator struct {
 	// outside the stack's region, the one region of this account whose
 	// default bus holds the tripwire and check rules (newWriteGuard).
 	OnlyWriteWhereWatched awsiam.PolicyStatement
-	ReadSchedules        awsiam.PolicyStatement // ReadRebootSchedules
-	ListSchedules        awsiam.PolicyStatement // ListRebootSchedules
-	ManageSchedules      awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
-	PassSchedulerRole    awsiam.PolicyStatement // PassSchedulerRole (enforcing)
-	AssumeMemberRole     awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
-	UseStateTable        awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
+	ReadSchedules         awsiam.PolicyStatement // ReadRebootSchedules
+	ListSchedules         awsiam.PolicyStatement // ListRebootSchedules
+	ManageSchedules       awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
+	PassSchedulerRole     awsiam.PolicyStatement // PassSchedulerRole (enforcing)
+	AssumeMemberRole      awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
+	UseStateTable         awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
 }
 
 // RemediatorAlarms notify the topic.

@@ -304,8 +304,15 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 	for _, st := range r.RDS.Writes() {
 		r.Role.AddToPrincipalPolicy(st)
 	}
+	// In a policy of its own: in the role's default policy it would tip
+	// CDK's size estimate (150 characters per token) over and move
+	// statements into an overflow managed policy (TestPolicySizes); the
+	// role's inline policies together stay within IAM's limit.
 	r.OnlyWriteWhereWatched = newWriteGuard(stack.Region(), r.RDS.Writes()...)
-	r.Role.AddToPrincipalPolicy(r.OnlyWriteWhereWatched)
+	awsiam.NewPolicy(r.Construct, jsii.String("WriteGuard"), &awsiam.PolicyProps{
+		Roles:      &[]awsiam.IRole{r.Role},
+		Statements: &[]awsiam.PolicyStatement{r.OnlyWriteWhereWatched},
+	})
 	// Every fire time has a schedule of its own: the engine creates them and
 	// deletes superseded ones, and never updates one (a schedule that has
 	// fired may be deleted by Scheduler at any moment).

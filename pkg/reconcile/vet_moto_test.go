@@ -16,6 +16,7 @@ import (
 	"github.com/forcessl/forcessl/internal/mototest"
 	"github.com/forcessl/forcessl/pkg/config"
 	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/request"
 )
 
 func TestWeakenedForcesslGroupIsNotTrusted(t *testing.T) {
@@ -100,6 +101,25 @@ func TestWeakenedForcesslGroupIsNotTrusted(t *testing.T) {
 	}
 	if got := e.outcomes(); len(got) != 0 {
 		t.Errorf("told again: %v", got)
+	}
+	// A sweep of the account-region compares it too: untrusted, nothing
+	// changed (a sweep's digest tells, not one message each).
+	e.calls.Reset()
+	swept, err := e.d.Request(ctx, request.Request{Target: request.TargetAccountRegion, Trigger: request.TriggerSweep,
+		Account: "123456789012", Region: "us-east-1", Cause: "sweep"}, functionARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(swept.Resources) != 2 {
+		t.Fatalf("sweep: %+v", swept.Resources)
+	}
+	for _, ir := range swept.Resources {
+		if ir.Outcome != plan.OutcomeUntrusted {
+			t.Errorf("sweep: %+v", ir)
+		}
+	}
+	if c := e.calls.Snapshot(); c["RDS.ModifyDBParameterGroup"]+c["RDS.ModifyDBInstance"]+c["Scheduler.CreateSchedule"] != 0 {
+		t.Errorf("the sweep changed something: %v", c)
 	}
 	// An ordinary event on the instance does not read the groups.
 	e.calls.Reset()

@@ -275,6 +275,39 @@ func newRegionGuard(regions *[]*string, allows ...awsiam.PolicyStatement) awsiam
 	})
 }
 
+// newWriteGuard is the Deny that holds the function role's own RDS writes
+// (the actions of allows' Allow statements) to region, the stack's: the
+// tripwire and check rules watch this account's calls on its default bus
+// there only. EventBridge receives a CloudTrail management event in the
+// region where the call was made (EventBridge User Guide, "Events from AWS
+// services" / CloudTrail), so a write by this role in another region
+// would reach no rule. The member accounts' writes go through their
+// remediation role, whose every covered region has the StackSet's
+// forwarding rules. The role still reads (and reports) in its other covered
+// regions; a change there fails with AccessDenied and is reported, for a
+// person to make.
+func newWriteGuard(region *string, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
+	var acts []string
+	for _, st := range allows {
+		if st.Effect() == awsiam.Effect_DENY {
+			continue
+		}
+		for _, a := range *st.Actions() {
+			if !slices.Contains(acts, *a) {
+				acts = append(acts, *a)
+			}
+		}
+	}
+	slices.Sort(acts)
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OnlyWriteWhereWatched"),
+		Effect:     awsiam.Effect_DENY,
+		Actions:    jsii.Strings(acts...),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": region}},
+	})
+}
+
 // rdsArn is an RDS ARN in this account, any region, e.g. db:* or
 // pg:forcessl-*.
 func rdsArn(stack awscdk.Stack, resourceType, name string) *string {

@@ -73,12 +73,16 @@ type Remediator struct {
 	// OnlyInCoveredRegions denies the RDS and Security Hub actions outside
 	// the regions forcessl covers (newRegionGuard).
 	OnlyInCoveredRegions awsiam.PolicyStatement
-	ReadSchedules        awsiam.PolicyStatement // ReadRebootSchedules
-	ListSchedules        awsiam.PolicyStatement // ListRebootSchedules
-	ManageSchedules      awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
-	PassSchedulerRole    awsiam.PolicyStatement // PassSchedulerRole (enforcing)
-	AssumeMemberRole     awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
-	UseStateTable        awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
+	// OnlyWriteWhereWatched (enforce mode) denies the role's own RDS writes
+	// outside the stack's region, the one region of this account whose
+	// default bus holds the tripwire and check rules (newWriteGuard).
+	OnlyWriteWhereWatched awsiam.PolicyStatement
+	ReadSchedules         awsiam.PolicyStatement // ReadRebootSchedules
+	ListSchedules         awsiam.PolicyStatement // ListRebootSchedules
+	ManageSchedules       awsiam.PolicyStatement // ManageRebootSchedules (enforcing)
+	PassSchedulerRole     awsiam.PolicyStatement // PassSchedulerRole (enforcing)
+	AssumeMemberRole      awsiam.PolicyStatement // AssumeMemberRemediationRole (organization mode)
+	UseStateTable         awsiam.PolicyStatement // UseStateTable (StateTable.Grant, by the stack)
 }
 
 // RemediatorAlarms notify the topic.
@@ -300,6 +304,15 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 	for _, st := range r.RDS.Writes() {
 		r.Role.AddToPrincipalPolicy(st)
 	}
+	// In a policy of its own: in the role's default policy it would tip
+	// CDK's size estimate (150 characters per token) over and move
+	// statements into an overflow managed policy (TestPolicySizes); the
+	// role's inline policies together stay within IAM's limit.
+	r.OnlyWriteWhereWatched = newWriteGuard(stack.Region(), r.RDS.Writes()...)
+	awsiam.NewPolicy(r.Construct, jsii.String("WriteGuard"), &awsiam.PolicyProps{
+		Roles:      &[]awsiam.IRole{r.Role},
+		Statements: &[]awsiam.PolicyStatement{r.OnlyWriteWhereWatched},
+	})
 	// Every fire time has a schedule of its own: the engine creates them and
 	// deletes superseded ones, and never updates one (a schedule that has
 	// fired may be deleted by Scheduler at any moment).

@@ -49,6 +49,10 @@
 #    rebooted Aurora writer restarts only itself here (Aurora MySQL 2.10+,
 #    Aurora PostgreSQL after 14.6/13.9/12.13); the older versions' writer
 #    restart of every reader is not modelled.
+# 7. moto keeps a modified parameter's Source as it was; RDS reports a
+#    parameter a caller set as Source "user" (DescribeDBParameters API
+#    reference), which is how forcessl reads what differs between a
+#    forcessl-* group and its source.
 import datetime
 import random
 import string
@@ -198,8 +202,16 @@ def _instance_group(db):
 _modify_group = models.RDSBackend.modify_db_parameter_group
 
 
+def _as_set_by_caller(params):
+    """A parameter a caller modifies reports Source "user" afterwards
+    (DescribeDBParameters API reference: Source "user" lists the parameters
+    a user set); moto keeps whatever Source the parameter had. A test
+    seeding what AWS reports sends its own Source (see the header)."""
+    return [p if p.get("Source") else dict(p, Source="user") for p in params]
+
+
 def _modify_group_applies(self, db_parameter_group_name, db_parameter_group_parameters):
-    params = list(db_parameter_group_parameters)
+    params = _as_set_by_caller(db_parameter_group_parameters)
     group = self.db_parameter_groups.get(db_parameter_group_name)
     effect = _effect(group.parameters if group else {}, params)
     group = _modify_group(self, db_parameter_group_name, params)
@@ -215,7 +227,7 @@ _modify_cluster_group = models.RDSBackend.modify_db_cluster_parameter_group
 
 
 def _modify_cluster_group_applies(self, db_cluster_parameter_group_name, db_cluster_parameter_group_parameters):
-    params = list(db_cluster_parameter_group_parameters)
+    params = _as_set_by_caller(db_cluster_parameter_group_parameters)
     group = self.db_cluster_parameter_groups.get(db_cluster_parameter_group_name)
     effect = _effect(group.parameters if group else {}, params)
     group = _modify_cluster_group(self, db_cluster_parameter_group_name, params)

@@ -225,10 +225,13 @@ func (w *world) clusterOwnerAction(id string, rids []string, at time.Time) {
 				w.s.logf("  owner: no forcessl group on %s to change", id)
 				return
 			}
-			params := []rdstypes.Parameter{{ParameterName: aws.String("log_statement"), ParameterValue: aws.String("all"),
+			// One of the TLS parameters a forcessl group may carry, made
+			// stricter than the source: a change to any other parameter
+			// makes the group untrusted (issue 19, plan.Vet).
+			params := []rdstypes.Parameter{{ParameterName: aws.String("ssl_min_protocol_version"), ParameterValue: aws.String("TLSv1.3"),
 				ApplyMethod: rdstypes.ApplyMethodPendingReboot}}
 			if c.Engine == "aurora-mysql" {
-				params[0].ParameterName = aws.String("time_zone")
+				params[0].ParameterName = aws.String("tls_version")
 			}
 			g := w.aws.ClusterGroups[c.Group]
 			p := g.Params[aws.ToString(params[0].ParameterName)]

@@ -72,7 +72,7 @@ func StatusOf(src Source, res result.Resource, c result.Check) Status {
 	case c.Passed && !c.Pending:
 		return Passed
 	case src.Mode == policy.ModeEnforce && (res.RebootAt != nil || res.Outcome == plan.OutcomeRebooted) && !res.Failed() &&
-		res.Outcome != plan.OutcomeRefused && (c.Pending || len(res.Changed) > 0):
+		res.Outcome != plan.OutcomeRefused && res.Outcome != plan.OutcomeUntrusted && (c.Pending || len(res.Changed) > 0):
 		return Scheduled
 	}
 	return Failed
@@ -87,7 +87,7 @@ func Severity(src Source, res result.Resource, st Status) (types.SeverityLabel, 
 	switch {
 	case st == Passed:
 		return types.SeverityLabelInformational, "info"
-	case src.Mode != policy.ModeEnforce, res.Failed(), res.Outcome == plan.OutcomeRefused:
+	case src.Mode != policy.ModeEnforce, res.Failed(), res.Outcome == plan.OutcomeRefused, res.Outcome == plan.OutcomeUntrusted:
 		return types.SeverityLabelHigh, "high"
 	}
 	return types.SeverityLabelMedium, "medium"
@@ -254,7 +254,7 @@ func recommendation(src Source, res result.Resource, c result.Check, st Status) 
 	switch {
 	case src.Mode != policy.ModeEnforce && c.Name != result.CheckCA:
 		text = what + ", then reboot it; or run forcessl in enforce mode (FORCESSL_MODE=enforce) to do it in the maintenance window."
-	case res.Failed() || res.Outcome == plan.OutcomeRefused:
+	case res.Failed() || res.Outcome == plan.OutcomeRefused || res.Outcome == plan.OutcomeUntrusted:
 		text = "forcessl will not do it without a person (see the description). " + text
 	case res.State == plan.NotReady:
 		text = what + ", then reboot it; forcessl does it once the " + strings.TrimPrefix(noun(res.Kind), "RDS ") + " is available."

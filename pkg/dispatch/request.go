@@ -12,6 +12,7 @@ import (
 	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/observe"
+	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/plan"
 	"github.com/forcessl/forcessl/pkg/reconcile"
 	"github.com/forcessl/forcessl/pkg/request"
@@ -81,6 +82,7 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 				DeadLetterARN: d.Config.ScheduleDLQARN}},
 	}
 	sc.Observer.Profile, sc.Observer.Log, sc.Observer.Shared = d.Config.TLSProfile, log, d.Shared
+	sc.VetGroup = vetGroup(req)
 	if rt.Kind == route.Member && !single(req.Target) {
 		// Reads share the request's session; each write is made under a
 		// session named after its resource, for the member's CloudTrail.
@@ -130,6 +132,22 @@ func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionA
 		}
 	}
 	return res, d.settle(ctx, log, err)
+}
+
+// vetGroup says whether a request's reconciles compare a forcessl-* group
+// with its source (plan.Vet): a change to a forcessl-* group, a call that
+// attached one, and sweeps. Any other event on a resource costs no group
+// reads.
+func vetGroup(req request.Request) bool {
+	switch req.Target {
+	case request.TargetParameterGroup:
+		return paramgroup.IsOurs(strings.ToLower(req.ParameterGroup))
+	case request.TargetClusterParameterGroup:
+		return paramgroup.IsOurs(strings.ToLower(req.ClusterParameterGroup))
+	case request.TargetAccountRegion:
+		return true
+	}
+	return req.NamesOurGroup
 }
 
 // single says whether a request is for one resource: its reads and

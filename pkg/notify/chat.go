@@ -26,7 +26,7 @@ func chatbot(n Notice) map[string]any {
 	}
 	if n.Report {
 		next = append(next, "Set FORCESSL_MODE=enforce to let forcessl fix it")
-	} else if n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed {
+	} else if n.Outcome == plan.OutcomeRefused || n.Outcome == plan.OutcomeFailed || n.Outcome == plan.OutcomeUntrusted {
 		next = append(next, "Fix by hand, then re-run forcessl on the "+n.noun())
 	}
 	if n.guides() {

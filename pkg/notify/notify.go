@@ -82,7 +82,7 @@ func (n Notice) Severity() string {
 		return "high"
 	}
 	switch n.Outcome {
-	case plan.OutcomeRefused, plan.OutcomeFailed, OutcomeTripwire, plan.OutcomeBreakerOpen:
+	case plan.OutcomeRefused, plan.OutcomeFailed, OutcomeTripwire, plan.OutcomeBreakerOpen, plan.OutcomeUntrusted:
 		return "high"
 	case plan.OutcomeRebooted, plan.OutcomeVerified:
 		return "info"
@@ -198,6 +198,8 @@ func title(n Notice) string {
 		return fmt.Sprintf("forcessl will not change %s without you: action needed", n.Instance)
 	case plan.OutcomeFailed:
 		return fmt.Sprintf("forcessl could not finish on %s: action needed", n.Instance)
+	case plan.OutcomeUntrusted:
+		return fmt.Sprintf("%s is on a forcessl group someone else changed: action needed", n.Instance)
 	case plan.OutcomeHeadsUp:
 		when := "soon"
 		if n.RebootAt != nil {

@@ -58,13 +58,17 @@ type Observer struct {
 	mu     sync.Mutex
 	params map[string]plan.Parameter // kind + "\x00" + group + "\x00" + name
 	cas    map[string]time.Time      // the region's CAs, once read
+	// groups are the existing groups read in full, kind + "\x00" + group:
+	// the resources of a sweep or a group event that share a forcessl-*
+	// group (and its source) cost one comparison between them (plan.Vet).
+	groups map[string]plan.Group
 }
 
 // New returns an Observer over an account and region's RDS client, and
 // the Scheduler client of forcessl's schedule group.
 func New(client RDS, sched Schedules, account, region, scheduleGroup string) *Observer {
 	return &Observer{RDS: client, Schedules: sched, Account: account, Region: region, ScheduleGroup: scheduleGroup,
-		params: map[string]plan.Parameter{}}
+		params: map[string]plan.Parameter{}, groups: map[string]plan.Group{}}
 }
 
 // Resource reads one resource. A missing one is Found=false, not an

@@ -3,6 +3,7 @@ package observe
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -166,6 +167,11 @@ func (ob *Observer) Forget(group string) {
 			delete(ob.params, k)
 		}
 	}
+	for k := range ob.groups {
+		if _, name, _ := strings.Cut(k, "\x00"); name == group {
+			delete(ob.groups, k)
+		}
+	}
 }
 
 // Group reads an existing group in full: family, tags, the parameters
@@ -178,11 +184,22 @@ func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name string, para
 		return plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}, UserParams: map[string]string{},
 			Params: ps}, err
 	}
+	key := string(kind) + "\x00" + name
+	ob.mu.Lock()
+	g, ok := ob.groups[key]
+	ob.mu.Unlock()
+	if ok {
+		g.Tags, g.UserParams = maps.Clone(g.Tags), maps.Clone(g.UserParams)
+		var err error
+		g.Params, err = ob.Parameters(ctx, kind, name, params)
+		return g, err
+	}
 	family, arn, found, err := ob.describeGroup(ctx, kind, name)
 	if err != nil || !found {
+		// Not remembered: a group found missing may be created meanwhile.
 		return plan.Group{Name: name}, err
 	}
-	g := plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}}
+	g = plan.Group{Name: name, Exists: true, Family: family, Tags: map[string]string{}}
 	tags, err := ob.RDS.ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: aws.String(arn)})
 	if err != nil {
 		return plan.Group{}, awserr.Classify(fmt.Errorf("list tags of %s %s: %w", groupNoun(kind), name, err))
@@ -193,6 +210,11 @@ func (ob *Observer) Group(ctx context.Context, kind plan.Kind, name string, para
 	if g.UserParams, err = ob.UserParams(ctx, kind, name); err != nil {
 		return plan.Group{}, err
 	}
+	ob.mu.Lock()
+	if ob.groups != nil {
+		ob.groups[key] = plan.Group{Name: name, Exists: true, Family: family, Tags: maps.Clone(g.Tags), UserParams: maps.Clone(g.UserParams)}
+	}
+	ob.mu.Unlock()
 	g.Params, err = ob.Parameters(ctx, kind, name, params)
 	return g, err
 }

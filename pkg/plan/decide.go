@@ -81,6 +81,15 @@ func withChecks(o Observed, s Settings, now time.Time, p Plan) (Plan, Need) {
 		return Plan{}, need
 	}
 	p.Checks = d.checks(ca)
+	if p.Outcome == OutcomeUntrusted {
+		// The group's settings cannot be taken as forcessl's: no check
+		// of them passes.
+		for i := range p.Checks {
+			if c := &p.Checks[i]; c.Name != CheckCA {
+				c.Passed, c.Pending, c.Detail = false, false, c.Detail+"; "+groupOf(d.o.Resource)+" is not forcessl's copy of its source ("+string(OutcomeUntrusted)+")"
+			}
+		}
+	}
 	if ca.Name == "" || ca.Passed {
 		return p, Need{}
 	}
@@ -184,6 +193,11 @@ func decide(o Observed, s Settings, now time.Time) (Plan, Need) {
 	}
 	req, _ := policy.For(in.Engine)
 	d := decision{o: o, s: s, now: now, req: req, tls: o.Params[req.Parameter]}
+	if o.VetGroup && paramgroup.IsOurs(in.Group) {
+		if p, need, ok := d.vetCurrent(); !ok {
+			return p, need
+		}
+	}
 	d.pp = d.posture(o.Params)
 	if len(d.pp.fixes) > 0 {
 		p, need := d.remediate()

@@ -28,6 +28,15 @@ func (d decision) refuseReuse(c Group, source string) string {
 		return fmt.Sprintf("parameter group %s already exists but differs from %s in %s; attaching it would change the instance's settings",
 			c.Name, source, strings.Join(diff, ", "))
 	}
+	if isOurs(c, "") {
+		// A group forcessl would attach as its own: trusted only if it is
+		// still what forcessl made from this source (Vet).
+		if problems := Vet(c, src, d.o.Resource.Engine, d.o.Resource.EngineVersion); len(problems) > 0 {
+			slices.Sort(problems)
+			return fmt.Sprintf("parameter group %s is not forcessl's copy of %s as forcessl left it: %s", c.Name, source,
+				strings.Join(problems, "; "))
+		}
+	}
 	if len(d.posture(c.Params).fixes) > 0 && !isOurs(c, source) {
 		return fmt.Sprintf("parameter group %s already exists, does not enforce TLS (or the TLS profile) and is not forcessl's", c.Name)
 	}

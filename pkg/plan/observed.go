@@ -173,6 +173,11 @@ type Observed struct {
 	Memory *Memory
 	// Refused says how RDS refused the plan's last attempt, if it did.
 	Refused RefusedBy
+	// VetGroup asks Decide to compare the forcessl-* group the resource is
+	// on with its source group before trusting it (Vet): set when the
+	// group was just changed or attached, and in sweeps, so an ordinary
+	// event on a resource costs no group reads.
+	VetGroup bool
 }
 
 // group returns an observed group, or nil.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/forcessl/forcessl/pkg/paramgroup"
 	"github.com/forcessl/forcessl/pkg/request"
 )
 
@@ -307,6 +308,7 @@ func parseAPICall(env envelope) (request.Request, error) {
 		return req, nil
 	case slices.Contains(InstanceAPICalls, c.EventName):
 		req.Target = request.TargetInstance
+		req.NamesOurGroup = namesOurGroup(c.RequestParameters.DBParameterGroupName)
 		if r := c.ResponseElements; r != nil {
 			// The immutable ID finds the instance whatever its name is when
 			// the engine looks (a rename queued for the window is not
@@ -473,6 +475,15 @@ func parseClusterEvent(env envelope) (request.Request, error) {
 // one that exists after the call), its immutable ID when the response
 // carries it, and for a rename the new name (queued renames are found by
 // the ID).
+// namesOurGroup: a call that named a forcessl-* group (by name or ARN;
+// RDS stores names in lowercase) attached it.
+func namesOurGroup(name string) bool {
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	return paramgroup.IsOurs(strings.ToLower(name))
+}
+
 func clusterCall(req request.Request, c apiCall) (request.Request, error) {
 	req.Target = request.TargetCluster
 	p := c.RequestParameters
@@ -488,6 +499,8 @@ func clusterCall(req request.Request, c apiCall) (request.Request, error) {
 	}
 	if c.EventName == "CreateDBInstance" {
 		req.ResourceID = "" // the response's resource ID is the member's
+	} else {
+		req.NamesOurGroup = namesOurGroup(p.DBClusterParameterGroupName)
 	}
 	req.Cluster = first(p.NewDBClusterIdentifier, req.Cluster, p.DBClusterIdentifier)
 	if strings.HasPrefix(req.Cluster, "arn:") {

@@ -103,7 +103,8 @@ func (r *run) finish(ctx context.Context, o plan.Observed, p plan.Plan, err erro
 		return *ir, owed
 	}
 	level := slog.LevelInfo
-	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || report && p.State == plan.NonCompliant {
+	if p.Outcome == plan.OutcomeRefused || p.Outcome == plan.OutcomeFailed || p.Outcome == plan.OutcomeUntrusted ||
+		report && p.State == plan.NonCompliant {
 		level = slog.LevelWarn
 	}
 	r.log.Log(ctx, level, "reconciled", "state", p.State, "outcome", p.Outcome, "reason", p.Reason,

@@ -308,6 +308,6 @@ func (r *run) record(ctx context.Context, o plan.Observed, p plan.Plan, ir resul
 // findings are the outcomes told once, as findings; the others are told
 // when the run changed something.
 var findings = []plan.Outcome{plan.OutcomeVerified, plan.OutcomeRefused, plan.OutcomeFailed, plan.OutcomeOwnerPending,
-	plan.OutcomeCAFinding, plan.OutcomeHeadsUp, gate.OutcomePaused, gate.OutcomeBreakerOpen}
+	plan.OutcomeCAFinding, plan.OutcomeHeadsUp, gate.OutcomePaused, gate.OutcomeBreakerOpen, plan.OutcomeUntrusted}
 
 func isFinding(o plan.Outcome) bool { return slices.Contains(findings, o) }

@@ -7,6 +7,10 @@ package reconcile_test
 // owner-change-pending once. (Needs the state table: without one, forcessl
 // has no record of its intent and schedules a reboot for the owner's
 // change, as before the protocol.)
+//
+// The owner's change is one a forcessl group may carry (issue 19): TLS 1.0
+// disabled, stricter than the source. A change to any other parameter
+// makes the group untrusted instead (vet_moto_test.go).
 
 import (
 	"context"
@@ -29,7 +33,7 @@ func TestOwnerChangeAfterLostRestartIsNotRebooted(t *testing.T) {
 	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
 	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
 	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
-	mototest.SeedTLSParameter(t, e.rds, def, "max degree of parallelism", "0", "static")
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.tls10", "default", "static")
 	e.instanceEvent("RDS-EVENT-0005", "orders-sql")
 	e.clock = nextWindow
 	if ir := e.fire(e.due()[0]); ir.Outcome != plan.OutcomeRebooted {
@@ -54,7 +58,7 @@ func TestOwnerChangeAfterLostRestartIsNotRebooted(t *testing.T) {
 	e.clock = nextWindow.Add(7 * 24 * time.Hour)
 	group := paramgroup.CompliantName(def)
 	if _, err := e.rds.ModifyDBParameterGroup(context.Background(), &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String(group),
-		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("max degree of parallelism"), ParameterValue: aws.String("4"),
+		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("rds.tls10"), ParameterValue: aws.String("disabled"),
 			ApplyMethod: rdstypes.ApplyMethodPendingReboot}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,10 @@ type Scope struct {
 	DeferBusy bool
 	// Findings receives each resource's result for Security Hub; nil: off.
 	Findings Findings
+	// VetGroup: compare a resource's forcessl-* group with its source
+	// before trusting it (plan.Observed.VetGroup): the request is a change
+	// to or an attach of a forcessl-* group, or a sweep.
+	VetGroup bool
 }
 
 // Findings takes reconciled resources for Security Hub (pkg/hub): the
@@ -110,7 +114,7 @@ type Findings interface {
 func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, listed *plan.Resource) (result.Resource, error) {
 	run := &run{Reconciler: r, sc: sc, log: sc.Log.With("instance", ref.ID),
 		res: result.Resource{Kind: ref.Kind, Name: ref.ID}}
-	o := plan.Observed{Account: sc.Account, Region: sc.Region, Trigger: sc.Trigger, EventTime: sc.EventTime}
+	o := plan.Observed{Account: sc.Account, Region: sc.Region, Trigger: sc.Trigger, EventTime: sc.EventTime, VetGroup: sc.VetGroup}
 	var p plan.Plan
 	err := run.observe(ctx, &o, ref, listed)
 	if err == nil && o.Found && o.Resource.Kind == plan.KindInstance && o.Resource.ClusterID != "" {

@@ -70,6 +70,10 @@ type Request struct {
 	// Cluster and ClusterParameterGroup name a DB cluster, or its group.
 	Cluster               string `json:"cluster,omitempty"`
 	ClusterParameterGroup string `json:"clusterParameterGroup,omitempty"`
+	// NamesOurGroup: the API call named a forcessl-* (cluster) parameter
+	// group for the resource (an attach, by anyone): the engine compares
+	// that group with its source before trusting it.
+	NamesOurGroup bool `json:"namesOurGroup,omitempty"`
 	// EventTime is when the event happened, when it says (zero otherwise).
 	EventTime time.Time `json:"eventTime,omitzero"`
 	// Cause names the event for logs and messages, e.g. "RDS-EVENT-0005" or

@@ -391,7 +391,7 @@ func printModel(m modelRun, e estate, parallel int, delay time.Duration, blCalls
 	}
 	fmt.Printf("  the whole sweep: %d rounds one after another, first call to last answer (%d calls; %s of CPU and scheduling\n"+
 		"    between rounds, %s); the fewest possible at --parallel %d: %d\n"+
-		"    (%d global round(s), every member's role assumed at once, then each account-region in a slot for its own rounds)\n",
+		"    (%d global round(s) before them, every member's role assumed at once, then each account-region in a slot for its own rounds)\n",
 		m.rounds, m.calls, m.between.Round(time.Millisecond), holds, parallel, best, m.globalCall)
 	fsModel := time.Duration(m.rounds) * delay
 	blModel := time.Duration(blCalls) * delay
@@ -438,7 +438,10 @@ func env(px *proxy) []string {
 func runForcessl(bin string, px *proxy, e estate, parallel int) outcome {
 	cmd := exec.Command(bin, "audit", "--format", "json", "--accounts", strings.Join(e.accounts(), ","),
 		"--regions", strings.Join(e.regions, ","), "--parallel", fmt.Sprint(parallel))
-	cmd.Env = append(env(px), "FORCESSL_MEMBER_ROLE_NAME="+role, "FORCESSL_LOG_LEVEL=error")
+	// AWS_ACCOUNT_ID names the credentials' account, as the baseline is
+	// told it (--own-account): forcessl routes on it and has STS confirm it
+	// beside its first reads.
+	cmd.Env = append(env(px), "FORCESSL_MEMBER_ROLE_NAME="+role, "FORCESSL_LOG_LEVEL=error", "AWS_ACCOUNT_ID="+mototest.Account)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	m0 := motoCPU()

@@ -170,13 +170,14 @@ func (s *stats) items() (map[string][]call, []call) {
 // are its span divided by the round trip (as long as the CPU time between
 // rounds, all added up, stays under one round trip: printed).
 type modelRun struct {
-	delay             time.Duration
-	rounds            int           // the sweep's, first call to last answer
-	between           time.Duration // span - rounds x delay: CPU and scheduling between rounds
-	depths            []int         // rounds one after another per account-region, sorted
-	over, items       int           // account-regions above their minimum, of those with calls
-	mins              []int         // their minimums, sorted
-	calls, globalCall int
+	delay       time.Duration
+	rounds      int           // the sweep's, first call to last answer
+	between     time.Duration // span - rounds x delay: CPU and scheduling between rounds
+	depths      []int         // rounds one after another per account-region, sorted
+	over, items int           // account-regions above their minimum, of those with calls
+	mins        []int         // their minimums, sorted
+	calls       int
+	globalCall  int // global rounds before the first account-region's call
 }
 
 func newModelRun(o outcome, delay time.Duration, minRounds map[string]int) modelRun {
@@ -186,7 +187,18 @@ func newModelRun(o outcome, delay time.Duration, minRounds map[string]int) model
 	m.rounds = int((last - first) / delay)
 	m.between = last - first - time.Duration(m.rounds)*delay
 	byItem, global := s.items()
-	m.globalCall = len(global)
+	// A global call is a round of its own only when the items wait for
+	// it (GetCallerIdentity before any route; not when it confirms a
+	// claimed account beside the first reads).
+	firstItem := last
+	for _, cs := range byItem {
+		firstItem = min(firstItem, cs[0].Start)
+	}
+	for _, c := range global {
+		if c.End <= firstItem {
+			m.globalCall++
+		}
+	}
 	for k, cs := range byItem {
 		d := itemDepth(cs)
 		m.depths = append(m.depths, d)

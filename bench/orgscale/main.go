@@ -145,7 +145,7 @@ func main() {
 	delay := flag.Duration("delay", 40*time.Millisecond, "latency the proxy adds to every AWS call (the run is repeated at 0)")
 	parallel := flag.Int("parallel", 16, "forcessl audit --parallel (account-regions at once)")
 	runs := flag.Int("runs", 3, "runs of each side at each delay (medians are printed)")
-	quick := flag.Bool("quick", false, "CI size: -accounts 3 -instances 2 -delay 5ms -runs 1 -warmup=false (unless set)")
+	quick := flag.Bool("quick", false, "CI size: -accounts 3 -instances 2 -delay 5ms -runs 1 -warmup=false -model-delay 250ms (unless set)")
 	warmup := flag.Bool("warmup", true, "one untimed run of each side first (moto loads each service on its first call)")
 	timeline := flag.Bool("timeline", false, "print forcessl's calls at the delay, in order (diagnosis)")
 	replay := flag.Bool("replay", false, "answer a request moto has already answered from the proxy (AWS-like: calls cost the delay alone)")
@@ -157,7 +157,7 @@ func main() {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for name, v := range map[string]string{"accounts": "3", "instances": "2", "delay": "5ms", "runs": "1", "warmup": "false",
-			"model-delay": "0"} {
+			"model-delay": "250ms"} {
 			if !set[name] {
 				_ = flag.Set(name, v)
 			}

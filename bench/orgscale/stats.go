@@ -60,22 +60,20 @@ func (s *stats) errors() map[string]int {
 	return m
 }
 
-// diagnose says where forcessl's time went: before its first call and
-// after its last answer (process start, configuration, report), how many
-// calls were in flight, how busy moto was, how many rounds of calls each
-// account-region needs one after another, and what that would take if
-// calls were served in parallel, as AWS serves them. seq is a sequential
+// diagnose says where forcessl's time went at the delay: before its first
+// call and after its last answer (process start, configuration, report),
+// how many calls were in flight and how busy moto was. seq is a sequential
 // run at 0 ms (the baseline's): its latencies are moto's service times.
-func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int, minRounds map[string]int, baselineCalls int) {
+// The rounds are the model's (see model): at 40 ms a loaded machine's CPU
+// lag is as long as a round trip and would count as rounds.
+func diagnose(o, seq outcome, delay time.Duration) {
 	s := o.stats
 	if len(s.calls) == 0 {
 		return
 	}
-	first, last := s.calls[0].Start, time.Duration(0)
+	first, last := s.span()
 	var busy time.Duration
 	for _, c := range s.calls {
-		first = min(first, c.Start)
-		last = max(last, c.End)
 		busy += c.End - c.Start
 	}
 	var svc time.Duration
@@ -102,32 +100,40 @@ func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int
 		"    served one at a time a call takes %s (sequential baseline at 0), so %d calls need %.2fs one after another\n",
 		o.motoCPU.Seconds(), 100*o.motoCPU.Seconds()/o.wall.Seconds(), svc.Round(100*time.Microsecond), len(s.calls),
 		(time.Duration(len(s.calls)) * svc).Seconds())
+}
 
-	// Calls per account-region: its RDS calls, its account's AssumeRole
-	// (shared by the account's regions, so counted in each of them) and
-	// the Scheduler reads that followed its RDS calls.
-	type item struct {
-		calls []call
-		start time.Duration
+// span is the first call's start and the last answer's end.
+func (s *stats) span() (first, last time.Duration) {
+	if len(s.calls) == 0 {
+		return 0, 0
 	}
-	byItem := map[string]*item{}
+	first = s.calls[0].Start
+	for _, c := range s.calls {
+		first = min(first, c.Start)
+		last = max(last, c.End)
+	}
+	return first, last
+}
+
+// items groups the calls by account-region: its RDS calls, its account's
+// AssumeRole (shared by the account's regions, so counted in each of them)
+// and the Scheduler reads that followed its RDS calls; GetCallerIdentity
+// is global.
+func (s *stats) items() (map[string][]call, []call) {
+	byItem := map[string][]call{}
 	var global []call
 	for _, c := range s.calls {
 		if strings.HasPrefix(c.Op, "rds.") {
 			k := c.Account + "/" + c.Region
-			if byItem[k] == nil {
-				byItem[k] = &item{start: c.Start}
-			}
-			byItem[k].calls = append(byItem[k].calls, c)
-			byItem[k].start = min(byItem[k].start, c.Start)
+			byItem[k] = append(byItem[k], c)
 		}
 	}
 	for _, c := range s.calls {
 		switch {
 		case c.Role != "":
-			for k, it := range byItem {
+			for k := range byItem {
 				if strings.HasPrefix(k, c.Role+"/") {
-					it.calls = append(it.calls, c)
+					byItem[k] = append(byItem[k], c)
 				}
 			}
 		case strings.HasPrefix(c.Op, "sts.GetCallerIdentity"):
@@ -135,82 +141,112 @@ func diagnose(o, seq outcome, baseline, delay time.Duration, parallel, items int
 		case !strings.HasPrefix(c.Op, "rds."):
 			// Scheduler (central account): attach to the item whose call
 			// ended last before it started, in the same region.
-			var best *item
-			var bestEnd time.Duration
-			for k, it := range byItem {
+			best, bestEnd := "", time.Duration(0)
+			for k, cs := range byItem {
 				if !strings.HasSuffix(k, "/"+c.Region) {
 					continue
 				}
-				for _, ic := range it.calls {
+				for _, ic := range cs {
 					if ic.End <= c.Start && ic.End > bestEnd && strings.HasPrefix(ic.Op, "rds.") {
-						best, bestEnd = it, ic.End
+						best, bestEnd = k, ic.End
 					}
 				}
 			}
-			if best != nil {
-				best.calls = append(best.calls, c)
+			if best != "" {
+				byItem[best] = append(byItem[best], c)
 			}
 		}
 	}
-	var depths, nCalls, mins []int
-	var order []*item
-	over := 0
-	for k, it := range byItem {
-		sort.Slice(it.calls, func(i, j int) bool { return it.calls[i].Start < it.calls[j].Start })
-		d := itemDepth(it.calls)
-		depths = append(depths, d)
-		nCalls = append(nCalls, len(it.calls))
-		order = append(order, it)
-		if m, ok := minRounds[k]; ok {
-			mins = append(mins, m)
-			if d > m {
-				over++
+	for _, cs := range byItem {
+		sort.Slice(cs, func(i, j int) bool { return cs[i].Start < cs[j].Start })
+	}
+	return byItem, global
+}
+
+// modelRun is forcessl's run with every call costing a long round trip
+// (model delay), the proxy replaying moto's answers: a call that needs
+// another's answer starts a whole round trip after the one it needs,
+// whatever the machine's load, so the sweep's rounds one after another
+// are its span divided by the round trip (as long as the CPU time between
+// rounds, all added up, stays under one round trip: printed).
+type modelRun struct {
+	delay       time.Duration
+	rounds      int           // the sweep's, first call to last answer
+	between     time.Duration // span - rounds x delay: CPU and scheduling between rounds
+	depths      []int         // rounds one after another per account-region, sorted
+	over, items int           // account-regions above their minimum, of those with calls
+	mins        []int         // their minimums, sorted
+	calls       int
+	globalCall  int // global rounds before the first account-region's call
+}
+
+func newModelRun(o outcome, delay time.Duration, minRounds map[string]int) modelRun {
+	s := o.stats
+	m := modelRun{delay: delay, calls: len(s.calls)}
+	first, last := s.span()
+	m.rounds = int((last - first) / delay)
+	m.between = last - first - time.Duration(m.rounds)*delay
+	byItem, global := s.items()
+	// A global call is a round of its own only when the items wait for
+	// it (GetCallerIdentity before any route; not when it confirms a
+	// claimed account beside the first reads).
+	firstItem := last
+	for _, cs := range byItem {
+		firstItem = min(firstItem, cs[0].Start)
+	}
+	for _, c := range global {
+		if c.End <= firstItem {
+			m.globalCall++
+		}
+	}
+	for k, cs := range byItem {
+		d := itemDepth(cs)
+		m.depths = append(m.depths, d)
+		m.items++
+		if min, ok := minRounds[k]; ok {
+			m.mins = append(m.mins, min)
+			if d > min {
+				m.over++
 			}
 		}
 	}
-	if len(order) == 0 {
-		return
+	slices.Sort(m.depths)
+	slices.Sort(m.mins)
+	return m
+}
+
+// bestRounds is the fewest rounds a sweep of these account-regions can
+// take with parallel of them at once: global rounds first (the caller's
+// identity, when not known), then every member's role assumed at once
+// (one round, outside the slots), and each account-region holding a slot
+// for its own rounds (its minimum without the AssumeRole), started as
+// soon as a slot is free and its credentials are ready, the longest
+// first.
+func bestRounds(minRounds map[string]int, central string, parallel, global int) int {
+	type job struct{ ready, rounds int }
+	var jobs []job
+	for k, n := range minRounds {
+		if strings.HasPrefix(k, central+"/") {
+			jobs = append(jobs, job{global, n})
+		} else {
+			jobs = append(jobs, job{global + 1, n - 1})
+		}
 	}
-	// Simulate the sweep with calls served in parallel: items start in the
-	// order they did, --parallel at once, after the global calls; each
-	// round costs delay + moto's uncontended service time.
-	sort.Slice(order, func(i, j int) bool { return order[i].start < order[j].start })
-	round := delay + svc
-	slots := make([]time.Duration, max(parallel, 1))
-	for i := range slots {
-		slots[i] = time.Duration(len(global)) * round
-	}
-	var makespan time.Duration
-	for _, it := range order {
+	sort.Slice(jobs, func(i, j int) bool {
+		if jobs[i].ready != jobs[j].ready {
+			return jobs[i].ready < jobs[j].ready
+		}
+		return jobs[i].rounds > jobs[j].rounds
+	})
+	slots := make([]int, max(parallel, 1)) // the round after which each slot is free
+	end := global
+	for _, j := range jobs {
 		k := slices.Index(slots, slices.Min(slots))
-		slots[k] += time.Duration(itemDepth(it.calls)) * round
-		makespan = max(makespan, slots[k])
+		start := max(slots[k], j.ready)
+		slots[k] = start + j.rounds
+		end = max(end, slots[k])
 	}
-	slices.Sort(depths)
-	slices.Sort(nCalls)
-	fmt.Printf("  account-regions: %d of %d made calls; calls each (AssumeRole and Scheduler included): min %d, median %d, max %d;\n"+
-		"    rounds of calls one after another each: min %d, median %d, max %d\n",
-		len(order), items, nCalls[0], nCalls[len(nCalls)/2], nCalls[len(nCalls)-1], depths[0], depths[len(depths)/2],
-		depths[len(depths)-1])
-	if len(mins) > 0 {
-		slices.Sort(mins)
-		fmt.Printf("  critical path per account-region: %d rounds (median; max %d) against a theoretical minimum of %d (median; min %d, max %d):\n"+
-			"    a member's AssumeRole, its listing (instances and clusters at once), its groups' parameters (at once);\n"+
-			"    an account-region without instances stops at the listing; schedules and CAs are sweep-wide reads.\n"+
-			"    %d of %d account-regions took more rounds than their minimum\n",
-			depths[len(depths)/2], depths[len(depths)-1], mins[len(mins)/2], mins[0], mins[len(mins)-1], over, len(order))
-	}
-	est := first + makespan
-	fmt.Printf("  if calls were served in parallel, as AWS serves them (each round %s: delay + moto's service time, no queue),\n"+
-		"    %d global call(s), then %d account-regions %d at a time: about %.2fs, %.1fx faster than the baseline's %.2fs\n",
-		round.Round(100*time.Microsecond), len(global), len(order), parallel, est.Seconds(), baseline.Seconds()/est.Seconds(),
-		baseline.Seconds())
-	// The baseline is sequential: at best each of its calls costs one
-	// round, whatever its CPU (boto3's, which a loaded machine inflates).
-	blModel := time.Duration(baselineCalls) * round
-	fmt.Printf("  latency floor, independent of the machine's load: the baseline's %d sequential calls x %s = %.2fs (its round trips\n"+
-		"    alone, without boto3's CPU, which the measured figure includes); forcessl's rounds as above %.2fs: %.1fx\n", baselineCalls, round.Round(100*time.Microsecond), blModel.Seconds(), est.Seconds(),
-		blModel.Seconds()/est.Seconds())
+	return end
 }
 
 // itemDepth is the number of rounds of calls one after another: a call is

@@ -44,6 +44,12 @@ type Dispatcher struct {
 	// once between them: the schedule group, each region's CAs. nil (any
 	// process that writes): each request reads its own.
 	Shared *observe.Shared
+	// ClaimedIdentity lets a read-only process (an audit) route on the
+	// account its credentials name (ClaimedAccount), without waiting for
+	// STS, when Clients can claim one; every request's result is then
+	// withheld unless STS confirms the claim. false (any process that
+	// writes): the own account is STS's answer, asked first.
+	ClaimedIdentity bool
 	// Org is the sweep's cached listing of the accounts under
 	// FORCESSL_TARGET_OUS (organization mode without FORCESSL_ACCOUNTS);
 	// nil: no cache (no state table, or an audit).

@@ -46,9 +46,33 @@ type Clients interface {
 	Identity(ctx context.Context) (account, partition string, err error)
 }
 
+// Claimer is what Clients offer when the credentials may name their
+// account: the claim, without a call, and STS's confirmation of it.
+type Claimer interface {
+	ClaimedAccount(ctx context.Context) (account, partition string, ok bool)
+	VerifyIdentity(ctx context.Context) error
+}
+
 // Request processes one instance, parameter-group or account-region
-// request in the account and region it names.
+// request in the account and region it names. A request routed on a
+// claimed identity (ClaimedIdentity) reports nothing it read unless STS
+// confirms the claim: by the time its reads are done, STS has answered
+// beside them.
 func (d *Dispatcher) Request(ctx context.Context, req request.Request, functionARN string) (result.Result, error) {
+	res, err := d.request(ctx, req, functionARN)
+	c, ok := d.Clients.(Claimer)
+	if !d.ClaimedIdentity || !ok {
+		return res, err
+	}
+	if verr := c.VerifyIdentity(ctx); verr != nil {
+		res = result.Result{Mode: res.Mode, Request: req, Resources: []result.Resource{}}
+		log := d.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", d.Config.Mode)
+		return res, d.unreachable(ctx, log, &res, verr)
+	}
+	return res, err
+}
+
+func (d *Dispatcher) request(ctx context.Context, req request.Request, functionARN string) (result.Result, error) {
 	res := result.Result{Mode: d.Config.Mode, Request: req, Resources: []result.Resource{}}
 	log := d.Log.With("account", req.Account, "region", req.Region, "cause", req.Cause, "mode", d.Config.Mode)
 	target := d.Config.FunctionARN
@@ -185,12 +209,17 @@ func (d *Dispatcher) settle(ctx context.Context, log *slog.Logger, err error) er
 
 // route decides whose credentials handle an account. The function's own
 // account comes free from its ARN in Lambda (or FORCESSL_FUNCTION_ARN);
-// otherwise Identity asks STS once.
+// a read-only process takes it from the credentials when they name it
+// (ClaimedIdentity: Request has STS confirm it); otherwise Identity asks
+// STS once.
 func (d *Dispatcher) route(ctx context.Context, account, functionARN string) (route.Route, error) {
 	rs := route.Settings{MemberRole: d.Config.MemberRoleName, Allow: d.Config.Accounts}
 	if parts := strings.Split(functionARN, ":"); len(parts) >= 7 && request.ValidAccount(parts[4]) {
 		rs.Partition, rs.OwnAccount = parts[1], parts[4]
-	} else {
+	} else if c, ok := d.Clients.(Claimer); ok && d.ClaimedIdentity {
+		rs.OwnAccount, rs.Partition, _ = c.ClaimedAccount(ctx) // "" when it names none
+	}
+	if rs.OwnAccount == "" {
 		// Even a single-account deployment must tell its own account from
 		// others: an event from elsewhere must never be handled with its own
 		// credentials, on a same-named instance of its own.

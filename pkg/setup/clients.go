@@ -20,10 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/forcessl/forcessl/pkg/awserr"
 	"github.com/forcessl/forcessl/pkg/dispatch"
 	"github.com/forcessl/forcessl/pkg/hub"
 	"github.com/forcessl/forcessl/pkg/notify"
 	"github.com/forcessl/forcessl/pkg/publish"
+	"github.com/forcessl/forcessl/pkg/request"
 	"github.com/forcessl/forcessl/pkg/route"
 )
 
@@ -53,8 +55,13 @@ type clients struct {
 	rds         map[string]*rds.Client
 	securityHub map[string]*securityhub.Client
 	creds       map[string]*aws.CredentialsCache // role ARN + session
-	account     string                           // the function's own account, once known
-	partition   string
+
+	idMu      sync.Mutex // held across STS's answer, apart from mu, so clients are built meanwhile
+	account   string     // the function's own account, once STS said it
+	partition string
+
+	claimOnce sync.Once
+	claimed   string // the account the credentials name (ClaimedAccount), when one was claimed
 }
 
 func newClients(load func() (aws.Config, error)) *clients {
@@ -183,8 +190,8 @@ func cached[C any](c *clients, cache map[string]C, rt route.Route, region, sessi
 // Identity asks STS once which account and partition the function runs in
 // (a failure is retried on the next call).
 func (c *clients) Identity(ctx context.Context) (string, string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
 	if c.account != "" {
 		return c.account, c.partition, nil
 	}
@@ -201,6 +208,67 @@ func (c *clients) Identity(ctx context.Context) (string, string, error) {
 		c.partition = parts[1]
 	}
 	return c.account, c.partition, nil
+}
+
+// ClaimedAccount is the account the credentials name, without a call:
+// aws.Credentials.AccountID, which the SDK's providers set from what AWS
+// issued them for (IAM Identity Center's account, an assumed role's ARN,
+// web identity) or from the configuration (AWS_ACCOUNT_ID, aws_account_id,
+// credential_process). ok is false when they name none, or when the
+// configured region is outside the aws partition (whose name forcessl
+// would otherwise have to guess). It starts STS's answer in the
+// background, once, so VerifyIdentity finds it read: a read-only process
+// can route its first reads on the claim instead of waiting a round trip
+// for STS, and must VerifyIdentity before it reports anything.
+func (c *clients) ClaimedAccount(ctx context.Context) (account, partition string, ok bool) {
+	c.claimOnce.Do(func() {
+		cfg, err := c.aws()
+		if err != nil || cfg.Credentials == nil || !inAWSPartition(cfg.Region) {
+			return
+		}
+		creds, err := cfg.Credentials.Retrieve(ctx)
+		if err != nil || !request.ValidAccount(creds.AccountID) {
+			return
+		}
+		c.claimed = creds.AccountID
+		bg := context.WithoutCancel(ctx)
+		go func() { _, _, _ = c.Identity(bg) }() // the error, if any, is VerifyIdentity's to report
+	})
+	return c.claimed, "aws", c.claimed != ""
+}
+
+// VerifyIdentity checks a claimed account against STS's answer (the one
+// ClaimedAccount started): nil when nothing was claimed or STS agrees; an
+// error a retry cannot fix when the credentials belong elsewhere.
+func (c *clients) VerifyIdentity(ctx context.Context) error {
+	c.claimOnce.Do(func() {}) // nothing claimed from here on
+	if c.claimed == "" {
+		return nil
+	}
+	account, partition, err := c.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("verify the account the credentials name (%s): %w", c.claimed, err)
+	}
+	if account != c.claimed || partition != "aws" {
+		return awserr.Terminal(fmt.Errorf("the credentials name account %s (aws.Credentials.AccountID: AWS_ACCOUNT_ID, the profile or "+
+			"its provider) but STS says they are account %s's (partition %s): nothing read with them is reported", c.claimed, account,
+			partition))
+	}
+	return nil
+}
+
+// inAWSPartition says whether a region is in the aws partition: not China,
+// GovCloud or an isolated partition, whose regions are named apart.
+func inAWSPartition(region string) bool {
+	if region == "" {
+		return false
+	}
+	for _, p := range []string{"cn-", "us-gov-", "us-iso", "eu-iso"} {
+		if strings.HasPrefix(region, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // Accounts lists the active accounts a sweep covers in organization mode:

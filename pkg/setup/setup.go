@@ -106,6 +106,9 @@ func New(cfg config.Config, log *slog.Logger, opts Options) *dispatch.Dispatcher
 		// Nothing is written while an audit runs, so its account-regions
 		// can share one read of the schedule group and of each region's CAs.
 		d.Shared = observe.NewShared()
+		// Nor does it act on anything it read before STS confirms whose
+		// credentials it read with: it may route on the account they name.
+		d.ClaimedIdentity = true
 	}
 	return d
 }

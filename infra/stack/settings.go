@@ -22,7 +22,7 @@ import (
 )
 
 // Context keys (`npx cdk deploy -c key=value`). They are the deploy-time
-// interface ops use; keep the names stable and documented in infra/README.md.
+// interface ops use; keep the names stable and documented in docs/reference/cdk-context.md.
 const (
 	CtxMode             = "mode"
 	CtxReboot           = "reboot"

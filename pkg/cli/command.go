@@ -171,7 +171,7 @@ const mainUsageTail = `
 Flags go before or after the arguments (forcessl explain mydb --region
 us-east-1), with one dash or two; "--" ends the flags. Every command uses
 the standard AWS credential chain and the FORCESSL_* environment (see
-README). "forcessl help COMMAND" (or "forcessl COMMAND --help") describes
+docs/reference/configuration.md). "forcessl help COMMAND" (or "forcessl COMMAND --help") describes
 one command; "forcessl --version" prints the version.
 
 Exit codes: 0 ok; 1 findings (non-compliant, pending reboot, failed, not

@@ -13,7 +13,7 @@ Prints the service control policy that protects forcessl's resources in the
 member accounts (organization mode): the remediation role, the forwarding
 roles and rules, the StackSet's stacks, and the StackSet execution roles
 (stacksets-exec-*) themselves. Attach it to the target OUs from the
-management account (infra/README.md, Security). The role name defaults to
+management account (docs/how-to/attach-the-scp.md). The role name defaults to
 FORCESSL_MEMBER_ROLE_NAME, else forcessl-remediation. Reads nothing from
 AWS.`
 

@@ -1,0 +1,202 @@
+package report
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// spec is list's contract written out plainly, phase by phase, as its doc
+// comment states it: errors in report order up to lim.errorShare percent of
+// the budget, findings by rank (stable) up to lim.findings, more errors,
+// then the remaining account-regions' count lines; each phase stops at the
+// first entry that does not fit, and showing an entry first pays for its
+// account's and region's lines and their "… and N more" lines.
+type spec struct {
+	items   []Item
+	regions map[string]int
+	used    int
+	l       listing
+}
+
+func newSpec(items []Item) *spec {
+	s := &spec{items: items, regions: map[string]int{},
+		l: listing{account: map[string]bool{}, item: make([]bool, len(items)), finding: make([][]bool, len(items))}}
+	for i, it := range items {
+		s.regions[it.Account]++
+		s.l.finding[i] = make([]bool, len(it.Findings))
+	}
+	return s
+}
+
+// take shows entry cost c of item i if it fits limit.
+func (s *spec) take(i, c, limit int) bool {
+	it := s.items[i]
+	if !s.l.account[it.Account] {
+		c += cost(accountLine(it.Account)) + cost(accountMore(s.regions[it.Account]))
+	}
+	if !s.l.item[i] {
+		c += cost(regionLine(it)) + cost(regionMore(len(it.Findings)))
+	}
+	if s.used+c > limit {
+		return false
+	}
+	s.used += c
+	s.l.account[it.Account], s.l.item[i] = true, true
+	return true
+}
+
+func (s *spec) list(budget int, lim limits) listing {
+	var errs []int
+	for i, it := range s.items {
+		if it.Error != "" {
+			errs = append(errs, i)
+		}
+	}
+	next := 0
+	for ; next < len(errs) && s.take(errs[next], cost(errorLine(s.items[errs[next]])), budget*lim.errorShare/100); next++ {
+	}
+	type ref struct{ rank, i, j int }
+	var refs []ref
+	for i, it := range s.items {
+		if it.Error != "" && !s.l.item[i] {
+			continue
+		}
+		for j, f := range it.Findings {
+			refs = append(refs, ref{rank(f.Bucket), i, j})
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b ref) int { return a.rank - b.rank })
+	for n, r := range refs {
+		if n == lim.findings || !s.take(r.i, cost(findingLine(s.items[r.i].Findings[r.j])), budget) {
+			break
+		}
+		s.l.finding[r.i][r.j] = true
+	}
+	for ; next < len(errs) && s.take(errs[next], cost(errorLine(s.items[errs[next]])), budget); next++ {
+	}
+	for i, it := range s.items {
+		if s.l.item[i] || it.Error != "" {
+			continue
+		}
+		if !s.take(i, 0, budget) {
+			break
+		}
+	}
+	return s.l
+}
+
+// randomItems is a sorted report of a few accounts whose errors and
+// findings vary in size, position and bucket, so that what fits depends
+// on order and not on size.
+func randomItems(r *rand.Rand) []Item {
+	buckets := []Bucket{Failed, NonCompliant, PendingReboot, Remediated}
+	var items []Item
+	for a := range 1 + r.IntN(3) {
+		for g := range 1 + r.IntN(4) {
+			it := Item{Account: fmt.Sprintf("%012d", a+1), Region: fmt.Sprintf("xx-test-%d", g+1), Counts: map[Bucket]int{}}
+			if r.IntN(3) == 0 {
+				it.Error = "api error " + strings.Repeat("e", 10+r.IntN(300))
+				it.NotCovered = r.IntN(2) == 0
+			}
+			for f := range r.IntN(5) {
+				b := buckets[r.IntN(len(buckets))]
+				it.Counts[b]++
+				it.Findings = append(it.Findings, Finding{Account: it.Account, Region: it.Region,
+					Instance: fmt.Sprintf("db-%d-%d", g, f), Bucket: b, Reason: strings.Repeat("r", 5+r.IntN(200))})
+			}
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+// Every budget, byte by byte, so that each "fits exactly" case occurs, for
+// reports of many shapes: list chooses what its contract says.
+func TestListFollowsItsContract(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 22))
+	for n := range 40 {
+		items := randomItems(r)
+		lim := limits{findings: 1 + r.IntN(12), errorShare: []int{0, 25, 40, 100}[r.IntN(4)]}
+		all := newSpec(items)
+		all.list(1<<30, limits{findings: 1 << 30, errorShare: 100})
+		for budget := 0; budget <= min(all.used, 1500); budget++ {
+			got, want := list(items, budget, lim), newSpec(items).list(budget, lim)
+			if !equalListing(got, want) {
+				t.Fatalf("report %d, budget %d, %+v:\ngot  %v\nwant %v", n, budget, lim, got, want)
+			}
+		}
+	}
+}
+
+func equalListing(a, b listing) bool {
+	if !slices.Equal(a.item, b.item) || len(a.finding) != len(b.finding) {
+		return false
+	}
+	for i := range a.finding {
+		if !slices.Equal(a.finding[i], b.finding[i]) {
+			return false
+		}
+	}
+	for k, v := range a.account {
+		if b.account[k] != v {
+			return false
+		}
+	}
+	for k, v := range b.account {
+		if a.account[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// The chat lists sweep errors first, then findings by rank, whatever their
+// order in the report, and keeps every line when its body fits its limit
+// exactly.
+func TestChatOrderAndExactFit(t *testing.T) {
+	items := []Item{
+		{Account: "111111111111", Region: "eu-west-1", Findings: []Finding{
+			{Instance: "done", Bucket: Remediated, Reason: "r"},
+			{Instance: "pending", Bucket: PendingReboot, Reason: "r"}}},
+		{Account: "111111111111", Region: "us-east-1", Findings: []Finding{{Instance: "broken", Bucket: Failed, Reason: "r"}}},
+		{Account: "222222222222", Region: "eu-west-1", Error: "api error AccessDenied"},
+	}
+	lines := func(lim limits) string {
+		body, err := chat(items, "t", "s", "report", lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+	for n, want := range map[int][]string{1: {"AccessDenied"}, 2: {"AccessDenied", "broken"}, 3: {"AccessDenied", "broken", "pending"}} {
+		got := lines(limits{chat: 1 << 20, chatLines: n})
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%d line(s): %q missing: %s", n, w, got)
+			}
+		}
+		if strings.Contains(got, "`done`") {
+			t.Errorf("%d line(s): the remediated one, least important, is listed: %s", n, got)
+		}
+	}
+	full := lines(limits{chat: 1 << 20, chatLines: 10})
+	if exact := lines(limits{chat: cost(full), chatLines: 10}); exact != full {
+		t.Errorf("a body exactly at its limit was cut:\n%s\nwant\n%s", exact, full)
+	}
+}
+
+// The record is the whole JSON report when that fits its budget exactly.
+func TestRecordExactFit(t *testing.T) {
+	r := countsReport()
+	full, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := record(r, r.Totals(), cost(string(full)))
+	if err != nil || string(got) != string(full) {
+		t.Errorf("a record exactly at its budget was summarized (%v):\n%s", err, got)
+	}
+}

@@ -200,3 +200,22 @@ func TestRecordExactFit(t *testing.T) {
 		t.Errorf("a record exactly at its budget was summarized (%v):\n%s", err, got)
 	}
 }
+
+// lowerBound counts every account, region, error, name and reason once: a
+// bound under the JSON report's size that still grows with it, so a report
+// far over budget is summarized without being rendered.
+func TestLowerBound(t *testing.T) {
+	r := Report{Items: []Item{
+		{Account: "acct", Region: "rgn", Error: "err", // 4+3+3
+			Findings:  []Finding{{Instance: "db", Reason: "reason"}},                    // 2+6
+			Resources: []Finding{{Instance: "db", Reason: "reason"}, {Instance: "ok"}}}, // 2+6+2
+		{Account: "a", Region: "r"}, // 1+1
+	}}
+	if got := lowerBound(r); got != 30 {
+		t.Errorf("lowerBound = %d, want 30", got)
+	}
+	full, err := JSON(r)
+	if err != nil || lowerBound(r) >= len(full) {
+		t.Errorf("lowerBound %d not under the JSON's %d bytes (%v)", lowerBound(r), len(full), err)
+	}
+}

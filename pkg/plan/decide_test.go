@@ -468,7 +468,7 @@ func TestDecideSharedGroups(t *testing.T) {
 			}},
 		{name: "fix in place with an exempt sharer: a group of its own, the shared group untouched",
 			obs:   sqlServer(onShared, group(ours), users(shared, me, exemptNeighbour), group(Group{Name: own})),
-			state: NonCompliant, outcome: OutcomeRemediated, reason: "shop, which is exempt",
+			state: NonCompliant, outcome: OutcomeRemediated, reason: "rds.force_ssl is 0 in parameter group forcessl-app-params; forcessl-app-params is shared with shop, which is exempt, so forcessl gives orders a group of its own",
 			steps: []Step{copyOwn, setOwn, attachOwn, schedule(sunday0500, request.TriggerReboot)}},
 		{name: "fix in place with an out-of-scope sharer: the same",
 			obs:   sqlServer(onShared, group(ours), users(shared, me, oracle), group(Group{Name: own})),

@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"time"
+
 	"github.com/forcessl/forcessl/pkg/policy"
+	"github.com/forcessl/forcessl/pkg/request"
 	"strings"
 	"testing"
 )
@@ -95,5 +98,30 @@ func TestRemediationNoteFollowsTheFinding(t *testing.T) {
 	p = decideAll(t, sqlServer(onCustom, func(o *Observed) { setTLSValue(o, "1") }, sqlModern(nil)), s)
 	if d := profileCheck(t, p).Detail; d != "TLS profile modern set in app-params" {
 		t.Errorf("profile check detail %q", d)
+	}
+}
+
+// At forcessl's reboot with FORCESSL_CA, the reason keeps the finding and
+// adds what happens to the CA: changed with the restart, or left for later.
+func TestCAAtRebootReasonKeepsTheFinding(t *testing.T) {
+	s := settings()
+	caSettings("rds-ca-rsa2048-g1")(&s)
+	for name, tt := range map[string]struct {
+		o  Observed
+		at time.Time
+	}{
+		"the CA change to rds-ca-rsa2048-g1 restarts it": {sqlServer(compliantPending, withCA("rds-ca-2019", now.AddDate(-1, 0, 0)), scheduledReboot), sunday0500},
+		"the CA is left for later": {sqlServer(compliantPending, withCA("rds-ca-2019", now.AddDate(-1, 0, 0)), scheduledReboot,
+			func(o *Observed) { o.Resource.PendingModified, o.Trigger = true, request.TriggerRecheck }), sunday0500.Add(RecheckDelay)},
+	} {
+		o := tt.o
+		p, need := Decide(o, s, tt.at)
+		for !need.Zero() {
+			fill(&o, need)
+			p, need = Decide(o, s, tt.at)
+		}
+		if !strings.HasPrefix(p.Reason, "rds.force_ssl=1 in ") || !strings.Contains(p.Reason, "; "+name) {
+			t.Errorf("%s: reason %q", name, p.Reason)
+		}
 	}
 }

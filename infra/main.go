@@ -28,7 +28,10 @@ func main() {
 		jsii.Close()
 		os.Exit(1)
 	}
-	stack.NewForceSSL(app, "ForceSSL", &stack.ForceSSLProps{Settings: settings, ModuleRoot: root})
+	// CDK_DEFAULT_REGION: the region the CLI deploys the environment-agnostic
+	// stack to (its credentials'), which the forwarder stacks send to.
+	stack.NewForceSSL(app, "ForceSSL", &stack.ForceSSLProps{Settings: settings, ModuleRoot: root,
+		DeployRegion: os.Getenv("CDK_DEFAULT_REGION")})
 	app.Synth(nil)
 	// Organization mode: the SCP that protects the member resources, for
 	// this deployment's names, beside the templates.

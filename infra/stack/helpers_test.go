@@ -59,6 +59,9 @@ type fixture struct {
 
 var fixtures = map[string]*fixture{}
 
+// testDeployRegion is the region the fixtures are synthesized for.
+const testDeployRegion = "ap-southeast-2"
+
 // synth builds (once per name) an app from context, as main does.
 func synth(t *testing.T, name string, ctx map[string]any) *fixture {
 	t.Helper()
@@ -74,7 +77,9 @@ func synth(t *testing.T, name string, ctx map[string]any) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := NewForceSSL(app, "ForceSSL", &ForceSSLProps{Settings: settings, ModuleRoot: root})
+	// As the CLI's CDK_DEFAULT_REGION would give it (main): the region the
+	// tests deploy the environment-agnostic stack to (AWS::Region below).
+	st := NewForceSSL(app, "ForceSSL", &ForceSSLProps{Settings: settings, ModuleRoot: root, DeployRegion: testDeployRegion})
 	tpl := assertions.Template_FromStack(st.Stack, nil)
 	f := &fixture{app: app, stack: st, template: tpl, json: (*tpl.ToJSON())}
 	fixtures[name] = f

@@ -276,17 +276,17 @@ func newRegionGuard(regions *[]*string, allows ...awsiam.PolicyStatement) awsiam
 }
 
 // newWriteGuard is the Deny that holds the function role's own RDS writes
-// (the actions of allows' Allow statements) to region, the stack's: the
-// tripwire and check rules watch this account's calls on its default bus
-// there only. EventBridge receives a CloudTrail management event in the
-// region where the call was made (EventBridge User Guide, "Events from AWS
-// services" / CloudTrail), so a write by this role in another region
-// would reach no rule. The member accounts' writes go through their
+// (the actions of allows' Allow statements) to regions: the stack's, whose
+// default bus (organization mode: the forcessl bus) holds the tripwire and
+// check rules, and the regions whose forwarder stack (NewForwarder) sends
+// their events there. EventBridge receives a CloudTrail management event
+// in the region where the call was made (EventBridge User Guide, "Events
+// from AWS services" / CloudTrail), so a write by this role in any other
+// region would reach no rule. The member accounts' writes go through their
 // remediation role, whose every covered region has the StackSet's
-// forwarding rules. The role still reads (and reports) in its other covered
-// regions; a change there fails with AccessDenied and is reported, for a
-// person to make.
-func newWriteGuard(region *string, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
+// forwarding rules. regions is a list, or a deploy-time value (Fn::If on
+// whether the central account is covered, in organization mode).
+func newWriteGuard(regions any, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
 	var acts []string
 	for _, st := range allows {
 		if st.Effect() == awsiam.Effect_DENY {
@@ -304,7 +304,7 @@ func newWriteGuard(region *string, allows ...awsiam.PolicyStatement) awsiam.Poli
 		Effect:     awsiam.Effect_DENY,
 		Actions:    jsii.Strings(acts...),
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": region}},
+		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": regions}},
 	})
 }
 

@@ -47,6 +47,11 @@ type RemediatorProps struct {
 	// regionsWith), where the function may call RDS and Security Hub with
 	// its own credentials (aws:RequestedRegion).
 	Regions *[]*string
+	// WriteRegions (enforce mode) are the regions the role's own RDS writes
+	// are held to (newWriteGuard): the stack's and those whose events a
+	// forwarder stack sends to the central rules (a list, or a deploy-time
+	// value); nil: the stack's region only.
+	WriteRegions any
 }
 
 // Remediator is the forcessl function and what it runs with: its log group,
@@ -74,8 +79,8 @@ type Remediator struct {
 	// the regions forcessl covers (newRegionGuard).
 	OnlyInCoveredRegions awsiam.PolicyStatement
 	// OnlyWriteWhereWatched (enforce mode) denies the role's own RDS writes
-	// outside the stack's region, the one region of this account whose
-	// default bus holds the tripwire and check rules (newWriteGuard).
+	// outside the regions whose calls reach the tripwire and check rules:
+	// the stack's and the forwarded ones (newWriteGuard).
 	OnlyWriteWhereWatched awsiam.PolicyStatement
 	ReadSchedules         awsiam.PolicyStatement // ReadRebootSchedules
 	ListSchedules         awsiam.PolicyStatement // ListRebootSchedules
@@ -133,7 +138,7 @@ func NewRemediator(scope constructs.Construct, id string, props RemediatorProps)
 		MaxEventAge:                  awscdk.Duration_Hours(jsii.Number(6)),
 		OnFailure:                    awslambdadestinations.NewSqsDestination(r.DeadLetters),
 	})
-	r.grant(s, props.Notifications, props.Regions)
+	r.grant(s, props.Notifications, props.Regions, props.WriteRegions)
 	r.dependOnPolicyOnly()
 	r.Rules = newEventRules(scope, "", nil, "", nil, nil, func() awsevents.IRuleTarget { return r.Target(nil) })
 	r.addAlarms(scope, props.Notifications)
@@ -235,7 +240,7 @@ func schedulesPattern(c config.Config) string {
 // be able to change anything, whatever its code does. (Two writes are not
 // the customer's resources and stay in both modes: its state table, and
 // with securityHub=true its findings in Security Hub.)
-func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]*string) {
+func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]*string, writeRegions any) {
 	stack := awscdk.Stack_Of(r.Construct)
 	add := func(p *awsiam.PolicyStatementProps) awsiam.PolicyStatement {
 		st := awsiam.NewPolicyStatement(p)
@@ -308,7 +313,10 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 	// CDK's size estimate (150 characters per token) over and move
 	// statements into an overflow managed policy (TestPolicySizes); the
 	// role's inline policies together stay within IAM's limit.
-	r.OnlyWriteWhereWatched = newWriteGuard(stack.Region(), r.RDS.Writes()...)
+	if writeRegions == nil {
+		writeRegions = &[]*string{stack.Region()}
+	}
+	r.OnlyWriteWhereWatched = newWriteGuard(writeRegions, r.RDS.Writes()...)
 	awsiam.NewPolicy(r.Construct, jsii.String("WriteGuard"), &awsiam.PolicyProps{
 		Roles:      &[]awsiam.IRole{r.Role},
 		Statements: &[]awsiam.PolicyStatement{r.OnlyWriteWhereWatched},

@@ -125,3 +125,27 @@ func TestCAAtRebootReasonKeepsTheFinding(t *testing.T) {
 		}
 	}
 }
+
+// A schedule name keeps letters, digits and hyphens of the resource ID and
+// turns every other character into a hyphen, the neighbours of each range
+// included; a name is read back only with the prefix and all four parts.
+func TestScheduleNameCharacters(t *testing.T) {
+	id := "az-AZ-09`{@[/:_"
+	got := SchedulePrefixFor(account, region, id)
+	if want := SchedulePrefix + "az-AZ-09-----"; !strings.HasPrefix(got, want) {
+		t.Errorf("SchedulePrefixFor(%q) = %q, want it to start %q", id, got, want)
+	}
+	if got := SchedulePrefixFor(account, region, "a_b"); !strings.HasPrefix(got, SchedulePrefix+"a-b-") {
+		t.Errorf("SchedulePrefixFor(a_b) = %q", got)
+	}
+	for name, ok := range map[string]bool{
+		SchedulePrefix + "a-202611290830-reboot":     true,
+		"elsewhere-a-202611290830-reboot":            false,
+		SchedulePrefix + "202611290830-reboot":       false,
+		SchedulePrefix + "a-b-c-202611290830-recheck": true,
+	} {
+		if _, _, got := ParseScheduleName(name); got != ok {
+			t.Errorf("ParseScheduleName(%q) ok = %v, want %v", name, got, ok)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -217,5 +218,69 @@ func TestLowerBound(t *testing.T) {
 	full, err := JSON(r)
 	if err != nil || lowerBound(r) >= len(full) {
 		t.Errorf("lowerBound %d not under the JSON's %d bytes (%v)", lowerBound(r), len(full), err)
+	}
+}
+
+// The summary that replaces a record too large for SNS: per account its
+// regions, errors and counts; the accounts needing attention first when
+// the budget runs out, each kept only if it fits whole.
+func TestSummaryRecord(t *testing.T) {
+	item := func(account, region string, counts map[Bucket]int, err string) Item {
+		return Item{Account: account, Region: region, Counts: counts, Error: err}
+	}
+	r := Report{SweepID: "s", Mode: "report", Items: []Item{
+		item("a", "r1", map[Bucket]int{Compliant: 2}, ""),
+		item("a", "r2", map[Bucket]int{Compliant: 3}, ""),
+		item("b", "r1", map[Bucket]int{Failed: 1, Compliant: 1}, ""),
+		item("c", "r1", map[Bucket]int{NonCompliant: 1}, ""),
+		item("d", "r1", nil, "AccessDenied"),
+	}}
+	read := func(budget int) summaryRecord {
+		b, err := summary(r, r.Totals(), budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s summaryRecord
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	all := read(1 << 20)
+	if len(all.Accounts) != 4 || all.AccountsOmitted != 0 || all.Errors != 1 || all.AccountRegions != 5 || !all.Truncated {
+		t.Fatalf("summary %+v", all)
+	}
+	if a := all.Accounts[0]; a.Account != "a" || a.Regions != 2 || a.Errors != 0 || a.Counts[Compliant] != 5 {
+		t.Errorf("account a: %+v", a)
+	}
+	if d := all.Accounts[3]; d.Account != "d" || d.Regions != 1 || d.Errors != 1 {
+		t.Errorf("account d: %+v", d)
+	}
+
+	none := read(0)
+	base, _ := json.Marshal(summaryRecord{SweepID: "s", Mode: "report", Truncated: true, Note: none.Note,
+		Totals: r.Totals(), AccountRegions: 5, Errors: 1, Accounts: []accountSummary{}, AccountsOmitted: 4})
+	b, _ := json.Marshal(all.Accounts[1])
+	exact := cost(string(base)) + cost(string(b)) + 1
+	if s := read(exact); len(s.Accounts) != 1 || s.Accounts[0].Account != "b" || s.AccountsOmitted != 3 {
+		t.Errorf("at exactly one account's room, want the first needing attention (b): %+v", s.Accounts)
+	}
+	c, _ := json.Marshal(all.Accounts[2])
+	if s := read(exact + cost(string(c)) + 1); len(s.Accounts) != 2 || s.Accounts[1].Account != "c" {
+		t.Errorf("room for two accounts, want b and c, which need attention: %+v", s.Accounts)
+	}
+	if s := read(exact - 1); len(s.Accounts) != 0 || s.AccountsOmitted != 4 {
+		t.Errorf("a byte short of one account: %+v", s.Accounts)
+	}
+}
+
+// cost counts a value as JSON writes it inside quotes; oneLine blanks
+// control characters, DEL included, and nothing else.
+func TestCostAndOneLine(t *testing.T) {
+	if cost("") != 0 || cost("a<b") != len(`a\u003cb`) || cost(`"`) != 2 {
+		t.Errorf("cost: %d %d %d", cost(""), cost("a<b"), cost(`"`))
+	}
+	if got := oneLine("a\x1fb\x7fc\td~é"); got != "a b c d~é" {
+		t.Errorf("oneLine = %q", got)
 	}
 }

@@ -129,7 +129,8 @@ func TestDecideHeadsUpEdges(t *testing.T) {
 			now: sunday0500, state: CompliantPendingReboot, outcome: OutcomeNone},
 		{name: "the earliest of two scheduled reboots is announced",
 			obs:      sqlServer(compliantPending, existing(sunday0500.AddDate(0, 0, 7), request.TriggerReboot), existing(sunday0500, request.TriggerReboot), noticeTrigger),
-			settings: lead, now: saturday0500, state: CompliantPendingReboot, outcome: OutcomeHeadsUp, rebootAt: sunday0500},
+			settings: lead, now: saturday0500, state: CompliantPendingReboot, outcome: OutcomeHeadsUp, rebootAt: sunday0500,
+			reason: "rds.force_ssl=1 in forcessl-app-params, pending reboot; restarts at Sun 2026-11-29 05:00 UTC, after which clients that do not use TLS are refused"},
 	})
 }
 

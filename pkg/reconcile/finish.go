@@ -235,7 +235,7 @@ func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 		var n notify.Notice
 		if err := json.Unmarshal(o.Body, &n); err != nil {
 			r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
-		} else if err := r.Notifier.Publish(ctx, n); err != nil {
+		} else if err := r.publish(ctx, n); err != nil {
 			return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
 		}
 	}
@@ -277,7 +277,7 @@ func (r *run) notify(ctx context.Context, n notify.Notice) bool {
 	if r.Notifier == nil {
 		return false
 	}
-	if err := r.Notifier.Publish(ctx, n); err != nil {
+	if err := r.publish(ctx, n); err != nil {
 		// The change is made; losing its message must not undo or repeat it.
 		r.log.ErrorContext(ctx, "notification not sent", "error", err.Error(), "outcome", n.Outcome)
 		return false

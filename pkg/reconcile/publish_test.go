@@ -3,6 +3,9 @@ package reconcile
 import (
 	"testing"
 	"time"
+
+	"github.com/forcessl/forcessl/pkg/plan"
+	"github.com/forcessl/forcessl/pkg/state"
 )
 
 // A publish made under a lease must end before anyone can take the lease
@@ -31,6 +34,72 @@ func TestPublishWithin(t *testing.T) {
 			}
 			if got > 0 && tc.renewed+got+publishMargin > tc.period {
 				t.Errorf("a publish of %s after a renewal of %s ends less than %s before a takeover at %s", got, tc.renewed, publishMargin, tc.period)
+			}
+		})
+	}
+}
+
+// What a run does with a message an earlier run owes (the outbox).
+func TestSettleOwed(t *testing.T) {
+	rebooted, remediated := string(plan.OutcomeRebooted), string(plan.OutcomeRemediated)
+	for _, tc := range []struct {
+		name      string
+		outcome   string
+		state     plan.State
+		decided   plan.Outcome
+		notifying bool
+		shown     bool // the restart shows
+		want      owedVerdict
+	}{
+		{"notices off", remediated, plan.Compliant, plan.OutcomeNone, false, false, owedDrop},
+		{"a change's message, the change in effect", remediated, plan.CompliantPendingReboot, plan.OutcomeNone, true, false, owedSend},
+		{"a change's message, the change never made", remediated, plan.NonCompliant, plan.OutcomeRemediated, true, false, owedDrop},
+		{"a change's message, the resource exempt since", remediated, plan.Exempt, plan.OutcomeNone, true, false, owedSend},
+		{"rebooted, the restart in sync", rebooted, plan.Compliant, plan.OutcomeVerified, true, true, owedSend},
+		{"rebooted, still restarting", rebooted, plan.CompliantPendingReboot, plan.OutcomeWaiting, true, false, owedKeep},
+		{"rebooted, refused as unconfirmed", rebooted, plan.CompliantPendingReboot, plan.OutcomeRefused, true, false, owedDrop},
+		// Seeds 5310 and 6053: forcessl's restart happened (its answer lost),
+		// every retry failed, then the owner tagged the resource exempt:
+		// kept until in sync, the message was never told.
+		{"rebooted, exempt since, the restart shows", rebooted, plan.Exempt, plan.OutcomeNone, true, true, owedSend},
+		{"rebooted, exempt since, the target still waits", rebooted, plan.Exempt, plan.OutcomeNone, true, false, owedDrop},
+		{"rebooted, out of scope since, the restart shows", rebooted, plan.OutOfScope, plan.OutcomeNone, true, true, owedSend},
+		{"rebooted, deleted since, the restart confirmed", rebooted, plan.NotFound, plan.OutcomeNone, true, true, owedSend},
+		{"rebooted, deleted since, unconfirmed", rebooted, plan.NotFound, plan.OutcomeNone, true, false, owedDrop},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plan.Plan{State: tc.state, Outcome: tc.decided}
+			if got := settleOwed(tc.outcome, p, tc.notifying, tc.shown); got != tc.want {
+				t.Errorf("settleOwed = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// A restart shows by its confirmed marker, or by its target no longer
+// waiting for a reboot: an instance, or a cluster's member.
+func TestRestartShows(t *testing.T) {
+	at := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+	cluster := plan.Observed{Found: true, Resource: plan.Resource{Kind: plan.KindCluster, ID: "shop", ApplyStatus: "pending-reboot",
+		Members: []plan.Member{{ID: "shop-1", ApplyStatus: "pending-reboot"}, {ID: "shop-2", ApplyStatus: plan.InSync}}}}
+	instance := plan.Observed{Found: true, Resource: plan.Resource{Kind: plan.KindInstance, ID: "orders", ApplyStatus: plan.InSync}}
+	for _, tc := range []struct {
+		name string
+		in   *state.Intent
+		o    plan.Observed
+		want bool
+	}{
+		{"no intent", nil, instance, false},
+		{"no restart", &state.Intent{}, instance, false},
+		{"confirmed", &state.Intent{Restarts: []state.Restart{{Target: "orders", At: at, Confirmed: true}}}, plan.Observed{}, true},
+		{"unconfirmed, the instance in sync", &state.Intent{Restarts: []state.Restart{{Target: "orders", At: at}}}, instance, true},
+		{"unconfirmed, the member in sync", &state.Intent{Restarts: []state.Restart{{Target: "shop-2", At: at}}}, cluster, true},
+		{"unconfirmed, the member still waiting", &state.Intent{Restarts: []state.Restart{{Target: "shop-1", At: at}}}, cluster, false},
+		{"unconfirmed, the resource gone", &state.Intent{Restarts: []state.Restart{{Target: "orders", At: at}}}, plan.Observed{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := restartShows(tc.in, tc.o); got != tc.want {
+				t.Errorf("restartShows = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -144,7 +144,22 @@ func (r *run) tell(p plan.Plan, err error) bool {
 	if !r.enforcing() && err == nil && !isFinding(p.Outcome) {
 		name = "report-finding"
 	}
-	return r.tellOnce(name, fingerprint(name, p.Reason, err), len(r.changed) > 0)
+	fp, changed := noticeKey(name, p, err, len(r.changed) > 0)
+	return r.tellOnce(name, fp, changed)
+}
+
+// noticeKey is what makes a notice news: its fingerprint, and whether the
+// run's change makes it news whatever the last mark says. A reboot
+// schedule is news by its time, not by its creation: one re-created for
+// the time already told is not told again (a sweep scheduled next week's
+// reboot, a run inside the window deleted it to wait for a busy instance,
+// the window's chance went by and the next run created the same schedule:
+// the simulator's seeds 5520 and 101124 told "reboot-scheduled" twice).
+func noticeKey(name string, p plan.Plan, err error, changed bool) (string, bool) {
+	if name == string(plan.OutcomeRebootPlanned) && !p.RebootAt.IsZero() {
+		return fingerprint(name, p.Reason+"\x00"+p.RebootAt.UTC().Format(time.RFC3339), err), false
+	}
+	return fingerprint(name, p.Reason, err), changed
 }
 
 // forSecurityHub hands the result to Security Hub's batch, with the resource's

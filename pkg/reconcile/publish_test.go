@@ -104,3 +104,29 @@ func TestRestartShows(t *testing.T) {
 		})
 	}
 }
+
+// A reboot schedule is news by its time; other changes are news because
+// they are changes.
+func TestNoticeKey(t *testing.T) {
+	at := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
+	scheduled := plan.Plan{Outcome: plan.OutcomeRebootPlanned, Reason: "pending reboot", RebootAt: at}
+	later := scheduled
+	later.RebootAt = at.AddDate(0, 0, 7)
+	remediated := plan.Plan{Outcome: plan.OutcomeRemediated, Reason: "pending reboot"}
+	fp := func(name string, p plan.Plan) string { k, _ := noticeKey(name, p, nil, true); return k }
+	if fp("reboot-scheduled", scheduled) == fp("reboot-scheduled", later) {
+		t.Error("two reboot times have one fingerprint: the later schedule would not be told")
+	}
+	if fp("reboot-scheduled", scheduled) != fp("reboot-scheduled", scheduled) {
+		t.Error("one reboot time has two fingerprints")
+	}
+	if _, news := noticeKey("reboot-scheduled", scheduled, nil, true); news {
+		t.Error("a schedule re-created for the time already told is news")
+	}
+	if _, news := noticeKey("remediated", remediated, nil, true); !news {
+		t.Error("a change is not news")
+	}
+	if _, news := noticeKey("reboot-scheduled", plan.Plan{Outcome: plan.OutcomeRebootPlanned}, nil, true); !news {
+		t.Error("a schedule without a time is not news")
+	}
+}

@@ -269,12 +269,13 @@ const (
 
 // settleOwed decides an owed message (its outcome) from this run's plan:
 // whether notices are on, and whether a restart forcessl made for the open
-// intent shows (restartShows). A "rebooted" message is kept until the
-// restart shows (the resource compliant, in sync) or is refused as
-// unconfirmed (the refusal says it instead); but once forcessl looks at
-// the resource no more (exempt, out of scope, gone), it is settled now:
-// sent when the restart shows, dropped when the target still waits for
-// it (the reboot never happened). Any other message is dropped when what
+// intent shows (restartShows). A "rebooted" message is sent once the
+// restart shows (its marker confirmed, its target in sync, the resource
+// compliant), whatever else waits on the resource since (the owner's
+// change pending kept it forever: seed 102034), dropped when it is
+// refused as unconfirmed (the refusal says it instead) or when forcessl
+// looks at the resource no more (exempt, out of scope, gone) and the
+// target still waits (the reboot never happened), and kept otherwise. Any other message is dropped when what
 // it announced is not in effect (non-compliant: the change was never
 // made; this run makes it and tells it), and sent otherwise.
 func settleOwed(outcome string, p plan.Plan, notifying, restartShown bool) owedVerdict {
@@ -285,13 +286,10 @@ func settleOwed(outcome string, p plan.Plan, notifying, restartShown bool) owedV
 		switch {
 		case p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
 			return owedDrop
-		case p.State == plan.Compliant:
+		case restartShown, p.State == plan.Compliant:
 			return owedSend
 		case p.State == plan.Exempt, p.State == plan.OutOfScope, p.State == plan.NotFound:
-			if restartShown {
-				return owedSend
-			}
-			return owedDrop
+			return owedDrop // looked at no more, and the target still waits
 		}
 		return owedKeep
 	}

@@ -56,7 +56,11 @@ func TestSettleOwed(t *testing.T) {
 		{"a change's message, the change never made", remediated, plan.NonCompliant, plan.OutcomeRemediated, true, false, owedDrop},
 		{"a change's message, the resource exempt since", remediated, plan.Exempt, plan.OutcomeNone, true, false, owedSend},
 		{"rebooted, the restart in sync", rebooted, plan.Compliant, plan.OutcomeVerified, true, true, owedSend},
-		{"rebooted, still restarting", rebooted, plan.CompliantPendingReboot, plan.OutcomeWaiting, true, false, owedKeep},
+		{"rebooted, still restarting, unconfirmed", rebooted, plan.CompliantPendingReboot, plan.OutcomeWaiting, true, false, owedKeep},
+		{"rebooted, still restarting, confirmed", rebooted, plan.CompliantPendingReboot, plan.OutcomeWaiting, true, true, owedSend},
+		// Seed 102034: the restart confirmed, every retry failed, then the
+		// owner's static change: pending again, the message was kept forever.
+		{"rebooted, the owner's change pending since", rebooted, plan.CompliantPendingReboot, plan.OutcomeOwnerPending, true, true, owedSend},
 		{"rebooted, refused as unconfirmed", rebooted, plan.CompliantPendingReboot, plan.OutcomeRefused, true, false, owedDrop},
 		// Seeds 5310 and 6053: forcessl's restart happened (its answer lost),
 		// every retry failed, then the owner tagged the resource exempt:

@@ -114,6 +114,30 @@ func TestMessageInvariants(t *testing.T) {
 	if got := kinds(w); !slices.Equal(got, []string{"duplicate-message"}) || !strings.Contains(w.violations[0].What, "told twice") {
 		t.Fatalf("a repeat with no retry: %v", w.violations)
 	}
+
+	// A publish that lands after another run told the same, from a run
+	// that then failed (its lease taken over meanwhile): not excused, since
+	// a publish is fenced by its lease (seed 2036).
+	w, _ = newWorld(t)
+	late := &proc{id: 3, failed: map[string]time.Time{"db1": Start.Add(3 * time.Minute)}}
+	w.sent = []*sent{{n: n, at: Start, proc: ok}, {n: n, at: Start.Add(2 * time.Minute), proc: late}}
+	w.checkMessages()
+	if got := kinds(w); !slices.Equal(got, []string{"duplicate-message"}) || !strings.Contains(w.violations[0].Cause, "lease") {
+		t.Fatalf("a late publish after another run's: %v", w.violations)
+	}
+
+	// The retry of a run that failed after publishing, the instance
+	// renamed meanwhile (its failure is kept under the old name).
+	w, rid = newWorld(t)
+	w.truth[rid].names = append(w.truth[rid].names, "db1-new")
+	renamed := n
+	renamed.Instance = "db1-new"
+	first := &proc{id: 4, failed: map[string]time.Time{"db1": Start.Add(time.Second)}}
+	w.sent = []*sent{{n: renamed, at: Start, proc: first}, {n: renamed, at: Start.Add(time.Minute), proc: ok}}
+	w.checkMessages()
+	if len(w.violations) != 0 {
+		t.Fatalf("a retry after a failure, the instance renamed: %v", w.violations)
+	}
 }
 
 // forcessl changes only its own groups; a write in report mode is one.

@@ -100,7 +100,11 @@ type parked struct {
 	wake    time.Time // not before (a sleep, a slow call)
 	sleep   bool      // a sleep: no fault, no effect
 	slowed  bool      // already delayed once
-	ch      chan Fault
+	// giveUp: when the caller's context runs out (zero: never); a slow
+	// call still in flight then returns an error, its effect made or not.
+	giveUp time.Time
+	gaveUp bool
+	ch     chan Fault
 }
 
 // timer is something the world does at a time: deliver an event, fire a
@@ -166,6 +170,12 @@ func (s *sched) gate(ctx context.Context, op, key string, write bool) Fault {
 		return FaultCrash
 	}
 	w := &parked{p: p, op: op, key: key, write: write, ch: make(chan Fault, 1)}
+	if dl, ok := ctx.Deadline(); ok {
+		// The engine sets a timeout (context.WithTimeout) on the bubble's
+		// clock, which stands still while a call is parked: the time the
+		// caller has left, on the simulated clock.
+		w.giveUp = s.now.Add(time.Until(dl))
+	}
 	s.parked = append(s.parked, w)
 	s.mu.Unlock()
 	return <-w.ch
@@ -313,10 +323,25 @@ func (s *sched) release(w *parked) {
 	}
 	s.ops[w.op] = w.write
 	f := FaultNone
+	if w.gaveUp || !w.giveUp.IsZero() && s.now.After(w.giveUp) {
+		// The client gave up at its deadline (the SDK cancels the request
+		// and starts no other attempt): the call may or may not have
+		// taken effect, and never takes effect later.
+		f = FaultBefore
+		if w.write && s.chance(0.5) {
+			f = FaultAfter
+		}
+		s.logf("p%d %s %s: the caller gave up at its deadline (%s)", w.p.id, w.op, w.key, map[Fault]string{FaultBefore: "not made", FaultAfter: "made"}[f])
+		w.ch <- f
+		return
+	}
 	if aim := s.boost[w.op]; s.faults > 0 && len(aim) > 0 && s.chance(0.8) {
 		f = aim[s.rng.IntN(len(aim))]
 		if f == FaultAfter && !w.write {
 			f = FaultBefore
+		}
+		if f == FaultSlow && w.slowed {
+			f = FaultNone // a call is slow once (5 s to 3 min), as without the aim
 		}
 	} else if s.faults > 0 && s.rng.Float64() < s.faults {
 		f = Fault(1 + s.rng.IntN(int(nFaults)-1))
@@ -335,8 +360,13 @@ func (s *sched) release(w *parked) {
 		// Adaptive retry and slow APIs: the call lands later, possibly
 		// after the caller's lease ran out.
 		d := time.Duration(5+s.rng.IntN(175)) * time.Second
-		s.logf("p%d %s %s: slow, lands in %s", w.p.id, w.op, w.key, d)
 		w.wake, w.slowed = s.now.Add(d), true
+		if !w.giveUp.IsZero() && w.wake.After(w.giveUp) {
+			w.wake, w.gaveUp = w.giveUp, true
+			s.logf("p%d %s %s: slow, would land in %s; its caller gives up at %s", w.p.id, w.op, w.key, d, w.giveUp.UTC().Format("15:04:05.000"))
+		} else {
+			s.logf("p%d %s %s: slow, lands in %s", w.p.id, w.op, w.key, d)
+		}
 		s.mu.Lock()
 		s.parked = append(s.parked, w)
 		s.mu.Unlock()

@@ -448,15 +448,26 @@ func (w *world) checkMessages() {
 			between := slices.ContainsFunc(t.changes, in) || slices.ContainsFunc(t.ownerActs, in)
 			// A run that published and then failed (its state write, say)
 			// is retried, and the retry may tell it again: one duplicate.
-			failedAfter := func(x *sent) bool { return x.proc != nil && !x.proc.failed[x.n.Instance].Before(x.at) }
-			// Either order: a publish that landed late, from a run that
-			// lost its lease meanwhile (its state write then fails), may
-			// come after the new holder's.
-			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil || failedAfter(a) || failedAfter(b)
+			// Its failure is kept under the name it was asked for, which a
+			// rename may have changed since.
+			failedAfter := func(x *sent) bool {
+				return x.proc != nil && slices.ContainsFunc(t.names, func(name string) bool {
+					at, ok := x.proc.failed[name]
+					return ok && !at.Before(x.at)
+				})
+			}
+			// Only in that order: a publish is fenced by its run's lease
+			// (given up before the lease can be taken over), so one that
+			// lands after another run told the same thing is a defect.
+			excused := a.after || a.proc == nil || a.proc.crashed || a.proc.err != nil || failedAfter(a)
 			if !between && !excused {
 				w.violate("duplicate-message", "%s told twice (%s at %s by p%d, again at %s by p%d) with no change between",
 					b.n.Instance, b.n.OutcomeName(), a.at.UTC().Format("01-02T15:04:05"), a.proc.id, b.at.UTC().Format("01-02T15:04:05"), b.proc.id)
-				w.because("the first run's notice mark was not written (a failed state write after the publish is logged, not retried)")
+				if b.after || b.proc != nil && (b.proc.crashed || b.proc.err != nil || failedAfter(b)) {
+					w.because("a publish landed after another run had told the same: its run's lease ran out during the publish (a publish the lease does not fence)")
+				} else {
+					w.because("the first run told it and ended well, yet its notice mark did not keep the second run from telling it again")
+				}
 			}
 		}
 	}

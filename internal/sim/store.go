@@ -226,11 +226,16 @@ func (w *world) leaseSeen(p *proc, k state.Key, l state.Lease, held bool) {
 		return
 	}
 	if !held {
-		if h := w.leases[k.ResourceID]; h.p != nil && h.p.dead && w.s.now.Sub(h.at) > 5*time.Minute {
+		switch h := w.leases[k.ResourceID]; {
+		case h.p != nil && h.p.dead && w.s.now.Sub(h.at) > 5*time.Minute:
 			if p.blocked == nil {
 				p.blocked = map[string]*proc{}
 			}
 			p.blocked[k.ResourceID] = h.p
+		case h.p != nil && !h.p.dead:
+			// Another run took the crashed holder's lease over: p waits
+			// for a live holder now, which is no block.
+			delete(p.blocked, k.ResourceID)
 		}
 		return
 	}

@@ -292,7 +292,10 @@ func (w *world) groupChanged(name string, params []rdstypes.Parameter, byForcess
 				t.changes = append(t.changes, w.s.now)
 				w.s.logf("  truth %s: forcessl change #%d pending (group %s)", id, w.changeSeq, name)
 			} else {
+				// The owner's change waits on every user of the group: news
+				// for each, not only for the instance the owner acted on.
 				t.ownerPending = true
+				t.ownerActs = append(t.ownerActs, w.s.now)
 				w.s.logf("  truth %s: the owner's change pending (group %s)", id, name)
 			}
 		}

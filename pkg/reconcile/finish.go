@@ -144,7 +144,22 @@ func (r *run) tell(p plan.Plan, err error) bool {
 	if !r.enforcing() && err == nil && !isFinding(p.Outcome) {
 		name = "report-finding"
 	}
-	return r.tellOnce(name, fingerprint(name, p.Reason, err), len(r.changed) > 0)
+	fp, changed := noticeKey(name, p, err, len(r.changed) > 0)
+	return r.tellOnce(name, fp, changed)
+}
+
+// noticeKey is what makes a notice news: its fingerprint, and whether the
+// run's change makes it news whatever the last mark says. A reboot
+// schedule is news by its time, not by its creation: one re-created for
+// the time already told is not told again (a sweep scheduled next week's
+// reboot, a run inside the window deleted it to wait for a busy instance,
+// the window's chance went by and the next run created the same schedule:
+// the simulator's seeds 5520 and 101124 told "reboot-scheduled" twice).
+func noticeKey(name string, p plan.Plan, err error, changed bool) (string, bool) {
+	if name == string(plan.OutcomeRebootPlanned) && !p.RebootAt.IsZero() {
+		return fingerprint(name, p.Reason+"\x00"+p.RebootAt.UTC().Format(time.RFC3339), err), false
+	}
+	return fingerprint(name, p.Reason, err), changed
 }
 
 // forSecurityHub hands the result to Security Hub's batch, with the resource's
@@ -215,28 +230,22 @@ func (r *run) paidAhead() {
 // publish failed, or one written ahead of a change or a reboot by a run
 // that stopped before telling it. It is sent before this run changes or
 // tells anything, then cleared; a crash between the two sends it once
-// more, never more. It is dropped instead when what it
-// announced is not in effect (the run stopped before the change, which
-// this run makes again and tells; or a restart was not confirmed, which
-// this run's refusal says).
-func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
-	o := r.prev.Owed
-	if o == nil || r.lease == nil {
+// more, never more. What to do with it is settleOwed's decision.
+func (r *run) payOwed(ctx context.Context, o plan.Observed, p plan.Plan) error {
+	owed := r.prev.Owed
+	if owed == nil || r.lease == nil {
 		return nil
 	}
-	rebooted := o.Outcome == string(plan.OutcomeRebooted)
-	if rebooted && p.State != plan.Compliant && p.Outcome != plan.OutcomeRefused {
-		return nil // kept until the restart shows (in sync), or is refused as unconfirmed
+	v := settleOwed(owed.Outcome, p, r.Notifier != nil, restartShows(r.prev.Intent, o))
+	if v == owedKeep {
+		return nil
 	}
-	switch {
-	case r.Notifier == nil, p.State == plan.NonCompliant,
-		rebooted && p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
-	default:
+	if v == owedSend {
 		var n notify.Notice
-		if err := json.Unmarshal(o.Body, &n); err != nil {
-			r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", o.Outcome)
-		} else if err := r.Notifier.Publish(ctx, n); err != nil {
-			return fmt.Errorf("send the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+		if err := json.Unmarshal(owed.Body, &n); err != nil {
+			r.log.ErrorContext(ctx, "an owed message cannot be read; dropped", "error", err.Error(), "outcome", owed.Outcome)
+		} else if err := r.publish(ctx, n); err != nil {
+			return fmt.Errorf("send the %s message owed since %s: %w", owed.Outcome, owed.Since.Format(time.RFC3339), err)
 		}
 	}
 	// Cleared at once, not with the run's memory at its end: the run may
@@ -244,9 +253,80 @@ func (r *run) payOwed(ctx context.Context, p plan.Plan) error {
 	n := r.prev
 	n.Owed = nil
 	if err := r.putHeld(ctx, n); err != nil {
-		return fmt.Errorf("clear the %s message owed since %s: %w", o.Outcome, o.Since.Format(time.RFC3339), err)
+		return fmt.Errorf("clear the %s message owed since %s: %w", owed.Outcome, owed.Since.Format(time.RFC3339), err)
 	}
 	return nil
+}
+
+// owedVerdict is what a run does with a message an earlier run owes.
+type owedVerdict int
+
+const (
+	owedSend owedVerdict = iota // publish it, then clear it
+	owedKeep                    // leave it for a later run
+	owedDrop                    // clear it unsent
+)
+
+// settleOwed decides an owed message (its outcome) from this run's plan:
+// whether notices are on, and whether a restart forcessl made for the open
+// intent shows (restartShows). A "rebooted" message is sent once the
+// restart shows (its marker confirmed, its target in sync, the resource
+// compliant), whatever else waits on the resource since (the owner's
+// change pending kept it forever: seed 102034), dropped when it is
+// refused as unconfirmed (the refusal says it instead) or when forcessl
+// looks at the resource no more (exempt, out of scope, gone) and the
+// target still waits (the reboot never happened), and kept otherwise. Any other message is dropped when what
+// it announced is not in effect (non-compliant: the change was never
+// made; this run makes it and tells it), and sent otherwise.
+func settleOwed(outcome string, p plan.Plan, notifying, restartShown bool) owedVerdict {
+	if !notifying {
+		return owedDrop
+	}
+	if outcome == string(plan.OutcomeRebooted) {
+		switch {
+		case p.Outcome == plan.OutcomeRefused: // the restart was not confirmed
+			return owedDrop
+		case restartShown, p.State == plan.Compliant:
+			return owedSend
+		case p.State == plan.Exempt, p.State == plan.OutOfScope, p.State == plan.NotFound:
+			return owedDrop // looked at no more, and the target still waits
+		}
+		return owedKeep
+	}
+	if p.State == plan.NonCompliant {
+		return owedDrop
+	}
+	return owedSend
+}
+
+// restartShows reports whether a restart forcessl made for the open
+// intent shows: its marker confirmed, or its target seen no longer waiting
+// for a reboot (RDS applies every pending change at a restart).
+func restartShows(in *state.Intent, o plan.Observed) bool {
+	if in == nil {
+		return false
+	}
+	for _, x := range in.Restarts {
+		if x.Confirmed {
+			return true
+		}
+		if !o.Found {
+			continue
+		}
+		status := ""
+		if x.Target == o.Resource.ID {
+			status = o.Resource.ApplyStatus
+		}
+		for _, m := range o.Resource.Members {
+			if m.ID == x.Target {
+				status = m.ApplyStatus
+			}
+		}
+		if status == plan.InSync {
+			return true
+		}
+	}
+	return false
 }
 
 // owedAhead is the message the plan's changes will be told with, written
@@ -277,7 +357,7 @@ func (r *run) notify(ctx context.Context, n notify.Notice) bool {
 	if r.Notifier == nil {
 		return false
 	}
-	if err := r.Notifier.Publish(ctx, n); err != nil {
+	if err := r.publish(ctx, n); err != nil {
 		// The change is made; losing its message must not undo or repeat it.
 		r.log.ErrorContext(ctx, "notification not sent", "error", err.Error(), "outcome", n.Outcome)
 		return false

@@ -7,6 +7,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -293,5 +294,108 @@ func TestFailedLookIsLookedAtAgainAtTheTimeout(t *testing.T) {
 	}
 	if got := e.Notes.Take(); !equal(got, []string{"verified"}) {
 		t.Errorf("messages = %v, want verified", got)
+	}
+}
+
+// slowNotifier's first publish is slow (the SDK's retries, a slow
+// endpoint): it takes took on the test's clock, and meanwhile runs
+// meanwhile (another environment's run). The client gives up at its
+// context's deadline, if it has one before took: the publish then
+// happened at the deadline (made) or not at all. landed records each
+// publish that took effect, with when, in clock order.
+type slowNotifier struct {
+	e         *fakeaws.Env
+	took      time.Duration
+	made      bool
+	meanwhile func()
+	slowed    bool
+	landed    *[]landing
+	who       string
+}
+
+type landing struct {
+	at      time.Time
+	who     string
+	outcome string
+}
+
+func (n *slowNotifier) Publish(ctx context.Context, no notify.Notice) error {
+	if n.slowed || n.took == 0 {
+		*n.landed = append(*n.landed, landing{n.e.Now, n.who, no.OutcomeName()})
+		return nil
+	}
+	n.slowed = true
+	entry := n.e.Now
+	took, err := n.took, error(nil)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < took {
+		took, err = time.Until(dl), context.DeadlineExceeded
+	}
+	n.meanwhile()
+	if err == nil || n.made {
+		*n.landed = append(*n.landed, landing{entry.Add(took), n.who, no.OutcomeName()})
+	}
+	if n.e.Now.Before(entry.Add(took)) {
+		n.e.Now = entry.Add(took)
+	}
+	return err
+}
+
+// A publish slower than the lease (seed 2036 of the simulator): the look
+// after a reboot publishes "verified", the publish is slow; meanwhile the
+// reboot's RDS-EVENT-0006 waits for the lease, takes it over after one
+// period, and tells "verified" itself. The slow publish must not land
+// after that: it is bounded to its lease, so it gives up first. Not
+// made, "verified" is told once; made, it lands before the takeover and
+// its run failed after publishing (the one repeat at-least-once allows).
+func TestSlowPublishDoesNotOutliveItsLease(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		made bool // the abandoned publish took effect
+		want []string
+	}{
+		{"the abandoned publish was not made", false, []string{"event:verified"}},
+		{"the abandoned publish was made", true, []string{"look:verified", "event:verified"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := remembering(t, "enforce")
+			e.AddSQLServer("orders")
+			e.Event(t, "RDS-EVENT-0005", "orders")
+			e.Now = nextWindow
+			if ir := e.Fire(t, "orders"); ir.Outcome != plan.OutcomeRebooted {
+				t.Fatalf("setup: reboot: %+v", ir)
+			}
+			e.Now = nextWindow.Add(plan.RecheckDelay)
+			look := lookPayload(t, e, "orders")
+
+			var landed []landing
+			var takeover time.Time
+			other := &slowNotifier{e: e, landed: &landed, who: "event"}
+			b := wire(t, e, other)
+			b.FanOut.Reconciler.Sleep = func(d time.Duration) { e.Now = e.Now.Add(d) }
+			slow := &slowNotifier{e: e, took: 2*time.Minute + 44*time.Second, made: tc.made, landed: &landed, who: "look"}
+			slow.meanwhile = func() {
+				if _, err := b.Invoke(context.Background(), fakeaws.InstanceEvent(e.AWS.Account, e.AWS.Region, "RDS-EVENT-0006", "orders"), fakeaws.FunctionARN); err != nil {
+					t.Errorf("the event's run: %v", err)
+				}
+				takeover = landed[len(landed)-1].at // its publish follows its takeover
+			}
+			a := wire(t, e, slow)
+			_, _ = a.Invoke(context.Background(), look, fakeaws.FunctionARN)
+			if !slow.slowed {
+				t.Fatal("setup: the look published nothing")
+			}
+
+			slices.SortStableFunc(landed, func(x, y landing) int { return x.at.Compare(y.at) })
+			var got []string
+			for _, l := range landed {
+				got = append(got, l.who+":"+l.outcome)
+				if l.who == "look" && !l.at.Before(takeover.Add(-time.Second)) {
+					t.Errorf("the slow publish landed at %s, after the lease was taken over (about %s)", l.at.Format(time.TimeOnly), takeover.Format(time.TimeOnly))
+				}
+			}
+			if !equal(got, tc.want) {
+				t.Errorf("published %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -168,7 +168,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, list
 		}
 	}
 	if err == nil {
-		err = run.payOwed(ctx, p) // the outbox first, before any new change
+		err = run.payOwed(ctx, o, p) // the outbox first, before any new change
 	}
 	if err == nil {
 		p, err = run.act(ctx, &o, p)

@@ -301,7 +301,7 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 	if !s.Enforcing() {
 		return
 	}
-	for _, st := range r.RDS.Writes() {
+	for _, st := range slices.Concat(r.RDS.EnforceReads(), r.RDS.Writes()) {
 		r.Role.AddToPrincipalPolicy(st)
 	}
 	// In a policy of its own: in the role's default policy it would tip

@@ -113,15 +113,22 @@ func (d decision) restart(why string, until time.Time) (Plan, bool, Need) {
 // target restarted since the intent was recorded: if it did, forcessl's
 // change is in effect there, and what waits is someone else's.
 
+// EventLogKept is how far back RDS's event log reaches: DescribeEvents
+// "returns events ... for the past 14 days" (API reference). An hour less
+// is asked for, so no request reaches past what RDS keeps.
+const EventLogKept = 14*24*time.Hour - time.Hour
+
 // restartQuery is the Need for targets' restarts not observed yet: none
 // without an intent of forcessl's own recorded time (no state table, or an
-// intent seeded from an earlier version's schedule).
+// intent seeded from an earlier version's schedule). An intent older than
+// the log is asked about from as far back as the log reaches.
 func (d decision) restartQuery(ids []string) Need {
 	m := d.o.Memory
 	if m == nil || m.Intent == nil || m.Intent.RecordedAt.IsZero() || len(ids) == 0 {
 		return Need{}
 	}
-	return Need{Restarts: ids, RestartsSince: m.Intent.RecordedAt}.Missing(d.o)
+	since := later(m.Intent.RecordedAt, d.now.Add(-EventLogKept))
+	return Need{Restarts: ids, RestartsSince: since}.Missing(d.o)
 }
 
 // restartedAt is the observed restart of id since the intent, if any.

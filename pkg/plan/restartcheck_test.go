@@ -56,6 +56,13 @@ func TestRebootAsksWhetherTheTargetRestarted(t *testing.T) {
 			aurora(clusterPending("orders-w", "orders-r1"), openIntentOn("forcessl-orders-cluster"), scheduledReboot,
 				func(o *Observed) { o.Resource.MultiAZ, o.Resource.Engine = true, "postgres" }), []string{"orders-w", "orders-r1"}},
 	}
+	t.Run("an intent older than RDS's 14 days of events: asked from as far back as the log reaches", func(t *testing.T) {
+		at := sunday0500.AddDate(0, 0, 21)
+		_, need := Decide(sqlServer(compliantPending, openIntentOn("forcessl-app-params"), scheduledReboot), settings(), at)
+		if want := at.Add(-EventLogKept); !need.RestartsSince.Equal(want) || !slices.Equal(need.Restarts, []string{"orders"}) {
+			t.Errorf("asks %v since %s, want [orders] since %s", need.Restarts, need.RestartsSince, want)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			at := sunday0500

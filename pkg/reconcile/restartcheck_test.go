@@ -141,3 +141,33 @@ func TestAuroraMemberRestartedByHandIsNotRebooted(t *testing.T) {
 		}
 	}
 }
+
+// A Multi-AZ DB cluster the owner restarted by hand (RebootDBCluster: every
+// member restarts; the events lost), then the owner's static change in the
+// forcessl-* cluster group: the window's RebootDBCluster is not made.
+func TestMultiAZClusterRestartedByHandIsNotRebooted(t *testing.T) {
+	e := remembering(t, "enforce")
+	addLedger(e)
+	if ir := e.ClusterEvent(t, "RDS-EVENT-0170", "ledger"); ir.Outcome != plan.OutcomeRemediated {
+		t.Fatalf("setup: %+v", ir)
+	}
+	e.Now = now.Add(time.Hour)
+	if _, err := e.AWS.RebootDBCluster(context.Background(), &rds.RebootDBClusterInput{DBClusterIdentifier: aws.String("ledger")}); err != nil {
+		t.Fatal(err)
+	}
+	e.Now = now.Add(2 * time.Hour)
+	if _, err := e.AWS.ModifyDBClusterParameterGroup(context.Background(), &rds.ModifyDBClusterParameterGroupInput{
+		DBClusterParameterGroupName: aws.String(e.AWS.GetCluster("ledger").Group),
+		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("max_connections"), ParameterValue: aws.String("500"),
+			ApplyMethod: rdstypes.ApplyMethodPendingReboot}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.Now = nextWindow
+	ir := e.Fire(t, "ledger")
+	if ir.Outcome != plan.OutcomeVerified || len(e.AWS.ClusterReboots) != 1 {
+		t.Errorf("%s (%s), %d cluster reboots; want verified and only the owner's reboot", ir.Outcome, ir.Reason, len(e.AWS.ClusterReboots))
+	}
+	if n := e.AWS.Count("DescribeEvents"); n != 3 {
+		t.Errorf("%d DescribeEvents calls, want one per member waiting (3)", n)
+	}
+}

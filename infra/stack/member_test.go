@@ -114,7 +114,7 @@ func TestMemberRemediationRole(t *testing.T) {
 		[]string{"us-east-1", "eu-west-1", "ap-south-1"})
 	if want := []string{"AttachOwnClusterParameterGroups", "AttachOwnParameterGroups", "CopyFromAnySourceClusterGroup",
 		"CopyFromAnySourceGroup", "NeverTouchExemptClusters", "NeverTouchExemptInstances", "OnlyInCoveredRegions", "ReadCACertificates", "ReadGlobalDatabases", "ReadRDS",
-		"ReadRDSClusters", "RebootClusters", "RebootInstances", "WriteOwnClusterParameterGroups",
+		"ReadRDSClusters", "ReadRestartEvents", "RebootClusters", "RebootInstances", "WriteOwnClusterParameterGroups",
 		"WriteOwnParameterGroups"}; !slices.Equal(sids, want) {
 		t.Errorf("member role statements %v, want exactly the RDS ones %v", sids, want)
 	}

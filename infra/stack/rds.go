@@ -38,6 +38,9 @@ import (
 //   - rds:db-tag/<key> is a condition key of db, rds:cluster-tag/<key> of
 //     cluster: the exempt Deny of each;
 //   - DescribeCertificates has no resource type: "*" only.
+//   - DescribeEvents has no resource type either ("resourceTypes": [] in
+//     data/actions/rds.json): "*" only. The engine reads a target's
+//     restarts since its intent before it reboots it (enforce mode only).
 //   - DescribeGlobalClusters accepts global-cluster (optional), whose ARN
 //     has no region: arn:${Partition}:rds::${Account}:global-cluster:${Name}
 //     (Aurora User Guide, USER_Tagging.ARN.Constructing). The engine reads
@@ -81,7 +84,10 @@ type RDSStatements struct {
 	// further resource.
 	AttachOwnGroups awsiam.PolicyStatement
 	Reboot          awsiam.PolicyStatement // RebootInstances (cluster members included)
-	DenyExempt      awsiam.PolicyStatement // NeverTouchExemptInstances: Deny on exempt-tagged instances
+	// ReadRestarts (ReadRestartEvents): DescribeEvents ("*"), the check
+	// before a reboot: did the target restart since forcessl's change?
+	ReadRestarts awsiam.PolicyStatement
+	DenyExempt   awsiam.PolicyStatement // NeverTouchExemptInstances: Deny on exempt-tagged instances
 
 	WriteOwnClusterGroups   awsiam.PolicyStatement // WriteOwnClusterParameterGroups: create, copy, modify, tag cluster-pg:forcessl-*
 	CopyFromAnyClusterGroup awsiam.PolicyStatement // CopyFromAnySourceClusterGroup
@@ -203,6 +209,15 @@ func NewRDSStatements(stack awscdk.Stack, c config.Config) RDSStatements {
 		Actions:   jsii.Strings("rds:ModifyDBCluster"),
 		Resources: cat(clusterAll, cpgOwned),
 	})
+	// Before forcessl reboots a target for its change it reads RDS's event
+	// log (DescribeEvents) for a restart since: one whose RDS-EVENT-0006
+	// was lost already put forcessl's change into effect. No resource
+	// type: "*" only.
+	r.ReadRestarts = st(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadRestartEvents"),
+		Actions:   jsii.Strings("rds:DescribeEvents"),
+		Resources: jsii.Strings("*"),
+	})
 	// A Multi-AZ DB cluster reboots as a whole; an Aurora cluster's members
 	// are rebooted one by one with RebootDBInstance (RebootInstances).
 	r.RebootClusters = st(&awsiam.PolicyStatementProps{
@@ -240,9 +255,19 @@ func (r RDSStatements) Writes() []awsiam.PolicyStatement {
 		r.WriteOwnClusterGroups, r.CopyFromAnyClusterGroup, r.AttachOwnClusterGroups, r.RebootClusters, r.DenyExemptClusters}
 }
 
+// EnforceReads are the reads only enforce mode makes (none in report
+// mode): the check before a reboot. Apart from Writes, so the write guard
+// (OnlyWriteWhereWatched) does not hold a read to the stack's region.
+func (r RDSStatements) EnforceReads() []awsiam.PolicyStatement {
+	if r.ReadRestarts == nil {
+		return nil
+	}
+	return []awsiam.PolicyStatement{r.ReadRestarts}
+}
+
 // All is every statement, the reads first.
 func (r RDSStatements) All() []awsiam.PolicyStatement {
-	return append(r.Reads(), r.Writes()...)
+	return slices.Concat(r.Reads(), r.EnforceReads(), r.Writes())
 }
 
 // newRegionGuard is the Deny that holds the actions of allows (their Allow
@@ -321,7 +346,7 @@ func rdsArn(stack awscdk.Stack, resourceType, name string) *string {
 }
 
 // rdsNagResources are the cdk-nag IAM5 finding keys of RDSStatements'
-// wildcard resources, "*" (DescribeCertificates) included.
+// wildcard resources, "*" (DescribeCertificates, DescribeEvents) included.
 func rdsNagResources() []any {
 	var out []any
 	for _, res := range []string{"db:*", "pg:*", "pg:" + paramgroup.Prefix + "*",
@@ -343,8 +368,8 @@ func rdsWildcardReason(where string) string {
 		"resource and group names are not known at deploy time. pg:" + own + " and cluster-pg:" + own + ": the " +
 		"compliant groups the engine creates, named at runtime under that prefix. global-cluster:* (regionless, as global " +
 		"database ARNs are): the global database of any cluster forcessl restarts, read before the restart. \"*\" for rds:DescribeCertificates " +
-		"only, which has no resource type (Service Authorization Reference, Amazon RDS): it lists the RDS CA " +
-		"certificates and their expiry."
+		"and rds:DescribeEvents only, which have no resource type (Service Authorization Reference, Amazon RDS): the RDS CA " +
+		"certificates and their expiry; when enforcing, a DB instance's restarts since forcessl's change, read before forcessl reboots it."
 }
 
 // copyTagged is the condition on the copies granted on any group: the new

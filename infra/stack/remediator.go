@@ -261,8 +261,13 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 		r.Role.AddToPrincipalPolicy(st)
 	}
 	// All of it (the writes below too) only in the regions forcessl covers.
+	// In a policy of its own, as the write guard below: in the role's
+	// default policy it tips CDK's size estimate (TestPolicySizes).
 	r.OnlyInCoveredRegions = newRegionGuard(regions, slices.Concat(r.RDS.All(), r.SecurityHub.All())...)
-	r.Role.AddToPrincipalPolicy(r.OnlyInCoveredRegions)
+	awsiam.NewPolicy(r.Construct, jsii.String("RegionGuard"), &awsiam.PolicyProps{
+		Roles:      &[]awsiam.IRole{r.Role},
+		Statements: &[]awsiam.PolicyStatement{r.OnlyInCoveredRegions},
+	})
 	// Finding a resource's schedules (ListSchedules by group and name
 	// prefix) and reading one written by an earlier version (GetSchedule)
 	// change nothing; allowed in report mode too so a report can say what
@@ -307,6 +312,9 @@ func (r *Remediator) grant(s Settings, notifications *Notifications, regions *[]
 		return
 	}
 	for _, st := range r.RDS.Writes() {
+		r.Role.AddToPrincipalPolicy(st)
+	}
+	for _, st := range r.RDS.EnforceReads() {
 		r.Role.AddToPrincipalPolicy(st)
 	}
 	// In a policy of its own: in the role's default policy it would tip

@@ -243,7 +243,8 @@ func TestFunctionPolicy(t *testing.T) {
 			"ReadRDS": f.stack.Remediator.RDS.Read, "WriteOwnParameterGroups": f.stack.Remediator.RDS.WriteOwnGroups,
 			"CopyFromAnySourceGroup": f.stack.Remediator.RDS.CopyFromAnyGroup, "AttachOwnParameterGroups": f.stack.Remediator.RDS.AttachOwnGroups,
 			"RebootInstances": f.stack.Remediator.RDS.Reboot, "NeverTouchExemptInstances": f.stack.Remediator.RDS.DenyExempt,
-			"ReadRDSClusters": f.stack.Remediator.RDS.ReadClusters, "ReadCACertificates": f.stack.Remediator.RDS.ReadCertificates,
+			"ReadRestartEvents": f.stack.Remediator.RDS.ReadRestarts,
+			"ReadRDSClusters":   f.stack.Remediator.RDS.ReadClusters, "ReadCACertificates": f.stack.Remediator.RDS.ReadCertificates,
 			"ReadGlobalDatabases":             f.stack.Remediator.RDS.ReadGlobal,
 			"WriteOwnClusterParameterGroups":  f.stack.Remediator.RDS.WriteOwnClusterGroups,
 			"CopyFromAnySourceClusterGroup":   f.stack.Remediator.RDS.CopyFromAnyClusterGroup,
@@ -278,6 +279,8 @@ func TestFunctionPolicy(t *testing.T) {
 			"RebootClusters":                  {[]string{"rds:RebootDBCluster"}, []string{`:cluster:*"]]}`}},
 			// DescribeCertificates has no resource type.
 			"ReadCACertificates": {[]string{"rds:DescribeCertificates"}, []string{`"*"`}},
+			// DescribeEvents neither: the check before a reboot.
+			"ReadRestartEvents": {[]string{"rds:DescribeEvents"}, []string{`"*"`}},
 			// Global database ARNs have no region.
 			"ReadGlobalDatabases": {[]string{"rds:DescribeGlobalClusters"}, []string{`:global-cluster:*"]]}`}},
 			// One schedule per fire time: created and deleted, never updated.

@@ -89,11 +89,12 @@ func TestListSchedulesBothModes(t *testing.T) {
 	}
 	// "*" (whose cdk-nag finding is suppressed on the role for it) is the
 	// resource of the actions that have no resource type, each alone in its
-	// statement: ListSchedules, DescribeCertificates (held to the covered
+	// statement: ListSchedules, DescribeCertificates and DescribeEvents (held to the covered
 	// regions) and DescribeOrganization; of no other Allow, in any
 	// configuration. (The region guard is a Deny of "*".)
 	star := map[string][]string{"ListRebootSchedules": {"scheduler:ListSchedules"},
-		"ReadCACertificates": {"rds:DescribeCertificates"}, "DescribeOrganization": {"organizations:DescribeOrganization"}}
+		"ReadCACertificates": {"rds:DescribeCertificates"}, "ReadRestartEvents": {"rds:DescribeEvents"},
+		"DescribeOrganization": {"organizations:DescribeOrganization"}}
 	for name, f := range allStacks(t) {
 		for sid, st := range functionStatements(t, f) {
 			if !slices.Contains(asList(st["Resource"]), any("*")) || st["Effect"] == "Deny" {

@@ -334,6 +334,9 @@ func (f *AWS) RebootDBCluster(_ context.Context, in *rds.RebootDBClusterInput, _
 		return nil, APIError("InvalidDBClusterStateFault")
 	}
 	f.setMembers(id, plan.InSync)
+	for _, m := range f.members(id) {
+		f.restarted(m)
+	}
 	return &rds.RebootDBClusterOutput{}, nil
 }
 
@@ -347,5 +350,10 @@ func (f *AWS) rebootMember(i *Instance) {
 	i.ClusterApplyStatus = plan.InSync
 	if c := f.Clusters[i.Cluster]; c != nil && c.WriterRestartsReaders && i.Writer {
 		f.setMembers(i.Cluster, plan.InSync)
+		for _, m := range f.members(i.Cluster) {
+			if f.Instances[m] != i {
+				f.restarted(m)
+			}
+		}
 	}
 }

@@ -118,6 +118,7 @@ func NewEnv(t testing.TB, now time.Time, vars map[string]string, store ...state.
 		t.Fatal(err)
 	}
 	e := &Env{AWS: New(), Notes: &Recorder{}, Now: now, cfg: cfg}
+	e.AWS.Clock = func() time.Time { return e.Now } // RDS's event log keeps the test's time
 	if len(store) > 0 {
 		e.Store = store[0]
 	}

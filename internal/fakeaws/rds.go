@@ -81,6 +81,10 @@ type AWS struct {
 	FailAfter map[string]error
 	// hub is Security Hub in the same account and Region (see Hub).
 	hub *SecurityHub
+	// Events is RDS's event log (DescribeEvents): every restart, whoever
+	// made it, at Clock's time.
+	Events []Event
+	Clock  func() time.Time
 }
 
 // DefaultGroup is the default SQL Server group every new fake knows.
@@ -377,6 +381,7 @@ func (f *AWS) RebootDBInstance(_ context.Context, in *rds.RebootDBInstanceInput,
 		return nil, APIError("InvalidDBInstanceState")
 	}
 	i.ApplyStatus = plan.InSync
+	f.restarted(aws.ToString(in.DBInstanceIdentifier))
 	f.rebootMember(i)
 	if err := f.after("RebootDBInstance"); err != nil {
 		return nil, err

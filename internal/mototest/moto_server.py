@@ -53,6 +53,14 @@
 #    parameter a caller set as Source "user" (DescribeDBParameters API
 #    reference), which is how forcessl reads what differs between a
 #    forcessl-* group and its source.
+# 8. moto's event log (DescribeEvents) has no restart, and its
+#    DescribeEvents ignores StartTime, EndTime and EventCategories. RDS logs
+#    RDS-EVENT-0006 "DB instance restarted." (category availability) for
+#    every restart (RDS User Guide, "Amazon RDS event categories and event
+#    messages"): here a RebootDBInstance, and every member of a
+#    RebootDBCluster. The API reference documents StartTime, EndTime and
+#    EventCategories as filters of DescribeEvents: here they filter. (The
+#    event's Date is the host's clock, as moto's other events.)
 import datetime
 import random
 import string
@@ -275,6 +283,7 @@ _reboot_instance = models.RDSBackend.reboot_db_instance
 
 def _reboot_instance_applies(self, db_instance_identifier):
     db = _reboot_instance(self, db_instance_identifier)
+    db.add_event("DB_INSTANCE_RESTARTED")
     _status(db, "group").reboot()
     if getattr(db, "cluster", None) is not None:
         _status(db, "cluster").reboot()
@@ -291,6 +300,7 @@ def _reboot_cluster(self, db_cluster_identifier):
     if cluster.engine.startswith("aurora"):
         raise InvalidParameterCombination("RebootDBCluster is only for a non-Aurora Multi-AZ DB cluster")
     for db in cluster.members:
+        db.add_event("DB_INSTANCE_RESTARTED")
         _status(db, "group").reboot()
         _status(db, "cluster").reboot()
     return cluster
@@ -304,6 +314,29 @@ def _reboot_cluster_response(self):
 
 
 rds_responses.RDSResponse.reboot_db_cluster = _reboot_cluster_response
+
+
+models.Event.EVENT_MAP["DB_INSTANCE_RESTARTED"] = {"Categories": ["availability"], "Message": "DB instance restarted."}
+
+_describe_events = models.RDSBackend.describe_events
+
+
+def _utc(t):
+    if t is None:
+        return None
+    if not isinstance(t, datetime.datetime):
+        t = datetime.datetime.fromisoformat(str(t).replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)
+
+
+def _describe_events_filters(self, start_time=None, end_time=None, event_categories=None, **kwargs):
+    lo, hi = _utc(start_time), _utc(end_time)
+    return [e for e in _describe_events(self, **kwargs)
+            if (lo is None or _utc(e.date) >= lo) and (hi is None or _utc(e.date) <= hi)
+            and (not event_categories or set(e.event_categories) & set(event_categories))]
+
+
+models.RDSBackend.describe_events = _describe_events_filters
 
 
 class _LookAtInstances(ActionResult):

@@ -146,6 +146,12 @@ func (c *rdsClient) DescribeGlobalClusters(ctx context.Context, in *rds.Describe
 	}, nil)
 }
 
+func (c *rdsClient) DescribeEvents(ctx context.Context, in *rds.DescribeEventsInput, _ ...func(*rds.Options)) (*rds.DescribeEventsOutput, error) {
+	return call(c.w, ctx, "DescribeEvents", aws.ToString(in.SourceIdentifier), false, func() (*rds.DescribeEventsOutput, error) {
+		return c.w.aws.DescribeEvents(ctx, in)
+	}, nil)
+}
+
 func (c *rdsClient) ListTagsForResource(ctx context.Context, in *rds.ListTagsForResourceInput, _ ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error) {
 	return call(c.w, ctx, "ListTagsForResource", aws.ToString(in.ResourceName), false, func() (*rds.ListTagsForResourceOutput, error) {
 		return c.w.aws.ListTagsForResource(ctx, in)

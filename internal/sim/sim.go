@@ -79,6 +79,9 @@ func Run(seed uint64, scenario string, boost ...string) Result {
 	}
 	w := &world{s: s, aws: fakeaws.New(), mem: state.NewMemory(), cfg: cfg, truth: map[string]*truth{}, armed: map[string]bool{},
 		deliveryFaults: true, leases: map[string]holding{}}
+	// RDS's event log (DescribeEvents) keeps every restart, by the owner
+	// or by forcessl, at the simulated time.
+	w.aws.Clock = func() time.Time { return s.now }
 	s.faults = []float64{0.02, 0.05, 0.1, 0.2}[s.rng.IntN(4)]
 	s.logf("seed %d scenario %s fault rate %.2f", seed, scenario, s.faults)
 	w.setup(scenario)

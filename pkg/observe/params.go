@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -48,6 +49,16 @@ func (ob *Observer) Fill(ctx context.Context, o *plan.Observed, need plan.Need) 
 			return err
 		}
 		o.Global = &g
+	}
+	if len(need.Restarts) > 0 {
+		seen, err := ob.Restarts(ctx, need.Restarts, need.RestartsSince)
+		if err != nil {
+			return err
+		}
+		if o.Restarts == nil {
+			o.Restarts = map[string]time.Time{}
+		}
+		maps.Copy(o.Restarts, seen)
 	}
 	if need.Schedules {
 		s, err := ob.ScheduledActions(ctx, *o)

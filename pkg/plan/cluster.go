@@ -22,34 +22,51 @@ const MemberSettle = 5 * time.Minute
 // one member at a time, readers first and the writer last, never one twice.
 // until bounds the follow-up looks (the window's end less RebootMargin;
 // zero when there is no window). ok is false when nothing can restart now.
-func (d decision) restart(why string, until time.Time) (Plan, bool) {
+func (d decision) restart(why string, until time.Time) (Plan, bool, Need) {
 	in := d.o.Resource
 	switch {
 	case in.Kind != KindCluster:
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{Reboot{Target: in.Ref()}}, d.look()...)...), true
+		if p, need, done := d.restartedSince(why, []string{in.ID}); done {
+			return p, true, need
+		}
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{Reboot{Target: in.Ref()}}, d.look()...)...), true, Need{}
 	case in.MultiAZ:
-		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{RebootCluster{Target: in.Ref()}}, d.look()...)...), true
+		// RebootDBCluster restarts every member: it is forcessl's to make
+		// while any member waiting has not restarted since the intent.
+		var ids []string
+		for _, m := range in.Members {
+			if m.ApplyStatus == PendingReboot {
+				ids = append(ids, m.ID)
+			}
+		}
+		if p, need, done := d.restartedSince(why, ids); done {
+			return p, true, need
+		}
+		return d.plan(CompliantPendingReboot, OutcomeRebooted, why, append([]Step{RebootCluster{Target: in.Ref()}}, d.look()...)...), true, Need{}
 	}
 	pending, held := d.pendingMembers()
 	if len(pending) == 0 {
 		if len(held) == 0 {
-			return Plan{}, false
+			if covered := d.restartedMembers(); len(covered) > 0 {
+				return d.inEffectAfterRestarts(why, covered), true, Need{}
+			}
+			return Plan{}, false, Need{}
 		}
 		// Only members tagged exempt still wait: forcessl does not reboot
 		// them (and the instance tag's IAM deny would refuse it).
 		return d.plan(CompliantPendingReboot, OutcomeRefused, fmt.Sprintf("%s; member(s) %s still wait for a restart but are tagged %s=true: "+
 			"forcessl does not reboot them; reboot them yourself to put TLS enforcement into effect on them",
-			why, strings.Join(held, ", "), d.s.ExemptTag)), true
+			why, strings.Join(held, ", "), d.s.ExemptTag)), true, Need{}
 	}
 	for _, m := range in.Members {
 		if ReadinessOf(m.Status) != Ready {
 			// A member is still restarting (or otherwise busy): wait for it.
 			next := ceilMinute(d.now.Add(MemberSettle))
 			if !until.IsZero() && next.After(until) {
-				return Plan{}, false
+				return Plan{}, false, Need{}
 			}
 			return d.plan(CompliantPendingReboot, OutcomeWaiting, fmt.Sprintf("%s; member %s is %s, looking again before restarting the next",
-				why, m.ID, m.Status), d.schedule(next, request.TriggerRecheck)...), true
+				why, m.ID, m.Status), d.schedule(next, request.TriggerRecheck)...), true, Need{}
 		}
 	}
 	m := pending[0]
@@ -59,6 +76,12 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 		// writer alone, so no member restarts twice (Aurora User Guide,
 		// aurora-reboot-cluster).
 		m, rest = w, 0
+	}
+	if need := d.restartQuery([]string{m.ID}); !need.Zero() {
+		// Asked only of the member about to restart; once it is known to
+		// have restarted, pendingMembers leaves it out and the next one
+		// is asked about.
+		return Plan{}, false, need
 	}
 	p := d.plan(CompliantPendingReboot, OutcomeRebooted, fmt.Sprintf("%s; restarting %s (%s) of %d pending", why, m.ID, role(m), len(pending)),
 		Reboot{Target: m.Ref()})
@@ -77,7 +100,115 @@ func (d decision) restart(why string, until time.Time) (Plan, bool) {
 	} else {
 		p.Steps = append(p.Steps, d.look()...)
 	}
-	return p, true
+	return p, true, Need{}
+}
+
+// The check before a reboot. forcessl's own records (the intent's restart
+// markers, a RDS-EVENT-0006 it handled) miss a restart whose event was
+// never delivered (EventBridge delivers RDS events best effort) or whose
+// record failed, and pending-reboot cannot tell forcessl's change from an
+// owner's made after such a restart. So before forcessl reboots a target
+// for its open intent, it asks RDS's own event log (DescribeEvents, which
+// keeps "events ... for the past 14 days", API reference) whether the
+// target restarted since the intent was recorded: if it did, forcessl's
+// change is in effect there, and what waits is someone else's.
+
+// EventLogKept is how far back RDS's event log reaches: DescribeEvents
+// "returns events ... for the past 14 days" (API reference). An hour less
+// is asked for, so no request reaches past what RDS keeps.
+const EventLogKept = 14*24*time.Hour - time.Hour
+
+// restartQuery is the Need for targets' restarts not observed yet: none
+// without an intent of forcessl's own recorded time (no state table, or an
+// intent seeded from an earlier version's schedule). An intent older than
+// the log is asked about from as far back as the log reaches.
+func (d decision) restartQuery(ids []string) Need {
+	m := d.o.Memory
+	if m == nil || m.Intent == nil || m.Intent.RecordedAt.IsZero() || len(ids) == 0 {
+		return Need{}
+	}
+	since := later(m.Intent.RecordedAt, d.now.Add(-EventLogKept))
+	return Need{Restarts: ids, RestartsSince: since}.Missing(d.o)
+}
+
+// restartedAt is the observed restart of id since the intent, if any.
+func (d decision) restartedAt(id string) (time.Time, bool) {
+	at, ok := d.o.Restarts[id]
+	return at, ok && !at.IsZero()
+}
+
+// restartedSince: an instance or a Multi-AZ DB cluster whose waiting
+// targets (ids) all restarted since the intent has forcessl's change in
+// effect: the intent is closed, as the lost RDS-EVENT-0006 would have
+// closed it. done is true when the returned plan or need stands instead
+// of the reboot.
+func (d decision) restartedSince(why string, ids []string) (Plan, Need, bool) {
+	if need := d.restartQuery(ids); !need.Zero() {
+		return Plan{}, need, true
+	}
+	var last time.Time
+	for _, id := range ids {
+		at, ok := d.restartedAt(id)
+		if !ok {
+			return Plan{}, Need{}, false
+		}
+		last = later(last, at)
+	}
+	if last.IsZero() {
+		return Plan{}, Need{}, false
+	}
+	return d.inEffectAfterRestarts(why, ids), Need{}, true
+}
+
+// restartedMembers are the Aurora members waiting for a restart that RDS's
+// event log shows restarted since the intent (or whose writer did, on
+// versions where the writer's restart restarts every reader).
+func (d decision) restartedMembers() []string {
+	var ids []string
+	for _, m := range d.o.Resource.Members {
+		if m.ApplyStatus == PendingReboot && d.restartedOutside(m) {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
+}
+
+// restartedOutside: the member restarted since the intent without
+// forcessl, by RDS's event log.
+func (d decision) restartedOutside(m Member) bool {
+	if _, ok := d.restartedAt(m.ID); ok {
+		return true
+	}
+	if len(d.o.Resource.Members) == 0 || !writerRestartsReaders(d.o.Resource.Engine, d.o.Resource.EngineVersion) {
+		return false
+	}
+	_, ok := d.restartedAt(writerOf(d.o.Resource.Members).ID)
+	return ok
+}
+
+// inEffectAfterRestarts closes the intent: every target forcessl's change
+// waited on restarted since it was recorded.
+func (d decision) inEffectAfterRestarts(why string, ids []string) Plan {
+	var last time.Time
+	for _, id := range ids {
+		at, _ := d.restartedAt(id)
+		last = later(last, at)
+	}
+	when := "restarted since forcessl's change"
+	if !last.IsZero() {
+		when = "restarted at " + last.UTC().Format(time.RFC3339)
+	}
+	p := d.plan(CompliantPendingReboot, OutcomeVerified, fmt.Sprintf("%s; RDS's event log shows %s %s (the restart's event never reached forcessl): "+
+		"TLS enforcement took effect then, and what is still pending is not forcessl's change", why, strings.Join(ids, ", "), when))
+	p.Intent.Close = when + " (RDS event log)"
+	return p
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // look is the check forcessl schedules after its own restart: it closes
@@ -97,6 +228,8 @@ func (d decision) pendingMembers() (order []Member, held []string) {
 		case m.ApplyStatus != PendingReboot:
 		case d.restartedByForcessl(m):
 			// What waits on it since is not forcessl's change (afterRestart).
+		case d.restartedOutside(m):
+			// Restarted since the intent by someone else: likewise.
 		case exempt(Resource{Tags: m.Tags}, d.s.ExemptTag):
 			held = append(held, m.ID)
 		case m.Writer:

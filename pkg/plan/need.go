@@ -3,6 +3,7 @@ package plan
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Need is what Decide must see before it can decide: facts pkg/observe
@@ -39,11 +40,17 @@ type Need struct {
 	Users     string   // every resource using this group
 	CAs       bool     // the region's CA certificates and when they expire
 	Global    bool     // the cluster's Aurora global database (Resource.GlobalCluster)
+	// Restarts are DB instances (an instance, or cluster members) forcessl
+	// is about to reboot for its open intent: whether each restarted since
+	// the intent was recorded (RestartsSince), read from RDS's own event
+	// log (Observed.Restarts).
+	Restarts      []string
+	RestartsSince time.Time
 }
 
 // Zero reports whether nothing is needed: Decide has decided.
 func (n Need) Zero() bool {
-	return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" && !n.CAs && !n.Global
+	return !n.Params && len(n.Groups) == 0 && !n.Schedules && n.Users == "" && !n.CAs && !n.Global && len(n.Restarts) == 0
 }
 
 // Missing is the part of n that o does not hold yet: what to observe.
@@ -60,6 +67,14 @@ func (n Need) Missing(o Observed) Need {
 	}
 	if _, seen := o.Users[n.Users]; n.Users != "" && !seen {
 		m.Users = n.Users
+	}
+	for _, id := range n.Restarts {
+		if _, seen := o.Restarts[id]; !seen && !slices.Contains(m.Restarts, id) {
+			m.Restarts = append(m.Restarts, id)
+		}
+	}
+	if len(m.Restarts) > 0 {
+		m.RestartsSince = n.RestartsSince
 	}
 	return m
 }
@@ -83,6 +98,9 @@ func (n Need) String() string {
 	}
 	if n.Global {
 		parts = append(parts, "the global database")
+	}
+	if len(n.Restarts) > 0 {
+		parts = append(parts, "restarts of "+strings.Join(n.Restarts, ", "))
 	}
 	if len(parts) == 0 {
 		return "nothing"

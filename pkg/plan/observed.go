@@ -168,6 +168,14 @@ type Observed struct {
 	// Global is the Aurora global database of Resource.GlobalCluster
 	// (Need.Global).
 	Global *GlobalDB
+	// Restarts are the DB instances asked for in Need.Restarts, by
+	// identifier: the time of the latest restart RDS's event log shows
+	// since Need.RestartsSince, zero when it shows none. Read only before
+	// forcessl reboots a target for its open intent: a restart since the
+	// intent put forcessl's change into effect there (RDS applies every
+	// pending change at a restart), even when its RDS-EVENT-0006 never
+	// reached forcessl (EventBridge delivers RDS events best effort).
+	Restarts map[string]time.Time
 	// Memory is what forcessl remembers of the resource; nil when it runs
 	// without a state table.
 	Memory *Memory

@@ -108,9 +108,13 @@ func (d decision) pendingReboot() (Plan, Need) {
 	case refusal != "":
 		p = d.refuseRestart(why, refusal)
 	case d.rebootPolicy() == policy.RebootImmediate:
-		p = d.rebootImmediately(why)
+		if p, need = d.rebootImmediately(why); !need.Zero() {
+			return Plan{}, need
+		}
 	default:
-		p = d.rebootInWindow(why)
+		if p, need = d.rebootInWindow(why); !need.Zero() {
+			return Plan{}, need
+		}
 	}
 	if seeded != nil {
 		p.Intent.Record, p.Intent.Seed = seeded, true
@@ -128,16 +132,23 @@ func (d decision) pendingReboot() (Plan, Need) {
 // never taken for forcessl's. Only once SettleDelay has passed since the
 // intent, so a member that RDS has not yet marked pending-reboot after
 // the attach is not taken for one that restarted.
+//
+// Members still pending-reboot that RDS's event log shows restarted since
+// the intent (the check before a reboot, restartQuery) are remembered so
+// too: the restart's lost RDS-EVENT-0006 is recorded as it would have been.
 func (d decision) coveredMembers() []string {
 	in := d.o.Resource
 	m := d.o.Memory
-	if in.Kind != KindCluster || in.MultiAZ || m == nil || m.Intent == nil || m.Intent.Group != in.Group ||
-		d.now.Before(m.Intent.RecordedAt.Add(SettleDelay)) {
+	if in.Kind != KindCluster || in.MultiAZ || m == nil || m.Intent == nil || m.Intent.Group != in.Group {
 		return nil
 	}
+	settled := !d.now.Before(m.Intent.RecordedAt.Add(SettleDelay))
 	var ids []string
 	for _, mb := range in.Members {
-		if _, ok := m.Intent.restarted(mb.ID); !ok && mb.ApplyStatus == InSync {
+		if _, ok := m.Intent.restarted(mb.ID); ok {
+			continue
+		}
+		if settled && mb.ApplyStatus == InSync || mb.ApplyStatus == PendingReboot && d.restartedOutside(mb) {
 			ids = append(ids, mb.ID)
 		}
 	}
@@ -248,41 +259,41 @@ func (d decision) ownerPending(why string) Plan {
 // rebootImmediately: policy immediate. Only forcessl's scheduled action
 // reboots, at least SettleDelay after forcessl's last change to the group;
 // an ordinary event or a sweep makes sure such an action is scheduled.
-func (d decision) rebootImmediately(why string) Plan {
+func (d decision) rebootImmediately(why string) (Plan, Need) {
 	in := d.o.Resource
 	if !d.o.Trigger.Scheduled() {
 		at := d.now
 		if m := d.o.Memory; m != nil && m.Intent != nil && m.Intent.RecordedAt.After(at.Add(-SettleDelay)) {
 			at = m.Intent.RecordedAt
 		}
-		return d.scheduled(why, d.schedule(ceilMinute(at.Add(SettleDelay)), request.TriggerReboot), OutcomeRebootPlanned)
+		return d.scheduled(why, d.schedule(ceilMinute(at.Add(SettleDelay)), request.TriggerReboot), OutcomeRebootPlanned), Need{}
 	}
 	if d.ready() {
-		if p, ok := d.restart(why+"; reboot policy is immediate", time.Time{}); ok {
-			return p
+		if p, ok, need := d.restart(why+"; reboot policy is immediate", time.Time{}); !need.Zero() || ok {
+			return p, need
 		}
 	}
 	p, _ := d.wait(CompliantPendingReboot, why+"; "+in.Kind.noun()+" is "+d.busyWord())
-	return p
+	return p, Need{}
 }
 
 // rebootInWindow: policy maintenance-window. Only forcessl's scheduled
 // action reboots, inside the window with RebootMargin left; if the instance
 // is busy it looks again inside the window, and moves to the next one only
 // when this one is used up.
-func (d decision) rebootInWindow(why string) Plan {
+func (d decision) rebootInWindow(why string) (Plan, Need) {
 	in := d.o.Resource
 	w, err := maintwindow.Parse(in.MaintenanceWindow)
 	if err != nil {
-		return d.plan(CompliantPendingReboot, OutcomeFailed, why+"; "+err.Error())
+		return d.plan(CompliantPendingReboot, OutcomeFailed, why+"; "+err.Error()), Need{}
 	}
 	end, inWindow := w.Occurrence(d.now)
 	if inWindow && d.o.Trigger.Scheduled() && end.Sub(d.now) >= RebootMargin {
 		// Queued modifications are applied by RDS in the window: give it one
 		// look's time to apply them, so the instance has one outage, not two.
 		if d.ready() && (!in.PendingModified || d.o.Trigger == request.TriggerRecheck) {
-			if p, ok := d.restart(why+"; inside the maintenance window", end.Add(-RebootMargin)); ok {
-				return p
+			if p, ok, need := d.restart(why+"; inside the maintenance window", end.Add(-RebootMargin)); !need.Zero() || ok {
+				return p, need
 			}
 		}
 		if recheck := ceilMinute(d.now.Add(RecheckDelay)); !recheck.Add(RebootMargin).After(end) {
@@ -291,7 +302,7 @@ func (d decision) rebootInWindow(why string) Plan {
 				busy = "about to apply its queued modifications"
 			}
 			return d.plan(CompliantPendingReboot, OutcomeWaiting, why+"; "+in.Kind.noun()+" is "+busy+", looking again inside the window",
-				d.schedule(recheck, request.TriggerRecheck)...)
+				d.schedule(recheck, request.TriggerRecheck)...), Need{}
 		}
 	}
 	out := OutcomeRebootPlanned
@@ -299,7 +310,7 @@ func (d decision) rebootInWindow(why string) Plan {
 		out = OutcomePostponed
 		why += "; could not reboot in this window (" + in.Kind.noun() + " " + d.busyWord() + ")"
 	}
-	return d.scheduled(why, d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot), out)
+	return d.scheduled(why, d.schedule(w.NextStart(d.now.Add(d.s.MinLead)), request.TriggerReboot), out), Need{}
 }
 
 // scheduled is a plan whose news is a reboot newly scheduled (out); when

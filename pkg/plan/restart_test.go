@@ -51,7 +51,7 @@ func TestDecideAfterForcesslsRestart(t *testing.T) {
 			state: CompliantPendingReboot, outcome: OutcomeWaiting,
 			steps: []Step{schedule(sunday0500.Add(2*RecheckDelay), request.TriggerRecheck)}},
 		{name: "a restart of another target does not count for this one: reboot",
-			obs: sqlServer(compliantPending, withRestart("forcessl-app-params", "billing", true), scheduledReboot), now: sunday0500,
+			obs: sqlServer(compliantPending, withRestart("forcessl-app-params", "billing", true), scheduledReboot, restartsSeen(map[string]time.Time{"orders": {}})), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeRebooted},
 		{name: "in sync after the restart: verified and closed",
 			obs: sqlServer(compliantPending, withRestart("forcessl-app-params", "orders", true),
@@ -73,7 +73,8 @@ func TestDecideAfterForcesslsRestart(t *testing.T) {
 			state: CompliantPendingReboot, outcome: OutcomeOwnerPending, intent: intentClosed},
 		{name: "Aurora: a member not yet restarted is still forcessl's to restart",
 			obs: aurora(clusterPending("orders-w", "orders-r2"), remembers(Memory{Known: true, Intent: &Intent{RecordedAt: now,
-				Group: "forcessl-orders-cluster", Restarts: []Restart{{Target: "orders-r1", Confirmed: true}}}}), scheduledReboot), now: sunday0500,
+				Group: "forcessl-orders-cluster", Restarts: []Restart{{Target: "orders-r1", Confirmed: true}}}}), scheduledReboot,
+				restartsSeen(map[string]time.Time{"orders-r2": {}})), now: sunday0500,
 			state: CompliantPendingReboot, outcome: OutcomeRebooted, reason: "restarting orders-r2"},
 		{name: "Multi-AZ DB cluster restarted by forcessl, pending again: the owner's",
 			obs: aurora(clusterPending("orders-w", "orders-r1", "orders-r2"), func(o *Observed) {

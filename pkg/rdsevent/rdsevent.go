@@ -58,6 +58,19 @@ var InstanceEvents = map[string]struct {
 	"RDS-EVENT-0006": {request.TriggerRestarted, "DB instance restarted"},
 }
 
+// RestartMessages are the DB instance events after which every change
+// pending on the instance is in effect (RDS User Guide, "Amazon RDS event
+// categories and event messages"): RDS-EVENT-0006 "DB instance restarted."
+// (availability) and RDS-EVENT-0088 "DB instance started." (notification;
+// a start applies what was pending like a reboot). DescribeEvents returns
+// an event's message and categories but no event ID (API reference,
+// Event), so the log is read by message prefix.
+var RestartMessages = []string{"DB instance restarted", "DB instance started"}
+
+// RestartCategories are the categories of RestartMessages: the filter of
+// a DescribeEvents read for restarts.
+var RestartCategories = []string{"availability", "notification"}
+
 // InstanceEventIDs lists the keys of InstanceEvents, sorted: what an
 // EventBridge rule must match to wake the engine for them.
 func InstanceEventIDs() []string {

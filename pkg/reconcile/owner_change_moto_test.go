@@ -78,3 +78,44 @@ func TestOwnerChangeAfterLostRestartIsNotRebooted(t *testing.T) {
 		t.Errorf("messages %v, want owner-change-pending once", got)
 	}
 }
+
+// The general case of issue 16 #3, end to end through the SDK against
+// moto (whose event log logs restarts, internal/mototest): the owner
+// restarts the instance by hand after forcessl's change and its
+// RDS-EVENT-0006 never reaches forcessl; then the owner changes a static
+// parameter in the forcessl-* group. At the window, forcessl's reboot
+// reads the event log (DescribeEvents), finds the restart and does not
+// reboot: verified, the intent closed.
+func TestOwnerRestartFoundInTheEventLogIsNotRebootedAgain(t *testing.T) {
+	e := newClocked(t, config.EnvStateTable, "forcessl-state")
+	mototest.CreateStateTable(t, moto.Config(t), "forcessl-state")
+	def := mototest.CreateInstance(t, e.rds, "orders-sql", "sqlserver-se", "", nil)
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.force_ssl", "0", "static")
+	mototest.SeedTLSParameter(t, e.rds, def, "rds.tls10", "default", "static")
+	e.instanceEvent("RDS-EVENT-0005", "orders-sql")
+	e.outcomes()
+	// The owner restarts it (RDS logs the restart; its event is lost),
+	// then changes a static parameter of forcessl's group.
+	if _, err := e.rds.RebootDBInstance(context.Background(), &rds.RebootDBInstanceInput{DBInstanceIdentifier: aws.String("orders-sql")}); err != nil {
+		t.Fatal(err)
+	}
+	group := paramgroup.CompliantName(def)
+	if _, err := e.rds.ModifyDBParameterGroup(context.Background(), &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String(group),
+		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("rds.tls10"), ParameterValue: aws.String("disabled"),
+			ApplyMethod: rdstypes.ApplyMethodPendingReboot}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.calls.Reset()
+	e.clock = nextWindow
+	ir := e.fire(e.due()[0])
+	if ir.Outcome != plan.OutcomeVerified {
+		t.Errorf("the window after the owner's restart and change: %s (%s), want verified", ir.Outcome, ir.Reason)
+	}
+	calls := e.calls.Snapshot()
+	if n := calls["RDS.RebootDBInstance"]; n != 0 {
+		t.Errorf("forcessl rebooted %d time(s) for the owner's change", n)
+	}
+	if n := calls["RDS.DescribeEvents"]; n != 1 {
+		t.Errorf("%d DescribeEvents calls, want 1 (the instance about to be rebooted)", n)
+	}
+}

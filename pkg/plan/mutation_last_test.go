@@ -139,9 +139,9 @@ func TestScheduleNameCharacters(t *testing.T) {
 		t.Errorf("SchedulePrefixFor(a_b) = %q", got)
 	}
 	for name, ok := range map[string]bool{
-		SchedulePrefix + "a-202611290830-reboot":     true,
-		"elsewhere-a-202611290830-reboot":            false,
-		SchedulePrefix + "202611290830-reboot":       false,
+		SchedulePrefix + "a-202611290830-reboot":      true,
+		"elsewhere-a-202611290830-reboot":             false,
+		SchedulePrefix + "202611290830-reboot":        false,
 		SchedulePrefix + "a-b-c-202611290830-recheck": true,
 	} {
 		if _, _, got := ParseScheduleName(name); got != ok {

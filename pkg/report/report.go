@@ -80,6 +80,10 @@ type Item struct {
 	// (AssumeRole refused, access denied, region not enabled); Error says
 	// why. Its resources are unknown, not compliant: a coverage finding.
 	NotCovered bool `json:"notCovered,omitempty"`
+	// Ring is the account's enforcement ring when rings are set
+	// (FORCESSL_ENFORCE_ACCOUNTS, FORCESSL_ENFORCE_OUS): "enforce (…)" or
+	// "report"; empty without rings.
+	Ring string `json:"ring,omitempty"`
 }
 
 // start is when the sweep started: its ID begins with that time (RFC
@@ -249,4 +253,16 @@ func JSON(r Report) ([]byte, error) {
 	}{r, r.Totals()}
 	out.Items = r.sorted()
 	return json.MarshalIndent(out, "", "  ")
+}
+
+// Rings lists each account with its enforcement ring, in account order,
+// when the sweep ran with rings (see Item.Ring); nil without.
+func (r Report) Rings() [][2]string {
+	var out [][2]string
+	for _, it := range r.sorted() {
+		if it.Ring != "" && (len(out) == 0 || out[len(out)-1][0] != it.Account) {
+			out = append(out, [2]string{it.Account, it.Ring})
+		}
+	}
+	return out
 }

@@ -40,6 +40,12 @@ func Table(w io.Writer, r Report) error {
 		return err
 	}
 	fmt.Fprintf(w, "Resources: %s\n", Kinds(r.KindTotals()))
+	if rings := r.Rings(); len(rings) > 0 {
+		fmt.Fprintln(w, "Rings:")
+		for _, a := range rings {
+			fmt.Fprintf(w, "  %s  %s\n", a[0], a[1])
+		}
+	}
 	var findings []Finding
 	for _, it := range r.sorted() {
 		findings = append(findings, it.Findings...)

@@ -106,6 +106,11 @@ func TestRingsByOUReadTheSweepsListing(t *testing.T) {
 	if l, ok, _ := store.MemoryOrgCache.Listing(t.Context(), []string{"r-ab12"}); !ok || !slices.Equal(l.OUs("222222222222"), listing.Above["222222222222"]) {
 		t.Fatalf("cached %+v", l)
 	}
+	for account, want := range map[string]string{"222222222222": "enforce (ou-ab12-cdef3456)", "333333333333": "report"} {
+		if got := e.D.Sweeper.Ring(t.Context(), account); got != want {
+			t.Errorf("the sweep report's ring of %s is %q, want %q", account, got, want)
+		}
+	}
 	e.Now = now.Add(time.Minute)
 	if ir := e.Event(t, "RDS-EVENT-0005", "orders"); ir.Outcome != plan.OutcomeRemediated {
 		t.Fatalf("an account under an enforced OU: %+v", ir)

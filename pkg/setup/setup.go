@@ -172,6 +172,7 @@ func Wire(cfg config.Config, log *slog.Logger, p Parts) *dispatch.Dispatcher {
 	}
 	s.Warm = d.Warm
 	cacheOrgListing(cfg, log, p, d, s, org)
+	s.Ring = ringOf(cfg, rec.Blast)
 	d.Sweeper = s
 	if cfg.SecurityHub == policy.SecurityHubOn {
 		wireSecurityHub(cfg, log, p, d)
@@ -273,4 +274,23 @@ func blast(cfg config.Config, p Parts, org *state.CachedOrg) *reconcile.Blast {
 		b.Org = org
 	}
 	return b
+}
+
+// ringOf names an account's ring for the sweep's report when the engine
+// enforces in rings: from FORCESSL_ENFORCE_ACCOUNTS, and for
+// FORCESSL_ENFORCE_OUS the organization listing the gate reads (an account
+// it does not place is outside the OU rings, as the gate judges it).
+func ringOf(cfg config.Config, b *reconcile.Blast) func(context.Context, string) string {
+	if b == nil || !b.Config.Rings.Staged() {
+		return nil
+	}
+	return func(ctx context.Context, account string) string {
+		var ous []string
+		if b.Org != nil {
+			if l, ok, err := b.Org.Listing(ctx, cfg.TargetOUs); err == nil && ok {
+				ous = l.OUs(account)
+			}
+		}
+		return b.Config.Rings.RingName(account, ous)
+	}
 }

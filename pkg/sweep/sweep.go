@@ -55,6 +55,9 @@ type Sweeper struct {
 	// accounts under the target OUs, or the function's own).
 	Accounts func(context.Context) ([]string, error)
 	Regions  []string
+	// Ring names an account's enforcement ring for its report items
+	// (gate.Rings.RingName); nil without rings.
+	Ring func(ctx context.Context, account string) string
 	// HomeRegion is the function's own region: the one swept when Regions
 	// is empty.
 	HomeRegion func() string
@@ -236,6 +239,9 @@ func (s *Sweeper) Item(ctx context.Context, req request.Request, functionARN str
 func (s *Sweeper) item(ctx context.Context, req request.Request, functionARN string, last bool) (report.Item, error) {
 	res, err := s.Reconcile(ctx, req, functionARN)
 	ri := report.FromResult(req.Account, req.Region, res, err)
+	if s.Ring != nil {
+		ri.Ring = s.Ring(ctx, req.Account)
+	}
 	switch {
 	case res.NotCovered:
 		ri.NotCovered, ri.Error = true, res.Failure

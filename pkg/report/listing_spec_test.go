@@ -233,6 +233,7 @@ func TestSummaryRecord(t *testing.T) {
 		item("a", "r2", map[Bucket]int{Compliant: 3}, ""),
 		item("b", "r1", map[Bucket]int{Failed: 1, Compliant: 1}, ""),
 		item("c", "r1", map[Bucket]int{NonCompliant: 1}, ""),
+		item("c", "r2", nil, "throttled"),
 		item("d", "r1", nil, "AccessDenied"),
 	}}
 	read := func(budget int) summaryRecord {
@@ -247,7 +248,7 @@ func TestSummaryRecord(t *testing.T) {
 		return s
 	}
 	all := read(1 << 20)
-	if len(all.Accounts) != 4 || all.AccountsOmitted != 0 || all.Errors != 1 || all.AccountRegions != 5 || !all.Truncated {
+	if len(all.Accounts) != 4 || all.AccountsOmitted != 0 || all.Errors != 2 || all.AccountRegions != 6 || !all.Truncated {
 		t.Fatalf("summary %+v", all)
 	}
 	if a := all.Accounts[0]; a.Account != "a" || a.Regions != 2 || a.Errors != 0 || a.Counts[Compliant] != 5 {
@@ -259,7 +260,7 @@ func TestSummaryRecord(t *testing.T) {
 
 	none := read(0)
 	base, _ := json.Marshal(summaryRecord{SweepID: "s", Mode: "report", Truncated: true, Note: none.Note,
-		Totals: r.Totals(), AccountRegions: 5, Errors: 1, Accounts: []accountSummary{}, AccountsOmitted: 4})
+		Totals: r.Totals(), AccountRegions: 6, Errors: 2, Accounts: []accountSummary{}, AccountsOmitted: 4})
 	b, _ := json.Marshal(all.Accounts[1])
 	exact := cost(string(base)) + cost(string(b)) + 1
 	if s := read(exact); len(s.Accounts) != 1 || s.Accounts[0].Account != "b" || s.AccountsOmitted != 3 {
@@ -282,5 +283,9 @@ func TestCostAndOneLine(t *testing.T) {
 	}
 	if got := oneLine("a\x1fb\x7fc\td~é"); got != "a b c d~é" {
 		t.Errorf("oneLine = %q", got)
+	}
+	// Bad input cut on no rune boundary still gives a string, no panic.
+	if got := clip("\x80\x80\x80\x80\x80", 4); got != "…" {
+		t.Errorf("clip of continuation bytes = %q", got)
 	}
 }

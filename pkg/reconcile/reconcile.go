@@ -151,7 +151,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, sc Scope, ref plan.Ref, list
 		}
 		if err == nil {
 			defer release()
-			if moved && fresh {
+			if !moved && fresh && run.writes(p) {
+				// The resource was read before the lease was ours, and the
+				// memory after: a run that changed it and let the lease go
+				// in between leaves the memory's version as this run first
+				// read it. One more read of the resource tells.
+				moved, err = run.resourceMoved(ctx, o, ref)
+			}
+			if err == nil && moved && fresh {
 				// Another run acted meanwhile: look again.
 				if err = run.observe(ctx, &o, ref, nil); err == nil {
 					p, err = run.decide(ctx, &o)
@@ -253,3 +260,13 @@ func (r *run) decide(ctx context.Context, o *plan.Observed) (plan.Plan, error) {
 }
 
 func (r *run) writes(p plan.Plan) bool { return r.enforcing() && p.Writes() }
+
+// resourceMoved reads the resource again and reports whether it differs
+// from what this run decided on.
+func (r *run) resourceMoved(ctx context.Context, o plan.Observed, ref plan.Ref) (bool, error) {
+	now, found, err := r.sc.Observer.Resource(ctx, ref)
+	if err != nil {
+		return false, err
+	}
+	return found != o.Found || !reflect.DeepEqual(now, o.Resource), nil
+}

@@ -279,25 +279,7 @@ func (r RDSStatements) All() []awsiam.PolicyStatement {
 // regional, so the requested region is the region of the resources they
 // name. Every action is named: no wildcard, even in a Deny.
 func newRegionGuard(regions *[]*string, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
-	var acts []string
-	for _, st := range allows {
-		if st.Effect() == awsiam.Effect_DENY {
-			continue
-		}
-		for _, a := range *st.Actions() {
-			if !slices.Contains(acts, *a) {
-				acts = append(acts, *a)
-			}
-		}
-	}
-	slices.Sort(acts)
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("OnlyInCoveredRegions"),
-		Effect:     awsiam.Effect_DENY,
-		Actions:    jsii.Strings(acts...),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": regions}},
-	})
+	return regionDeny("OnlyInCoveredRegions", regions, allows)
 }
 
 // newWriteGuard is the Deny that holds the function role's own RDS writes
@@ -312,6 +294,12 @@ func newRegionGuard(regions *[]*string, allows ...awsiam.PolicyStatement) awsiam
 // forwarding rules. regions is a list, or a deploy-time value (Fn::If on
 // whether the central account is covered, in organization mode).
 func newWriteGuard(regions any, allows ...awsiam.PolicyStatement) awsiam.PolicyStatement {
+	return regionDeny("OnlyWriteWhereWatched", regions, allows)
+}
+
+// regionDeny denies the actions of allows' Allow statements, on any
+// resource, in every region but regions (aws:RequestedRegion).
+func regionDeny(sid string, regions any, allows []awsiam.PolicyStatement) awsiam.PolicyStatement {
 	var acts []string
 	for _, st := range allows {
 		if st.Effect() == awsiam.Effect_DENY {
@@ -325,7 +313,7 @@ func newWriteGuard(regions any, allows ...awsiam.PolicyStatement) awsiam.PolicyS
 	}
 	slices.Sort(acts)
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("OnlyWriteWhereWatched"),
+		Sid:        jsii.String(sid),
 		Effect:     awsiam.Effect_DENY,
 		Actions:    jsii.Strings(acts...),
 		Resources:  jsii.Strings("*"),

@@ -26,14 +26,10 @@ instance is explained as its cluster, whose parameter group holds its TLS
 switch. It writes nothing. Exit 1 when the resource needs attention.`
 
 func defineExplain(fs *flagSet) action {
-	var account, region, format string
-	var t targetFlags
-	fs.str(&account, "account", "A", "", "the resource's account (default: the credentials' own)")
-	fs.str(&region, "region", "R", "", "the resource's region (default: the SDK's region)")
-	fs.choice(&format, "format", textFormats, "text", "text or json", textAlias)
-	t.define(fs)
+	var f resourceFlags
+	f.define(fs)
 	return func(ctx context.Context, env Env, args []string) int {
-		id, cluster, err := t.target("explain", args)
+		id, cluster, err := f.target("explain", args)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -45,7 +41,7 @@ func defineExplain(fs *flagSet) action {
 		if cluster {
 			req.Target, req.Instance, req.Cluster = request.TargetCluster, "", id
 		}
-		if req.Account, req.Region, err = e.where(ctx, account, region); err != nil {
+		if req.Account, req.Region, err = e.where(ctx, f.account, f.region); err != nil {
 			return fail(env, err)
 		}
 		res, err := e.d.Request(ctx, req, "")
@@ -56,7 +52,7 @@ func defineExplain(fs *flagSet) action {
 			return fail(env, fmt.Errorf("no result for %s", id))
 		}
 		r := res.Resources[0]
-		if format == "json" {
+		if f.format == "json" {
 			b, err := json.MarshalIndent(r, "", "  ")
 			if err != nil {
 				return fail(env, err)
@@ -86,6 +82,20 @@ func textAlias(s string) (string, bool) { return "text", s == "table" }
 // targetFlags name the one resource explain and history are about, as
 // probe names it: ID (an instance, or a cluster with --cluster),
 // --instance ID, or --cluster ID (also --cluster=ID).
+// resourceFlags are the flags of a command about one resource (explain,
+// history): where it is, the output format, and which resource.
+type resourceFlags struct {
+	account, region, format string
+	targetFlags
+}
+
+func (f *resourceFlags) define(fs *flagSet) {
+	fs.str(&f.account, "account", "A", "", "the resource's account (default: the credentials' own)")
+	fs.str(&f.region, "region", "R", "", "the resource's region (default: the SDK's region)")
+	fs.choice(&f.format, "format", textFormats, "text", "text or json", textAlias)
+	f.targetFlags.define(fs)
+}
+
 type targetFlags struct {
 	instance string
 	cluster  clusterFlag

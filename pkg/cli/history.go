@@ -27,14 +27,10 @@ own history, both shown. Entries expire after FORCESSL_HISTORY_DAYS.`
 
 // defineHistory is the history command. It only reads.
 func defineHistory(fs *flagSet) action {
-	var account, region, format string
-	var t targetFlags
-	fs.str(&account, "account", "A", "", "the resource's account (default: the credentials' own)")
-	fs.str(&region, "region", "R", "", "the resource's region (default: the SDK's region)")
-	fs.choice(&format, "format", textFormats, "text", "text or json", textAlias)
-	t.define(fs)
+	var f resourceFlags
+	f.define(fs)
 	return func(ctx context.Context, env Env, args []string) int {
-		id, cluster, err := t.target("history", args)
+		id, cluster, err := f.target("history", args)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -49,11 +45,11 @@ func defineHistory(fs *flagSet) action {
 		if e.cfg.StateTable == "" {
 			return fail(env, usagef("history reads the state table: set %s", config.EnvStateTable))
 		}
-		acct, reg, err := e.where(ctx, account, region)
+		acct, reg, err := e.where(ctx, f.account, f.region)
 		if err != nil {
 			return fail(env, err)
 		}
-		return historyOf(ctx, env, e, acct, reg, string(kind), id, format)
+		return historyOf(ctx, env, e, acct, reg, string(kind), id, f.format)
 	}
 }
 
